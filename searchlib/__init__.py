@@ -1,19 +1,28 @@
 """searchlib: full-text, section-aware search for scholarly paper records.
 
 >>> import searchlib
->>> index = searchlib.build_index(searchlib.bundled_records_path(), "/tmp/searchlib-doctest", overwrite=True)
+>>> index = searchlib.build_index(searchlib.bundled_records_path())
 >>> index.search("methods:interviews")[0].doi
 '10.1136/bmjqs-2024-017268'
 """
 
 from __future__ import annotations
 
+__version__ = "0.1.0"
+
 from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
+from .index import Index, build_index, open_index
 from .records import Record, RecordList, bundled_records_path, load_records
+from .results import Hit, Results
 from .sections import CATEGORIES, Section, parse_abstract
 
 __all__ = [
     "CATEGORIES",
+    "Hit",
+    "Index",
+    "Results",
+    "build_index",
+    "open_index",
     "IndexLockedError",
     "LoadError",
     "QueryError",

@@ -90,9 +90,7 @@ def normalise_doi(value: object) -> str | None:
     return doi if doi.startswith("10.") and "/" in doi else None
 
 
-def load_records(
-    path: str | Path, errors: Literal["raise", "skip"] = "raise"
-) -> RecordList:
+def load_records(path: str | Path, errors: Literal["raise", "skip"] = "raise") -> RecordList:
     """Read a record file and return its records in file order.
 
     ``errors="raise"`` (the default) stops at the first malformed record with a :class:`LoadError` naming the

@@ -1,0 +1,70 @@
+"""Ready-made analyzers: each a readable Whoosh pipeline, usable in any Whoosh schema.
+
+>>> [t.text for t in paper_analyzer()("<p>Randomised trials of paediatric COVID-19 care</p>")]
+['random', 'trial', 'pediatr', 'covid19', 'care']
+>>> [t.text for t in author_analyzer()("Bent Høie", mode="index")]
+['bent', 'hoie', 'hoie', 'bent', 'hoie', 'b']
+"""
+
+from __future__ import annotations
+
+from nltk.stem.snowball import EnglishStemmer
+from whoosh.analysis import CharsetFilter, LowercaseFilter, MultiFilter, PassFilter, StopFilter
+from whoosh.analysis.analyzers import CompositeAnalyzer
+from whoosh.support.charset import accent_map
+
+from .authors import AuthorTokenizer
+from .filters import CompoundFilter, SpellingFilter, StemFilter
+from .stopwords import STOPWORDS
+from .tokenizers import PaperTokenizer
+
+__all__ = ["paper_analyzer", "author_analyzer", "plain_analyzer", "stem"]
+
+_stemmer = EnglishStemmer()
+
+
+def stem(word: str) -> str:
+    """NLTK's Snowball ("Porter2") English stemmer; needs no downloaded NLTK data.
+
+    >>> stem("hospitalizations"), stem("interviews")
+    ('hospit', 'interview')
+    """
+    return _stemmer.stem(word)
+
+
+def paper_analyzer(stoplist: frozenset[str] = STOPWORDS) -> CompositeAnalyzer:
+    """Text of titles and abstracts: strip HTML, lower-case, fold accents, drop stopwords, American spelling,
+    split compounds, stem."""
+    return (
+        PaperTokenizer()
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=stoplist, minsize=1)
+        | SpellingFilter()
+        | CompoundFilter(stoplist)
+        | StemFilter(stem)
+    )
+
+
+#: Stopwords that are also surnames ("Li An", "Kim Do", "Theresa May") stay searchable as authors.
+AUTHOR_QUERY_STOPWORDS: frozenset[str] = STOPWORDS - {"an", "do", "so", "may", "will", "can", "more", "own", "few"}
+
+
+def author_analyzer() -> CompositeAnalyzer:
+    """Author names (see :mod:`searchlib.analysis.authors`): no stemming, accents folded.
+
+    Names are indexed whole; stopwords are dropped from queries only, so a bare "the" or "is" in a query that
+    searches titles, abstracts and authors at once does not have to match an author.
+    """
+    return (
+        AuthorTokenizer()
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | MultiFilter(index=PassFilter(), query=StopFilter(stoplist=AUTHOR_QUERY_STOPWORDS, minsize=1))
+        | CompoundFilter()
+    )
+
+
+def plain_analyzer() -> CompositeAnalyzer:
+    """Journal names and other short labels: words lower-cased and accent-folded, nothing removed."""
+    return PaperTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | CompoundFilter()

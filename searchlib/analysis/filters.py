@@ -1,0 +1,120 @@
+"""Token filters of searchlib's own; the rest of the chain is Whoosh's (lower-casing, accent folding, stopwords).
+
+Each filter is a small Whoosh :class:`~whoosh.analysis.Filter`, usable in any Whoosh analyzer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from whoosh.analysis import Filter, Token
+
+from .spelling import american
+
+__all__ = ["CompoundFilter", "SpellingFilter", "StemFilter"]
+
+_HYPHENS = re.compile(r"[-\u2010\u2011]")
+
+
+class CompoundFilter(Filter):
+    """Hyphenated words and percentages: index the joined form and the parts, query by the joined form.
+
+    When indexing, "covid-19" becomes "covid19", "covid" and "19", all at one position, so "COVID-19",
+    "covid19" and "covid" all find it and phrases around it still match; "95%" also gives "95". A query
+    for "COVID-19" looks for "covid19" only, which is more precise than either part.
+
+    Put it after the stop filter (which renumbers positions) so the parts keep the joined form's position.
+
+    >>> from whoosh.analysis import RegexTokenizer
+    >>> [t.text for t in (RegexTokenizer(r"\\S+") | CompoundFilter())("covid-19 95%", mode="index")]
+    ['covid19', 'covid', '19', '95%', '95']
+    """
+
+    def __init__(self, stoplist: frozenset[str] = frozenset()) -> None:
+        self.stoplist = stoplist
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.stoplist == self.stoplist  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        stoplist = self.stoplist
+        for t in tokens:
+            text = t.text
+            hyphenated = "-" in text or "\u2010" in text or "\u2011" in text
+            if not hyphenated and not text.endswith("%"):
+                yield t
+                continue
+            parts = [p for p in _HYPHENS.split(text.rstrip("%")) if p] if hyphenated else []
+            if hyphenated:
+                t.text = "".join(parts) + ("%" if text.endswith("%") else "")
+            yield t
+            if t.mode != "index":
+                continue
+            keep_chars = t.chars
+            extra = parts if hyphenated else [text[:-1]]
+            if hyphenated and text.endswith("%"):
+                extra = [*parts[:-1], parts[-1] + "%", parts[-1]]
+            for part in extra:
+                if part and part != t.text and part not in stoplist:
+                    t.text = part
+                    t.chars = keep_chars
+                    t.stopped = False
+                    yield t
+
+
+class SpellingFilter(Filter):
+    """British spellings to American ones ("randomised" -> "randomized"): :mod:`searchlib.analysis.spelling`."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            text = t.text
+            if "-" in text:  # "patient-centred": each part, so the parts CompoundFilter adds are American too
+                t.text = "-".join(american(part) for part in text.split("-"))
+            else:
+                t.text = american(text)
+            yield t
+
+
+class StemFilter(Filter):
+    """Stems with any ``str -> str`` function (an NLTK stemmer's ``stem``), with a cache of results.
+
+    Tokens holding digits ("covid19", "il6", "95%") are left alone: stemming them only makes mistakes.
+    """
+
+    is_morph = True
+
+    def __init__(self, stem: Callable[[str], str], cachesize: int = 100_000) -> None:
+        self.stem = stem
+        self.cachesize = cachesize
+        self._cache: dict[str, str] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.stem == self.stem  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"stem": self.stem, "cachesize": self.cachesize}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._cache = {}
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        cache = self._cache
+        stem = self.stem
+        for t in tokens:
+            if not t.stopped:
+                text = t.text
+                stemmed = cache.get(text)
+                if stemmed is None:
+                    stemmed = text if any(c.isdigit() for c in text) else stem(text)
+                    if len(cache) < self.cachesize:
+                        cache[text] = stemmed
+                t.text = stemmed
+            yield t

@@ -1,0 +1,76 @@
+"""Tokenizers: text (or HTML) in, Whoosh tokens out.
+
+:class:`PaperTokenizer` strips markup first (the character-filter stage), then splits on a pattern that keeps
+"COVID-19", "95%" and "0.05" whole; :class:`CompoundFilter` later adds the parts of hyphenated words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from whoosh.analysis import Token, Tokenizer
+
+from ..markup import html_to_text, looks_like_markup
+
+__all__ = ["PaperTokenizer", "WORD_PATTERN"]
+
+#: Numbers with decimal points or thousands separators, or words joined by hyphens, each optionally ending in %.
+WORD_PATTERN = re.compile(r"\d+(?:[.,]\d+)+%?|\w+(?:[-\u2010\u2011]\w+)*%?", re.UNICODE)
+
+
+class PaperTokenizer(Tokenizer):
+    """Tokenises the text of a paper; HTML is reduced to text first, so the tokenizer takes raw abstracts.
+
+    >>> [t.text for t in PaperTokenizer()("<p>COVID-19 rose 95% (p&lt;0.05)</p>")]
+    ['COVID-19', 'rose', '95%', 'p', '0.05']
+    """
+
+    def __init__(self, pattern: re.Pattern[str] = WORD_PATTERN) -> None:
+        self.pattern = pattern
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.pattern.pattern == self.pattern.pattern  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.pattern.pattern)
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar = start_char
+                t.endchar = start_char + len(value)
+            yield t
+            return
+        # Character offsets then refer to the plain text, which is what is stored and highlighted.
+        if looks_like_markup(value):
+            value = html_to_text(value)
+        for pos, match in enumerate(self.pattern.finditer(value)):
+            t.text = match.group()
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = t.text
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            yield t

@@ -1,0 +1,172 @@
+"""The ``searchlib`` command: a thin layer over the library, one subcommand per library call.
+
+    searchlib index FILE... [--index DIR] [--overwrite] [--skip-errors]
+    searchlib search QUERY [--index DIR] [--limit N] [--any] [--json]
+    searchlib show DOI [--index DIR] [--json]
+    searchlib stats [--index DIR] [--json]
+
+Without ``--index`` the index is ``indexes/default`` under the current folder (or ``$SEARCHLIB_INDEX``);
+``search`` builds it from the bundled sample records the first time. Errors print one line and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from .errors import SearchlibError
+from .index import MANIFEST, Index, build_index, open_index
+from .query import QueryParser
+from .records import RecordList, bundled_records_path, load_records
+from .schema import make_schema
+
+DEFAULT_INDEX = Path("indexes") / "default"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SearchlibError as exc:
+        print(f"searchlib: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("searchlib: interrupted; the index is as it was at its last commit", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `searchlib search ... | head`
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="searchlib", description="Search scholarly paper records.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_index(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--index", metavar="DIR", help=f"index folder (default: {DEFAULT_INDEX})")
+        return sp
+
+    sp = with_index(sub.add_parser("index", help="index record files (insert or replace by DOI)"))
+    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("--overwrite", action="store_true", help="replace the index instead of adding to it")
+    sp.add_argument("--skip-errors", action="store_true", help="skip malformed records, and list them")
+    sp.set_defaults(func=_cmd_index)
+
+    sp = with_index(sub.add_parser("search", help="search the index"))
+    sp.add_argument("query")
+    sp.add_argument("--limit", type=int, default=10, metavar="N")
+    sp.add_argument("--any", action="store_true", help="rank papers matching any word, not all of them")
+    sp.add_argument("--json", action="store_true", help="one JSON object per hit")
+    sp.set_defaults(func=_cmd_search)
+
+    sp = with_index(sub.add_parser("show", help="show one paper"))
+    sp.add_argument("doi")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=_cmd_show)
+
+    sp = with_index(sub.add_parser("stats", help="what the index holds"))
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=_cmd_stats)
+    return p
+
+
+def _index_path(args: argparse.Namespace) -> Path:
+    return Path(args.index or os.environ.get("SEARCHLIB_INDEX") or DEFAULT_INDEX)
+
+
+def _open(args: argparse.Namespace, build_default: bool = False) -> Index:
+    path = _index_path(args)
+    if build_default and args.index is None and not (path / MANIFEST).exists() and not path.exists():
+        print(f"searchlib: no index at {path}; building it from the bundled sample records", file=sys.stderr)
+        return build_index(bundled_records_path(), path)
+    return open_index(path)
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    path = _index_path(args)
+    records = RecordList()
+    for name in args.files:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # skipped records are printed below instead
+            loaded = load_records(name, errors="skip" if args.skip_errors else "raise")
+        records.extend(loaded)
+        records.skipped.extend(loaded.skipped)
+    if args.overwrite or not (path / MANIFEST).exists():
+        index = build_index(records, path, overwrite=args.overwrite)
+        verb = "built"
+    else:
+        index = open_index(path)
+        index.add(records)
+        verb = "updated"
+    print(f"{verb} {path}: {len(records)} records indexed, {len(index)} papers in the index")
+    if records.skipped:
+        print(f"skipped {len(records.skipped)} malformed record(s):", file=sys.stderr)
+        for err in records.skipped:
+            print(f"  {err}", file=sys.stderr)
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    match = "any" if args.any else "all"
+    QueryParser(make_schema()).parse(args.query, match=match)  # a bad query fails before any index is built
+    index = _open(args, build_default=True)
+    results = index.search(args.query, limit=args.limit, match=match)
+    out = sys.stdout
+    if args.json:
+        for hit in results:
+            out.write(orjson.dumps(hit.to_dict()).decode() + "\n")
+        return 0
+    print(results.table(width=_width()))
+    for hit in results:
+        for field, snippet in hit.highlights.items():
+            if field != "title":
+                print(f"{hit.rank:>3}  {field}: {snippet}")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    index = _open(args)
+    record = index.get(args.doi)
+    if record is None:
+        raise SearchlibError(f"no paper with DOI or id {args.doi!r} in {index.path}")
+    if args.json:
+        sys.stdout.write(orjson.dumps(dict(record.raw)).decode() + "\n")
+        return 0
+    print(record.title)
+    print(", ".join(record.authors) or "(no authors)")
+    where = ", ".join(str(x) for x in (record.journal, record.year, record.volume, record.pages) if x)
+    print(where)
+    print(f"doi: {record.doi or '-'}" + (f"   pdf: {record.pdf_url}" if record.pdf_url else ""))
+    for s in record.sections:
+        print()
+        print(f"{s.label}: {s.text}" if s.label else s.text)
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    stats = _open(args).stats()
+    if args.json:
+        sys.stdout.write(orjson.dumps(stats).decode() + "\n")
+        return 0
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        print(f"{key.replace('_', ' ')}: {value}")
+    return 0
+
+
+def _width() -> int:
+    try:
+        return max(60, min(140, os.get_terminal_size().columns))
+    except OSError:
+        return 100
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""The index: build one from records, open it again, add to it and search it.
+
+An index is a folder holding a Whoosh index and ``searchlib.json``, a manifest that says which searchlib
+format it is. Builds happen in a temporary folder beside the target and are moved into place only when
+complete, so an index is never left half-written; adding to an existing index is one Whoosh commit.
+
+>>> from searchlib import build_index, bundled_records_path
+>>> index = build_index(bundled_records_path())          # in memory; pass a path to keep it
+>>> index.search('au:"Lawton R"')[0].doi
+'10.1136/bmjqs-2024-017268'
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import warnings
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import orjson
+from whoosh import highlight, scoring
+from whoosh import index as windex
+from whoosh.filedb.filestore import RamStorage
+from whoosh.index import LockError
+from whoosh.searching import Searcher
+
+from . import __name__ as _pkg
+from .errors import IndexLockedError, LoadError, SearchlibError
+from .query import QueryParser
+from .records import Record, load_records, record_from_dict
+from .results import Hit, MarkFormatter, Results
+from .schema import SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored, to_document
+
+__all__ = ["Index", "build_index", "open_index", "Source", "MANIFEST", "FORMAT_VERSION"]
+
+MANIFEST = "searchlib.json"
+FORMAT_VERSION = 1
+_FORMAT_NAME = "searchlib-index"
+
+#: What can be indexed: a record file, several, or records (``Record`` objects or dicts in the seed's shape).
+Source = Union[str, os.PathLike, Iterable[Union[str, os.PathLike, Record, Mapping[str, Any]]]]  # noqa: UP007
+
+# BM25F as Okapi defines it; k1 and b are Whoosh's defaults and the usual ones.
+_SCORING = scoring.BM25F(B=0.75, K1=1.2)
+
+
+class Index:
+    """A searchable collection of papers. Get one from :func:`build_index` or :func:`open_index`."""
+
+    def __init__(self, ix: windex.Index, path: Path | None) -> None:
+        self._ix = ix
+        self.path = path
+        self._parser = QueryParser(ix.schema)
+        self._searcher: Searcher | None = None
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def _current_searcher(self) -> Searcher:
+        """One searcher kept open between queries and refreshed only when the index has changed."""
+        if self._searcher is None:
+            self._searcher = self._ix.searcher(weighting=_SCORING)
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def __len__(self) -> int:
+        return self._current_searcher().doc_count()
+
+    def __contains__(self, id_or_doi: object) -> bool:
+        return isinstance(id_or_doi, str) and self.get(id_or_doi) is not None
+
+    def get(self, id_or_doi: str) -> Record | None:
+        """The paper with this DOI (any case, with or without ``https://doi.org/``) or id; None if absent."""
+        from .records import normalise_doi
+
+        key = normalise_doi(id_or_doi) or id_or_doi.strip()
+        fields = self._current_searcher().document(id=key)
+        return record_from_stored(fields["record"]) if fields else None
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        """Every paper in the index, in index order."""
+        for fields in self._current_searcher().all_stored_fields():
+            yield record_from_stored(fields["record"])
+
+    def search(
+        self,
+        query: str,
+        limit: int | None = 10,
+        *,
+        match: Literal["all", "any"] = "all",
+        plain: bool = False,
+    ) -> Results:
+        """Ranked papers matching ``query`` (see the query syntax in the README).
+
+        ``match="all"`` (the default) needs every bare word to match, as PubMed does; ``match="any"`` ranks
+        papers matching any of them, best for long natural-language queries. ``plain=True`` reads the query
+        as words only, for pasting text that is not meant as query syntax.
+
+        >>> from searchlib import bundled_records_path
+        >>> index = build_index(bundled_records_path())
+        >>> results = index.search("conclusions:inequalities")
+        >>> results.total, results[0].doi
+        (1, '10.1136/bmjqs-2024-017386')
+        """
+        q = self._parser.parse(query, match=match, plain=plain)
+        searcher = self._current_searcher()
+        wresults = searcher.search(q, limit=limit, terms=True)
+        wresults.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
+        wresults.formatter = MarkFormatter()
+        hits = []
+        for rank, whit in enumerate(wresults, start=1):
+            record = record_from_stored(whit["record"])
+            hits.append(Hit(rank, whit.score, record, _highlighter(whit, record)))
+        return Results(query, str(q), hits, len(wresults))
+
+    def stats(self) -> dict[str, Any]:
+        """What a user checks: papers, papers with each section, abstract vocabulary, size on disk, last change."""
+        reader = self._current_searcher().reader()
+        live = [n for n in range(reader.doc_count_all()) if not reader.is_deleted(n)]
+        sections = {name: sum(1 for n in live if reader.doc_field_length(n, name, 0)) for name in SECTION_FIELDS}
+        manifest = _read_manifest(self.path) if self.path else {}
+        return {
+            "path": str(self.path) if self.path else None,
+            "papers": len(live),
+            "papers_with_section": sections,
+            "abstract_vocabulary": sum(1 for _ in reader.lexicon("abstract")),
+            "size_bytes": sum(f.stat().st_size for f in self.path.iterdir()) if self.path else None,
+            "last_change": manifest.get("last_change"),
+        }
+
+    # -- writing -------------------------------------------------------------------------------------------
+
+    def add(self, source: Source, *, errors: Literal["raise", "skip"] = "raise", timeout: float = 5.0) -> int:
+        """Insert or replace papers by id (the DOI when there is one): adding a file twice never duplicates.
+
+        Returns the number of papers written. All of them are committed together, or none.
+        """
+        records = _unique(_records(source, errors))
+        try:
+            writer = self._ix.writer(timeout=timeout, limitmb=256)
+        except LockError:
+            raise IndexLockedError(f"{self.path} is being written by another process; try again later") from None
+        try:
+            for record in records:
+                writer.update_document(**to_document(record))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        if self.path:
+            _write_manifest(self.path)
+        return len(records)
+
+    def close(self) -> None:
+        """Release the open searcher (an Index also works as a context manager)."""
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path else "in memory"
+        return f"<Index {where}: {len(self)} papers>"
+
+
+def _highlighter(whit: Any, record: Record):  # type: ignore[no-untyped-def]
+    def make() -> dict[str, str]:
+        out: dict[str, str] = {}
+        for field in TEXT_FIELDS:
+            text = (
+                record.title
+                if field == "title"
+                else record.abstract
+                if field == "abstract"
+                else (record.section_text(field))
+            )
+            if text:
+                snippet = whit.highlights(field, text=text, top=2)
+                if snippet:
+                    out[field] = snippet
+        return out
+
+    return make
+
+
+# -- building and opening ----------------------------------------------------------------------------------
+
+
+def build_index(
+    source: Source,
+    path: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    *,
+    errors: Literal["raise", "skip"] = "raise",
+) -> Index:
+    """Index ``source`` (a record file, several, or records) into a new index at ``path`` and return it.
+
+    Without ``path`` the index lives in memory. An existing index at ``path`` is replaced only with
+    ``overwrite=True``, and only once the new one is complete; a folder that is not a searchlib index is never
+    overwritten.
+
+    >>> from searchlib import bundled_records_path
+    >>> index = build_index(bundled_records_path())
+    >>> len(index)
+    10
+    """
+    records = _unique(_records(source, errors))
+    if path is None:
+        ix = RamStorage().create_index(make_schema())
+        _write_all(ix, records)
+        return Index(ix, None)
+    target = Path(path)
+    if target.exists():
+        if not target.is_dir():
+            raise SearchlibError(f"{target} exists and is not a folder")
+        if (target / MANIFEST).exists():
+            if not overwrite:
+                raise SearchlibError(
+                    f"an index already exists at {target}; pass overwrite=True to replace it, "
+                    f"or open_index({str(target)!r}).add(...) to add to it"
+                )
+        elif any(target.iterdir()):
+            raise SearchlibError(
+                f"{target} is a folder with other files in it, not a searchlib index; not touching it"
+            )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.building-{os.getpid()}-{int(time.time() * 1000)}"
+    staging.mkdir()
+    try:
+        ix = windex.create_in(str(staging), make_schema())
+        _write_all(ix, records)
+        _write_manifest(staging)
+        _swap_into_place(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return open_index(target)
+
+
+def open_index(path: str | os.PathLike) -> Index:
+    """Open the index at ``path``. Raises :class:`SearchlibError` if it is not a searchlib index.
+
+    Opening reads pickled data, so only open indexes you or your colleagues built: never one from an
+    untrusted source.
+    """
+    target = Path(path)
+    if not target.is_dir():
+        raise SearchlibError(f"no index at {target}: {'not a folder' if target.exists() else 'no such folder'}")
+    manifest = _read_manifest(target)
+    if manifest.get("format") != _FORMAT_NAME:
+        found = sorted(p.name for p in target.iterdir())[:5]
+        raise SearchlibError(
+            f"{target} is not a searchlib index (no valid {MANIFEST}; found: {', '.join(found) or 'nothing'})"
+        )
+    if manifest.get("version", 0) > FORMAT_VERSION:
+        raise SearchlibError(
+            f"{target} was written by a newer searchlib (format {manifest.get('version')}); upgrade searchlib"
+        )
+    if not windex.exists_in(str(target)):
+        raise SearchlibError(f"{target} has a {MANIFEST} but no index files; rebuild it")
+    return Index(windex.open_dir(str(target)), target)
+
+
+def _write_all(ix: windex.Index, records: list[Record]) -> None:
+    writer = ix.writer(limitmb=256)
+    try:
+        for record in records:
+            writer.add_document(**to_document(record))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
+def _swap_into_place(staging: Path, target: Path) -> None:
+    """Move a complete index into place; the old one is removed only after the new one is there."""
+    if not target.exists():
+        staging.rename(target)
+        return
+    old = target.parent / f".{target.name}.old-{os.getpid()}-{int(time.time() * 1000)}"
+    target.rename(old)
+    try:
+        staging.rename(target)
+    except BaseException:
+        old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        data = orjson.loads((path / MANIFEST).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_manifest(path: Path) -> None:
+    from . import __version__
+
+    manifest = _read_manifest(path) or {"format": _FORMAT_NAME, "version": FORMAT_VERSION, "created_by": _pkg}
+    manifest["searchlib_version"] = __version__
+    manifest["last_change"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    tmp = path / (MANIFEST + ".tmp")
+    tmp.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+    os.replace(tmp, path / MANIFEST)
+
+
+def _records(source: Source, errors: Literal["raise", "skip"]) -> list[Record]:
+    """Every record of ``source``; in skip mode, malformed ones are left out with a warning that counts them."""
+    if isinstance(source, (str, os.PathLike)):
+        return load_records(source, errors=errors)
+    records: list[Record] = []
+    skipped: list[LoadError] = []
+    for n, item in enumerate(source, start=1):
+        if isinstance(item, Record):
+            records.append(item)
+        elif isinstance(item, (str, os.PathLike)):
+            records.extend(load_records(item, errors=errors))
+        else:
+            try:
+                if not isinstance(item, Mapping):
+                    raise LoadError(f"expected a Record, a dict or a path, not {type(item).__name__}")
+                records.append(record_from_dict(item))
+            except LoadError as exc:
+                err = LoadError(f"record {n}: {exc.reason}")
+                if errors == "raise":
+                    raise err from None
+                skipped.append(err)
+    if skipped:
+        warnings.warn(
+            f"skipped {len(skipped)} malformed record(s): " + "; ".join(map(str, skipped[:5])), stacklevel=3
+        )
+    return records
+
+
+def _unique(records: Iterable[Record]) -> list[Record]:
+    """The records with one per id, the last one winning, as a later load of the same paper should."""
+    by_id: dict[str, Record] = {}
+    for record in records:
+        by_id.pop(record.id, None)
+        by_id[record.id] = record
+    return list(by_id.values())

@@ -1,0 +1,142 @@
+"""Query strings to Whoosh queries: searchlib's query language, checked before Whoosh sees it.
+
+Whoosh's parser never fails; it quietly turns mistakes into something else. searchlib checks quotes,
+parentheses and field names first and raises :class:`~searchlib.errors.QueryError` saying what is wrong
+and where, then lets Whoosh parse, with field aliases (``ti:``, ``au:``, ``ab:``), ``year:2020-2024`` ranges
+and ``year:>2020`` comparisons added.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from whoosh import query as wq
+from whoosh.qparser import AndGroup, FieldAliasPlugin, GtLtPlugin, MultifieldParser, OrGroup
+
+from .errors import QueryError
+from .schema import DEFAULT_FIELDS, FIELD_ALIASES
+
+__all__ = ["QueryParser", "FIELD_BOOSTS"]
+
+#: How much a match in each default field counts, relative to the abstract. Titles are short and say what a
+#: paper is about, so a title match is worth more; author names are matched exactly and are rare words.
+FIELD_BOOSTS: dict[str, float] = {"title": 2.0, "abstract": 1.0, "authors": 1.0}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_FIELD_PREFIX = re.compile(r"(?<![\w.\-])([A-Za-z_][A-Za-z_0-9]*):")
+_YEAR_RANGE = re.compile(r"\b(year|py):(\d{4})?\s*(?:-|\.\.)\s*(\d{4})?(?=$|[\s)])", re.IGNORECASE)
+_SYNTAX_CHARS = re.compile(r"[\"'()\[\]{}:^~*?+\\/]|(?<!\w)-|-(?!\w)")
+_OPERATORS = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
+MAX_QUERY_CHARS = 20_000
+
+
+class QueryParser:
+    """Parses searchlib's query language against a schema. ``match`` is how bare words combine."""
+
+    def __init__(self, schema, field_boosts: dict[str, float] | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.schema = schema
+        self.field_boosts = dict(FIELD_BOOSTS if field_boosts is None else field_boosts)
+        self.fields: dict[str, str] = {name: name for name in schema.names() if name != "record"}
+        for name, aliases in FIELD_ALIASES.items():
+            for alias in aliases:
+                self.fields[alias] = name
+        self._parsers = {
+            "all": self._make_parser(AndGroup),
+            "any": self._make_parser(OrGroup),
+        }
+
+    def _make_parser(self, group) -> MultifieldParser:  # type: ignore[no-untyped-def]
+        parser = MultifieldParser(list(DEFAULT_FIELDS), self.schema, fieldboosts=self.field_boosts, group=group)
+        parser.add_plugin(FieldAliasPlugin({k: list(v) for k, v in FIELD_ALIASES.items()}))
+        parser.add_plugin(GtLtPlugin())
+        return parser
+
+    def parse(self, text: str, match: Literal["all", "any"] = "all", plain: bool = False) -> wq.Query:
+        """The Whoosh query for ``text``; raises :class:`QueryError` when it cannot be understood.
+
+        ``plain=True`` reads ``text`` as words only (no fields, operators or quotes): for pasting a sentence.
+        """
+        if not isinstance(text, str):
+            raise QueryError(f"a query must be a string, not {type(text).__name__}")
+        if match not in self._parsers:
+            raise QueryError(f"match must be 'all' or 'any', not {match!r}")
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"the query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
+        text = _CONTROL.sub(" ", text).strip()
+        if not text:
+            raise QueryError("the query is empty")
+        if plain:
+            text = _OPERATORS.sub(lambda m: m.group().lower(), _SYNTAX_CHARS.sub(" ", text))
+        else:
+            self._check(text)
+            text = _YEAR_RANGE.sub(_year_range, text)
+        try:
+            q = self._parsers[match].parse(text)
+        except Exception as exc:  # Whoosh raises assorted errors on odd input; none should reach the user raw
+            raise QueryError(f"cannot parse {text!r}: {exc}") from None
+        _check_parsed(q, text)
+        return q
+
+    def _check(self, text: str) -> None:
+        """Quotes and parentheses balanced, field names known and followed by something."""
+        depth = 0
+        opened: list[int] = []
+        in_quote: int | None = None
+        for i, ch in enumerate(text):
+            if ch == '"':
+                in_quote = None if in_quote is not None else i
+            elif in_quote is not None:
+                continue
+            elif ch == "(":
+                opened.append(i)
+                depth += 1
+            elif ch == ")":
+                if not opened:
+                    raise QueryError(f"unbalanced parenthesis: ')' at column {i + 1} closes nothing")
+                opened.pop()
+        if in_quote is not None:
+            raise QueryError(f"unclosed quote: the '\"' at column {in_quote + 1} is never closed")
+        if opened:
+            raise QueryError(f"unbalanced parenthesis: '(' at column {opened[-1] + 1} is never closed")
+        for m in _FIELD_PREFIX.finditer(_blank_quoted(text)):
+            name = m.group(1)
+            if name.lower() not in self.fields:
+                known = ", ".join(sorted(n for n in self.fields if n not in ("id",)))
+                raise QueryError(f"unknown field {name!r} at column {m.start() + 1}; fields are: {known}")
+            rest = text[m.end() :]
+            if not rest or rest[0].isspace() or rest[0] == ")":
+                raise QueryError(f"'{name}:' at column {m.start() + 1} has nothing after it")
+            if self.fields[name.lower()] == "year" and not re.match(r"[\d\[{<>=]", rest):
+                raise QueryError(
+                    f"'{name}:' at column {m.start() + 1} needs a year (2020), a range (2020-2024) or >2020"
+                )
+        stripped = text.strip()
+        for op in ("AND", "OR", "NOT", "ANDNOT"):
+            if stripped == op or stripped.endswith(" " + op) or (op != "NOT" and stripped.startswith(op + " ")):
+                raise QueryError(f"'{op}' needs a term on {'each side' if op != 'NOT' else 'its right'}")
+
+
+def _blank_quoted(text: str) -> str:
+    """``text`` with everything inside quotes blanked, so field-like words in phrases are not checked."""
+    return re.sub(r'"[^"]*"', lambda m: " " * len(m.group()), text)
+
+
+def _year_range(m: re.Match[str]) -> str:
+    start, end = m.group(2), m.group(3)
+    if not start and not end:
+        return m.group()
+    return f"{m.group(1)}:[{start or ''} TO {end or ''}]"
+
+
+def _check_parsed(q: wq.Query, text: str) -> None:
+    # Whoosh marks the parts it could not parse with an ``error`` attribute instead of raising.
+    stack = [q]
+    while stack:
+        sub = stack.pop()
+        stack.extend(sub.children())
+        error = getattr(sub, "error", None)
+        if error:
+            raise QueryError(f"cannot understand {text!r}: {error}")
+    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        raise QueryError(f"{text!r} has no words that can be searched (only stopwords or punctuation?)")

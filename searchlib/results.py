@@ -1,0 +1,154 @@
+"""Search results: :class:`Results`, a ranked sequence of :class:`Hit`, readable at a REPL.
+
+Highlights are made only when asked for (``hit.highlights``), since most hits on a page are never read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from functools import cached_property
+from typing import Any, overload
+
+from whoosh import highlight
+
+from .records import Record
+from .sections import Section
+
+__all__ = ["Hit", "Results", "MarkFormatter"]
+
+
+class MarkFormatter(highlight.Formatter):
+    """Marks matched words with ``**`` on each side: readable in a terminal, bold in Markdown."""
+
+    between = " … "
+
+    def __init__(self, start: str = "**", end: str = "**") -> None:
+        self.start = start
+        self.end = end
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"{self.start}{highlight.get_text(text, token, replace)}{self.end}"
+
+
+class Hit:
+    """One paper in the results: where it ranked, its score and its record.
+
+    ``highlights`` maps each field that matched (``"title"``, ``"abstract"``, ``"methods"``, ...) to a snippet
+    with the matched words marked ``**like this**``.
+    """
+
+    __slots__ = ("rank", "score", "record", "_highlighter", "__dict__")
+
+    def __init__(
+        self, rank: int, score: float, record: Record, highlighter: Callable[[], dict[str, str]] | None = None
+    ) -> None:
+        self.rank = rank
+        self.score = score
+        self.record = record
+        self._highlighter = highlighter
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def doi(self) -> str | None:
+        return self.record.doi
+
+    @property
+    def title(self) -> str:
+        return self.record.title
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        return self.record.authors
+
+    @property
+    def year(self) -> int | None:
+        return self.record.year
+
+    @property
+    def journal(self) -> str | None:
+        return self.record.journal
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        return self.record.sections
+
+    @cached_property
+    def highlights(self) -> dict[str, str]:
+        return self._highlighter() if self._highlighter else {}
+
+    def to_dict(self, highlights: bool = True) -> dict[str, Any]:
+        """A JSON-ready dict of the hit: rank, score, the paper's fields, sections and highlights."""
+        r = self.record
+        d: dict[str, Any] = {
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "id": r.id,
+            "doi": r.doi,
+            "title": r.title,
+            "authors": list(r.authors),
+            "year": r.year,
+            "date": r.date,
+            "journal": r.journal,
+            "volume": r.volume,
+            "pages": r.pages,
+            "pdf_url": r.pdf_url,
+            "sections": [{"label": s.label, "category": s.category, "text": s.text} for s in r.sections],
+        }
+        if highlights:
+            d["highlights"] = self.highlights
+        return d
+
+    def __repr__(self) -> str:
+        first = self.authors[0] if self.authors else "-"
+        return f"<Hit {self.rank}: {self.score:.2f} {self.year or '-'} {first} — {_clip(self.title, 70)}>"
+
+
+class Results(Sequence[Hit]):
+    """The hits of one search, best first. ``total`` counts every matching paper, not only those returned."""
+
+    def __init__(self, query: str, parsed: str, hits: list[Hit], total: int) -> None:
+        self.query = query
+        self.parsed = parsed
+        self.hits = hits
+        self.total = total
+
+    @overload
+    def __getitem__(self, i: int) -> Hit: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Hit]: ...
+    def __getitem__(self, i: int | slice) -> Hit | list[Hit]:
+        return self.hits[i]
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __repr__(self) -> str:
+        return self.table()
+
+    def table(self, width: int = 100) -> str:
+        """The results as a compact text table: rank, score, year, first author, title."""
+        head = f"{self.total} paper{'s' if self.total != 1 else ''} match {self.query!r}"
+        if len(self.hits) < self.total:
+            head += f" (showing {len(self.hits)})"
+        if not self.hits:
+            return head
+        author_w = 22
+        title_w = max(20, width - 4 - 8 - 6 - author_w - 4)
+        lines = [head, f"{'#':>3}  {'score':>6}  {'year':4}  {'first author':{author_w}}  title"]
+        for h in self.hits:
+            first = h.authors[0] if h.authors else "-"
+            lines.append(
+                f"{h.rank:>3}  {h.score:6.2f}  {h.year or '-':4}  {_clip(first, author_w):{author_w}}  "
+                f"{_clip(h.title, title_w)}"
+            )
+        return "\n".join(lines)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

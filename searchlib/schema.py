@@ -1,0 +1,131 @@
+"""The index's fields, and how a :class:`~searchlib.records.Record` becomes a Whoosh document.
+
+Searchable text fields: ``title``, ``authors``, ``abstract`` (all of it) and one field per section category
+(``background``, ``objective``, ``methods``, ``results``, ``conclusions``); ``journal``; ``year`` (numeric)
+and ``date``; ``doi`` and ``id`` (the DOI, or another id when a paper has none). The whole record is stored
+once, as JSON, so a hit can be shown without going back to the source file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from whoosh import fields
+
+from .analysis import author_analyzer, paper_analyzer, plain_analyzer
+from .records import Record
+from .sections import CATEGORIES, Section
+
+__all__ = [
+    "SECTION_FIELDS",
+    "TEXT_FIELDS",
+    "DEFAULT_FIELDS",
+    "FIELD_ALIASES",
+    "make_schema",
+    "to_document",
+    "record_from_stored",
+]
+
+SECTION_FIELDS: tuple[str, ...] = CATEGORIES
+#: Fields a bare word searches.
+DEFAULT_FIELDS: tuple[str, ...] = ("title", "abstract", "authors")
+#: Fields whose text can be highlighted in a hit.
+TEXT_FIELDS: tuple[str, ...] = ("title", "abstract", *SECTION_FIELDS)
+
+#: Other names users may type for a field (``ti:``, ``au:``, ``ab:`` as in PubMed, singulars and plurals).
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("ti",),
+    "authors": ("au", "author"),
+    "abstract": ("ab",),
+    "journal": ("jo", "ta"),
+    "year": ("py",),
+    "background": ("introduction", "intro"),
+    "objective": ("objectives", "aim", "aims"),
+    "methods": ("method",),
+    "results": ("result", "findings"),
+    "conclusions": ("conclusion", "discussion"),
+}
+
+
+def make_schema() -> fields.Schema:
+    text = paper_analyzer()
+    schema = fields.Schema(
+        id=fields.ID(unique=True, stored=True),
+        doi=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=text, phrase=True),
+        authors=fields.TEXT(analyzer=author_analyzer(), phrase=True),
+        abstract=fields.TEXT(analyzer=text, phrase=True),
+        journal=fields.TEXT(analyzer=plain_analyzer(), phrase=True),
+        year=fields.NUMERIC(int, bits=16, signed=False, stored=False, sortable=True),
+        date=fields.ID(sortable=True),
+        record=fields.STORED(),
+    )
+    for name in SECTION_FIELDS:
+        schema.add(name, fields.TEXT(analyzer=text, phrase=True))
+    return schema
+
+
+def to_document(record: Record) -> dict[str, Any]:
+    """The Whoosh document for a record: searchable text per field plus the stored record."""
+    doc: dict[str, Any] = {
+        "id": record.id,
+        "title": record.title,
+        "abstract": record.abstract,
+        "record": orjson.dumps(_stored(record)),
+    }
+    if record.doi:
+        doc["doi"] = record.doi
+    if record.authors:
+        doc["authors"] = "; ".join(record.authors)
+    if record.journal:
+        doc["journal"] = record.journal
+    if record.year is not None:
+        doc["year"] = record.year
+    if record.date:
+        doc["date"] = record.date
+    for name in SECTION_FIELDS:
+        text = record.section_text(name)
+        if text:
+            doc[name] = text
+    return doc
+
+
+def _stored(record: Record) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "doi": record.doi,
+        "title": record.title,
+        "authors": list(record.authors),
+        "journal": record.journal,
+        "volume": record.volume,
+        "pages": record.pages,
+        "date": record.date,
+        "year": record.year,
+        "abstract_html": record.abstract_html,
+        "sections": [[s.label, s.category, s.text] for s in record.sections],
+        "pdf_url": record.pdf_url,
+        "raw": dict(record.raw),
+    }
+
+
+def record_from_stored(blob: bytes) -> Record:
+    """Rebuild the :class:`Record` stored in the index."""
+    d = orjson.loads(blob)
+    sections = tuple(Section(label, category, text) for label, category, text in d["sections"])
+    return Record(
+        id=d["id"],
+        doi=d["doi"],
+        title=d["title"],
+        authors=tuple(d["authors"]),
+        journal=d["journal"],
+        volume=d["volume"],
+        pages=d["pages"],
+        date=d["date"],
+        year=d["year"],
+        abstract_html=d["abstract_html"],
+        abstract=" ".join(s.text for s in sections),
+        sections=sections,
+        pdf_url=d["pdf_url"],
+        raw=d["raw"],
+    )

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from searchlib.cli import main
+
+from .conftest import FIXTURES
+
+HYBRID = "10.1136/bmjqs-2024-017268"
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEARCHLIB_INDEX", raising=False)
+    return tmp_path
+
+
+def test_search_builds_the_default_index_from_bundled_records(in_tmp, capsys):
+    assert main(["search", "methods:interviews"]) == 0
+    out, err = capsys.readouterr()
+    assert "building it from the bundled sample records" in err
+    assert (in_tmp / "indexes" / "default" / "searchlib.json").exists()
+    assert "Sarah Hampton" in out and "**interviews**" in out
+    assert main(["search", "methods:interviews"]) == 0
+    assert "building" not in capsys.readouterr().err
+
+
+def test_bad_query_exits_non_zero_with_one_line(in_tmp, capsys):
+    assert main(["search", 'title:("unclosed']) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and "unclosed quote" in err
+
+
+def test_json_output_is_one_object_per_hit(in_tmp, capsys):
+    main(["search", "care", "--limit", "3", "--json"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    assert [orjson.loads(line)["rank"] for line in lines] == [1, 2, 3]
+
+
+def test_index_show_and_stats(in_tmp, capsys):
+    idx = str(in_tmp / "ix")
+    seed = str(FIXTURES / "malformed.txt")
+    assert main(["index", seed, "--index", idx]) == 1  # malformed line 3
+    assert "malformed.txt:3" in capsys.readouterr().err
+    assert main(["index", seed, "--index", idx, "--skip-errors"]) == 0
+    out, err = capsys.readouterr()
+    assert "2 records indexed" in out and "skipped 3" in err
+    assert main(["show", "10.9999/GOOD-2", "--index", idx]) == 0
+    assert "Second good record" in capsys.readouterr().out
+    assert main(["show", "10.9999/nothing", "--index", idx]) == 1
+    assert main(["stats", "--index", idx, "--json"]) == 0
+    assert orjson.loads(capsys.readouterr().out.splitlines()[-1])["papers"] == 2
+
+
+def test_missing_index_and_missing_file_are_one_line_errors(in_tmp, capsys):
+    assert main(["search", "x", "--index", str(in_tmp / "none")]) == 1
+    assert main(["index", str(in_tmp / "none.txt")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("searchlib: error:") for line in err)

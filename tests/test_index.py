@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import orjson
+import pytest
+
+import searchlib
+from searchlib import SearchlibError, build_index, open_index
+
+from .conftest import dois
+
+
+def test_build_open_and_reopen(tmp_path, seed_path):
+    path = tmp_path / "ix"
+    index = build_index(seed_path, path)
+    assert len(index) == 10
+    index.close()
+    again = open_index(path)
+    assert len(again) == 10
+    assert again.get("https://doi.org/10.1136/BMJQS-2024-017386").title.startswith("A realist review")
+
+
+def test_adding_the_same_file_twice_never_duplicates(tmp_path, seed_path):
+    index = build_index(seed_path, tmp_path / "ix")
+    index.add(seed_path)
+    index.add(seed_path)
+    assert len(index) == 10
+    assert index.search("methods:interviews").total == 3
+
+
+def test_add_replaces_by_doi(tmp_path, seed_records):
+    index = build_index(seed_records, tmp_path / "ix")
+    changed = dict(seed_records[0].raw, title="A completely new title about zebrafish")
+    index.add([changed])
+    assert len(index) == 10
+    assert dois(index.search("zebrafish")) == [seed_records[0].doi]
+    assert index.search("ti:hybrid").total == 0
+
+
+def test_build_accepts_dicts_records_and_lists_of_paths(tmp_path, seed_path, seed_records):
+    assert len(build_index([dict(r.raw) for r in seed_records])) == 10
+    assert len(build_index(list(seed_records))) == 10
+    assert len(build_index([seed_path, seed_path])) == 10
+
+
+def test_existing_index_is_kept_unless_overwrite(tmp_path, seed_path, seed_records):
+    path = tmp_path / "ix"
+    build_index(seed_records[:3], path).close()
+    with pytest.raises(SearchlibError, match="already exists"):
+        build_index(seed_path, path)
+    assert len(open_index(path)) == 3
+    assert len(build_index(seed_path, path, overwrite=True)) == 10
+    assert [p.name for p in tmp_path.iterdir()] == ["ix"]  # no staging folders left behind
+
+
+def test_a_folder_that_is_not_an_index_is_never_overwritten(tmp_path, seed_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "thesis.docx").write_text("precious")
+    with pytest.raises(SearchlibError, match="not a searchlib index"):
+        build_index(seed_path, folder, overwrite=True)
+    assert (folder / "thesis.docx").read_text() == "precious"
+
+
+def test_a_failed_build_leaves_nothing_half_written(tmp_path, seed_records):
+    path = tmp_path / "ix"
+
+    def records():
+        yield from seed_records[:5]
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        build_index(records(), path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_open_index_refuses_what_is_not_a_searchlib_index(tmp_path):
+    with pytest.raises(SearchlibError, match="no such folder"):
+        open_index(tmp_path / "nope")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "_MAIN_1.toc").write_bytes(b"\x80")
+    with pytest.raises(SearchlibError, match=r"not a searchlib index.*_MAIN_1.toc"):
+        open_index(tmp_path / "other")
+
+
+def test_open_index_refuses_a_newer_format(tmp_path, seed_path):
+    path = tmp_path / "ix"
+    build_index(seed_path, path).close()
+    manifest = orjson.loads((path / "searchlib.json").read_bytes())
+    manifest["version"] = 99
+    (path / "searchlib.json").write_bytes(orjson.dumps(manifest))
+    with pytest.raises(SearchlibError, match="newer searchlib"):
+        open_index(path)
+
+
+def test_searcher_sees_new_commits(tmp_path, seed_records):
+    index = build_index(seed_records[2:], tmp_path / "ix")
+    assert index.search("realist").total == 0
+    index.add(seed_records)
+    assert index.search("realist").total == 1
+
+
+def test_stats_count_papers_and_sections(seed_index):
+    stats = seed_index.stats()
+    assert stats["papers"] == 10
+    assert stats["papers_with_section"]["methods"] == 7
+    assert (
+        stats["papers_with_section"]["objective"] == 2 + 1
+    )  # two "Objectives"-like labels + "Introduction and aims"
+    assert stats["size_bytes"] > 0 and stats["abstract_vocabulary"] > 100
+
+
+def test_skip_mode_for_records_given_as_dicts(seed_records):
+    items = [dict(r.raw) for r in seed_records] + [{"title": 5}]
+    with pytest.raises(searchlib.LoadError, match="record 11"):
+        build_index(items)
+    with pytest.warns(UserWarning, match="skipped 1"):
+        assert len(build_index(items, errors="skip")) == 10

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import pytest
+
+from searchlib import QueryError, SearchlibError
+
+from .conftest import dois
+
+HYBRID = "10.1136/bmjqs-2024-017268"
+REALIST = "10.1136/bmjqs-2024-017386"
+HOIE = "10.1136/bmjqs-2024-017214"
+
+
+def test_methods_interviews_finds_the_hybrid_intervention_paper(seed_index):
+    results = seed_index.search("methods:interviews")
+    assert results[0].doi == HYBRID
+    assert "interview" in results[0].highlights["methods"].lower()
+    assert "**" in results[0].highlights["methods"]
+
+
+def test_section_search_is_confined_to_the_section(seed_index):
+    # The realist review mentions interviews nowhere in its methods.
+    assert REALIST not in dois(seed_index.search("methods:interviews"))
+    # "inequalities" is in the realist review's conclusions, and in other papers' other sections.
+    assert dois(seed_index.search("conclusions:inequalities")) == [REALIST]
+    assert len(seed_index.search("inequalities")) > 1
+
+
+def test_british_spelling_in_the_record_matches_american_query(seed_index):
+    found = seed_index.search("randomized")
+    assert HYBRID in dois(found)  # the record says "randomised"
+    assert "randomised" in found[dois(found).index(HYBRID)].record.abstract
+    assert "randomized" not in found[dois(found).index(HYBRID)].record.abstract
+
+
+def test_author_without_accent_finds_accented_name(seed_index):
+    assert dois(seed_index.search("au:Hoie")) == [HOIE]
+    assert dois(seed_index.search("author:Høie")) == [HOIE]
+
+
+@pytest.mark.parametrize("query", ["au:lawton", 'au:"Lawton R"', 'au:"Rebecca Lawton"', 'au:"Lawton, Rebecca"'])
+def test_author_name_forms(seed_index, query):
+    assert dois(seed_index.search(query)) == [HYBRID]
+
+
+def test_author_phrase_does_not_cross_authors(seed_index):
+    # "Rebecca Lawton, Laura Sheard": "Lawton Laura" is no one's name.
+    assert dois(seed_index.search('au:"Lawton Laura"')) == []
+
+
+def test_boolean_operators_phrases_and_wildcards(seed_index):
+    both = set(dois(seed_index.search("antibiotic AND feedback")))
+    either = set(dois(seed_index.search("antibiotic OR feedback")))
+    neither = set(dois(seed_index.search("antibiotic NOT feedback")))
+    assert both and both < either
+    assert not (neither & both)
+    assert dois(seed_index.search('"intensive care unit"'))
+    assert dois(seed_index.search('"care intensive unit"')) == []
+    assert set(dois(seed_index.search("antibio*"))) >= set(dois(seed_index.search("antibiotic")))
+
+
+def test_year_ranges_and_fields(seed_index):
+    in_2025 = seed_index.search("year:2025", limit=None)
+    assert in_2025.total == 4 and all(h.year == 2025 for h in in_2025)
+    span = seed_index.search("year:2024-2025", limit=None)
+    assert span.total == 10
+    assert seed_index.search("ti:realist")[0].doi == REALIST
+    assert seed_index.search('journal:"quality & safety"', limit=None).total == 10
+    assert dois(seed_index.search("doi:10.1136/bmjqs-2024-017386")) == [REALIST]
+
+
+def test_title_matches_rank_above_abstract_only_matches(seed_index):
+    results = seed_index.search("inequalities")
+    titles = ["inequalit" in h.title.lower() for h in results]
+    assert titles == sorted(titles, reverse=True)
+
+
+def test_bare_words_require_all_by_default_and_any_on_request(seed_index):
+    assert seed_index.search("antibiotic realist").total == 0
+    assert seed_index.search("antibiotic realist", match="any").total >= 2
+
+
+def test_plain_mode_reads_syntax_as_words(seed_index):
+    text = 'Do "hybrid" interventions (in trials) work: AND'
+    with pytest.raises(QueryError):
+        seed_index.search('"hybrid interventions')
+    assert seed_index.search(text, match="any", plain=True)[0].doi == HYBRID
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ('title:("unclosed', "unclosed quote"),
+        ("(safety", "never closed"),
+        ("safety)", "closes nothing"),
+        ("foo:bar", "unknown field 'foo'"),
+        ("title:", "has nothing after it"),
+        ("year:abc", "needs a year"),
+        ("", "empty"),
+        ("the of and", "no words"),
+        ("safety AND", "needs a term"),
+    ],
+)
+def test_bad_queries_raise_query_error_with_a_readable_message(seed_index, query, message):
+    with pytest.raises(QueryError, match=message):
+        seed_index.search(query)
+
+
+def test_query_error_is_a_searchlib_error():
+    assert issubclass(QueryError, SearchlibError)
+
+
+def test_results_and_hits_are_readable(seed_index):
+    results = seed_index.search("care", limit=3)
+    text = repr(results)
+    assert text.splitlines()[0].startswith(f"{results.total} papers match 'care'")
+    assert len(text.splitlines()) == 2 + len(results) and len(results) == 3
+    assert "first author" in text
+    assert repr(results[0]).startswith("<Hit 1:")
+    assert results[0].to_dict()["doi"] == results[0].doi
+
+
+def test_total_counts_beyond_the_limit(seed_index):
+    results = seed_index.search("care", limit=2)
+    assert len(results) == 2 and results.total > 2
+
+
+def test_hits_carry_sections_in_order(seed_index):
+    hit = seed_index.search(f"doi:{HYBRID}")[0]
+    assert [s.label for s in hit.sections] == ["Introduction", "Methods", "Results", "Discussion"]
