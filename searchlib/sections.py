@@ -58,6 +58,12 @@ _MAX_HEADING_WORDS = 12
 _MIN_ABSTRACT_WORDS = 3
 #: Words that title an abstract as a whole; a heading or leading word like this is not a section.
 _ABSTRACT_TITLES = frozenset({"ABSTRACT", "A BSTRACT", "SUMMARY", "ABSTRACT SUMMARY"})
+#: Labels of trailing matter rather than of a section of the text: a keyword list stays with the text before it.
+_NOT_SECTION_LABELS = frozenset({"KEYWORDS", "KEY WORDS", "KEYWORD", "KEY-WORDS", "INDEX TERMS"})
+#: Function words that may sit inside a heading ("Patients and Methods") but never open one.
+_LABEL_JOINERS = frozenset({"and", "of", "or", "for", "in", "to", "the", "&", "/", "with", "on"})
+#: An unknown ALL-CAPS heading in bare text needs this many letters when it is one word (so "HIV" is not one).
+_MIN_BARE_UNKNOWN_LETTERS = 6
 
 # ---------------------------------------------------------------------------------------------------------------
 # Stage 1: sections marked up as headings.
@@ -106,7 +112,7 @@ def _is_heading(html: str, m: re.Match[str]) -> bool | None:
         return True if _SEC_OPEN_RE.search(before) else None
     if tag.startswith("h"):
         return None if label.upper() in _ABSTRACT_TITLES else True
-    if not at_start or len(label.split()) > _MAX_HEADING_WORDS:
+    if not at_start or len(label.split()) > _MAX_HEADING_WORDS or normalise_label(label) in _NOT_SECTION_LABELS:
         return False
     raw = m.group("label")
     has_colon = bool(m.group("colon")) or html_to_text(raw).rstrip().endswith(":")
@@ -144,10 +150,14 @@ def _markup_drafts(html: str) -> list[_Draft]:
 # Where a label may start: the text's start or a sentence's (after . ! ? and maybe a closing quote or bracket).
 _SENTENCE_START_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]?\s+(?=\S)")
 # "LABEL: text", "Label - text", "Label — text": a short phrase starting with a letter, then the separator.
-_PUNCT_LABEL_RE = re.compile(r"(?P<label>[^\W\d_][^:.!?;\n]{0,99}?)\s*(?::|\s[-–—]\s|[–—])\s*")
+# A dash needs white space after it, so "1923–2014" or "COVID-19" never reads as "label - text".
+_PUNCT_LABEL_RE = re.compile(r"(?P<label>[^\W\d_][^:.!?;\n]{0,99}?)(?::\s*|\s*[-–—]{1,2}\s+)")
 _LEADING_TITLE_RE = re.compile(r"(?:abstract|a bstract|summary)\b\s*[.:]?\s+(?=\S)", re.IGNORECASE)
 # What may follow a bare label: the capitalised first word of its text, a number or an opening bracket/quote.
 _BARE_NEXT_RE = re.compile(r"[A-Z0-9(\[\"'“‘]")
+# The words of an upper-case heading that no list knows ("SPECIMEN COLLECTION", "MEDICAL NEEDS AND TEST").
+_CAPS_JOINERS = frozenset({"AND", "OF", "OR", "&", "/"})
+_CAPS_WORD_RE = re.compile(r"[A-Z]{2,}(?:/[A-Z]{2,})*|AND|OF|OR|&|/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,12 +178,27 @@ def _label_words_ok(label: str) -> bool:
     return 0 < len(words) <= MAX_LABEL_WORDS and len(label) <= _MAX_LABEL_CHARS and label[0].isupper()
 
 
-def _looks_like_unknown_label(label: str) -> bool:
-    """A heading-shaped phrase outside the label lists: ALL CAPS, or a capitalised phrase of a few words."""
+def _is_upper(label: str) -> bool:
+    return label.upper() == label and sum(c.isalpha() for c in label) >= 2
+
+
+def _looks_like_unknown_label(label: str, upper_style: bool) -> bool:
+    """A heading-shaped phrase outside the label lists, written in the style of the abstract's known labels.
+
+    MEDLINE-style abstracts (upper-case labels) get only upper-case unknown labels ("SPECIMEN COLLECTION");
+    others get Title Case phrases of a few words ("Major Taxa Studied"), never a sentence's opening words.
+    """
+    if _is_upper(label):
+        return sum(c.isalpha() for c in label) >= 3
+    if upper_style:
+        return False
     words = label.split()
-    if label.upper() == label and sum(c.isalpha() for c in label) >= 3:
-        return True
-    return len(words) <= 5 and all(w[0].isupper() or w.islower() for w in words if w[0].isalpha())
+    return (
+        len(words) <= 4
+        and words[0][0].isupper()
+        and words[0].lower() not in _LABEL_JOINERS
+        and all(w[0].isupper() or w in _LABEL_JOINERS or not w[0].isalpha() for w in words)
+    )
 
 
 def _punct_hit(text: str, start: int) -> _Hit | None:
@@ -181,23 +206,37 @@ def _punct_hit(text: str, start: int) -> _Hit | None:
     if not m or m.end() >= len(text):
         return None
     label = m.group("label").strip()
-    if not _label_words_ok(label):
+    if not _label_words_ok(label) or normalise_label(label) in _NOT_SECTION_LABELS:
         return None
     return _Hit(start, m.end(), label, lookup_label(label) is not None)
 
 
-def _bare_hit(text: str, start: int) -> _Hit | None:
-    """The longest known label at ``start`` followed by a capitalised word, as in "Design Randomised trial"."""
+def _bare_hit(text: str, start: int, allow_unknown: bool = False) -> _Hit | None:
+    """The longest known label at ``start`` followed by its text, as in "Design Randomised controlled trial".
+
+    The text must open with a capital, a number or a bracket, except after an upper-case label, which stands
+    out by itself ("OBJECTIVES to describe"). With ``allow_unknown``, a run of upper-case words is a label too.
+    """
     words = list(re.finditer(r"\S+", text[start : start + 160]))[: MAX_LABEL_WORDS + 1]
     for k in range(min(MAX_LABEL_WORDS, len(words) - 1), 0, -1):
         label = text[start : start + words[k - 1].end()]
-        if not label[0].isupper() or label[-1] in ".,;:" or lookup_label(label) is None:
+        if not label[0].isupper() or label[-1] in ".,;:" or normalise_label(label) in _NOT_SECTION_LABELS:
             continue
-        first = words[0].group()
-        if first.isupper() and len(first) > 1 and not label.upper() == label:
+        upper = _is_upper(label)
+        if _is_upper(words[0].group()) and not upper:
             continue  # "RESULTS Patients" is not one label; MEDLINE labels are upper case all through
-        if _BARE_NEXT_RE.match(words[k].group()):
+        if (upper or _BARE_NEXT_RE.match(words[k].group())) and lookup_label(label) is not None:
             return _Hit(start, start + words[k].start(), label, True)
+    if not allow_unknown:
+        return None
+    k = 0
+    while k < min(len(words) - 1, MAX_LABEL_WORDS) and _CAPS_WORD_RE.fullmatch(words[k].group()):
+        k += 1
+    while k and words[k - 1].group() in _CAPS_JOINERS:
+        k -= 1
+    label = text[start : start + words[k - 1].end()] if k else ""
+    if k > 1 or sum(c.isalpha() for c in label) >= _MIN_BARE_UNKNOWN_LETTERS:
+        return _Hit(start, start + words[k].start(), label, False)
     return None
 
 
@@ -205,14 +244,18 @@ def _inline_hits(text: str, line_starts: list[int]) -> list[_Hit]:
     starts = _sentence_starts(text, line_starts)
     punct = [hit for s in starts if (hit := _punct_hit(text, s))]
     known = [hit for hit in punct if hit.known]
-    if known:
-        # Once an abstract shows known labels, heading-shaped unknown ones are labels too ("SPECIMEN COLLECTION:").
-        return [hit for hit in punct if hit.known or _looks_like_unknown_label(hit.label)]
     bare = [hit for s in starts if (hit := _bare_hit(text, s))]
     # Bare labels are only believed when the abstract is built of them: it opens with one and has another.
-    if len(bare) >= 2 and bare[0].start == 0:
-        return bare
-    return []
+    bare_ok = len(bare) >= 2 and bare[0].start == 0
+    if known and not (bare_ok and len(bare) > len(known)):
+        # Once an abstract shows known labels, heading-shaped unknown ones are labels too ("SPECIMEN COLLECTION:").
+        upper_style = all(_is_upper(hit.label) for hit in known)
+        return [hit for hit in punct if hit.known or _looks_like_unknown_label(hit.label, upper_style)]
+    if not bare_ok:
+        return []
+    if all(_is_upper(hit.label) for hit in bare):
+        bare = [hit for s in starts if (hit := _bare_hit(text, s, allow_unknown=True))]
+    return bare
 
 
 def _split_inline(draft: _Draft) -> list[_Draft]:
