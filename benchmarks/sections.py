@@ -113,8 +113,8 @@ def _pubmed_abstracts(name: str, text: str) -> Iterator[tuple[str, str]]:
         if not pmid:
             continue
         paragraphs = []
-        for m in re.finditer(r"<AbstractText\b([^>]*?)(?:/>|>(.*?)</AbstractText>)", abstract.group(1) if abstract else "",
-                             re.DOTALL):
+        body = abstract.group(1) if abstract else ""
+        for m in re.finditer(r"<AbstractText\b([^>]*?)(?:/>|>(.*?)</AbstractText>)", body, re.DOTALL):
             label = re.search(r'Label="([^"]*)"', m.group(1))
             prefix = f"{html.unescape(label.group(1))}: " if label else ""
             paragraphs.append(f"<p>{prefix}{m.group(2) or ''}</p>")

@@ -32,7 +32,7 @@ CATEGORIES: tuple[str, ...] = ("background", "objective", "methods", "results", 
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """One section of an abstract: its verbatim ``label`` (None when unstructured), ``category`` and plain ``text``."""
+    """One section of an abstract: verbatim ``label`` (None if unstructured), ``category`` and plain ``text``."""
 
     label: str | None
     category: str
@@ -157,7 +157,10 @@ _LEADING_TITLE_RE = re.compile(r"(?:abstract|a bstract|summary)\b\s*[.:]?\s+(?=\
 _BARE_NEXT_RE = re.compile(r"[A-Z0-9(\[\"'“‘]")
 # The words of an upper-case heading that no list knows ("SPECIMEN COLLECTION", "MEDICAL NEEDS AND TEST").
 _CAPS_JOINERS = frozenset({"AND", "OF", "OR", "&", "/"})
-_CAPS_WORD_RE = re.compile(r"[A-Z]{2,}(?:/[A-Z]{2,})*|AND|OF|OR|&|/")
+_CAPS_WORD_RE = re.compile(r"[A-Z]{3,}(?:/[A-Z]{3,})*|AND|OF|OR|&|/")
+# An upper-case label and colon where a sentence lacks its full stop ("... in 2 groups CLINICAL TRIAL REGISTRATION
+# NUMBER: NCT..."): such a label stands out even there, so it may start anywhere after white space.
+_CAPS_COLON_RE = re.compile(r"(?<=\s)[A-Z][A-Z()/&,\- ]{2,}:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +208,7 @@ def _punct_hit(text: str, start: int) -> _Hit | None:
     m = _PUNCT_LABEL_RE.match(text, start)
     if not m or m.end() >= len(text):
         return None
-    label = m.group("label").strip()
+    label = _LEADING_TITLE_RE.sub("", m.group("label").strip(), count=1)  # "Abstract Purpose:" is "Purpose"
     if not _label_words_ok(label) or normalise_label(label) in _NOT_SECTION_LABELS:
         return None
     return _Hit(start, m.end(), label, lookup_label(label) is not None)
@@ -240,9 +243,27 @@ def _bare_hit(text: str, start: int, allow_unknown: bool = False) -> _Hit | None
     return None
 
 
+def _caps_colon_hits(text: str) -> list[_Hit]:
+    hits = []
+    for m in _CAPS_COLON_RE.finditer(text):
+        hit = _punct_hit(text, m.start())
+        if hit and hit.known and _is_upper(hit.label):
+            hits.append(hit)
+    return hits
+
+
+def _merge_hits(hits: list[_Hit]) -> list[_Hit]:
+    """Hits in order, dropping any that starts inside an earlier one's label (" TRIAL REGISTRATION:")."""
+    merged: list[_Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if not merged or hit.start >= merged[-1].end:
+            merged.append(hit)
+    return merged
+
+
 def _inline_hits(text: str, line_starts: list[int]) -> list[_Hit]:
     starts = _sentence_starts(text, line_starts)
-    punct = [hit for s in starts if (hit := _punct_hit(text, s))]
+    punct = _merge_hits([hit for s in starts if (hit := _punct_hit(text, s))] + _caps_colon_hits(text))
     known = [hit for hit in punct if hit.known]
     bare = [hit for s in starts if (hit := _bare_hit(text, s))]
     # Bare labels are only believed when the abstract is built of them: it opens with one and has another.
@@ -250,7 +271,10 @@ def _inline_hits(text: str, line_starts: list[int]) -> list[_Hit]:
     if known and not (bare_ok and len(bare) > len(known)):
         # Once an abstract shows known labels, heading-shaped unknown ones are labels too ("SPECIMEN COLLECTION:").
         upper_style = all(_is_upper(hit.label) for hit in known)
-        return [hit for hit in punct if hit.known or _looks_like_unknown_label(hit.label, upper_style)]
+        hits = [hit for hit in punct if hit.known or _looks_like_unknown_label(hit.label, upper_style)]
+        if hits[0].start > 0 and bare and bare[0].start == 0:
+            hits.insert(0, bare[0])  # "Simple Summary Cats are ... Background: ..."
+        return hits
     if not bare_ok:
         return []
     if all(_is_upper(hit.label) for hit in bare):
@@ -275,7 +299,7 @@ def _split_inline(draft: _Draft) -> list[_Draft]:
     if not hits:
         return [_Draft(draft.label, [text])]
     out = [_Draft(None, [text[: hits[0].start]])]
-    for hit, nxt in zip(hits, [*hits[1:], None]):
+    for hit, nxt in zip(hits, [*hits[1:], None], strict=True):
         out.append(_Draft(hit.label, [text[hit.end : nxt.start if nxt else len(text)]]))
     return out
 
