@@ -297,18 +297,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'source':32} {'rendering':9} {'sections':>9} {'right':>7} {'unstruct':>9} {'split':>7}")
     total, overall_split = Score(), Score()
     for (source, how), s in sorted(scores.items()):
-        print(f"{source:32} {how:9} {s.total:9d} {_pct(s.found, s.total):>7} {s.unstructured:9d} "
-              f"{_pct(s.split, s.unstructured):>7}")
+        print(
+            f"{source:32} {how:9} {s.total:9d} {_pct(s.found, s.total):>7} {s.unstructured:9d} "
+            f"{_pct(s.split, s.unstructured):>7}"
+        )
         total.found += s.found
         total.total += s.total
         overall_split.split += s.split
         overall_split.unstructured += s.unstructured
         for miss in s.misses[: args.misses]:
             print("    miss", miss[:220])
-    print(f"{'overall':42} {total.total:9d} {_pct(total.found, total.total):>7} "
-          f"{overall_split.unstructured:9d} {_pct(overall_split.split, overall_split.unstructured):>7}")
-    print(f"{len(cases)} abstracts in {elapsed:.1f}s on {platform.python_implementation()} "
-          f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cpus")
+    print(
+        f"{'overall':42} {total.total:9d} {_pct(total.found, total.total):>7} "
+        f"{overall_split.unstructured:9d} {_pct(overall_split.split, overall_split.unstructured):>7}"
+    )
+    print(
+        f"{len(cases)} abstracts in {elapsed:.1f}s on {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cpus"
+    )
     return 0
 
 

@@ -42,8 +42,8 @@ class Section:
 def label_category(label: str) -> str:
     """The canonical category of a section label, ``"other"`` when NLM's list does not know it.
 
-    >>> label_category("Introduction and aims"), label_category("Funding"), label_category("MAIN OUTCOMEMEASURES")
-    ('objective', 'other', 'methods')
+    >>> [label_category(label) for label in ("Introduction and aims", "Data availability", "MAIN OUTCOMEMEASURES")]
+    ['objective', 'other', 'methods']
     """
     return lookup_label(label) or "other"
 
@@ -272,6 +272,8 @@ def _inline_hits(text: str, line_starts: list[int]) -> list[_Hit]:
         # Once an abstract shows known labels, heading-shaped unknown ones are labels too ("SPECIMEN COLLECTION:").
         upper_style = all(_is_upper(hit.label) for hit in known)
         hits = [hit for hit in punct if hit.known or _looks_like_unknown_label(hit.label, upper_style)]
+        if len(hits) == 1 and hits[0].start > 0 and not _BARE_NEXT_RE.match(text, hits[0].end):
+            return []  # one label in mid-text, then lower case: "... Experiments: we ran three." is prose
         if hits[0].start > 0 and bare and bare[0].start == 0:
             hits.insert(0, bare[0])  # "Simple Summary Cats are ... Background: ..."
         return hits
