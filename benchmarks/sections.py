@@ -204,10 +204,11 @@ def load_csabstruct(data: Path) -> list[Case]:
     path = data / "csabstruct" / "gold_sentences.jsonl"
     if not path.exists():
         return []
-    return [
-        Case("csabstruct", rec["doi"], [GoldSection(None, "other", " ".join(rec["sentences"]))])
-        for rec in map(json.loads, path.open(encoding="utf-8"))
-    ]
+    cases = []
+    for rec in map(json.loads, path.open(encoding="utf-8")):
+        text = " ".join(rec["sentences"])  # CSAbstruct's own form: plain sentences, no markup
+        cases.append(Case("csabstruct", rec["doi"], [GoldSection(None, "other", text)], raw=text))
+    return cases
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -283,11 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     scores: dict[tuple[str, str], Score] = defaultdict(Score)
     for case in cases:
         for how in RENDERINGS:
-            if case.source == "csabstruct":
-                if how != "inline":
-                    continue  # CSAbstruct has no markup: its one rendering is the plain sentences
-            elif how == "bare" and not case.structured:
-                continue  # the same text as "inline"
+            if how != "raw" and not case.structured:
+                if case.source == "csabstruct" or how == "bare":
+                    continue  # plain text already, or the same text as "inline"
             text = render(case, how)
             if text is None:
                 continue
