@@ -160,7 +160,7 @@ _CAPS_JOINERS = frozenset({"AND", "OF", "OR", "&", "/"})
 _CAPS_WORD_RE = re.compile(r"[A-Z]{3,}(?:/[A-Z]{3,})*|AND|OF|OR|&|/")
 # An upper-case label and colon where a sentence lacks its full stop ("... in 2 groups CLINICAL TRIAL REGISTRATION
 # NUMBER: NCT..."): such a label stands out even there, so it may start anywhere after white space.
-_CAPS_COLON_RE = re.compile(r"(?<=\s)[A-Z][A-Z()/&,\- ]{2,}:")
+_CAPS_COLON_RE = re.compile(r"(?<=\s)[A-Z][A-Z()/&,\- ]{2,100}:")
 
 
 @dataclass(frozen=True, slots=True)
