@@ -152,7 +152,8 @@ _SENTENCE_START_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]?\s+(?=\S)")
 # "LABEL: text", "Label - text", "Label — text": a short phrase starting with a letter, then the separator.
 # A dash needs white space after it, so "1923–2014" or "COVID-19" never reads as "label - text".
 _PUNCT_LABEL_RE = re.compile(r"(?P<label>[^\W\d_][^:.!?;\n]{0,99}?)(?::\s*|\s*[-–—]{1,2}\s+)")
-_LEADING_TITLE_RE = re.compile(r"(?:abstract|a bstract|summary)\b\s*[.:]?\s+(?=\S)", re.IGNORECASE)
+# A leading "Abstract"/"Summary" titling the text; before a lower-case word it is prose ("Abstract algebra is").
+_LEADING_TITLE_RE = re.compile(r"(?i:abstract|a bstract|summary)(?:\s*[.:]\s*|\s+)(?=[A-Z0-9(\[])")
 # What may follow a bare label: the capitalised first word of its text, a number or an opening bracket/quote.
 _BARE_NEXT_RE = re.compile(r"[A-Z0-9(\[\"'“‘]")
 # The words of an upper-case heading that no list knows ("SPECIMEN COLLECTION", "MEDICAL NEEDS AND TEST").

@@ -250,3 +250,11 @@ def test_text_before_the_first_label_is_kept_unlabelled():
         Section(None, "other", "This trial was stopped early."),
         Section("Methods", "methods", "A trial."),
     ]
+
+
+def test_leading_abstract_word_is_dropped_only_as_a_title():
+    assert parse_abstract("ABSTRACT. We study cats.") == [Section(None, "other", "We study cats.")]
+    assert parse_abstract("Abstract algebra is old.") == [Section(None, "other", "Abstract algebra is old.")]
+    assert parse_abstract("Summary statistics are fine.") == [
+        Section(None, "other", "Summary statistics are fine.")
+    ]
