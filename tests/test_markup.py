@@ -1,0 +1,43 @@
+"""Tests for searchlib.markup: markup to plain text."""
+
+from __future__ import annotations
+
+import pytest
+
+from searchlib.markup import html_to_text, looks_like_markup
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("at the<i>TERT</i>gene region", "at the TERT gene region"),  # glued emphasis gets its word breaks
+        ("the <i>TERT</i> gene", "the TERT gene"),
+        ("H<sub>2</sub>O and 10<sup>5</sup> cells", "H2O and 105 cells"),  # sub/sup never split a token
+        ("θ<jats:sub>cone</jats:sub>where", "θconewhere"),
+        ("(<i>n</i>=19)", "(n=19)"),
+        ("<jats:italic>E. coli</jats:italic>strains", "E. coli strains"),
+        ("p &lt; 0.05 &amp; more", "p < 0.05 & more"),
+        ("(&amp;lt;1 M⊙)", "(<1 M⊙)"),  # escaped twice
+        ("&amp;lt;i&amp;gt;in vivo&amp;lt;/i&amp;gt; data", "in vivo data"),
+        ("2\u2009years\u00a0ago\u202fnow", "2 years ago now"),
+        ("<p>One.</p><p>Two.</p>", "One. Two."),
+        ("values <u>&lt;</u> 5", "values < 5"),
+    ],
+)
+def test_html_to_text(html, text):
+    assert html_to_text(html) == text
+
+
+def test_mathml_is_reduced_to_its_text():
+    html = (
+        "a rate of <mml:math xmlns:mml='http://www.w3.org/1998/Math/MathML'>\n  <mml:mrow>\n"
+        "    <mml:mi>k</mml:mi>\n    <mml:mo>=</mml:mo>\n    <mml:mn>2</mml:mn>\n  </mml:mrow>\n"
+        "  <mml:annotation encoding='TeX'>k=2</mml:annotation>\n</mml:math> per hour"
+    )
+    assert html_to_text(html) == "a rate of k=2 per hour"
+
+
+def test_looks_like_markup():
+    assert looks_like_markup("a <i>b</i>")
+    assert looks_like_markup("a &amp; b")
+    assert not looks_like_markup("p < 0.05 & q > 1")
