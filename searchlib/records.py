@@ -250,13 +250,13 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
     authors = _authors(obj.get("authors"), author_line)
     journal, volume, pages = _journal(obj)
     date, year = _date(obj)
-    abstract_html = _opt_str(obj, "abstract") or ""
+    abstract_html = _opt_str(obj, "abstract") or _opt_str(obj, "text") or ""  # "text": BEIR corpora
     sections = tuple(parse_abstract(abstract_html))
     abstract = " ".join(s.text for s in sections) if sections else ""
-    if not (title or abstract or doi):
-        raise LoadError("record has no title, abstract or DOI")
+    if not (title or abstract or doi or _source_id(obj)):
+        raise LoadError("record has no title, abstract, DOI or id")
     return Record(
-        id=doi or _content_id(title, authors, year),
+        id=doi or _source_id(obj) or _content_id(title, authors, year),
         doi=doi,
         title=title,
         authors=authors,
@@ -352,6 +352,15 @@ def _pdf_url(value: object) -> str | None:
     if isinstance(value, Mapping):
         value = value.get("url")
     return _blank_to_none(value) if isinstance(value, str) else None
+
+
+def _source_id(obj: Mapping[str, Any]) -> str | None:
+    """The source's own id ("_id" in BEIR corpora, "id" elsewhere), for papers without a DOI."""
+    for key in ("_id", "id"):
+        value = obj.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return None
 
 
 def _content_id(title: str, authors: tuple[str, ...], year: int | None) -> str:

@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 from nltk.stem.snowball import EnglishStemmer
-from whoosh.analysis import CharsetFilter, LowercaseFilter, MultiFilter, PassFilter, StopFilter
+from whoosh.analysis import CharsetFilter, LowercaseFilter, StopFilter
 from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.support.charset import accent_map
 
 from .authors import AuthorTokenizer
-from .filters import CompoundFilter, SpellingFilter, StemFilter
+from .filters import CompoundFilter, QueryStopFilter, SpellingFilter, StemFilter
 from .stopwords import STOPWORDS
 from .tokenizers import PaperTokenizer
 
@@ -60,7 +60,7 @@ def author_analyzer() -> CompositeAnalyzer:
         AuthorTokenizer()
         | LowercaseFilter()
         | CharsetFilter(accent_map)
-        | MultiFilter(index=PassFilter(), query=StopFilter(stoplist=AUTHOR_QUERY_STOPWORDS, minsize=1))
+        | QueryStopFilter(AUTHOR_QUERY_STOPWORDS)
         | CompoundFilter()
     )
 

@@ -12,7 +12,7 @@ from whoosh.analysis import Filter, Token
 
 from .spelling import american
 
-__all__ = ["CompoundFilter", "SpellingFilter", "StemFilter"]
+__all__ = ["CompoundFilter", "QueryStopFilter", "SpellingFilter", "StemFilter"]
 
 _HYPHENS = re.compile(r"[-\u2010\u2011]")
 
@@ -64,6 +64,26 @@ class CompoundFilter(Filter):
                     t.chars = keep_chars
                     t.stopped = False
                     yield t
+
+
+class QueryStopFilter(Filter):
+    """Drops stopwords from queries only; documents keep every word (used for author names)."""
+
+    def __init__(self, stoplist: frozenset[str]) -> None:
+        self.stoplist = stoplist
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.stoplist == self.stoplist  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        stoplist = self.stoplist
+        for t in tokens:
+            if t.mode == "query" and t.text in stoplist:
+                continue
+            yield t
 
 
 class SpellingFilter(Filter):

@@ -1,0 +1,97 @@
+"""What the benchmarks share: where the data is, reading BEIR-style collections, metrics and timing.
+
+Collections live in ``../shared/data`` beside the repository by default; set ``SEARCHLIB_DATA`` or pass
+``--data`` to a script to read them from elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import statistics
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+
+import orjson
+
+DATA = Path(os.environ.get("SEARCHLIB_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, "rb") as f:
+        return [orjson.loads(line) for line in f if line.strip()]
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """TREC (``qid 0 docid rel``) or BEIR (``query-id corpus-id score``, with a header) qrels."""
+    qrels: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in Path(path).read_text().splitlines():
+        parts = line.split()
+        if not parts or parts[0] == "query-id":
+            continue
+        if len(parts) == 4:
+            qid, _, doc, rel = parts
+        else:
+            qid, doc, rel = parts[:3]
+        qrels[qid][doc] = int(rel)
+    return dict(qrels)
+
+
+def load_collection(folder: Path, split: str = "test") -> tuple[list[dict], dict[str, str], dict]:
+    """(corpus, {qid: text}, qrels) of a BEIR-layout folder; ``split="train"`` reads the train files."""
+    corpus = read_jsonl(folder / "corpus.jsonl")
+    qfile, rfile = (
+        ("queries-train.jsonl", "qrels-train.tsv") if split == "train" else ("queries.jsonl", "qrels.tsv")
+    )
+    qrels = read_qrels(folder / rfile)
+    queries = {str(q["_id"]): q["text"] for q in read_jsonl(folder / qfile) if str(q["_id"]) in qrels}
+    return corpus, queries, qrels
+
+
+def ndcg_at(ranked: list[str], judged: dict[str, int], k: int = 10) -> float:
+    """nDCG@k with graded gains (rel as given; rel <= 0 counts as not relevant), as trec_eval computes it."""
+    dcg = sum(judged.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:k]) if judged.get(d, 0) > 0)
+    ideal = sorted((r for r in judged.values() if r > 0), reverse=True)[:k]
+    idcg = sum(r / math.log2(i + 2) for i, r in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall_at(ranked: list[str], judged: dict[str, int], k: int = 100) -> float:
+    relevant = {d for d, r in judged.items() if r > 0}
+    return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    idx = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[idx]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def machine() -> str:
+    """One line naming the machine the figures came from."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{mem_kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        mem = "?"
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem}; Python {platform.python_version()}; "
+        f"{platform.system()} {platform.release()}; searchlib {rev or '?'}"
+    )
