@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -24,7 +25,7 @@ from typing import Any, Literal, Union
 import orjson
 from whoosh import highlight, scoring
 from whoosh import index as windex
-from whoosh.filedb.filestore import RamStorage
+from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
@@ -215,7 +216,7 @@ def build_index(
     """
     records = _unique(_records(source, errors))
     if path is None:
-        ix = RamStorage().create_index(make_schema())
+        ix = _PrivateRamStorage().create_index(make_schema())
         _write_all(ix, records)
         return Index(ix, None)
     target = Path(path)
@@ -268,6 +269,17 @@ def open_index(path: str | os.PathLike) -> Index:
     if not windex.exists_in(str(target)):
         raise SearchlibError(f"{target} has a {MANIFEST} but no index files; rebuild it")
     return Index(windex.open_dir(str(target)), target)
+
+
+class _PrivateRamStorage(RamStorage):
+    """Whoosh's in-memory storage, with scratch files in a folder of its own.
+
+    Whoosh's RamStorage puts the scratch files of a commit in ``$TMPDIR/MAIN.tmp``, the same folder for every
+    in-memory index on the machine, so two processes committing at once delete each other's files.
+    """
+
+    def temp_storage(self, name: str | None = None) -> FileStorage:
+        return FileStorage(tempfile.mkdtemp(prefix="searchlib-")).create()
 
 
 def _write_all(ix: windex.Index, records: list[Record]) -> None:

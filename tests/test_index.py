@@ -115,3 +115,22 @@ def test_skip_mode_for_records_given_as_dicts(seed_records):
         build_index(items)
     with pytest.warns(UserWarning, match="skipped 1"):
         assert len(build_index(items, errors="skip")) == 10
+
+
+def test_in_memory_builds_in_parallel_processes_do_not_collide(seed_path):
+    # Whoosh's own in-memory storage shares one scratch folder per machine; two processes committing at
+    # once used to delete each other's files.
+    import concurrent.futures
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(4, mp_context=ctx) as pool:
+        counts = list(pool.map(_build_in_memory_count, [str(seed_path)] * 8))
+    assert counts == [10] * 8
+
+
+def _build_in_memory_count(path: str) -> int:
+    total = 0
+    for _ in range(5):
+        total = len(build_index(path))
+    return total
