@@ -11,6 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
+from .export import export_records
 from .index import Index, build_index, open_index
 from .records import Record, RecordList, bundled_records_path, load_records
 from .results import Hit, Results
@@ -31,6 +32,7 @@ __all__ = [
     "SearchlibError",
     "Section",
     "bundled_records_path",
+    "export_records",
     "load_records",
     "parse_abstract",
 ]

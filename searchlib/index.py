@@ -75,11 +75,17 @@ class Index:
         return isinstance(id_or_doi, str) and self.get(id_or_doi) is not None
 
     def get(self, id_or_doi: str) -> Record | None:
-        """The paper with this DOI (any case, with or without ``https://doi.org/``) or id; None if absent."""
-        from .records import normalise_doi
+        """The paper with this DOI (any case, with or without ``https://doi.org/``), PMID (``pmid:123``),
+        PMCID (``PMC123``) or id; None if absent."""
+        from .records import normalise_doi, normalise_pmcid, normalise_pmid
 
         key = normalise_doi(id_or_doi) or id_or_doi.strip()
-        fields = self._current_searcher().document(id=key)
+        searcher = self._current_searcher()
+        fields = searcher.document(id=key)
+        if fields is None and key.lower().startswith("pmid:") and (pmid := normalise_pmid(key)):
+            fields = searcher.document(pmid=pmid) if "pmid" in self._ix.schema else None
+        elif fields is None and (pmcid := normalise_pmcid(key)):
+            fields = searcher.document(pmcid=pmcid) if "pmcid" in self._ix.schema else None
         return record_from_stored(fields["record"]) if fields else None
 
     def __iter__(self):  # type: ignore[no-untyped-def]
@@ -145,9 +151,10 @@ class Index:
             writer = self._ix.writer(timeout=timeout, limitmb=256)
         except LockError:
             raise IndexLockedError(f"{self.path} is being written by another process; try again later") from None
+        names = set(self._ix.schema.names())  # an index built before a field was added lacks it
         try:
             for record in records:
-                writer.update_document(**to_document(record))
+                writer.update_document(**{k: v for k, v in to_document(record).items() if k in names})
         except BaseException:
             writer.cancel()
             raise

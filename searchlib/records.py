@@ -1,7 +1,8 @@
 """Paper records: the :class:`Record` every stage works on, and :func:`load_records`, which reads record files.
 
-Reads the seed format (one JSON object per line, often preceded by a plain line of author names), JSON
-Lines, a JSON array, and a gzip of any of them. JSON is parsed with orjson.
+:func:`load_records` reads every format in :mod:`searchlib.formats` (the seed's JSON, JSON Lines and arrays,
+PubMed XML, MEDLINE, RIS, BibTeX, Crossref, Europe PMC, Semantic Scholar, and a gzip of any), telling them apart
+by their content. :func:`record_from_dict` reads one JSON object in the seed's shape.
 
 >>> records = load_records(bundled_records_path())
 >>> records[0].doi, records[0].year, [s.category for s in records[0].sections]
@@ -10,28 +11,40 @@ Lines, a JSON array, and a gzip of any of them. JSON is parsed with orjson.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import orjson
-
 from .errors import LoadError
 from .markup import html_to_text
-from .sections import Section, parse_abstract
+from .sections import CATEGORIES, Section, label_category, parse_abstract
 
-__all__ = ["Record", "RecordList", "load_records", "record_from_dict", "bundled_records_path", "normalise_doi"]
+__all__ = [
+    "Record",
+    "RecordList",
+    "load_records",
+    "record_from_dict",
+    "bundled_records_path",
+    "normalise_doi",
+    "normalise_pmid",
+    "normalise_pmcid",
+    "paper_id",
+]
 
 
 @dataclass(frozen=True)
 class Record:
-    """One paper. ``raw`` is the source's JSON object, whole, so nothing the source said is lost."""
+    """One paper. ``raw`` is the source's record, whole, so nothing the source said is lost.
+
+    ``id`` is the DOI when there is one, else ``pmid:<PMID>``, ``pmcid:PMC<n>``, the source's own id (bare for
+    plain JSON such as BEIR corpora, prefixed by source for the others: ``s2:``, ``epmc:``) or a content hash
+    (``sha1:``). ``pmid`` is the bare PubMed id, ``pmcid`` the ``PMC`` id, when the source gives them.
+    """
 
     id: str
     doi: str | None
@@ -46,6 +59,8 @@ class Record:
     abstract: str = ""
     sections: tuple[Section, ...] = ()
     pdf_url: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self) -> str:
@@ -90,32 +105,89 @@ def normalise_doi(value: object) -> str | None:
     return doi if doi.startswith("10.") and "/" in doi else None
 
 
-def load_records(path: str | Path, errors: Literal["raise", "skip"] = "raise") -> RecordList:
-    """Read a record file and return its records in file order.
+def normalise_pmid(value: object) -> str | None:
+    """The PubMed id as bare digits (from ``123``, ``"123"``, ``"PMID: 123"`` or ``"pmid:123"``); else None.
 
-    ``errors="raise"`` (the default) stops at the first malformed record with a :class:`LoadError` naming the
-    file and line. ``errors="skip"`` keeps going: each skipped line is in the result's ``skipped`` list, and a
-    warning says how many were skipped.
+    >>> normalise_pmid("PMID: 28775130"), normalise_pmid(28775130), normalise_pmid("abc")
+    ('28775130', '28775130', None)
     """
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    m = _PMID_RE.match(value)
+    return m.group(1).lstrip("0") or None if m else None
+
+
+def normalise_pmcid(value: object) -> str | None:
+    """The PubMed Central id as ``PMC<digits>``; None when ``value`` holds none.
+
+    >>> normalise_pmcid("pmc5012345"), normalise_pmcid("pmcid:PMC5012345"), normalise_pmcid("5012345")
+    ('PMC5012345', 'PMC5012345', None)
+    """
+    if not isinstance(value, str):
+        return None
+    m = _PMCID_RE.match(value)
+    return f"PMC{m.group(1)}" if m else None
+
+
+_PMID_RE = re.compile(r"^\s*(?:pmid\s*[:\s]\s*)?(\d{1,9})\s*$", re.IGNORECASE)
+_PMCID_RE = re.compile(r"^\s*(?:pmcid\s*[:\s]\s*)?pmc\s*(\d{1,9})\s*$", re.IGNORECASE)
+
+
+def paper_id(
+    doi: str | None,
+    pmid: str | None = None,
+    pmcid: str | None = None,
+    source_id: str | None = None,
+    *,
+    title: str = "",
+    authors: tuple[str, ...] = (),
+    year: int | None = None,
+) -> str:
+    """A paper's identity: the DOI, else ``pmid:``, ``pmcid:``, the source's own id, else a content hash.
+
+    ``source_id`` is used as given, so readers pass it already prefixed (``s2:...``) when they want a prefix.
+
+    >>> paper_id(None, "123", "PMC9"), paper_id("10.1/x", "123"), paper_id(None, source_id="s2:abc")
+    ('pmid:123', '10.1/x', 's2:abc')
+    """
+    if doi:
+        return doi
+    if pmid:
+        return f"pmid:{pmid}"
+    if pmcid:
+        return f"pmcid:{pmcid}"
+    return source_id or _content_id(title, authors, year)
+
+
+def load_records(
+    path: str | Path,
+    format: str | None = None,
+    errors: Literal["raise", "skip"] = "raise",
+) -> RecordList:
+    """Read a record file, in any format :mod:`searchlib.formats` knows, and return its records in file order.
+
+    The format is told from the content (a ``.gz`` is unpacked first); pass ``format`` (``"json"``,
+    ``"pubmed"``, ``"medline"``, ``"ris"``, ``"bibtex"``, ``"crossref"``, ``"europepmc"``,
+    ``"semanticscholar"``) to say it instead. ``errors="raise"`` (the default) stops at the first malformed
+    record with a :class:`LoadError` naming the file and line. ``errors="skip"`` keeps going: each skipped
+    record is in the result's ``skipped`` list, and a warning says how many were skipped. A file with no
+    records gives an empty list, not an error.
+    """
+    # The readers build Records, so they import this module; import them only when called.
+    from .formats import read_records
+
     if errors not in ("raise", "skip"):
         raise ValueError("errors must be 'raise' or 'skip'")
-    path = Path(path)
-    data = _read_bytes(path)
     records = RecordList()
-    for item in _parse(data, str(path)):
+    for item in read_records(Path(path), format):
         if isinstance(item, LoadError):
             if errors == "raise":
                 raise item
             records.skipped.append(item)
-            continue
-        line, obj, author_line = item
-        try:
-            records.append(record_from_dict(obj, author_line=author_line))
-        except LoadError as exc:
-            err = LoadError(exc.reason, str(path), line)
-            if errors == "raise":
-                raise err from None
-            records.skipped.append(err)
+        else:
+            records.append(item)
     if records.skipped:
         warnings.warn(
             f"{path}: skipped {len(records.skipped)} malformed record(s); see .skipped on the result",
@@ -124,139 +196,36 @@ def load_records(path: str | Path, errors: Literal["raise", "skip"] = "raise") -
     return records
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise LoadError("is a directory, not a record file", str(path)) from None
-    except FileNotFoundError:
-        raise LoadError("no such file", str(path)) from None
-    except OSError as exc:
-        raise LoadError(f"cannot read: {exc.strerror or exc}", str(path)) from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise LoadError(f"damaged gzip file: {exc}", str(path)) from None
-    if data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]
-    return data
-
-
-_Item = tuple[int, dict[str, Any], "str | None"]
-
-
-def _parse(data: bytes, name: str) -> Iterator[_Item | LoadError]:
-    """Yield (line, object, author line) per record, or a LoadError per malformed line."""
-    if data.lstrip()[:1] == b"[":
-        yield from _parse_array(data, name)
-        return
-    pending: tuple[int, str] | None = None  # a plain author line waiting for its record
-    for lineno, raw_line in enumerate(data.split(b"\n"), start=1):
-        line = raw_line.strip()
-        if not line:
-            continue
-        if line[:1] == b"{":
-            author_line = pending[1] if pending else None
-            pending = None
-            try:
-                obj = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                yield LoadError(f"invalid JSON: {_json_reason(exc)}", name, lineno)
-                continue
-            if not isinstance(obj, dict):
-                yield LoadError("expected a JSON object", name, lineno)
-                continue
-            yield lineno, obj, author_line
-            continue
-        if pending is not None:
-            yield LoadError("a line of text not followed by a JSON record", name, pending[0])
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield LoadError(f"invalid UTF-8 at byte {exc.start}", name, lineno)
-            pending = None
-            continue
-        pending = (lineno, text)
-    if pending is not None:
-        yield LoadError("a line of text not followed by a JSON record", name, pending[0])
-
-
-def _parse_array(data: bytes, name: str) -> Iterator[_Item | LoadError]:
-    try:
-        items = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        yield LoadError(f"invalid JSON: {_json_reason(exc)}", name, exc.lineno)
-        return
-    # Line numbers of the array's elements are not known after parsing; report the element's position instead
-    # as the line of the array when it is one line per element, which is how exports are usually written.
-    starts = _element_lines(data, len(items))
-    for i, obj in enumerate(items):
-        line = starts[i] if starts else 1
-        if not isinstance(obj, dict):
-            yield LoadError(f"element {i + 1} of the array is not a JSON object", name, line)
-            continue
-        yield line, obj, None
-
-
-def _element_lines(data: bytes, count: int) -> list[int] | None:
-    """Line numbers where the array's top-level elements start, found by a scan that skips strings."""
-    lines: list[int] = []
-    depth = 0
-    in_str = escape = False
-    expect_value = False
-    lineno = 1
-    for byte in data:
-        if byte == 0x0A:
-            lineno += 1
-        if in_str:
-            if escape:
-                escape = False
-            elif byte == 0x5C:
-                escape = True
-            elif byte == 0x22:
-                in_str = False
-            continue
-        if depth == 1 and expect_value and byte not in b" \t\r\n,]":
-            lines.append(lineno)
-            expect_value = False
-        if byte == 0x22:
-            in_str = True
-        elif byte in b"{[":
-            depth += 1
-            expect_value = depth == 1
-        elif byte in b"}]":
-            depth -= 1
-        elif byte == 0x2C and depth == 1:
-            expect_value = True
-    return lines if len(lines) >= count else None
-
-
-def _json_reason(exc: orjson.JSONDecodeError) -> str:
-    msg = str(exc.msg if hasattr(exc, "msg") else exc)
-    return f"{msg} (column {exc.colno})" if getattr(exc, "colno", None) else msg
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # One JSON object -> Record
 
 
 def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> Record:
-    """Build a :class:`Record` from a JSON object in the seed's shape. Raises :class:`LoadError` on wrong types."""
+    """Build a :class:`Record` from a JSON object in the seed's shape. Raises :class:`LoadError` on wrong types.
+
+    Also reads what :func:`searchlib.export.export_records` writes as JSON Lines: ``pmid``, ``pmcid`` and
+    ``sections`` (a list of ``{label, category, text}``), which is then kept as given rather than re-parsed.
+    The id is the DOI, else ``pmid:``/``pmcid:``, else the object's ``_id`` or ``id`` as it is (so BEIR corpus
+    ids stay usable), else a content hash.
+    """
     if not isinstance(obj, Mapping):
         raise LoadError(f"expected a JSON object, got {_type_name(obj)}")
     title = html_to_text(_opt_str(obj, "title") or "")
     doi = normalise_doi(obj.get("doi")) or normalise_doi(obj.get("DOIUrl"))
+    pmid = normalise_pmid(obj.get("pmid"))
+    pmcid = normalise_pmcid(obj.get("pmcid"))
     authors = _authors(obj.get("authors"), author_line)
     journal, volume, pages = _journal(obj)
     date, year = _date(obj)
     abstract_html = _opt_str(obj, "abstract") or _opt_str(obj, "text") or ""  # "text": BEIR corpora
-    sections = tuple(parse_abstract(abstract_html))
+    given = _given_sections(obj.get("sections"))
+    sections = given if given is not None else tuple(parse_abstract(abstract_html))
     abstract = " ".join(s.text for s in sections) if sections else ""
-    if not (title or abstract or doi or _source_id(obj)):
+    source_id = _source_id(obj)
+    if not (title or abstract or doi or pmid or pmcid or source_id):
         raise LoadError("record has no title, abstract, DOI or id")
     return Record(
-        id=doi or _source_id(obj) or _content_id(title, authors, year),
+        id=paper_id(doi, pmid, pmcid, source_id, title=title, authors=authors, year=year),
         doi=doi,
         title=title,
         authors=authors,
@@ -268,9 +237,30 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
         abstract_html=abstract_html,
         abstract=abstract,
         sections=sections,
-        pdf_url=_pdf_url(obj.get("openAccessPdf")),
+        pdf_url=_pdf_url(obj.get("openAccessPdf")) or _pdf_url(obj.get("pdf_url")),
+        pmid=pmid,
+        pmcid=pmcid,
         raw=obj,
     )
+
+
+def _given_sections(value: object) -> tuple[Section, ...] | None:
+    """Sections stated in the object (our JSON Lines export), or None when it states none."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise LoadError(f"'sections' should be a list, not {_type_name(value)}")
+    sections = []
+    for item in value:
+        if not (isinstance(item, Mapping) and isinstance(item.get("text"), str)):
+            raise LoadError("'sections' holds an entry without a 'text' string")
+        label, category = item.get("label"), item.get("category")
+        if label is not None and not isinstance(label, str):
+            raise LoadError(f"a section label should be a string, not {_type_name(label)}")
+        if category not in (*CATEGORIES, "other"):
+            category = label_category(label) if label else "other"
+        sections.append(Section(label, category, item["text"]))
+    return tuple(sections)
 
 
 def _type_name(value: object) -> str:

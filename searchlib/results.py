@@ -11,6 +11,7 @@ from typing import Any, overload
 
 from whoosh import highlight
 
+from . import export
 from .records import Record
 from .sections import Section
 
@@ -130,6 +131,32 @@ class Results(Sequence[Hit]):
 
     def __repr__(self) -> str:
         return self.table()
+
+    def records(self) -> list[Record]:
+        """The hits' records, best first."""
+        return [h.record for h in self.hits]
+
+    def _ranks(self) -> list[dict[str, Any]]:
+        return [{"rank": h.rank, "score": round(h.score, 4)} for h in self.hits]
+
+    def to_ris(self) -> str:
+        """The hits as RIS, for Zotero, EndNote, Mendeley or Rayyan (see :mod:`searchlib.export`)."""
+        return export.to_ris(self.records())
+
+    def to_bibtex(self) -> str:
+        """The hits as BibTeX ``@article`` entries."""
+        return export.to_bibtex(self.records())
+
+    def to_csv(self) -> str:
+        """The hits as CSV: rank, score, the paper's fields and one column per section category."""
+        return export.to_csv(self.records(), self._ranks())
+
+    def to_jsonl(self, highlights: bool = False) -> str:
+        """One JSON object per hit: rank, score and the record as :func:`searchlib.load_records` reads it back."""
+        extra = self._ranks()
+        if highlights:
+            extra = [{**e, "highlights": h.highlights} for e, h in zip(extra, self.hits, strict=True)]
+        return export.to_jsonl(self.records(), extra)
 
     def table(self, width: int = 100) -> str:
         """The results as a compact text table: rank, score, year, first author, title."""

@@ -2,8 +2,8 @@
 
 Searchable text fields: ``title``, ``authors``, ``abstract`` (all of it) and one field per section category
 (``background``, ``objective``, ``methods``, ``results``, ``conclusions``); ``journal``; ``year`` (numeric)
-and ``date``; ``doi`` and ``id`` (the DOI, or another id when a paper has none). The whole record is stored
-once, as JSON, so a hit can be shown without going back to the source file.
+and ``date``; ``doi``, ``pmid``, ``pmcid`` and ``id`` (the DOI, or another id when a paper has none). The whole
+record is stored once, as JSON, so a hit can be shown without going back to the source file.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ def make_schema() -> fields.Schema:
     schema = fields.Schema(
         id=fields.ID(unique=True, stored=True),
         doi=fields.ID(stored=True),
+        pmid=fields.ID(stored=True),
+        pmcid=fields.ID(stored=True),
         title=fields.TEXT(analyzer=text, phrase=True),
         authors=fields.TEXT(analyzer=author_analyzer(), phrase=True),
         abstract=fields.TEXT(analyzer=text, phrase=True),
@@ -76,6 +78,10 @@ def to_document(record: Record) -> dict[str, Any]:
     }
     if record.doi:
         doc["doi"] = record.doi
+    if record.pmid:
+        doc["pmid"] = record.pmid
+    if record.pmcid:
+        doc["pmcid"] = record.pmcid
     if record.authors:
         doc["authors"] = "; ".join(record.authors)
     if record.journal:
@@ -105,6 +111,8 @@ def _stored(record: Record) -> dict[str, Any]:
         "abstract_html": record.abstract_html,
         "sections": [[s.label, s.category, s.text] for s in record.sections],
         "pdf_url": record.pdf_url,
+        "pmid": record.pmid,
+        "pmcid": record.pmcid,
         "raw": dict(record.raw),
     }
 
@@ -127,5 +135,7 @@ def record_from_stored(blob: bytes) -> Record:
         abstract=" ".join(s.text for s in sections),
         sections=sections,
         pdf_url=d["pdf_url"],
+        pmid=d.get("pmid"),
+        pmcid=d.get("pmcid"),
         raw=d["raw"],
     )

@@ -1,0 +1,76 @@
+"""Record formats in: one reader module per format, each turning a source record into a :class:`Record`.
+
+| format            | module                | what it reads                                                     |
+|-------------------|-----------------------|-------------------------------------------------------------------|
+| ``json``          | ``seed.py``           | the seed format, JSON Lines, JSON arrays, API envelopes           |
+| ``crossref``      | ``crossref.py``       | Crossref works (JATS abstracts)                                   |
+| ``europepmc``     | ``europepmc.py``      | Europe PMC search results (``resultType=core``)                   |
+| ``semanticscholar`` | ``semanticscholar.py`` | Semantic Scholar Graph API papers                              |
+| ``pubmed``        | ``pubmed.py``         | PubMed efetch XML (``PubmedArticleSet``)                          |
+| ``medline``       | ``medline.py``        | MEDLINE / ``.nbib`` text                                          |
+| ``ris``           | ``ris.py``            | RIS (EndNote, Zotero, Mendeley, Rayyan, publishers)               |
+| ``bibtex``        | ``bibtex.py``         | BibTeX                                                            |
+
+:func:`read_records` unpacks gzip, tells the format from the content (:mod:`.detect`) and yields each record,
+or a :class:`~searchlib.errors.LoadError` naming the file and line for each one that cannot be read;
+:func:`searchlib.load_records` collects them. Writers (records out) are in :mod:`searchlib.export`.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..errors import LoadError
+from ..records import Record
+from . import bibtex, medline, pubmed, ris, seed
+from .detect import FORMATS, detect_format
+
+__all__ = ["FORMATS", "detect_format", "read_records", "read_bytes"]
+
+Reader = Callable[[bytes, str], Iterator["Record | LoadError"]]
+
+_READERS: dict[str, Reader] = {
+    "pubmed": pubmed.read,
+    "medline": medline.read,
+    "ris": ris.read,
+    "bibtex": bibtex.read,
+}
+
+
+def read_records(path: Path, format: str | None = None) -> Iterator[Record | LoadError]:
+    """Each record of the file at ``path`` in order, or a :class:`LoadError` for each unreadable one.
+
+    Problems with the file as a whole (missing, damaged gzip, unknown format) raise :class:`LoadError`.
+    """
+    if format is not None and format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
+    name = str(path)
+    data = read_bytes(path)
+    fmt = format or detect_format(data, name)
+    reader = _READERS.get(fmt)
+    if reader is not None:
+        yield from reader(data, name)
+    else:
+        yield from seed.read(data, name, None if fmt == "json" else fmt)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when they are gzip (by content, whatever the name), without a UTF-8 BOM."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise LoadError("is a directory, not a record file", str(path)) from None
+    except FileNotFoundError:
+        raise LoadError("no such file", str(path)) from None
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise LoadError(f"damaged gzip file: {exc}", str(path)) from None
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    return data
