@@ -1,7 +1,8 @@
 """The ``searchlib`` command: a thin layer over the library, one subcommand per library call.
 
-    searchlib index FILE... [--index DIR] [--overwrite] [--skip-errors]
-    searchlib search QUERY [--index DIR] [--limit N] [--any] [--json]
+    searchlib index FILE... [--index DIR] [--overwrite] [--skip-errors] [--from FORMAT]
+    searchlib search QUERY [--index DIR] [--limit N] [--any] [--format table|jsonl|ris|bibtex|csv] [--json]
+    searchlib export [--index DIR] [--format jsonl|ris|bibtex|csv] [-o FILE]
     searchlib show DOI [--index DIR] [--json]
     searchlib stats [--index DIR] [--json]
 
@@ -21,6 +22,8 @@ from pathlib import Path
 import orjson
 
 from .errors import SearchlibError
+from .export import EXPORT_FORMATS, export_records
+from .formats import FORMATS
 from .index import MANIFEST, Index, build_index, open_index
 from .query import QueryParser
 from .records import RecordList, bundled_records_path, load_records
@@ -56,14 +59,21 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("files", nargs="+", metavar="FILE")
     sp.add_argument("--overwrite", action="store_true", help="replace the index instead of adding to it")
     sp.add_argument("--skip-errors", action="store_true", help="skip malformed records, and list them")
+    sp.add_argument("--from", dest="input_format", choices=FORMATS, help="the files' format (default: detected)")
     sp.set_defaults(func=_cmd_index)
 
     sp = with_index(sub.add_parser("search", help="search the index"))
     sp.add_argument("query")
     sp.add_argument("--limit", type=int, default=10, metavar="N")
     sp.add_argument("--any", action="store_true", help="rank papers matching any word, not all of them")
-    sp.add_argument("--json", action="store_true", help="one JSON object per hit")
+    sp.add_argument("--format", choices=("table", *EXPORT_FORMATS), default="table", help="output format")
+    sp.add_argument("--json", action="store_true", help="one JSON object per hit (same as --format jsonl)")
     sp.set_defaults(func=_cmd_search)
+
+    sp = with_index(sub.add_parser("export", help="write every paper in the index (RIS, BibTeX, CSV, JSON Lines)"))
+    sp.add_argument("--format", choices=EXPORT_FORMATS, help="default: from -o's extension, else jsonl")
+    sp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    sp.set_defaults(func=_cmd_export)
 
     sp = with_index(sub.add_parser("show", help="show one paper"))
     sp.add_argument("doi")
@@ -94,7 +104,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
     for name in args.files:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # skipped records are printed below instead
-            loaded = load_records(name, errors="skip" if args.skip_errors else "raise")
+            loaded = load_records(name, args.input_format, errors="skip" if args.skip_errors else "raise")
         records.extend(loaded)
         records.skipped.extend(loaded.skipped)
     if args.overwrite or not (path / MANIFEST).exists():
@@ -117,10 +127,11 @@ def _cmd_search(args: argparse.Namespace) -> int:
     QueryParser(make_schema()).parse(args.query, match=match)  # a bad query fails before any index is built
     index = _open(args, build_default=True)
     results = index.search(args.query, limit=args.limit, match=match)
-    out = sys.stdout
-    if args.json:
-        for hit in results:
-            out.write(orjson.dumps(hit.to_dict()).decode() + "\n")
+    fmt = "jsonl" if args.json else args.format
+    if fmt != "table":
+        writers = {"jsonl": lambda: results.to_jsonl(highlights=True), "ris": results.to_ris,
+                   "bibtex": results.to_bibtex, "csv": results.to_csv}  # fmt: skip
+        _write(writers[fmt](), None, fmt)
         return 0
     print(results.table(width=_width()))
     for hit in results:
@@ -128,6 +139,31 @@ def _cmd_search(args: argparse.Namespace) -> int:
             if field != "title":
                 print(f"{hit.rank:>3}  {field}: {snippet}")
     return 0
+
+
+_EXTENSIONS = {".ris": "ris", ".bib": "bibtex", ".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    fmt = args.format or (_EXTENSIONS.get(Path(args.output).suffix.lower()) if args.output else None) or "jsonl"
+    index = _open(args)
+    _write(export_records(index, fmt), args.output, fmt)
+    if args.output:
+        print(f"wrote {len(index)} papers to {args.output} ({fmt})", file=sys.stderr)
+    return 0
+
+
+def _write(text: str, output: str | None, fmt: str) -> None:
+    """Text to a file or standard output; CSV starts with a byte-order mark so spreadsheets read it as UTF-8."""
+    if fmt == "csv":
+        text = "\ufeff" + text
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise SearchlibError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 def _cmd_show(args: argparse.Namespace) -> int:

@@ -8,7 +8,8 @@ one of :data:`EXPORT_FORMATS`; :class:`~searchlib.results.Results` and the ``sea
   ``DB  - PubMed`` (the PMID), ``C2`` (the PMCID, as EndNote's PubMed import puts it), ``AB`` with one
   "Label: text" line per section, ``UR`` (the DOI link), ``L1`` (a PDF), ``ID`` (searchlib's id), ``ER``.
 - **BibTeX** ``@article`` entries with unique keys (``lerro2018occupational``), LaTeX specials escaped,
-  ``pages`` with ``--``, and ``doi``, ``pmid``, ``pmcid``, ``url``, ``abstract`` fields.
+  ``pages`` with ``--``, and ``doi``, ``pmid``, ``pmcid``, ``url``, ``abstract`` fields (and ``id``, searchlib's
+  id, for a paper with none of those ids).
 - **CSV**: one row per paper, a column per section category (``background`` ... ``conclusions``, then
   ``other`` for unlabelled text), as a spreadsheet opens it.
 - **JSON Lines** (orjson): one object per paper in the shape :func:`searchlib.load_records` reads back, sections
@@ -17,7 +18,7 @@ one of :data:`EXPORT_FORMATS`; :class:`~searchlib.results.Results` and the ``sea
 >>> from searchlib import Record, Section
 >>> r = Record("10.1/x", "10.1/x", "A trial", ("Catherine C Lerro",), journal="J Tests", year=2021,
 ...            pages="1-9", sections=(Section("Methods", "methods", "We tried."),))
->>> print(to_ris([r]))
+>>> print(to_ris([r]).rstrip())
 TY  - JOUR
 ID  - 10.1/x
 TI  - A trial
@@ -31,7 +32,6 @@ DO  - 10.1/x
 AB  - Methods: We tried.
 UR  - https://doi.org/10.1/x
 ER  -
-<BLANKLINE>
 """
 
 from __future__ import annotations
@@ -208,6 +208,7 @@ def to_bibtex(records: Iterable[Record]) -> str:
             ("doi", r.doi),
             ("pmid", r.pmid),
             ("pmcid", r.pmcid),
+            ("id", r.id if r.id not in (r.doi, f"pmid:{r.pmid}", f"pmcid:{r.pmcid}") else None),
             ("url", f"https://doi.org/{r.doi}" if r.doi else None),
             ("pdf", r.pdf_url),
             ("abstract", "\n\n".join(_latex(line) for line in _abstract_lines(r)) or None),

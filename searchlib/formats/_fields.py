@@ -40,6 +40,10 @@ class Part:
     html: str
 
 
+#: Our own ids as RIS ``ID`` or BibTeX ``id`` carry them: ``pmid:1``, ``s2:abc``, ``sha1:...``. A bare value there
+#: is a record number local to someone's library, which would collide across files, so it is not used.
+OWN_ID_RE = re.compile(r"^[a-z][a-z0-9]*:\S+$")
+
 # NLM's categories (PubMed's NlmCategory) as ours; UNASSIGNED means "use the label".
 _NLM_CATEGORIES = {
     "BACKGROUND": "background",

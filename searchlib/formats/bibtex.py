@@ -5,7 +5,8 @@ A small parser for what reference managers write: ``@type{key, field = {value} |
 and ``@preamble`` skipped; text between entries is a comment, as in BibTeX itself. LaTeX in values is turned
 into text: accents (``{\\"o}``, ``\\'e``, ``\\c{c}``), escaped specials (``\\&``, ``\\%``), ``--`` in pages, and
 the protective braces around words. Read: title, author (``and``-separated, "Last, First" or "First Last"), journal
-(or booktitle), volume, pages, year, month, date, doi, pmid, pmcid, abstract, url, file-free ``pdf``.
+(or booktitle), volume, pages, year, month, date, doi, pmid, pmcid, abstract, ``pdf``, and ``id`` when it is
+one of our prefixed ids (as :mod:`searchlib.export` writes it).
 ``raw`` is the entry: ``{"ENTRYTYPE": ..., "ID": ..., field: value}`` (values as written, before LaTeX is read).
 
 >>> text = rb'''@article{lee2021, title = {A {Bayesian} trial of caf{\\'e}s},
@@ -25,12 +26,13 @@ from collections.abc import Iterator
 
 from ..errors import LoadError
 from ..records import Record
-from ._fields import build_record, decode_text, free_date, inverted_name, iso_date
+from ._fields import OWN_ID_RE, build_record, decode_text, free_date, inverted_name, iso_date
 from .ris import labelled_parts
 
 __all__ = ["read", "latex_to_text"]
 
 _ENTRY_RE = re.compile(r"@[ \t]*([A-Za-z]+)[ \t\n]*([{(])")
+_KEY_RE = re.compile(r"[^,\s{}()]*")
 _NAME_RE = re.compile(r"[^\s=,#{}()\"]+")
 _MONTHS = {m: str(i) for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 
@@ -102,7 +104,7 @@ def _entry(
     i = _skip_ws(text, i)
     key = ""
     if not is_string:
-        m = re.compile(r"[^,\s}]*").match(text, i)
+        m = _KEY_RE.match(text, i)
         key = m.group(0) if m else ""
         i = _skip_ws(text, m.end() if m else i)
         if i < len(text) and text[i] == close:
@@ -206,8 +208,8 @@ def latex_to_text(value: str) -> str:
     text = _ACCENT_RE.sub(accent, text)
     text = _SYMBOL_RE.sub(lambda m: _SYMBOLS.get(m.group(1), m.group(0)), text)
     text = text.replace("---", "—").replace("--", "–").replace("~", "\u00a0")
-    text = _SPECIAL_RE.sub(lambda m: "\x00" + m.group(1), text)  # keep escaped braces through brace removal
-    text = text.replace("{", "").replace("}", "").replace("\x00", "")
+    text = _SPECIAL_RE.sub(lambda m: {"{": "\x01", "}": "\x02"}.get(m.group(1), m.group(1)), text)
+    text = text.replace("{", "").replace("}", "").replace("\x01", "{").replace("\x02", "}")
     return " ".join(text.split())
 
 
@@ -230,6 +232,7 @@ def _record(kind: str, key: str, f: dict[str, str]) -> Record:
         doi=get("doi"),
         pmid=get("pmid"),
         pmcid=get("pmcid"),
+        source_id=own if (own := f.get("id", "").strip()) and OWN_ID_RE.match(own) else None,
         journal=html.escape(get("journal", "journaltitle", "booktitle") or "", quote=False) or None,
         volume=get("volume"),
         pages=pages,

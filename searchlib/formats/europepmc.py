@@ -62,7 +62,7 @@ def _authors(result: Mapping[str, Any]) -> list[str]:
             if not isinstance(a, Mapping):
                 raise LoadError("'authorList.author' holds an entry that is not an object")
             names.append(
-                person(a.get("firstName"), a.get("lastName"))
+                person(a.get("firstName") or a.get("initials"), a.get("lastName"))
                 or clean(a.get("collectiveName"))
                 or clean(a.get("fullName"))
                 or ""

@@ -30,12 +30,11 @@ from collections.abc import Iterator
 
 from ..errors import LoadError
 from ..records import Record, normalise_pmid
-from ._fields import Part, build_record, decode_text, free_date, inverted_name
+from ._fields import OWN_ID_RE, Part, build_record, decode_text, free_date, inverted_name
 
 __all__ = ["read", "labelled_lines"]
 
 _TAG_RE = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*))?$")
-_OWN_ID_RE = re.compile(r"^[a-z][a-z0-9]*:\S+$")
 # "Label: text" at the start of an abstract line: a short label of letters, then a colon.
 _LINE_LABEL_RE = re.compile(r"^([A-Z][^\W\d_]*(?:[ /&-]+[^\W\d_]+){0,5}):\s+(\S.*)$")
 
@@ -102,7 +101,7 @@ def _record(f: dict[str, list[str]]) -> Record:
         doi=one("DO"),
         pmid=pmid,
         pmcid=one("C2") if (one("C2") or "").upper().startswith("PMC") else None,
-        source_id=own if own and _OWN_ID_RE.match(own) else None,
+        source_id=own if own and OWN_ID_RE.match(own) else None,
         journal=_plain(one("T2", "JO", "JF", "JA", "J2") or "") or None,
         volume=one("VL"),
         pages=pages,
