@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -232,6 +232,34 @@ def build_record(
         pmcid=pmcid_n,
         raw=raw,
     )
+
+
+def opt_str(obj: Mapping[str, Any], key: str) -> str | None:
+    """``obj[key]`` when it is a string or absent; a :class:`LoadError` naming the key when it is anything else."""
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise LoadError(f"'{key}' should be a string")
+    return value
+
+
+Block = tuple[int, dict[str, list[str]], "str | None"]
+
+
+def records_from_blocks(
+    blocks: Iterable[Block], name: str, build: Callable[[dict[str, list[str]]], Record]
+) -> Iterator[Record | LoadError]:
+    """Records of a tagged text format (RIS, MEDLINE) from its blocks: (first line, {tag: values}, problem).
+
+    A block with a problem, or one ``build`` rejects, becomes a :class:`LoadError` at the block's first line.
+    """
+    for line, fields, problem in blocks:
+        if problem:
+            yield LoadError(problem, name, line)
+            continue
+        try:
+            yield build(fields)
+        except LoadError as exc:
+            yield LoadError(exc.reason, name, line)
 
 
 def decode_text(data: bytes) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import LoadError
 from ..records import Record
-from ._fields import Part, build_record, clean, iso_date, person
+from ._fields import Part, build_record, clean, iso_date, opt_str, person
 
 __all__ = ["record_from_work"]
 
@@ -30,9 +30,7 @@ _DATE_KEYS = ("published-print", "published-online", "published", "issued", "pos
 def record_from_work(work: Mapping[str, Any]) -> Record:
     """A Crossref work object as a :class:`Record`; ``raw`` is the work."""
     title = _first(work.get("title"), "title")
-    abstract = work.get("abstract")
-    if abstract is not None and not isinstance(abstract, str):
-        raise LoadError("'abstract' should be a string of JATS")
+    abstract = opt_str(work, "abstract")
     return build_record(
         raw=work,
         title=title,

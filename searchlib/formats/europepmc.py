@@ -20,19 +20,14 @@ from typing import Any
 
 from ..errors import LoadError
 from ..records import Record
-from ._fields import Part, build_record, clean, free_date, person
+from ._fields import Part, build_record, clean, free_date, opt_str, person
 
 __all__ = ["record_from_result"]
 
 
 def record_from_result(result: Mapping[str, Any]) -> Record:
     """A Europe PMC search result as a :class:`Record`; ``raw`` is the result."""
-    abstract = result.get("abstractText")
-    if abstract is not None and not isinstance(abstract, str):
-        raise LoadError("'abstractText' should be a string")
-    title = result.get("title")
-    if title is not None and not isinstance(title, str):
-        raise LoadError("'title' should be a string")
+    abstract, title = opt_str(result, "abstractText"), opt_str(result, "title")
     journal_info = result.get("journalInfo") if isinstance(result.get("journalInfo"), Mapping) else {}
     journal = journal_info.get("journal") if isinstance(journal_info.get("journal"), Mapping) else {}
     source, own_id = clean(result.get("source")), clean(result.get("id"))

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 
 from ..errors import LoadError
 from ..records import Record
-from ._fields import Part, build_record, decode_text, free_date, inverted_name
+from ._fields import Part, build_record, decode_text, free_date, inverted_name, records_from_blocks
 
 __all__ = ["read"]
 
@@ -36,14 +36,7 @@ _ID_RE = re.compile(r"^(\S+)\s*\[(\w+)\]\s*$")
 
 def read(data: bytes, name: str) -> Iterator[Record | LoadError]:
     """Every citation in a MEDLINE file, or a :class:`LoadError` naming the line of each unreadable one."""
-    for line, fields, problem in _citations(decode_text(data)):
-        if problem:
-            yield LoadError(problem, name, line)
-            continue
-        try:
-            yield _record(fields)
-        except LoadError as exc:
-            yield LoadError(exc.reason, name, line)
+    return records_from_blocks(_citations(decode_text(data)), name, _record)
 
 
 def _citations(text: str) -> Iterator[tuple[int, dict[str, list[str]], str | None]]:

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 
 from ..errors import LoadError
 from ..records import Record, normalise_pmid
-from ._fields import OWN_ID_RE, Part, build_record, decode_text, free_date, inverted_name
+from ._fields import OWN_ID_RE, Part, build_record, decode_text, free_date, inverted_name, records_from_blocks
 
 __all__ = ["read", "labelled_lines"]
 
@@ -41,14 +41,7 @@ _LINE_LABEL_RE = re.compile(r"^([A-Z][^\W\d_]*(?:[ /&-]+[^\W\d_]+){0,5}):\s+(\S.
 
 def read(data: bytes, name: str) -> Iterator[Record | LoadError]:
     """Every reference in a RIS file, or a :class:`LoadError` naming the line of each unreadable one."""
-    for line, fields, problem in _references(decode_text(data)):
-        if problem:
-            yield LoadError(problem, name, line)
-            continue
-        try:
-            yield _record(fields)
-        except LoadError as exc:
-            yield LoadError(exc.reason, name, line)
+    return records_from_blocks(_references(decode_text(data)), name, _record)
 
 
 def _references(text: str) -> Iterator[tuple[int, dict[str, list[str]], str | None]]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import LoadError
 from ..records import Record
-from ._fields import Part, build_record, clean, free_date, iso_date
+from ._fields import Part, build_record, clean, free_date, iso_date, opt_str
 
 __all__ = ["record_from_paper"]
 
@@ -28,12 +28,7 @@ __all__ = ["record_from_paper"]
 def record_from_paper(paper: Mapping[str, Any]) -> Record:
     """A Semantic Scholar paper object as a :class:`Record`; ``raw`` is the paper."""
     ids = paper.get("externalIds") if isinstance(paper.get("externalIds"), Mapping) else {}
-    abstract = paper.get("abstract")
-    if abstract is not None and not isinstance(abstract, str):
-        raise LoadError("'abstract' should be a string")
-    title = paper.get("title")
-    if title is not None and not isinstance(title, str):
-        raise LoadError("'title' should be a string")
+    abstract, title = opt_str(paper, "abstract"), opt_str(paper, "title")
     authors = paper.get("authors") or []
     if not isinstance(authors, list) or not all(isinstance(a, Mapping) for a in authors):
         raise LoadError("'authors' should be a list of objects")
