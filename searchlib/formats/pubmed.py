@@ -47,10 +47,12 @@ _CITATION_RE = re.compile(rb"<(MedlineCitation)(?=[\s>/])")
 def read(data: bytes, name: str) -> Iterator[Record | LoadError]:
     """Every article in a PubMed XML file, or a :class:`LoadError` naming the line of each unreadable one."""
     opener = _ARTICLE_RE if _ARTICLE_RE.search(data) else _CITATION_RE
-    starts = [m for m in opener.finditer(data)]
+    starts = list(opener.finditer(data))
+    line, counted = 1, 0  # lines are counted onward from the previous article, not from the top each time
     for n, m in enumerate(starts, start=1):
         tag = m.group(1)
-        line = data.count(b"\n", 0, m.start()) + 1
+        line += data.count(b"\n", counted, m.start())
+        counted = m.start()
         end_tag = b"</" + tag + b">"
         stop = starts[n].start() if n < len(starts) else len(data)
         end = data.find(end_tag, m.start(), stop)
