@@ -15,7 +15,7 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, FieldAliasPlugin, GtLtPlugin, MultifieldParser, OrGroup
 
 from .errors import QueryError
-from .schema import DEFAULT_FIELDS, FIELD_ALIASES
+from .schema import DEFAULT_FIELDS, FIELD_ALIASES, INTERNAL_FIELDS
 
 __all__ = ["QueryParser", "FIELD_BOOSTS"]
 
@@ -37,7 +37,7 @@ class QueryParser:
     def __init__(self, schema, field_boosts: dict[str, float] | None = None) -> None:  # type: ignore[no-untyped-def]
         self.schema = schema
         self.field_boosts = dict(FIELD_BOOSTS if field_boosts is None else field_boosts)
-        self.fields: dict[str, str] = {name: name for name in schema.names() if name != "record"}
+        self.fields: dict[str, str] = {name: name for name in schema.names() if name not in INTERNAL_FIELDS}
         for name, aliases in FIELD_ALIASES.items():
             for alias in aliases:
                 self.fields[alias] = name

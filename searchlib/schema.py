@@ -2,8 +2,14 @@
 
 Searchable text fields: ``title``, ``authors``, ``abstract`` (all of it) and one field per section category
 (``background``, ``objective``, ``methods``, ``results``, ``conclusions``); ``journal``; ``year`` (numeric)
-and ``date``; ``doi``, ``pmid``, ``pmcid`` and ``id`` (the DOI, or another id when a paper has none). The whole
-record is stored once, as JSON, so a hit can be shown without going back to the source file.
+and ``date``; ``doi``, ``pmid``, ``pmcid`` and ``id`` (the DOI, or another id when a paper has none);
+``first_author`` and ``last_author``. The whole record is stored once, as JSON, so a hit can be shown without
+going back to the source file.
+
+Two fields are for the library's own use, not for queries (:data:`INTERNAL_FIELDS`): ``journal_name``, the
+journal exactly as the record gives it (a sortable column, for journal facets and filters), and
+``vocabulary``, the title and abstract words as written, lower-cased and accent-folded but neither
+respelled nor stemmed: the surface words "Did you mean" suggests from.
 """
 
 from __future__ import annotations
@@ -11,9 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from whoosh import fields
+from whoosh import fields, formats
 
-from .analysis import author_analyzer, paper_analyzer, plain_analyzer
+from .analysis import author_analyzer, paper_analyzer, plain_analyzer, surface_analyzer
 from .records import Record
 from .sections import CATEGORIES, Section
 
@@ -22,6 +28,7 @@ __all__ = [
     "TEXT_FIELDS",
     "DEFAULT_FIELDS",
     "FIELD_ALIASES",
+    "INTERNAL_FIELDS",
     "make_schema",
     "to_document",
     "record_from_stored",
@@ -45,23 +52,34 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "methods": ("method",),
     "results": ("result", "findings"),
     "conclusions": ("conclusion", "discussion"),
+    "first_author": ("firstauthor",),
+    "last_author": ("lastauthor",),
 }
+
+#: Fields the library keeps for itself: never searched by a query.
+INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "vocabulary")
 
 
 def make_schema() -> fields.Schema:
     text = paper_analyzer()
+    authors = author_analyzer()
     schema = fields.Schema(
         id=fields.ID(unique=True, stored=True),
         doi=fields.ID(stored=True),
         pmid=fields.ID(stored=True),
         pmcid=fields.ID(stored=True),
         title=fields.TEXT(analyzer=text, phrase=True),
-        authors=fields.TEXT(analyzer=author_analyzer(), phrase=True),
+        authors=fields.TEXT(analyzer=authors, phrase=True),
+        first_author=fields.TEXT(analyzer=authors, phrase=True),
+        last_author=fields.TEXT(analyzer=authors, phrase=True),
         abstract=fields.TEXT(analyzer=text, phrase=True),
         journal=fields.TEXT(analyzer=plain_analyzer(), phrase=True),
         year=fields.NUMERIC(int, bits=16, signed=False, stored=False, sortable=True),
         date=fields.ID(sortable=True),
         record=fields.STORED(),
+        journal_name=fields.ID(sortable=True),
+        # Existence postings only: the vocabulary needs words and document counts, not frequencies or positions.
+        vocabulary=fields.FieldType(formats.Existence(), analyzer=surface_analyzer(), scorable=False),
     )
     for name in SECTION_FIELDS:
         schema.add(name, fields.TEXT(analyzer=text, phrase=True))
@@ -75,6 +93,7 @@ def to_document(record: Record) -> dict[str, Any]:
         "title": record.title,
         "abstract": record.abstract,
         "record": orjson.dumps(_stored(record)),
+        "vocabulary": f"{record.title}\n{record.abstract}",
     }
     if record.doi:
         doc["doi"] = record.doi
@@ -84,8 +103,11 @@ def to_document(record: Record) -> dict[str, Any]:
         doc["pmcid"] = record.pmcid
     if record.authors:
         doc["authors"] = "; ".join(record.authors)
+        doc["first_author"] = record.authors[0]
+        doc["last_author"] = record.authors[-1]
     if record.journal:
         doc["journal"] = record.journal
+        doc["journal_name"] = record.journal
     if record.year is not None:
         doc["year"] = record.year
     if record.date:

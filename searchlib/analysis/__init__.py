@@ -3,7 +3,7 @@
 Read it left to right in :func:`paper_analyzer`; every part is a Whoosh tokenizer or filter you can reuse.
 """
 
-from .analyzers import author_analyzer, paper_analyzer, plain_analyzer, stem
+from .analyzers import author_analyzer, paper_analyzer, plain_analyzer, stem, surface_analyzer
 from .authors import AuthorTokenizer, name_forms, split_name
 from .filters import CompoundFilter, SpellingFilter, StemFilter
 from .spelling import american
@@ -24,4 +24,5 @@ __all__ = [
     "plain_analyzer",
     "split_name",
     "stem",
+    "surface_analyzer",
 ]

@@ -18,7 +18,7 @@ from .filters import CompoundFilter, QueryStopFilter, SpellingFilter, StemFilter
 from .stopwords import STOPWORDS
 from .tokenizers import PaperTokenizer
 
-__all__ = ["paper_analyzer", "author_analyzer", "plain_analyzer", "stem"]
+__all__ = ["paper_analyzer", "author_analyzer", "plain_analyzer", "surface_analyzer", "stem"]
 
 _stemmer = EnglishStemmer()
 
@@ -68,3 +68,13 @@ def author_analyzer() -> CompositeAnalyzer:
 def plain_analyzer() -> CompositeAnalyzer:
     """Journal names and other short labels: words lower-cased and accent-folded, nothing removed."""
     return PaperTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | CompoundFilter()
+
+
+def surface_analyzer(stoplist: frozenset[str] = STOPWORDS) -> CompositeAnalyzer:
+    """Words as written, for spelling suggestions: HTML stripped, lower-cased, accents folded, stopwords dropped;
+    no respelling, no stemming, no splitting of compounds.
+
+    >>> [t.text for t in surface_analyzer()("<p>Randomised trials of paediatric care</p>")]
+    ['randomised', 'trials', 'paediatric', 'care']
+    """
+    return PaperTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(stoplist=stoplist, minsize=3)

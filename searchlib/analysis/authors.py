@@ -1,9 +1,17 @@
 """Author names: index every name so it is found the ways researchers type it.
 
 "Rebecca Lawton" is indexed as the runs "rebecca lawton", "lawton rebecca", "lawton r" (and, for a name
-with middle initials such as "Graham P Martin", "martin gp" too), each run apart from the next, so
-``au:lawton``, ``au:"Lawton R"``, ``au:"Rebecca Lawton"`` and ``au:"Lawton, Rebecca"`` all find her, and
-a phrase never runs from one author into the next. Accents and case never matter (see the analyzer).
+with middle initials such as "Graham P Martin", "graham martin" and "martin gp" too), each run apart from the
+next, so ``au:lawton``, ``au:"Lawton R"``, ``au:"Rebecca Lawton"`` and ``au:"Lawton, Rebecca"`` all find her,
+and a phrase never runs from one author into the next. As in PubMed, "Lawton R" also finds "Rebecca J Lawton"
+(indexed as "lawton r" and "lawton rj"), while "Lawton RJ" does not find plain "Rebecca Lawton".
+Accents and case never matter (see the analyzer).
+
+Surnames: particles before the last word belong to it ("Johannes G van der Hoeven" -> "van der Hoeven JG");
+a given-looking word before a particle may be part of the surname too ("Arantza López de Munain" is indexed
+both as "de Munain AL" and as "López de Munain A"); a hyphenated surname is found with or without its hyphen
+("Rodríguez-Barranco M", "Rodriguez Barranco M", "Barranco"); a name already written PubMed-style
+("Lawton RJ") is read as surname and initials.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ __all__ = ["AuthorTokenizer", "name_forms", "split_name", "PARTICLES"]
 PARTICLES = frozenset("van von der den de del della di da dos das du la le ten ter st bin ibn al el".split())
 _NAME_WORD = re.compile(r"[^\W_]+(?:['\u2019.-][^\W_]+)*\.?", re.UNICODE)
 _GAP = 10  # positions between one name form and the next, more than any phrase a user types
+_PUBMED_INITIALS = re.compile(r"[A-Z]{1,4}")
 
 
 def split_name(name: str) -> tuple[list[str], list[str]]:
@@ -35,6 +44,8 @@ def split_name(name: str) -> tuple[list[str], list[str]]:
     words = _words(name)
     if len(words) <= 1:
         return [], words
+    if len(words) >= 2 and _PUBMED_INITIALS.fullmatch(words[-1]) and not _PUBMED_INITIALS.fullmatch(words[-2]):
+        return list(words[-1]), words[:-1]  # already PubMed-style: "Lawton RJ", "van der Hoeven JG"
     # The surname is the last word plus any particles just before it (not the first word: "Van Morrison").
     start = len(words) - 1
     while start > 1 and words[start - 1].lower() in PARTICLES:
@@ -50,15 +61,31 @@ def name_forms(name: str) -> list[list[str]]:
     """The word runs a name is indexed under (not yet lower-cased or accent-folded).
 
     >>> name_forms("Graham P Martin")
-    [['Graham', 'P', 'Martin'], ['Martin', 'Graham', 'P'], ['Martin', 'G'], ['Martin', 'GP']]
+    [['Graham', 'P', 'Martin'], ['Martin', 'Graham', 'P'], ['Martin', 'G'], ['Martin', 'GP'], ['Graham', 'Martin']]
+    >>> name_forms("Arantza López de Munain")[-2:]
+    [['López', 'de', 'Munain', 'Arantza'], ['López', 'de', 'Munain', 'A']]
     """
     given, surname = split_name(name)
     if not given:
         return [surname] if surname else []
+    forms = _forms(given, surname)
+    # "Arantza López de Munain": the word before a particle may open a compound surname (Spanish, Portuguese).
+    if len(given) > 1 and surname[0].lower() in PARTICLES and len(given[-1]) > 1 and given[-1][0].isupper():
+        forms += [f for f in _forms(given[:-1], given[-1:] + surname) if f not in forms]
+    # "Rodríguez-Barranco" is also written "Rodríguez Barranco": index the spaced form of the initials run.
+    if any("-" in w for w in surname):
+        spaced = [part for w in surname for part in w.split("-") if part]
+        forms.append(spaced + [given[0][0]])
+    return forms
+
+
+def _forms(given: list[str], surname: list[str]) -> list[list[str]]:
     initials = "".join(w[0] for w in given)
     forms = [given + surname, surname + given, surname + [initials[0]]]
     if len(initials) > 1:
         forms.append(surname + [initials])
+    if len(given) > 1:
+        forms.append(given[:1] + surname)  # "Graham Martin" for "Graham P Martin"
     return forms
 
 

@@ -67,7 +67,10 @@ class CompoundFilter(Filter):
 
 
 class QueryStopFilter(Filter):
-    """Drops stopwords from queries only; documents keep every word (used for author names)."""
+    """Drops stopwords from queries only; documents keep every word (used for author names).
+
+    A one-letter word after another word is an initial, not a stopword: "Lopez de Munain A" keeps its "a".
+    """
 
     def __init__(self, stoplist: frozenset[str]) -> None:
         self.stoplist = stoplist
@@ -80,9 +83,11 @@ class QueryStopFilter(Filter):
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         stoplist = self.stoplist
+        after_word = False
         for t in tokens:
-            if t.mode == "query" and t.text in stoplist:
+            if t.mode == "query" and t.text in stoplist and not (after_word and len(t.text) == 1):
                 continue
+            after_word = True
             yield t
 
 
