@@ -3,7 +3,8 @@
 Whoosh's parser never fails; it quietly turns mistakes into something else. searchlib checks quotes,
 parentheses and field names first and raises :class:`~searchlib.errors.QueryError` saying what is wrong
 and where, then lets Whoosh parse, with field aliases (``ti:``, ``au:``, ``ab:``), ``year:2020-2024`` ranges
-and ``year:>2020`` comparisons added.
+and ``year:>2020`` comparisons added. PubMed field tags (``lawton r[au]``, ``2020:2024[dp]``) are rewritten
+into this syntax first (see :mod:`searchlib.pubmed_tags`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, FieldAliasPlugin, GtLtPlugin, MultifieldParser, OrGroup
 
 from .errors import QueryError
+from .pubmed_tags import translate as translate_pubmed_tags
 from .schema import DEFAULT_FIELDS, FIELD_ALIASES, INTERNAL_FIELDS
 
 __all__ = ["QueryParser", "FIELD_BOOSTS"]
@@ -69,6 +71,7 @@ class QueryParser:
         if plain:
             text = _OPERATORS.sub(lambda m: m.group().lower(), _SYNTAX_CHARS.sub(" ", text))
         else:
+            text = translate_pubmed_tags(text)
             self._check(text)
             text = _YEAR_RANGE.sub(_year_range, text)
         try:

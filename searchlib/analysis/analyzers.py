@@ -77,4 +77,6 @@ def surface_analyzer(stoplist: frozenset[str] = STOPWORDS) -> CompositeAnalyzer:
     >>> [t.text for t in surface_analyzer()("<p>Randomised trials of paediatric care</p>")]
     ['randomised', 'trials', 'paediatric', 'care']
     """
-    return PaperTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(stoplist=stoplist, minsize=3)
+    return (
+        PaperTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(stoplist=stoplist, minsize=3)
+    )
