@@ -25,16 +25,21 @@ from typing import Any, Literal, Union
 import orjson
 from whoosh import highlight, scoring
 from whoosh import index as windex
+from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
 from . import __name__ as _pkg
+from . import facets
 from .errors import IndexLockedError, LoadError, SearchlibError
+from .explain import Explanation, explain_doc, score_of
 from .query import QueryParser
 from .records import Record, load_records, record_from_dict
 from .results import Hit, MarkFormatter, Results
 from .schema import SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored, to_document
+from .similar import more_like_query
+from .suggest import suggest
 
 __all__ = ["Index", "build_index", "open_index", "Source", "MANIFEST", "FORMAT_VERSION"]
 
@@ -100,12 +105,21 @@ class Index:
         *,
         match: Literal["all", "any"] = "all",
         plain: bool = False,
+        year: int | tuple[int | None, int | None] | None = None,
+        journal: str | Iterable[str] | None = None,
+        sort: Literal["relevance", "date", "-date"] = "relevance",
     ) -> Results:
         """Ranked papers matching ``query`` (see the query syntax in the README).
 
         ``match="all"`` (the default) needs every bare word to match, as PubMed does; ``match="any"`` ranks
         papers matching any of them, best for long natural-language queries. ``plain=True`` reads the query
         as words only, for pasting text that is not meant as query syntax.
+
+        ``year`` (``2024`` or ``(2020, 2024)``, an end may be None) and ``journal`` (a name or several, case
+        and accents ignored) keep only those papers. ``sort="date"`` lists the oldest first, ``"-date"`` the
+        newest first; hits keep their relevance scores. ``results.facets("year")`` (or ``"journal"``,
+        ``"section"``) counts every match; ``results.suggestion`` is a corrected query when this one matched
+        little because of a misspelling.
 
         >>> from searchlib import bundled_records_path
         >>> index = build_index(bundled_records_path())
@@ -115,14 +129,80 @@ class Index:
         """
         q = self._parser.parse(query, match=match, plain=plain)
         searcher = self._current_searcher()
-        wresults = searcher.search(q, limit=limit, terms=True)
+        filt = facets.filter_query(searcher, year=year, journal=journal)
+        wresults = searcher.search(q, limit=limit, terms=True, filter=filt, **facets.sort_arguments(sort))
         wresults.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
         wresults.formatter = MarkFormatter()
         hits = []
         for rank, whit in enumerate(wresults, start=1):
             record = record_from_stored(whit["record"])
-            hits.append(Hit(rank, whit.score, record, _highlighter(whit, record)))
-        return Results(query, str(q), hits, len(wresults))
+            score = whit.score if sort == "relevance" else score_of(searcher, q, whit.docnum)
+            hits.append(Hit(rank, score, record, _highlighter(whit, record)))
+        total = len(wresults)
+
+        def count(text: str) -> int:
+            return len(searcher.search(self._parser.parse(text, match=match, plain=plain), limit=1, filter=filt))
+
+        return Results(
+            query,
+            str(q),
+            hits,
+            total,
+            suggestion=suggest(searcher, query, total, count),
+            facet_counter=lambda name: facets.facet_counts(searcher, q, filt, name),
+        )
+
+    def similar(self, id_or_doi: str, limit: int | None = 10) -> Results:
+        """Papers most like this one (its title and abstract's most telling words), the paper itself left out.
+
+        >>> from searchlib import bundled_records_path
+        >>> index = build_index(bundled_records_path())
+        >>> "10.1136/bmjqs-2024-017796" in [h.doi for h in index.similar("10.1136/bmjqs-2024-018081", limit=3)]
+        True
+        """
+        searcher = self._current_searcher()
+        docnum, record = self._locate(id_or_doi)
+        q = more_like_query(searcher, record)
+        wresults = searcher.search(q, limit=limit, terms=True, mask={docnum})
+        wresults.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
+        wresults.formatter = MarkFormatter()
+        hits = [
+            Hit(rank, whit.score, rec, _highlighter(whit, rec))
+            for rank, whit in enumerate(wresults, start=1)
+            for rec in [record_from_stored(whit["record"])]
+        ]
+        others = wq.AndNot(q, wq.Term("id", record.id))
+        return Results(
+            f"like {record.doi or record.id}",
+            str(q),
+            hits,
+            len(wresults),
+            facet_counter=lambda name: facets.facet_counts(searcher, others, None, name),
+        )
+
+    def explain(
+        self, query: str, id_or_doi: str, *, match: Literal["all", "any"] = "all", plain: bool = False
+    ) -> Explanation:
+        """How ``query`` scores the paper ``id_or_doi``: per field and per term, with BM25F's parts.
+
+        The parts' scores add up to the paper's score in ``search(query)``; ``print()`` it to read it.
+        """
+        q = self._parser.parse(query, match=match, plain=plain)
+        searcher = self._current_searcher()
+        docnum, record = self._locate(id_or_doi)
+        parts = explain_doc(searcher, q, docnum)
+        score = None if parts is None else sum(p.score for p in parts)
+        return Explanation(query, str(q), record.doi or record.id, score, tuple(parts or ()))
+
+    def _locate(self, id_or_doi: str) -> tuple[int, Record]:
+        from .records import normalise_doi
+
+        key = normalise_doi(id_or_doi) or id_or_doi.strip()
+        searcher = self._current_searcher()
+        docnum = searcher.document_number(id=key)
+        if docnum is None:
+            raise SearchlibError(f"no paper with DOI or id {id_or_doi!r} in the index")
+        return docnum, record_from_stored(searcher.stored_fields(docnum)["record"])
 
     def stats(self) -> dict[str, Any]:
         """What a user checks: papers, papers with each section, abstract vocabulary, size on disk, last change."""

@@ -12,6 +12,7 @@ from typing import Any, overload
 from whoosh import highlight
 
 from . import export
+from .errors import SearchlibError
 from .records import Record
 from .sections import Section
 
@@ -110,11 +111,37 @@ class Hit:
 class Results(Sequence[Hit]):
     """The hits of one search, best first. ``total`` counts every matching paper, not only those returned."""
 
-    def __init__(self, query: str, parsed: str, hits: list[Hit], total: int) -> None:
+    def __init__(
+        self,
+        query: str,
+        parsed: str,
+        hits: list[Hit],
+        total: int,
+        *,
+        suggestion: str | None = None,
+        facet_counter: Callable[[str], dict[Any, int]] | None = None,
+    ) -> None:
         self.query = query
         self.parsed = parsed
         self.hits = hits
         self.total = total
+        #: A corrected query that finds more, when this one matched little because of a misspelling.
+        self.suggestion = suggestion
+        self._facet_counter = facet_counter
+        self._facets: dict[str, dict[Any, int]] = {}
+
+    def facets(self, name: str) -> dict[Any, int]:
+        """Papers per ``"year"``, ``"journal"`` or ``"section"`` over every match, not only the hits shown.
+
+        >>> from searchlib import build_index, bundled_records_path
+        >>> build_index(bundled_records_path()).search("safety", limit=1).facets("year")
+        {2025: 1, 2024: 1}
+        """
+        if name not in self._facets:
+            if self._facet_counter is None:
+                raise SearchlibError("these results were not made by Index.search, so they carry no facets")
+            self._facets[name] = self._facet_counter(name)
+        return self._facets[name]
 
     @overload
     def __getitem__(self, i: int) -> Hit: ...

@@ -1,0 +1,153 @@
+""" "Did you mean": a corrected query, from the index's own words, when a query matches little.
+
+The searchable text fields hold stemmed, respelled terms ("random", "hospit"), which are not words to show
+anyone, and a misspelling's stem is no help in finding the right word ("randmized" stems to "randmiz").
+So the index also keeps a ``vocabulary`` field: every title and abstract word as written, lower-cased and
+accent-folded, neither respelled nor stemmed (existence postings only, so it costs little). Suggestions
+are drawn from it: whole words a reader recognises, each known to be in some paper.
+
+A query word is replaced when it is unknown (its analysed term is in no paper's title or abstract), or,
+when the query finds fewer than :data:`FEW` papers, when a word within reach is ten times as common.
+Candidates are the vocabulary words within one edit (two for words of six letters or more;
+Damerau-Levenshtein, so "trail" -> "trial" is one transposition), sharing the first letter; the closest
+wins, then the most common. A suggestion is offered only if it finds more papers than the query did.
+Only words searched as text are corrected (bare words, ``title:``, ``abstract:``, section fields,
+``[ti]``/``[tiab]``); names, journals, DOIs and years are left alone.
+
+>>> from searchlib import build_index, bundled_records_path
+>>> build_index(bundled_records_path()).search("randmized trail").suggestion
+'randomised trial'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from whoosh.searching import Searcher
+
+from .analysis import paper_analyzer
+from .pubmed_tags import TAGS, scan
+from .schema import FIELD_ALIASES, SECTION_FIELDS
+
+__all__ = ["suggest", "FEW", "edit_distance"]
+
+#: Below this many matches, even known words are checked for a far commoner neighbour.
+FEW = 3
+_TEXT_FIELDS = frozenset({"title", "abstract", *SECTION_FIELDS})
+_ALIASES = {alias: name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
+_analyzer = paper_analyzer()
+
+
+def suggest(searcher: Searcher, text: str, total: int, count: Callable[[str], int]) -> str | None:
+    """A corrected ``text`` that ``count`` (papers found by a query string) finds more of, or None."""
+    reader = searcher.reader()
+    if "vocabulary" not in reader.schema:
+        return None
+    replacements: list[tuple[int, int, str]] = []
+    for start, word in _text_words(text):
+        fixed = _correct(reader, word, total)
+        if fixed:
+            replacements.append((start, start + len(word), fixed))
+    if not replacements:
+        return None
+    out = text
+    for start, end, fixed in reversed(replacements):
+        out = out[:start] + fixed + out[end:]
+    try:
+        return out if count(out) > total else None
+    except Exception:  # a suggestion must never break a search
+        return None
+
+
+def _text_words(text: str) -> list[tuple[int, str]]:
+    """(offset, word) of each word in ``text`` that is searched as stemmed text."""
+    tokens = scan(text)
+    claimed_by: dict[int, str] = {}  # token index -> PubMed tag that takes it
+    for i, tok in enumerate(tokens):
+        if tok.kind != "tag":
+            continue
+        tag = tok.text.strip("[] ").lower()
+        j = i - 1
+        if j >= 0 and tokens[j].kind == "phrase":
+            claimed_by[j] = tag
+            continue
+        while j >= 0 and tokens[j].kind == "word" and not tokens[j].bound:
+            claimed_by[j] = tag
+            j -= 1
+    words: list[tuple[int, str]] = []
+    groups: list[str | None] = []  # the field of each open parenthesis
+    field: str | None = None  # the field a ``field:`` just before applies to the next token
+    for i, tok in enumerate(tokens):
+        if tok.kind == "field":
+            name = tok.text[:-1].lower()
+            field = _ALIASES.get(name, name)
+            continue
+        here = field if tok.bound else (groups[-1] if groups else None)
+        field = None
+        if tok.kind == "paren":
+            if tok.text == "(":
+                groups.append(here)
+            elif groups:
+                groups.pop()
+            continue
+        if tok.kind not in ("word", "phrase"):
+            continue
+        if i in claimed_by:
+            fields = TAGS.get(claimed_by[i])
+            if fields is None or not set(fields) <= _TEXT_FIELDS:
+                continue
+        elif here is not None and here not in _TEXT_FIELDS:
+            continue
+        offset = tok.start
+        for piece in tok.text.split(" ") if tok.kind == "phrase" else [tok.text]:
+            word = piece.strip('"')
+            lead = piece.index(word) if word else 0
+            if len(word) >= 3 and word.isalpha():
+                words.append((offset + lead, word))
+            offset += len(piece) + 1
+    return words
+
+
+def _correct(reader, word: str, total: int) -> str | None:  # type: ignore[no-untyped-def]
+    terms = [t.text for t in _analyzer(word, mode="query")]
+    if not terms:
+        return None  # a stopword
+    known = max(reader.doc_frequency(f, t) for f in ("title", "abstract") for t in terms)
+    if known and total >= FEW:
+        return None
+    low = word.lower()
+    maxdist = 2 if len(low) >= 6 else 1
+    best: tuple[int, int, str] | None = None
+    # Whoosh's automaton counts a swap as two edits, so ask it for two and measure again.
+    for candidate in reader.terms_within("vocabulary", low, 2 if len(low) > 3 else 1, prefix=1):
+        distance = edit_distance(low, candidate)
+        if candidate == low or distance > maxdist:
+            continue
+        df = reader.doc_frequency("vocabulary", candidate)
+        key = (distance, -df, candidate)
+        if best is None or key < best:
+            best = key
+    if best is None or (known and -best[1] < 10 * known):
+        return None
+    fixed = best[2]
+    if word.isupper():
+        return fixed.upper()
+    return fixed.capitalize() if word[0].isupper() else fixed
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): a swap of two letters is one edit.
+
+    >>> edit_distance("trail", "trial"), edit_distance("randmized", "randomised")
+    (1, 2)
+    """
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
