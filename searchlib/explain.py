@@ -41,7 +41,7 @@ class TermScore:
     field: str
     term: str
     score: float
-    kind: str = "term"  # term, phrase, wildcard, range or other
+    kind: str = "term"  # term, phrase, wildcard, range, exact, not or other
     tf: float | None = None
     df: int | None = None
     papers: int | None = None
@@ -56,10 +56,14 @@ class TermScore:
         """The score of this term, in words and numbers."""
         head = f"{self.field}: {self.term!r} adds {self.score:.3f}"
         if self.kind != "term" or self.tf is None:
-            what = {"wildcard": "a wildcard", "range": "a range", "phrase": "a phrase"}.get(
-                self.kind, "a query part"
-            )
-            return f"{head} ({what}, scored by Whoosh as a whole; boost {self.boost:g})"
+            what = {
+                "wildcard": "a wildcard over the words in brackets, scored by Whoosh as one",
+                "range": "a range: every match adds its boost",
+                "exact": "an exact value: every match adds its boost",
+                "not": "a NOT inside AND: Whoosh adds 1 for a paper it lets through",
+                "phrase": "a phrase, scored by Whoosh from its words' occurrences",
+            }.get(self.kind, "scored by Whoosh as a whole")
+            return f"{head} ({what}; boost {self.boost:g})"
         assert self.idf is not None and self.length is not None and self.average_length is not None
         assert self.k1 is not None and self.b is not None
         norm = 1 - self.b + self.b * self.length / self.average_length
@@ -162,12 +166,21 @@ def _leaf(searcher: Searcher, q: wq.Query, docnum: int, boost: float) -> list[Te
         return None
     score = m.score() * boost
     field = (q.field() if hasattr(q, "field") else None) or "-"
+    if isinstance(q, wq.Term) and not searcher.schema[q.fieldname].scorable:
+        return [TermScore(field, _text(searcher, field, q.text), score, "exact", boost=boost * q.boost)]
+    if isinstance(q, wq.Not):
+        return [TermScore("-", str(q), score, "not", boost=boost * q.boost)]
     if isinstance(q, wq.Term):
         return [_term_score(searcher, q, docnum, score, boost * q.boost, m.weight())]
     if isinstance(q, wq.Phrase):
         return [TermScore(field, " ".join(q.words), score, "phrase", boost=boost * q.boost)]
     if isinstance(q, wq.MultiTerm) and not isinstance(q, (wq.NumericRange, wq.TermRange)):
-        return [TermScore(field, str(q).partition(":")[2] or str(q), score, "wildcard", boost=boost * q.boost)]
+        words = [_text(searcher, field, w) for w in q._btexts(searcher.reader()) if w]
+        if len(words) == 1:  # Whoosh searches a lone expansion as a plain term, without the boost
+            return _leaf(searcher, wq.Term(field, words[0]), docnum, boost)
+        hit = [w for w in words if _matches(searcher, wq.Term(field, w), docnum)]
+        label = f"{str(q).partition(':')[2] or q} ({', '.join(hit[:5])}{', …' if len(hit) > 5 else ''})"
+        return [TermScore(field, label, score, "wildcard", boost=boost * q.boost)]
     if isinstance(q, (wq.NumericRange, wq.TermRange)):
         return [TermScore(field, str(q).partition(":")[2], score, "range", boost=boost * q.boost)]
     return [TermScore(field, str(q), score, "other", boost=boost * getattr(q, "boost", 1.0))]
@@ -175,7 +188,7 @@ def _leaf(searcher: Searcher, q: wq.Query, docnum: int, boost: float) -> list[Te
 
 def _term_score(searcher: Searcher, q: wq.Term, docnum: int, score: float, boost: float, tf: float) -> TermScore:
     field = q.fieldname
-    text = q.text.decode() if isinstance(q.text, bytes) else str(q.text)
+    text = _text(searcher, field, q.text)
     weighting = searcher.weighting
     k1 = getattr(weighting, "K1", None)
     b = getattr(weighting, "_field_B", {}).get(field, getattr(weighting, "B", None))
@@ -193,3 +206,13 @@ def _term_score(searcher: Searcher, q: wq.Term, docnum: int, score: float, boost
         b=b,
         boost=boost,
     )
+
+
+def _text(searcher: Searcher, field: str, text: object) -> str:
+    """A term as a user would write it (numbers in numeric fields are stored encoded)."""
+    if isinstance(text, bytes):
+        try:
+            return str(searcher.schema[field].from_bytes(text))
+        except Exception:
+            return text.decode("utf-8", "replace")
+    return str(text)

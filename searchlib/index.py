@@ -37,14 +37,15 @@ from .explain import Explanation, explain_doc, score_of
 from .query import QueryParser
 from .records import Record, load_records, record_from_dict
 from .results import Hit, MarkFormatter, Results
-from .schema import SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored, to_document
+from .schema import INTERNAL_FIELDS, SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored, to_document
 from .similar import more_like_query
 from .suggest import suggest
 
 __all__ = ["Index", "build_index", "open_index", "Source", "MANIFEST", "FORMAT_VERSION"]
 
 MANIFEST = "searchlib.json"
-FORMAT_VERSION = 1
+#: 2 added first_author, last_author, journal_name and vocabulary; a format 1 index must be rebuilt.
+FORMAT_VERSION = 2
 _FORMAT_NAME = "searchlib-index"
 
 #: What can be indexed: a record file, several, or records (``Record`` objects or dicts in the seed's shape).
@@ -205,16 +206,28 @@ class Index:
         return docnum, record_from_stored(searcher.stored_fields(docnum)["record"])
 
     def stats(self) -> dict[str, Any]:
-        """What a user checks: papers, papers with each section, abstract vocabulary, size on disk, last change."""
+        """What a user checks: papers, fields, papers with each section, vocabulary, size on disk, last change.
+
+        ``vocabulary`` counts distinct title and abstract words as written; ``abstract_vocabulary`` the
+        distinct indexed (stemmed) abstract terms; ``segments`` how many parts the index is in
+        (:meth:`optimize` merges them into one).
+        """
         reader = self._current_searcher().reader()
         live = [n for n in range(reader.doc_count_all()) if not reader.is_deleted(n)]
         sections = {name: sum(1 for n in live if reader.doc_field_length(n, name, 0)) for name in SECTION_FIELDS}
         manifest = _read_manifest(self.path) if self.path else {}
+        schema = self._ix.schema
         return {
             "path": str(self.path) if self.path else None,
             "papers": len(live),
+            "fields": [name for name in schema.names() if name not in INTERNAL_FIELDS],
             "papers_with_section": sections,
+            "papers_with_any_section": sum(
+                1 for n in live if any(reader.doc_field_length(n, name, 0) for name in SECTION_FIELDS)
+            ),
+            "vocabulary": sum(1 for _ in reader.lexicon("vocabulary")) if "vocabulary" in schema else None,
             "abstract_vocabulary": sum(1 for _ in reader.lexicon("abstract")),
+            "segments": len(self._ix._segments()) if hasattr(self._ix, "_segments") else None,
             "size_bytes": sum(f.stat().st_size for f in self.path.iterdir()) if self.path else None,
             "last_change": manifest.get("last_change"),
         }
@@ -242,6 +255,41 @@ class Index:
         if self.path:
             _write_manifest(self.path)
         return len(records)
+
+    def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
+        """Remove papers by DOI (any case, with or without ``https://doi.org/``) or id; returns how many went.
+
+        Ids not in the index are ignored. All deletions are committed together.
+        """
+        from .records import normalise_doi
+
+        keys = {normalise_doi(i) or i.strip() for i in ([ids] if isinstance(ids, str) else ids)}
+        try:
+            writer = self._ix.writer(timeout=timeout)
+        except LockError:
+            raise IndexLockedError(f"{self.path} is being written by another process; try again later") from None
+        try:
+            deleted = sum(writer.delete_by_term("id", key) for key in sorted(keys))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        if self.path:
+            _write_manifest(self.path)
+        return deleted
+
+    def optimize(self, *, timeout: float = 5.0) -> None:
+        """Merge the index into one segment and drop deleted papers for good: smaller and a little faster.
+
+        Worth running after many ``add`` or ``delete`` calls; searches give the same results before and after.
+        """
+        try:
+            writer = self._ix.writer(timeout=timeout)
+        except LockError:
+            raise IndexLockedError(f"{self.path} is being written by another process; try again later") from None
+        writer.commit(optimize=True)
+        if self.path:
+            _write_manifest(self.path)
 
     def close(self) -> None:
         """Release the open searcher (an Index also works as a context manager)."""
@@ -352,6 +400,11 @@ def open_index(path: str | os.PathLike) -> Index:
     if manifest.get("version", 0) > FORMAT_VERSION:
         raise SearchlibError(
             f"{target} was written by a newer searchlib (format {manifest.get('version')}); upgrade searchlib"
+        )
+    if manifest.get("version", 0) < FORMAT_VERSION:
+        raise SearchlibError(
+            f"{target} was written by an older searchlib (format {manifest.get('version')}, now "
+            f"{FORMAT_VERSION}); rebuild it with build_index(..., overwrite=True) or `searchlib index --overwrite`"
         )
     if not windex.exists_in(str(target)):
         raise SearchlibError(f"{target} has a {MANIFEST} but no index files; rebuild it")
