@@ -171,7 +171,10 @@ def _leaf(searcher: Searcher, q: wq.Query, docnum: int, boost: float) -> list[Te
     if isinstance(q, wq.Not):
         return [TermScore("-", str(q), score, "not", boost=boost * q.boost)]
     if isinstance(q, wq.Term):
-        return [_term_score(searcher, q, docnum, score, boost * q.boost, m.weight())]
+        # The matcher's weight includes the term's boost: read tf from the plain term's postings.
+        plain = _matcher_at(searcher, wq.Term(q.fieldname, q.text), docnum)
+        tf = plain.weight() if plain is not None else m.weight()
+        return [_term_score(searcher, q, docnum, score, boost * q.boost, tf)]
     if isinstance(q, wq.Phrase):
         return [TermScore(field, " ".join(q.words), score, "phrase", boost=boost * q.boost)]
     if isinstance(q, wq.MultiTerm) and not isinstance(q, (wq.NumericRange, wq.TermRange)):

@@ -31,6 +31,7 @@ FACETS: tuple[str, ...] = ("year", "journal", "section")
 SORTS: tuple[str, ...] = ("relevance", "date", "-date")
 
 Year = int | tuple[int | None, int | None] | None
+_NOTHING = wq.Term("id", "\x00")  # matches no paper (an empty Or would mean "no filter")
 
 
 def filter_query(
@@ -45,12 +46,16 @@ def filter_query(
     parts: list[wq.Query] = []
     if year is not None:
         start, end = _year_bounds(year)
-        parts.append(wq.NumericRange("year", start, end))
+        # The years the index holds, as exact terms: Whoosh 2.7's NumericRange on a 16-bit field matches
+        # every paper for some wide ranges (1000 to 2020), so it is not used here.
+        field = searcher.schema["year"]
+        held = (field.from_bytes(b) for b in field.sortable_terms(searcher.reader(), "year"))
+        years = [y for y in held if (start is None or y >= start) and (end is None or y <= end)]
+        parts.append(wq.Or([wq.Term("year", y) for y in years]) if years else _NOTHING)
     if journal is not None:
         wanted = {_fold(journal)} if isinstance(journal, str) else {_fold(j) for j in journal}
         names = [name for name in searcher.reader().field_terms("journal_name") if _fold(name) in wanted]
-        # A journal the index does not hold matches nothing; an empty Or would mean "no filter".
-        parts.append(wq.Or([wq.Term("journal_name", n) for n in names]) if names else wq.Term("id", "\x00"))
+        parts.append(wq.Or([wq.Term("journal_name", n) for n in names]) if names else _NOTHING)
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)

@@ -7,7 +7,12 @@ import pytest
 
 import searchlib
 
-EXTRA = {"doi": "10.1/extra", "title": "Hand hygiene in hospital wards", "authors": ["Ann Other"], "date": "2023-05-01"}
+EXTRA = {
+    "doi": "10.1/extra",
+    "title": "Hand hygiene in hospital wards",
+    "authors": ["Ann Other"],
+    "date": "2023-05-01",
+}
 
 
 @pytest.fixture()
