@@ -36,7 +36,7 @@ from .errors import IndexLockedError, LoadError, SearchlibError
 from .explain import Explanation, explain_doc, score_of
 from .query import QueryParser
 from .records import Record, load_records, record_from_dict
-from .results import Hit, MarkFormatter, Results
+from .results import MARK_END, MARK_START, Hit, MarkFormatter, Results
 from .schema import INTERNAL_FIELDS, SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored, to_document
 from .similar import more_like_query
 from .suggest import suggest
@@ -133,7 +133,7 @@ class Index:
         filt = facets.filter_query(searcher, year=year, journal=journal)
         wresults = searcher.search(q, limit=limit, terms=True, filter=filt, **facets.sort_arguments(sort))
         wresults.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
-        wresults.formatter = MarkFormatter()
+        wresults.formatter = MarkFormatter(MARK_START, MARK_END)
         hits = []
         for rank, whit in enumerate(wresults, start=1):
             record = record_from_stored(whit["record"])
@@ -166,7 +166,7 @@ class Index:
         q = more_like_query(searcher, record)
         wresults = searcher.search(q, limit=limit, terms=True, mask={docnum})
         wresults.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
-        wresults.formatter = MarkFormatter()
+        wresults.formatter = MarkFormatter(MARK_START, MARK_END)
         hits = [
             Hit(rank, whit.score, rec, _highlighter(whit, rec))
             for rank, whit in enumerate(wresults, start=1)

@@ -5,9 +5,11 @@ Highlights are made only when asked for (``hit.highlights``), since most hits on
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from typing import Any, overload
+from urllib.parse import quote
 
 from whoosh import highlight
 
@@ -17,6 +19,11 @@ from .records import Record
 from .sections import Section
 
 __all__ = ["Hit", "Results", "MarkFormatter"]
+
+
+#: Private-use characters around matched words in raw snippets: no record text contains them, so matches can
+#: be shown as ``**word**`` in text and as ``<mark>`` in HTML without mistaking a record's own ``**`` for one.
+MARK_START, MARK_END = "\ue000", "\ue001"
 
 
 class MarkFormatter(highlight.Formatter):
@@ -79,6 +86,11 @@ class Hit:
 
     @cached_property
     def highlights(self) -> dict[str, str]:
+        return {f: s.replace(MARK_START, "**").replace(MARK_END, "**") for f, s in self._marked.items()}
+
+    @cached_property
+    def _marked(self) -> dict[str, str]:
+        """Snippets with matches between :data:`MARK_START` and :data:`MARK_END`, never confused with text."""
         return self._highlighter() if self._highlighter else {}
 
     def to_dict(self, highlights: bool = True) -> dict[str, Any]:
@@ -185,6 +197,10 @@ class Results(Sequence[Hit]):
             extra = [{**e, "highlights": h.highlights} for e, h in zip(extra, self.hits, strict=True)]
         return export.to_jsonl(self.records(), extra)
 
+    def _repr_html_(self) -> str:
+        """The results as an HTML table, for notebooks: matched words marked, every record value escaped."""
+        return results_html(self)
+
     def table(self, width: int = 100) -> str:
         """The results as a compact text table: rank, score, year, first author, title."""
         head = f"{self.total} paper{'s' if self.total != 1 else ''} match {self.query!r}"
@@ -202,6 +218,39 @@ class Results(Sequence[Hit]):
                 f"{_clip(h.title, title_w)}"
             )
         return "\n".join(lines)
+
+
+def _html_snippet(snippet: str) -> str:
+    """An escaped snippet whose matches become ``<mark>``: the text is escaped first, so only marks are markup."""
+    return html.escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def results_html(results: Results) -> str:
+    """A compact HTML table of ``results``; every value that comes from a record is escaped."""
+    e = html.escape
+    head = f"{results.total} paper{'s' if results.total != 1 else ''} match <code>{e(results.query)}</code>"
+    if len(results.hits) < results.total:
+        head += f" (showing {len(results.hits)})"
+    if results.suggestion:
+        head += f" &middot; did you mean <code>{e(results.suggestion)}</code>?"
+    rows = []
+    for h in results.hits:
+        authors = ", ".join(h.authors[:3]) + (" et al." if len(h.authors) > 3 else "")
+        title = e(h.title)
+        if h.doi:
+            title = f'<a href="https://doi.org/{e(quote(h.doi, safe="/:;()._-<>"))}">{title}</a>'
+        marks = h._marked
+        field = next((f for f in marks if f != "title"), None)
+        snippet = f"<small><b>{e(field)}</b>: {_html_snippet(marks[field])}</small>" if field else ""
+        rows.append(
+            f"<tr><td>{h.rank}</td><td>{h.score:.2f}</td><td>{e(str(h.year or ''))}</td>"
+            f"<td>{e(authors)}</td><td>{title}<br>{snippet}</td><td>{e(h.journal or '')}</td></tr>"
+        )
+    table = (
+        "<table><thead><tr><th>#</th><th>score</th><th>year</th><th>authors</th><th>title</th>"
+        "<th>journal</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+    return f"<div><p>{head}</p>{table if rows else ''}</div>"
 
 
 def _clip(text: str, width: int) -> str:
