@@ -2,9 +2,15 @@
 
     searchlib index FILE... [--index DIR] [--overwrite] [--skip-errors] [--from FORMAT]
     searchlib search QUERY [--index DIR] [--limit N] [--any] [--format table|jsonl|ris|bibtex|csv] [--json]
+                     [--year 2020-2024] [--journal NAME] [--sort relevance|date|-date|newest|oldest]
+                     [--facets year,journal,section]
     searchlib export [--index DIR] [--format jsonl|ris|bibtex|csv] [-o FILE]
+    searchlib similar DOI [--index DIR] [--limit N] [--json]
+    searchlib explain QUERY DOI [--index DIR] [--any]
     searchlib show DOI [--index DIR] [--json]
     searchlib stats [--index DIR] [--json]
+    searchlib delete DOI... [--index DIR]
+    searchlib optimize [--index DIR]
 
 Without ``--index`` the index is ``indexes/default`` under the current folder (or ``$SEARCHLIB_INDEX``);
 ``search`` builds it from the bundled sample records the first time. Errors print one line and exit 1.
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -23,10 +30,12 @@ import orjson
 
 from .errors import SearchlibError
 from .export import EXPORT_FORMATS, export_records
+from .facets import FACETS, SORTS
 from .formats import FORMATS
 from .index import MANIFEST, Index, build_index, open_index
 from .query import QueryParser
 from .records import RecordList, bundled_records_path, load_records
+from .results import Results
 from .schema import make_schema
 
 DEFAULT_INDEX = Path("indexes") / "default"
@@ -68,12 +77,40 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--any", action="store_true", help="rank papers matching any word, not all of them")
     sp.add_argument("--format", choices=("table", *EXPORT_FORMATS), default="table", help="output format")
     sp.add_argument("--json", action="store_true", help="one JSON object per hit (same as --format jsonl)")
+    sp.add_argument("--year", type=_year_range, metavar="YEARS", help="2024, 2020-2024, 2020- or -2024")
+    sp.add_argument("--journal", action="append", metavar="NAME", help="only this journal (repeatable)")
+    sp.add_argument(
+        "--sort",
+        choices=[*SORTS, "newest", "oldest"],
+        default="relevance",
+        help="date (or oldest): oldest first; --sort=-date (or newest): newest first",
+    )
+    sp.add_argument("--facets", metavar="NAMES", help=f"count matches per {', '.join(FACETS)} (comma-separated)")
     sp.set_defaults(func=_cmd_search)
 
     sp = with_index(sub.add_parser("export", help="write every paper in the index (RIS, BibTeX, CSV, JSON Lines)"))
     sp.add_argument("--format", choices=EXPORT_FORMATS, help="default: from -o's extension, else jsonl")
     sp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     sp.set_defaults(func=_cmd_export)
+
+    sp = with_index(sub.add_parser("similar", help="papers like this one"))
+    sp.add_argument("doi")
+    sp.add_argument("--limit", type=int, default=10, metavar="N")
+    sp.add_argument("--json", action="store_true", help="one JSON object per hit")
+    sp.set_defaults(func=_cmd_similar)
+
+    sp = with_index(sub.add_parser("explain", help="how a paper's score for a query arose"))
+    sp.add_argument("query")
+    sp.add_argument("doi")
+    sp.add_argument("--any", action="store_true", help="as search --any")
+    sp.set_defaults(func=_cmd_explain)
+
+    sp = with_index(sub.add_parser("delete", help="remove papers by DOI or id"))
+    sp.add_argument("dois", nargs="+", metavar="DOI")
+    sp.set_defaults(func=_cmd_delete)
+
+    sp = with_index(sub.add_parser("optimize", help="merge the index into one segment"))
+    sp.set_defaults(func=_cmd_optimize)
 
     sp = with_index(sub.add_parser("show", help="show one paper"))
     sp.add_argument("doi")
@@ -125,19 +162,83 @@ def _cmd_index(args: argparse.Namespace) -> int:
 def _cmd_search(args: argparse.Namespace) -> int:
     match = "any" if args.any else "all"
     QueryParser(make_schema()).parse(args.query, match=match)  # a bad query fails before any index is built
+    facet_names = [f.strip() for f in args.facets.split(",") if f.strip()] if args.facets else []
+    for name in facet_names:
+        if name not in FACETS:
+            raise SearchlibError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
     index = _open(args, build_default=True)
-    results = index.search(args.query, limit=args.limit, match=match)
+    results = index.search(
+        args.query,
+        limit=args.limit,
+        match=match,
+        year=args.year,
+        journal=args.journal,
+        sort={"newest": "-date", "oldest": "date"}.get(args.sort, args.sort),
+    )
     fmt = "jsonl" if args.json else args.format
     if fmt != "table":
         writers = {"jsonl": lambda: results.to_jsonl(highlights=True), "ris": results.to_ris,
                    "bibtex": results.to_bibtex, "csv": results.to_csv}  # fmt: skip
         _write(writers[fmt](), None, fmt)
+        # Records go to standard output untouched; the rest goes to standard error.
+        if results.suggestion:
+            print(f"Did you mean: {results.suggestion}", file=sys.stderr)
+        for name in facet_names:
+            counts = results.facets(name)
+            print(f"{name}: " + ("; ".join(f"{k} ({v})" for k, v in counts.items()) or "-"), file=sys.stderr)
         return 0
+    _print_hits(results)
+    if results.suggestion:
+        print(f"Did you mean: {results.suggestion}")
+    for name in facet_names:
+        counts = results.facets(name)
+        print(f"{name}: " + ("; ".join(f"{k} ({v})" for k, v in counts.items()) or "-"))
+    return 0
+
+
+def _print_hits(results: Results) -> None:
     print(results.table(width=_width()))
     for hit in results:
         for field, snippet in hit.highlights.items():
             if field != "title":
                 print(f"{hit.rank:>3}  {field}: {snippet}")
+
+
+def _year_range(text: str) -> tuple[int | None, int | None]:
+    m = re.fullmatch(r"\s*(\d{4})?\s*(-)?\s*(\d{4})?\s*", text)
+    if not m or not (m.group(1) or m.group(3)) or (m.group(3) and not m.group(2)):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year or range (2024, 2020-2024, 2020-, -2024)")
+    start = int(m.group(1)) if m.group(1) else None
+    end = int(m.group(3)) if m.group(3) else (start if not m.group(2) else None)
+    return start, end
+
+
+def _cmd_similar(args: argparse.Namespace) -> int:
+    results = _open(args).similar(args.doi, limit=args.limit)
+    if args.json:
+        for hit in results:
+            sys.stdout.write(orjson.dumps(hit.to_dict(highlights=False)).decode() + "\n")
+        return 0
+    _print_hits(results)
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    print(_open(args).explain(args.query, args.doi, match="any" if args.any else "all"))
+    return 0
+
+
+def _cmd_delete(args: argparse.Namespace) -> int:
+    index = _open(args)
+    deleted = index.delete(args.dois)
+    print(f"deleted {deleted} of {len(args.dois)} paper(s); {len(index)} papers in {index.path}")
+    return 0
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    index = _open(args)
+    index.optimize()
+    print(f"optimized {index.path}: {len(index)} papers in one segment")
     return 0
 
 

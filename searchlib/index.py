@@ -177,7 +177,7 @@ class Index:
             f"like {record.doi or record.id}",
             str(q),
             hits,
-            len(wresults),
+            len(set(searcher.docs_for_query(q)) - {docnum}),  # Whoosh's count includes the masked paper
             facet_counter=lambda name: facets.facet_counts(searcher, others, None, name),
         )
 

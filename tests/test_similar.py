@@ -40,3 +40,8 @@ def test_similar_limit_and_unknown_doi(seed_index):
     assert len(seed_index.similar(AUDIT, limit=2)) == 2
     with pytest.raises(SearchlibError, match="no paper"):
         seed_index.similar("10.9/not-there")
+
+
+def test_total_leaves_the_paper_out_whatever_the_limit(seed_index):
+    everything = seed_index.similar(AUDIT, limit=None)
+    assert seed_index.similar(AUDIT, limit=2).total == everything.total == len(everything)

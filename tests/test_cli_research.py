@@ -1,0 +1,75 @@
+"""The command line for filters, facets, suggestions, similar papers, explanations and upkeep."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from searchlib.cli import main
+
+HYBRID = "10.1136/bmjqs-2024-017268"
+AUDIT = "10.1136/bmjqs-2024-018081"
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEARCHLIB_INDEX", raising=False)
+    main(["index", "--index", "ix", str(__import__("searchlib").bundled_records_path())])
+    return tmp_path
+
+
+def test_search_with_year_journal_sort_and_facets(in_tmp, capsys):
+    capsys.readouterr()
+    args = ["search", "care", "--index", "ix", "--year", "2025", "--sort", "newest"]
+    assert main([*args, "--journal", "BMJ Quality & Safety", "--facets", "year,journal,section"]) == 0
+    out = capsys.readouterr().out
+    assert "4 papers match" in out and "2024" not in out.split("year:")[0].split("\n", 2)[2]
+    assert "year: 2025 (4)" in out and "journal: BMJ Quality & Safety (4)" in out and "section: " in out
+    lines = [line for line in out.splitlines() if line[:3].strip().isdigit() and "2025" in line]
+    assert lines and lines[0].split()[0] == "1"
+
+
+def test_sort_accepts_minus_date_with_equals(in_tmp, capsys):
+    capsys.readouterr()
+    assert main(["search", "care", "--index", "ix", "--sort=-date", "--json", "--limit", "2"]) == 0
+    hits = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert hits[0]["doi"] == HYBRID and hits[0]["date"] >= hits[1]["date"]
+
+
+def test_facets_in_json(in_tmp, capsys):
+    capsys.readouterr()
+    main(["search", "care", "--index", "ix", "--json", "--facets", "year"])
+    last = orjson.loads(capsys.readouterr().out.splitlines()[-1])
+    assert last == {"facets": {"year": {"2025": 4, "2024": 4}}}
+
+
+def test_bad_year_and_facet_are_errors(in_tmp, capsys):
+    with pytest.raises(SystemExit):
+        main(["search", "care", "--index", "ix", "--year", "20x"])
+    assert main(["search", "care", "--index", "ix", "--facets", "author"]) == 1
+    assert "no facet 'author'" in capsys.readouterr().err
+
+
+def test_did_you_mean(in_tmp, capsys):
+    capsys.readouterr()
+    main(["search", "randmized trail", "--index", "ix"])
+    assert "Did you mean: randomised trial" in capsys.readouterr().out
+
+
+def test_similar_and_explain(in_tmp, capsys):
+    capsys.readouterr()
+    assert main(["similar", AUDIT, "--index", "ix", "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Duration of antibiotic therapy" in out and "Audit and feedback" not in out
+    assert main(["explain", "methods:interviews", HYBRID, "--index", "ix"]) == 0
+    out = capsys.readouterr().out
+    assert "idf" in out and "methods: 'interview'" in out
+
+
+def test_delete_and_optimize(in_tmp, capsys):
+    capsys.readouterr()
+    assert main(["delete", HYBRID, "10.9/none", "--index", "ix"]) == 0
+    assert "deleted 1 of 2" in capsys.readouterr().out
+    assert main(["optimize", "--index", "ix"]) == 0
+    assert "9 papers in one segment" in capsys.readouterr().out
