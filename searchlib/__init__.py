@@ -11,6 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
+from .explain import Explanation
 from .export import export_records
 from .index import Index, build_index, open_index
 from .records import Record, RecordList, bundled_records_path, load_records
@@ -19,6 +20,7 @@ from .sections import CATEGORIES, Section, parse_abstract
 
 __all__ = [
     "CATEGORIES",
+    "Explanation",
     "Hit",
     "Index",
     "Results",
