@@ -1,4 +1,4 @@
-"""What the researcher's tools cost on SciFact (5,183 abstracts, 300 claims), and how well "Did you mean" repairs typos.
+"""What the researcher's tools cost on SciFact (5,183 abstracts, 300 claims); how well "Did you mean" fixes typos.
 
     python benchmarks/research.py [--data DIR] [--build-only]
 
@@ -92,7 +92,8 @@ def main() -> None:
                 fixed += suggestion.lower() == word.lower()
         print(
             f"\ntypos (one word of a claim, two neighbouring letters swapped, searched alone): {tried}; "
-            f"suggestion offered {offered} ({offered / tried:.0%}), the original word {fixed} ({fixed / tried:.0%}); "
+            f"suggestion offered {offered} ({offered / tried:.0%}), "
+            f"the original word {fixed} ({fixed / tried:.0%}); "
             f"p50 {_ms(timings)} ms per search with suggestion"
         )
         index.close()

@@ -196,14 +196,12 @@ class Index:
         return Explanation(query, str(q), record.doi or record.id, score, tuple(parts or ()))
 
     def _locate(self, id_or_doi: str) -> tuple[int, Record]:
-        from .records import normalise_doi
-
-        key = normalise_doi(id_or_doi) or id_or_doi.strip()
-        searcher = self._current_searcher()
-        docnum = searcher.document_number(id=key)
-        if docnum is None:
+        """The document number and record of a paper, found as :meth:`get` finds it."""
+        record = self.get(id_or_doi)
+        docnum = None if record is None else self._current_searcher().document_number(id=record.id)
+        if record is None or docnum is None:
             raise SearchlibError(f"no paper with DOI or id {id_or_doi!r} in the index")
-        return docnum, record_from_stored(searcher.stored_fields(docnum)["record"])
+        return docnum, record
 
     def stats(self) -> dict[str, Any]:
         """What a user checks: papers, fields, papers with each section, vocabulary, size on disk, last change.
@@ -257,13 +255,13 @@ class Index:
         return len(records)
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
-        """Remove papers by DOI (any case, with or without ``https://doi.org/``) or id; returns how many went.
+        """Remove papers by DOI (any case, with or without ``https://doi.org/``), PMID, PMCID or id, as
+        :meth:`get` finds them; returns how many went.
 
         Ids not in the index are ignored. All deletions are committed together.
         """
-        from .records import normalise_doi
-
-        keys = {normalise_doi(i) or i.strip() for i in ([ids] if isinstance(ids, str) else ids)}
+        found = (self.get(i) for i in ([ids] if isinstance(ids, str) else ids))
+        keys = {record.id for record in found if record is not None}
         try:
             writer = self._ix.writer(timeout=timeout)
         except LockError:

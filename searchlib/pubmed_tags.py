@@ -25,7 +25,7 @@ Traceback (most recent call last):
 ...
 searchlib.errors.QueryError: PubMed tag [mh] (MeSH terms) is not supported: the records carry no MeSH headings; \
 supported tags: [1au], [ab], [aid], [all], [au], [author], [dp], [fau], [jour], [journal], [lastau], [pdat], \
-[ta], [ti], [tiab], [title], [title/abstract]
+[pmcid], [pmid], [ta], [ti], [tiab], [title], [title/abstract], [uid]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import QueryError
+from .records import normalise_pmcid, normalise_pmid
 
 __all__ = ["translate", "has_tags", "scan", "Token", "TAGS", "UNSUPPORTED_TAGS"]
 
@@ -55,6 +56,9 @@ TAGS: dict[str, tuple[str, ...]] = {
     "dp": ("year",),
     "pdat": ("year",),
     "aid": ("doi",),
+    "pmid": ("pmid",),
+    "uid": ("pmid",),
+    "pmcid": ("pmcid",),
     "all": (),
 }
 
@@ -71,8 +75,6 @@ UNSUPPORTED_TAGS: dict[str, str] = {
     "la": "language) is not supported: the records carry no language",
     "ad": "affiliation) is not supported: the records carry no affiliations",
     "affiliation": "affiliation) is not supported: the records carry no affiliations",
-    "pmid": "PubMed id) is not supported: the records carry DOIs; use [aid] or doi:",
-    "uid": "PubMed id) is not supported: the records carry DOIs; use [aid] or doi:",
     "ot": "other term) is not supported: the records carry no keywords",
     "sb": "subset) is not supported",
     "filter": "filter) is not supported",
@@ -201,6 +203,9 @@ def _rewrite(tag: str, term: list[Token], tok: Token) -> str:
         return f"journal:({' AND '.join(prefixes)})" if len(prefixes) > 1 else f"journal:{prefixes[0]}"
     if fields == ("doi",):
         words = [w.lower().removeprefix("https://doi.org/").removeprefix("doi:") for w in words]
+    elif fields in (("pmid",), ("pmcid",)):
+        normalise = normalise_pmid if fields == ("pmid",) else normalise_pmcid
+        words = [normalise(w) or w for w in words]
     if len(words) == 1:
         value = words[0] if term[0].kind == "word" else f'"{words[0]}"'
     elif any(ch in w for w in words for ch in "*?"):

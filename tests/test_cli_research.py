@@ -37,11 +37,12 @@ def test_sort_accepts_minus_date_with_equals(in_tmp, capsys):
     assert hits[0]["doi"] == HYBRID and hits[0]["date"] >= hits[1]["date"]
 
 
-def test_facets_in_json(in_tmp, capsys):
+def test_facets_go_to_stderr_when_records_go_to_stdout(in_tmp, capsys):
     capsys.readouterr()
     main(["search", "care", "--index", "ix", "--json", "--facets", "year"])
-    last = orjson.loads(capsys.readouterr().out.splitlines()[-1])
-    assert last == {"facets": {"year": {"2025": 4, "2024": 4}}}
+    captured = capsys.readouterr()
+    assert all("doi" in orjson.loads(line) for line in captured.out.splitlines())
+    assert captured.err.strip() == "year: 2025 (4); 2024 (4)"
 
 
 def test_bad_year_and_facet_are_errors(in_tmp, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import searchlib
 from searchlib import QueryError
 from searchlib.pubmed_tags import TAGS, translate
 
@@ -88,6 +89,18 @@ def test_aid(seed_index):
     assert dois(seed_index.search("10.1136/BMJQS-2024-017386[aid]")) == [REALIST]
 
 
+def test_pmid_uid_and_pmcid():
+    index = searchlib.build_index(
+        [
+            {"pmid": "28775130", "pmcid": "PMC5012345", "title": "Falls in hospital"},
+            {"pmid": "123", "title": "Falls at home"},
+        ]
+    )
+    assert [h.record.pmid for h in index.search("28775130[pmid]")] == ["28775130"]
+    assert [h.record.pmid for h in index.search("123[uid]")] == ["123"]
+    assert [h.record.pmid for h in index.search("pmc5012345[pmcid]")] == ["28775130"]
+
+
 def test_all(seed_index):
     assert dois(seed_index.search("hybrid[all]")) == dois(seed_index.search("hybrid"))
 
@@ -118,7 +131,7 @@ def test_translation_of_each_kind():
     assert translate("year:[2020 TO 2024]") == "year:[2020 TO 2024]"  # a range is not a tag
 
 
-@pytest.mark.parametrize("tag", ["mh", "MeSH", "majr", "tw", "pt", "la", "ad", "pmid", "xyz"])
+@pytest.mark.parametrize("tag", ["mh", "MeSH", "majr", "tw", "pt", "la", "ad", "ot", "xyz"])
 def test_unsupported_tags_are_refused_by_name(seed_index, tag):
     with pytest.raises(QueryError, match=rf"\[{tag.lower()}\]"):
         seed_index.search(f"asthma[{tag}]")
