@@ -17,7 +17,8 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, Union
@@ -238,21 +239,28 @@ class Index:
         Returns the number of papers written. All of them are committed together, or none.
         """
         records = _unique(_records(source, errors))
+        names = set(self._ix.schema.names())  # an index built before a field was added lacks it
+        with self._writing(timeout) as writer:
+            for record in records:
+                writer.update_document(**{k: v for k, v in to_document(record).items() if k in names})
+        return len(records)
+
+    @contextmanager
+    def _writing(self, timeout: float, optimize: bool = False) -> Iterator[Any]:
+        """A Whoosh writer, committed (and the manifest's last change updated) if the block completes,
+        cancelled if it raises; :class:`IndexLockedError` if another process holds the lock."""
         try:
             writer = self._ix.writer(timeout=timeout, limitmb=256)
         except LockError:
             raise IndexLockedError(f"{self.path} is being written by another process; try again later") from None
-        names = set(self._ix.schema.names())  # an index built before a field was added lacks it
         try:
-            for record in records:
-                writer.update_document(**{k: v for k, v in to_document(record).items() if k in names})
+            yield writer
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(optimize=optimize)
         if self.path:
             _write_manifest(self.path)
-        return len(records)
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
         """Remove papers by DOI (any case, with or without ``https://doi.org/``), PMID, PMCID or id, as
@@ -262,18 +270,8 @@ class Index:
         """
         found = (self.get(i) for i in ([ids] if isinstance(ids, str) else ids))
         keys = {record.id for record in found if record is not None}
-        try:
-            writer = self._ix.writer(timeout=timeout)
-        except LockError:
-            raise IndexLockedError(f"{self.path} is being written by another process; try again later") from None
-        try:
+        with self._writing(timeout) as writer:
             deleted = sum(writer.delete_by_term("id", key) for key in sorted(keys))
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        if self.path:
-            _write_manifest(self.path)
         return deleted
 
     def optimize(self, *, timeout: float = 5.0) -> None:
@@ -281,13 +279,8 @@ class Index:
 
         Worth running after many ``add`` or ``delete`` calls; searches give the same results before and after.
         """
-        try:
-            writer = self._ix.writer(timeout=timeout)
-        except LockError:
-            raise IndexLockedError(f"{self.path} is being written by another process; try again later") from None
-        writer.commit(optimize=True)
-        if self.path:
-            _write_manifest(self.path)
+        with self._writing(timeout, optimize=True):
+            pass
 
     def close(self) -> None:
         """Release the open searcher (an Index also works as a context manager)."""
