@@ -11,6 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
+from .evaluation import Evaluation, evaluate
 from .export import export_records
 from .index import Index, build_index, open_index
 from .records import Record, RecordList, bundled_records_path, load_records
@@ -23,6 +24,8 @@ __all__ = [
     "Index",
     "Results",
     "build_index",
+    "evaluate",
+    "Evaluation",
     "open_index",
     "IndexLockedError",
     "LoadError",
