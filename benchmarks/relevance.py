@@ -91,7 +91,7 @@ def run_bm25s(corpus, queries, workdir: Path) -> dict[str, list[str]]:
     qids = list(queries)
     tokens = bm25s.tokenize([queries[q] for q in qids], stopwords="en", stemmer=stemmer, show_progress=False)
     docs, scores = retriever.retrieve(tokens, k=DEPTH, show_progress=False)
-    return {q: [ids[i] for i, s in zip(docs[n], scores[n]) if s > 0] for n, q in enumerate(qids)}
+    return {q: [ids[i] for i, s in zip(docs[n], scores[n], strict=True) if s > 0] for n, q in enumerate(qids)}
 
 
 def run_tantivy(corpus, queries, workdir: Path) -> dict[str, list[str]]:

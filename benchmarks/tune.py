@@ -10,7 +10,7 @@ The grid is scored with a fast re-implementation of what searchlib's index compu
 on title and abstract, BM25 per field summed with field weights, repeated query words counted), so hundreds of
 settings take minutes; ``benchmarks/relevance.py`` then measures the chosen default through the library itself.
 
-    python benchmarks/tune.py [--data DIR] [--top 5]
+    python benchmarks/tune.py [--data DIR] [--top 5]     # needs numpy and scipy (ir-measures brings both)
 """
 
 from __future__ import annotations
@@ -29,10 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import DATA, load_collection, ndcg_at, recall_at  # noqa: E402
 from nltk.stem.porter import PorterStemmer  # noqa: E402
-from whoosh.analysis import CharsetFilter, LowercaseFilter, StopFilter  # noqa: E402
-from whoosh.support.charset import accent_map  # noqa: E402
 
-from searchlib.analysis import STOPWORDS, CompoundFilter, PaperTokenizer, SpellingFilter, StemFilter  # noqa: E402
+from searchlib.analysis import paper_analyzer  # noqa: E402
 from searchlib.analysis.analyzers import stem as snowball  # noqa: E402
 from searchlib.query import _SYNTAX_CHARS  # noqa: E402
 from searchlib.records import record_from_dict  # noqa: E402
@@ -47,23 +45,11 @@ GRID = {
 CURRENT = {"stemmer": "snowball", "idf": "whoosh", "k1": 1.2, "b": 0.75, "title": 2.0}
 
 
-def analyzer(stem):
-    return (
-        PaperTokenizer()
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(stoplist=STOPWORDS, minsize=1)
-        | SpellingFilter()
-        | CompoundFilter(STOPWORDS)
-        | StemFilter(stem)
-    )
-
-
 class Collection:
     """Term counts per field (title, abstract) of one collection under one analyzer, as sparse matrices."""
 
     def __init__(self, corpus: list[dict], stem) -> None:
-        an = analyzer(stem)
+        an = paper_analyzer(stemmer=stem)
         self.an = an
         self.ids = [str(d["_id"]) for d in corpus]
         records = [record_from_dict(d) for d in corpus]
