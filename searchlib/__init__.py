@@ -11,6 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
+from .evaluation import Evaluation, evaluate
 from .explain import Explanation
 from .export import export_records
 from .index import Index, build_index, open_index
@@ -25,6 +26,8 @@ __all__ = [
     "Index",
     "Results",
     "build_index",
+    "evaluate",
+    "Evaluation",
     "open_index",
     "IndexLockedError",
     "LoadError",

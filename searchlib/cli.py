@@ -11,6 +11,7 @@
     searchlib stats [--index DIR] [--json]
     searchlib delete DOI... [--index DIR]
     searchlib optimize [--index DIR]
+    searchlib evaluate --queries Q --qrels R [--index DIR] [--metric M]... [--all] [--json]
 
 Without ``--index`` the index is ``indexes/default`` under the current folder (or ``$SEARCHLIB_INDEX``);
 ``search`` builds it from the bundled sample records the first time. Errors print one line and exit 1.
@@ -120,6 +121,16 @@ def _parser() -> argparse.ArgumentParser:
     sp = with_index(sub.add_parser("stats", help="what the index holds"))
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=_cmd_stats)
+
+    sp = with_index(sub.add_parser("evaluate", help="score the ranking against relevance judgments"))
+    sp.add_argument("--queries", required=True, metavar="Q", help="queries: JSONL (_id, text) or TSV (qid, text)")
+    sp.add_argument("--qrels", required=True, metavar="R", help="judgments: TREC (qid 0 doc rel) or BEIR TSV")
+    sp.add_argument(
+        "--metric", action="append", metavar="M", help="ir-measures name (repeatable; default: nDCG@10, R@100, AP)"
+    )
+    sp.add_argument("--all", action="store_true", help="search as fielded queries needing every word, not as text")
+    sp.add_argument("--json", action="store_true", help="one JSON object: metrics, mean, per_query")
+    sp.set_defaults(func=_cmd_evaluate)
     return p
 
 
@@ -295,6 +306,21 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v}" for k, v in value.items())
         print(f"{key.replace('_', ' ')}: {value}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import DEFAULT_METRICS, evaluate
+
+    index = _open(args)
+    metrics = args.metric or DEFAULT_METRICS
+    report = evaluate(
+        index, args.queries, args.qrels, metrics, match="all" if args.all else "any", plain=not args.all
+    )
+    if args.json:
+        sys.stdout.write(orjson.dumps(report.to_dict()).decode() + "\n")
+        return 0
+    print(report.table())
     return 0
 
 

@@ -1,12 +1,13 @@
 """Why a paper scored what it did: the query taken apart into the terms that matched, each with its BM25F parts.
 
-searchlib ranks with Whoosh's BM25F: every matching term in every field adds
+searchlib ranks with BM25 per field (:mod:`searchlib.ranking`): every matching term in every field adds
 
     boost × idf × tf × (k1 + 1) / (tf + k1 × (1 − b + b × length / average length))
 
-where ``tf`` is how often the term occurs in that field of the paper, ``idf = 1 + ln(N / (df + 1))`` how rare
+where ``tf`` is how often the term occurs in that field of the paper, ``idf = ln(1 + (N − df + 0.5) / (df + 0.5))``
+how rare
 it is (``N`` papers, ``df`` of them with the term), ``length`` the field's length in words (Whoosh stores it
-to about two significant figures), and ``boost`` the field's weight (a title match counts twice) times any
+to about two significant figures), and ``boost`` the field's weight (:data:`searchlib.query.FIELD_BOOSTS`) times any
 ``^`` in the query. An ``AND`` or ``OR`` adds up the scores of the parts that match, so the terms' scores sum
 to the paper's score. Wildcards and ranges give every match the same score (their boost); a phrase scores
 as Whoosh's phrase matcher does, from its words' occurrences.
@@ -71,7 +72,8 @@ class TermScore:
             f"{head}\n"
             f"    it occurs {self.tf:g} time(s) in this {self.field} of {self.length:g} words "
             f"(average {self.average_length:.1f});\n"
-            f"    {self.df} of {self.papers} papers have it, so idf = 1 + ln({self.papers} / ({self.df} + 1)) "
+            f"    {self.df} of {self.papers} papers have it, so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / "
+            f"({self.df} + 0.5)) "
             f"= {self.idf:.3f};\n"
             f"    BM25: boost {self.boost:g} × idf {self.idf:.3f} × tf {self.tf:g} × (k1 {self.k1:g} + 1) / "
             f"(tf {self.tf:g} + k1 {self.k1:g} × (1 − b {self.b:g} + b {self.b:g} × {self.length:g} / "
@@ -202,7 +204,7 @@ def _term_score(searcher: Searcher, q: wq.Term, docnum: int, score: float, boost
         tf=tf,
         df=searcher.doc_frequency(field, q.text),
         papers=searcher.doc_count_all(),
-        idf=searcher.idf(field, q.text),
+        idf=weighting.idf(searcher, field, q.text),
         length=searcher.reader().doc_field_length(docnum, field, 1),
         average_length=searcher.avg_field_length(field) or 1,
         k1=k1,

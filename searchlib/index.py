@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 import orjson
-from whoosh import highlight, scoring
+from whoosh import highlight
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage, RamStorage
@@ -36,6 +36,7 @@ from . import facets
 from .errors import IndexLockedError, LoadError, SearchlibError
 from .explain import Explanation, explain_doc, score_of
 from .query import QueryParser
+from .ranking import PaperBM25
 from .records import Record, load_records, record_from_dict
 from .results import MARK_END, MARK_START, Hit, MarkFormatter, Results
 from .schema import INTERNAL_FIELDS, SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored, to_document
@@ -52,8 +53,8 @@ _FORMAT_NAME = "searchlib-index"
 #: What can be indexed: a record file, several, or records (``Record`` objects or dicts in the seed's shape).
 Source = Union[str, os.PathLike, Iterable[Union[str, os.PathLike, Record, Mapping[str, Any]]]]  # noqa: UP007
 
-# BM25F as Okapi defines it; k1 and b are Whoosh's defaults and the usual ones.
-_SCORING = scoring.BM25F(B=0.75, K1=1.2)
+# BM25 per field with Robertson's idf; k1 and b chosen on training data (searchlib/ranking.py).
+_SCORING = PaperBM25()
 
 
 class Index:

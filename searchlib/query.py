@@ -10,6 +10,7 @@ into this syntax first (see :mod:`searchlib.pubmed_tags`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Literal
 
 from whoosh import query as wq
@@ -21,9 +22,10 @@ from .schema import DEFAULT_FIELDS, FIELD_ALIASES, INTERNAL_FIELDS
 
 __all__ = ["QueryParser", "FIELD_BOOSTS"]
 
-#: How much a match in each default field counts, relative to the abstract. Titles are short and say what a
-#: paper is about, so a title match is worth more; author names are matched exactly and are rare words.
-FIELD_BOOSTS: dict[str, float] = {"title": 2.0, "abstract": 1.0, "authors": 1.0}
+#: How much a match in each default field counts, relative to the abstract. A title's words nearly always recur
+#: in its abstract, so a title match already counts twice; on training data (benchmarks/tune.py) a title weight
+#: of 0.5 ranked best on every collection, 2.0 worst. Author names are matched exactly and are rare words.
+FIELD_BOOSTS: dict[str, float] = {"title": 0.5, "abstract": 1.0, "authors": 1.0}
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FIELD_PREFIX = re.compile(r"(?<![\w.\-])([A-Za-z_][A-Za-z_0-9]*):")
@@ -75,7 +77,9 @@ class QueryParser:
             self._check(text)
             text = _YEAR_RANGE.sub(_year_range, text)
         try:
-            q = self._parsers[match].parse(text)
+            q = self._parsers[match].parse(text, normalize=match == "all")
+            if match == "any":
+                q = _count_repeats(q)
         except Exception as exc:  # Whoosh raises assorted errors on odd input; none should reach the user raw
             raise QueryError(f"cannot parse {text!r}: {exc}") from None
         _check_parsed(q, text)
@@ -130,6 +134,22 @@ def _year_range(m: re.Match[str]) -> str:
     if not start and not end:
         return m.group()
     return f"{m.group(1)}:[{start or ''} TO {end or ''}]"
+
+
+def _count_repeats(q: wq.Query) -> wq.Query:
+    """A word said n times in a long query counts n times (BM25's query-term frequency); Whoosh would merge them.
+
+    In a pasted paragraph the words that recur are the ones it is about.
+    """
+    if not isinstance(q, wq.Or):
+        return q.normalize()
+    counts = Counter(child.normalize() for child in q.children())
+    parts = [
+        child if n == 1 else child.accept(lambda s, n=n: s.with_boost(s.boost * n) if s.is_leaf() else s)
+        for child, n in counts.items()
+        if child is not wq.NullQuery
+    ]
+    return wq.Or(parts).normalize()
 
 
 def _check_parsed(q: wq.Query, text: str) -> None:

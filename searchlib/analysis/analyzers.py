@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from nltk.stem.snowball import EnglishStemmer
 from whoosh.analysis import CharsetFilter, LowercaseFilter, StopFilter
 from whoosh.analysis.analyzers import CompositeAnalyzer
@@ -32,9 +34,11 @@ def stem(word: str) -> str:
     return _stemmer.stem(word)
 
 
-def paper_analyzer(stoplist: frozenset[str] = STOPWORDS) -> CompositeAnalyzer:
+def paper_analyzer(
+    stoplist: frozenset[str] = STOPWORDS, stemmer: Callable[[str], str] = stem
+) -> CompositeAnalyzer:
     """Text of titles and abstracts: strip HTML, lower-case, fold accents, drop stopwords, American spelling,
-    split compounds, stem."""
+    split compounds, stem (``stemmer``: any ``str -> str``, Snowball by default)."""
     return (
         PaperTokenizer()
         | LowercaseFilter()
@@ -42,7 +46,7 @@ def paper_analyzer(stoplist: frozenset[str] = STOPWORDS) -> CompositeAnalyzer:
         | StopFilter(stoplist=stoplist, minsize=1)
         | SpellingFilter()
         | CompoundFilter(stoplist)
-        | StemFilter(stem)
+        | StemFilter(stemmer)
     )
 
 

@@ -1,0 +1,165 @@
+"""Choose searchlib's default ranking on training data only, reproducibly.
+
+Training data: SciFact's train split (809 claims) and, for Cranfield and CISI, which have one set of queries,
+two folds (odd and even query ids). A configuration is scored by the mean nDCG@10 over the three collections;
+the one chosen on fold A (SciFact train + odd ids) is checked on fold B (even ids), and the other way round, so
+the figures printed for the held-out fold say how well the choice carries over. The SciFact test claims are
+never read here.
+
+The grid is scored with a fast re-implementation of what searchlib's index computes (the same analyzer chain
+on title and abstract, BM25 per field summed with field weights, repeated query words counted), so hundreds of
+settings take minutes; ``benchmarks/relevance.py`` then measures the chosen default through the library itself.
+
+    python benchmarks/tune.py [--data DIR] [--top 5]     # needs numpy and scipy (ir-measures brings both)
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import DATA, load_collection, ndcg_at, recall_at  # noqa: E402
+from nltk.stem.porter import PorterStemmer  # noqa: E402
+
+from searchlib.analysis import paper_analyzer  # noqa: E402
+from searchlib.analysis.analyzers import stem as snowball  # noqa: E402
+from searchlib.query import _SYNTAX_CHARS  # noqa: E402
+from searchlib.records import record_from_dict  # noqa: E402
+
+STEMMERS = {"snowball": snowball, "porter": PorterStemmer(PorterStemmer.ORIGINAL_ALGORITHM).stem}
+GRID = {
+    "idf": ("whoosh", "robertson"),
+    "k1": (0.6, 0.9, 1.2, 1.6, 2.0),
+    "b": (0.5, 0.75, 0.9),
+    "title": (0.5, 1.0, 1.5, 2.0),
+}
+CURRENT = {"stemmer": "snowball", "idf": "whoosh", "k1": 1.2, "b": 0.75, "title": 2.0}
+
+
+class Collection:
+    """Term counts per field (title, abstract) of one collection under one analyzer, as sparse matrices."""
+
+    def __init__(self, corpus: list[dict], stem) -> None:
+        an = paper_analyzer(stemmer=stem)
+        self.an = an
+        self.ids = [str(d["_id"]) for d in corpus]
+        records = [record_from_dict(d) for d in corpus]
+        self.vocab: dict[str, int] = {}
+        self.tf: dict[str, sparse.csc_matrix] = {}
+        self.dl: dict[str, np.ndarray] = {}
+        triples = {}
+        for field in ("title", "abstract"):
+            rows, cols, vals, lens = [], [], [], []
+            for i, r in enumerate(records):
+                tokens = [t.text for t in an(getattr(r, field) or "", mode="index")]
+                lens.append(len(tokens))
+                for term, count in Counter(tokens).items():
+                    rows.append(i)
+                    cols.append(self.vocab.setdefault(term, len(self.vocab)))
+                    vals.append(count)
+            triples[field] = (rows, cols, vals)
+            self.dl[field] = np.array(lens, float)
+        shape = (len(records), len(self.vocab))
+        for field, (rows, cols, vals) in triples.items():
+            self.tf[field] = sparse.csc_matrix((vals, (rows, cols)), shape=shape, dtype=float)
+
+    def query_terms(self, text: str) -> Counter:
+        return Counter(t.text for t in self.an(_SYNTAX_CHARS.sub(" ", text), mode="query"))
+
+    def ranking(self, terms: Counter, idf: str, k1: float, b: float, title: float, depth: int = 100) -> list[str]:
+        n = len(self.ids)
+        score = np.zeros(n)
+        for term, qtf in terms.items():
+            j = self.vocab.get(term)
+            if j is None:
+                continue
+            for field, weight in (("title", title), ("abstract", 1.0)):
+                col = self.tf[field]
+                lo, hi = col.indptr[j], col.indptr[j + 1]
+                if lo == hi:
+                    continue
+                docs, tf, df = col.indices[lo:hi], col.data[lo:hi], hi - lo
+                w = math.log(n / (df + 1)) + 1 if idf == "whoosh" else math.log(1 + (n - df + 0.5) / (df + 0.5))
+                norm = 1 - b + b * self.dl[field][docs] / (self.dl[field].mean() or 1)
+                score[docs] += qtf * weight * w * tf * (k1 + 1) / (tf + k1 * norm)
+        top = np.argpartition(-score, min(depth, n - 1))[:depth]
+        top = top[np.argsort(-score[top], kind="stable")]
+        return [self.ids[i] for i in top if score[i] > 0]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--top", type=int, default=5)
+    args = ap.parse_args()
+    sets = {
+        "scifact-train": load_collection(args.data / "scifact", "train"),
+        "cranfield": load_collection(args.data / "cranfield"),
+        "cisi": load_collection(args.data / "cisi"),
+    }
+    # Query subsets: SciFact train in both folds; Cranfield and CISI split by odd and even query id.
+    folds = {
+        fold: {
+            name: [q for q in queries if name == "scifact-train" or int(q) % 2 == parity]
+            for name, (_, queries, _) in sets.items()
+        }
+        for fold, parity in (("A", 1), ("B", 0))
+    }
+    results = []  # (config, {fold: {collection: (ndcg, recall)}})
+    for stemmer, stem in STEMMERS.items():
+        colls = {name: Collection(corpus, stem) for name, (corpus, _, _) in sets.items()}
+        terms = {name: {q: colls[name].query_terms(t) for q, t in sets[name][1].items()} for name in sets}
+        for idf, k1, b, title in itertools.product(*GRID.values()):
+            config = {"stemmer": stemmer, "idf": idf, "k1": k1, "b": b, "title": title}
+            per_fold = {}
+            runs = {
+                name: {q: colls[name].ranking(terms[name][q], idf, k1, b, title) for q in sets[name][1]}
+                for name in sets
+            }
+            for fold, subsets in folds.items():
+                per_fold[fold] = {
+                    name: (
+                        float(np.mean([ndcg_at(runs[name][q], sets[name][2][q]) for q in qids])),
+                        float(np.mean([recall_at(runs[name][q], sets[name][2][q]) for q in qids])),
+                    )
+                    for name, qids in subsets.items()
+                }
+            results.append((config, per_fold))
+        print(f"scored {len(results)} configurations", file=sys.stderr, flush=True)
+
+    def objective(per_fold, fold):
+        return float(np.mean([nd for nd, _ in per_fold[fold].values()]))
+
+    def line(config, per_fold, fold):
+        cells = "  ".join(f"{n[:9]} {nd:.3f}/{rc:.3f}" for n, (nd, rc) in per_fold[fold].items())
+        return f"{_label(config):48} fold {fold}: {cells}  mean nDCG {objective(per_fold, fold):.3f}"
+
+    current = next(r for r in results if r[0] == CURRENT)
+    for train, held in (("A", "B"), ("B", "A")):
+        ranked = sorted(results, key=lambda r: -objective(r[1], train))
+        print(f"\nbest on fold {train} (cells nDCG@10/R@100), then on held-out fold {held}:")
+        for config, per_fold in ranked[: args.top]:
+            print("  " + line(config, per_fold, train))
+        print("  held out: " + line(*ranked[0], held))
+        print("  current : " + line(*current, held))
+    pooled = sorted(results, key=lambda r: -(objective(r[1], "A") + objective(r[1], "B")))
+    print("\nbest on both folds together (the default):")
+    for config, per_fold in pooled[: args.top]:
+        print(f"  {_label(config):48} A {objective(per_fold, 'A'):.3f}  B {objective(per_fold, 'B'):.3f}")
+
+
+def _label(config: dict) -> str:
+    return " ".join(f"{k}={v}" for k, v in config.items())
+
+
+if __name__ == "__main__":
+    main()
