@@ -4,11 +4,11 @@ searchlib ranks with BM25 per field (:mod:`searchlib.ranking`): every matching t
 
     boost × idf × tf × (k1 + 1) / (tf + k1 × (1 − b + b × length / average length))
 
-where ``tf`` is how often the term occurs in that field of the paper, ``idf = ln(1 + (N − df + 0.5) / (df + 0.5))``
-how rare
-it is (``N`` papers, ``df`` of them with the term), ``length`` the field's length in words (Whoosh stores it
-to about two significant figures), and ``boost`` the field's weight (:data:`searchlib.query.FIELD_BOOSTS`) times any
-``^`` in the query. An ``AND`` or ``OR`` adds up the scores of the parts that match, so the terms' scores sum
+where ``tf`` is how often the term occurs in that field of the paper,
+``idf = ln(1 + (N − df + 0.5) / (df + 0.5))`` how rare it is (``N`` papers, ``df`` of them with the term),
+``length`` the field's length in words (Whoosh stores it to about two significant figures), and ``boost`` the
+field's weight (:data:`searchlib.query.FIELD_BOOSTS`) times any ``^`` in the query. An ``AND`` or ``OR`` adds
+up the scores of the parts that match, so the terms' scores sum
 to the paper's score. Wildcards and ranges give every match the same score (their boost); a phrase scores
 as Whoosh's phrase matcher does, from its words' occurrences.
 
