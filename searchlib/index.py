@@ -47,7 +47,7 @@ __all__ = ["Index", "build_index", "open_index", "Source", "MANIFEST", "FORMAT_V
 
 MANIFEST = "searchlib.json"
 #: 2 added first_author, last_author, journal_name and vocabulary; a format 1 index must be rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _FORMAT_NAME = "searchlib-index"
 
 #: What can be indexed: a record file, several, or records (``Record`` objects or dicts in the seed's shape).

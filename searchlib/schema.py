@@ -74,7 +74,8 @@ def make_schema() -> fields.Schema:
         last_author=fields.TEXT(analyzer=authors, phrase=True),
         abstract=fields.TEXT(analyzer=text, phrase=True),
         journal=fields.TEXT(analyzer=plain_analyzer(), phrase=True),
-        year=fields.NUMERIC(int, bits=16, signed=False, stored=False, sortable=True),
+        # signed: Whoosh 2.7.4's range queries on unsigned numeric fields match every document for some spans.
+        year=fields.NUMERIC(int, bits=16, signed=True, stored=False, sortable=True),
         date=fields.ID(sortable=True),
         record=fields.STORED(),
         journal_name=fields.ID(sortable=True),

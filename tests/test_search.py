@@ -69,6 +69,22 @@ def test_year_ranges_and_fields(seed_index):
     assert dois(seed_index.search("doi:10.1136/bmjqs-2024-017386")) == [REALIST]
 
 
+@pytest.mark.parametrize(
+    "query, years",
+    [
+        ("year:[1000 TO 2020]", set()),
+        ("year:1000-2024", {2024}),
+        ("year:<2025", {2024}),
+        ("year:>=2025", {2025}),
+        ("year:[2025 TO 3000]", {2025}),
+        ("year:1900-2023", set()),
+        ("2020:2024[dp]", {2024}),
+    ],
+)
+def test_wide_and_open_year_ranges_match_only_those_years(seed_index, query, years):
+    assert {h.year for h in seed_index.search(query, limit=None)} == years
+
+
 def test_title_matches_rank_above_abstract_only_matches(seed_index):
     results = seed_index.search("inequalities")
     titles = ["inequalit" in h.title.lower() for h in results]
