@@ -28,4 +28,9 @@ class QueryError(SearchlibError):
 
 
 class IndexLockedError(SearchlibError):
-    """Another writer holds the index's write lock."""
+    """Another writer holds the index's write lock. ``holder`` says who: ``pid``, ``host``, ``since`` ({} if
+    unknown)."""
+
+    def __init__(self, message: str, holder: dict | None = None) -> None:
+        self.holder = dict(holder or {})
+        super().__init__(message)

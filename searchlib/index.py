@@ -23,7 +23,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, Union
 
-import orjson
 from whoosh import highlight
 from whoosh import index as windex
 from whoosh import query as wq
@@ -33,7 +32,7 @@ from whoosh.searching import Searcher
 
 from . import __name__ as _pkg
 from . import facets
-from .errors import IndexLockedError, LoadError, SearchlibError
+from .errors import LoadError, SearchlibError
 from .explain import Explanation, explain_doc, score_of
 from .query import QueryParser
 from .ranking import PaperBM25
@@ -41,6 +40,7 @@ from .records import Record, load_records, record_from_dict
 from .results import MARK_END, MARK_START, Hit, MarkFormatter, Results
 from .schema import INTERNAL_FIELDS, SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored, to_document
 from .similar import more_like_query
+from .storage import SafeFileStorage, locked_error, read_manifest, retrying, update_manifest, verify_index_folder
 from .suggest import suggest
 
 __all__ = ["Index", "build_index", "open_index", "Source", "MANIFEST", "FORMAT_VERSION"]
@@ -71,9 +71,9 @@ class Index:
     def _current_searcher(self) -> Searcher:
         """One searcher kept open between queries and refreshed only when the index has changed."""
         if self._searcher is None:
-            self._searcher = self._ix.searcher(weighting=_SCORING)
+            self._searcher = retrying(lambda: self._ix.searcher(weighting=_SCORING))
         elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
+            self._searcher = retrying(self._searcher.refresh)
         return self._searcher
 
     def __len__(self) -> int:
@@ -253,15 +253,13 @@ class Index:
         try:
             writer = self._ix.writer(timeout=timeout, limitmb=256)
         except LockError:
-            raise IndexLockedError(f"{self.path} is being written by another process; try again later") from None
+            raise locked_error(self.path, timeout) from None
         try:
             yield writer
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(optimize=optimize)
-        if self.path:
-            _write_manifest(self.path)
+        writer.commit(optimize=optimize)  # records itself in the manifest, under the lock (see storage.py)
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
         """Remove papers by DOI (any case, with or without ``https://doi.org/``), PMID, PMCID or id, as
@@ -364,7 +362,7 @@ def build_index(
     staging = target.parent / f".{target.name}.building-{os.getpid()}-{int(time.time() * 1000)}"
     staging.mkdir()
     try:
-        ix = windex.create_in(str(staging), make_schema())
+        ix = SafeFileStorage(str(staging)).create_index(make_schema())
         _write_all(ix, records)
         _write_manifest(staging)
         _swap_into_place(staging, target)
@@ -398,9 +396,8 @@ def open_index(path: str | os.PathLike) -> Index:
             f"{target} was written by an older searchlib (format {manifest.get('version')}, now "
             f"{FORMAT_VERSION}); rebuild it with build_index(..., overwrite=True) or `searchlib index --overwrite`"
         )
-    if not windex.exists_in(str(target)):
-        raise SearchlibError(f"{target} has a {MANIFEST} but no index files; rebuild it")
-    return Index(windex.open_dir(str(target)), target)
+    verify_index_folder(target)  # before Whoosh reads any pickle from it
+    return Index(retrying(SafeFileStorage(str(target)).open_index), target)
 
 
 class _PrivateRamStorage(RamStorage):
@@ -440,23 +437,13 @@ def _swap_into_place(staging: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _read_manifest(path: Path) -> dict[str, Any]:
-    try:
-        data = orjson.loads((path / MANIFEST).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+_read_manifest = read_manifest
 
 
 def _write_manifest(path: Path) -> None:
-    from . import __version__
-
-    manifest = _read_manifest(path) or {"format": _FORMAT_NAME, "version": FORMAT_VERSION, "created_by": _pkg}
-    manifest["searchlib_version"] = __version__
-    manifest["last_change"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    tmp = path / (MANIFEST + ".tmp")
-    tmp.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-    os.replace(tmp, path / MANIFEST)
+    """Stamp a new index's manifest with its format (each commit records itself: see storage.py)."""
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    update_manifest(path, format=_FORMAT_NAME, version=FORMAT_VERSION, created_by=_pkg, last_change=now)
 
 
 def _records(source: Source, errors: Literal["raise", "skip"]) -> list[Record]:
