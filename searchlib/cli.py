@@ -1,6 +1,6 @@
 """The ``searchlib`` command: a thin layer over the library, one subcommand per library call.
 
-    searchlib index FILE... [--index DIR] [--overwrite] [--skip-errors] [--from FORMAT]
+    searchlib index FILE... [--index DIR] [--overwrite] [--skip-errors] [--from FORMAT] [--wait SECONDS]
     searchlib search QUERY [--index DIR] [--limit N] [--any] [--format table|jsonl|ris|bibtex|csv] [--json]
                      [--year 2020-2024] [--journal NAME] [--sort relevance|date|-date|newest|oldest]
                      [--facets year,journal,section]
@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--overwrite", action="store_true", help="replace the index instead of adding to it")
     sp.add_argument("--skip-errors", action="store_true", help="skip malformed records, and list them")
     sp.add_argument("--from", dest="input_format", choices=FORMATS, help="the files' format (default: detected)")
+    sp.add_argument("--wait", type=float, default=5.0, metavar="SECONDS", help="wait for another writer")
     sp.set_defaults(func=_cmd_index)
 
     sp = with_index(sub.add_parser("search", help="search the index"))
@@ -160,7 +161,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
         verb = "built"
     else:
         index = open_index(path)
-        index.add(records)
+        index.add(records, timeout=args.wait)
         verb = "updated"
     print(f"{verb} {path}: {len(records)} records indexed, {len(index)} papers in the index")
     if records.skipped:
