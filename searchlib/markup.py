@@ -29,7 +29,7 @@ _BLOCK_TAGS = (
     "(?:[a-z]+:)?(?:p|sec|title|list|list-item|label|caption)"
 )
 _BLOCK_RE = re.compile(rf"</?(?:{_BLOCK_TAGS})\b[^<>]*>", re.IGNORECASE)
-_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->|<!\[CDATA\[|\]\]>", re.DOTALL)
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>|<!\[CDATA\[|\]\]>")
 _MARKUP_RE = re.compile(r"</?[A-Za-z!][^<>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
 _SPACE_RE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
@@ -39,10 +39,9 @@ _EMPHASIS_GLUE_RE = re.compile(
     re.IGNORECASE,
 )
 # MathML: drop the TeX/MathML annotations (a second copy of the formula) and the pretty-printing between tags.
-_MATH_RE = re.compile(r"<(?P<p>(?:[a-z0-9]+:)?)math\b.*?</(?P=p)math\s*>", re.IGNORECASE | re.DOTALL)
-_MATH_ANNOTATION_RE = re.compile(
-    r"<(?P<p>(?:[a-z0-9]+:)?)annotation(?:-xml)?\b.*?</(?P=p)annotation(?:-xml)?\s*>", re.IGNORECASE | re.DOTALL
-)
+# Found by _replace_elements, which finds each closing tag once, so unclosed tags cost linear time, not quadratic.
+_MATH_OPEN_RE = re.compile(r"<(?P<p>(?:[a-z0-9]+:)?)math\b", re.IGNORECASE)
+_MATH_ANNOTATION_OPEN_RE = re.compile(r"<(?P<p>(?:[a-z0-9]+:)?)(?P<n>annotation(?:-xml)?)\b", re.IGNORECASE)
 _MATH_GAP_RE = re.compile(r">\s+<")
 
 
@@ -51,8 +50,45 @@ def looks_like_markup(text: str) -> bool:
     return bool(_MARKUP_RE.search(text))
 
 
-def _math_to_text(match: re.Match[str]) -> str:
-    inner = _MATH_ANNOTATION_RE.sub("", match.group(0))
+def _replace_elements(text: str, opener: re.Pattern[str], replace) -> str:  # type: ignore[no-untyped-def]
+    """``text`` with each element ``opener`` starts, up to its first matching closing tag, passed to ``replace``.
+
+    Like ``re.sub(r"<x\\b.*?</x>", ...)`` but linear: an opening tag with no closing tag after it is left
+    as it is, and the search for that closing tag is not repeated for every later opening tag.
+    """
+    out: list[str] = []
+    pos = 0
+    unclosed: set[str] = set()
+    for m in opener.finditer(text):
+        if m.start() < pos:
+            continue
+        closing = f"</{m.group('p')}{m.groupdict().get('n') or 'math'}"
+        if closing.lower() in unclosed:
+            continue
+        close = re.compile(re.escape(closing) + r"\s*>", re.IGNORECASE).search(text, m.end())
+        if close is None:
+            unclosed.add(closing.lower())
+            continue
+        out += [text[pos : m.start()], replace(text[m.start() : close.end()])]
+        pos = close.end()
+    return "".join(out) + text[pos:] if out else text
+
+
+def _remove_comments(text: str) -> str:
+    """``text`` without ``<!-- ... -->`` comments; an unclosed one is left as text (linear, unlike a regex)."""
+    out: list[str] = []
+    pos = 0
+    while (start := text.find("<!--", pos)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        out.append(text[pos:start])
+        pos = end + 3
+    return "".join(out) + text[pos:]
+
+
+def _math_to_text(math: str) -> str:
+    inner = _replace_elements(math, _MATH_ANNOTATION_OPEN_RE, lambda _: "")
     return _TAG_RE.sub("", _MATH_GAP_RE.sub("><", inner))
 
 
@@ -65,10 +101,10 @@ def html_to_text(text: str) -> str:
     for _ in range(3):
         if "<" in text:
             if "math" in text:
-                text = _MATH_RE.sub(_math_to_text, text)
+                text = _replace_elements(text, _MATH_OPEN_RE, _math_to_text)
             text = _BLOCK_RE.sub(" ", text)
             text = _EMPHASIS_GLUE_RE.sub(" ", text)
-            text = _TAG_RE.sub("", text)
+            text = _TAG_RE.sub("", _remove_comments(text) if "<!--" in text else text)
         if "&" not in text:
             break
         decoded = html.unescape(text)

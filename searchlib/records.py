@@ -200,6 +200,12 @@ def load_records(
 # One JSON object -> Record
 
 
+#: Longer text is not an abstract or a title but a whole paper or a scraping error; such a record is refused (a
+#: LoadError, listed in skip mode) rather than slowing every search. Real abstracts are under 10,000 characters.
+MAX_ABSTRACT_CHARS = 1_000_000
+MAX_TITLE_CHARS = 10_000
+
+
 def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> Record:
     """Build a :class:`Record` from a JSON object in the seed's shape. Raises :class:`LoadError` on wrong types.
 
@@ -218,6 +224,9 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
     journal, volume, pages = _journal(obj)
     date, year = _date(obj)
     abstract_html = _opt_str(obj, "abstract") or _opt_str(obj, "text") or ""  # "text": BEIR corpora
+    for name, value, limit in (("title", title, MAX_TITLE_CHARS), ("abstract", abstract_html, MAX_ABSTRACT_CHARS)):
+        if len(value) > limit:
+            raise LoadError(f"the {name} is {len(value):,} characters long; searchlib reads up to {limit:,}")
     given = _given_sections(obj.get("sections"))
     sections = given if given is not None else tuple(parse_abstract(abstract_html))
     abstract = " ".join(s.text for s in sections) if sections else ""
@@ -296,7 +305,10 @@ def _authors(value: object, author_line: str | None) -> tuple[str, ...]:
             elif isinstance(item, Mapping) and isinstance(item.get("name"), str):
                 names.append(item["name"])
             elif isinstance(item, Mapping) and (item.get("family") or item.get("given")):
-                names.append(f"{item.get('given') or ''} {item.get('family') or ''}")
+                parts = [item.get("given") or "", item.get("family") or ""]
+                if not all(isinstance(part, str) for part in parts):
+                    raise LoadError("'authors' holds a name whose 'given' or 'family' is not a string")
+                names.append(" ".join(parts))
             else:
                 raise LoadError(f"'authors' holds {_type_name(item)} where a name was expected")
     elif value is not None:
@@ -331,7 +343,7 @@ def _date(obj: Mapping[str, Any]) -> tuple[str | None, int | None]:
         y = obj.get("year")
         if isinstance(y, int) and not isinstance(y, bool):
             year = y
-        elif isinstance(y, str) and y.strip().isdigit():
+        elif isinstance(y, str) and y.strip().isascii() and y.strip().isdigit():
             year = int(y.strip())
     if year is not None and not 1000 <= year <= 2999:
         raise LoadError(f"year {year} is out of range")

@@ -77,6 +77,7 @@ _BLOCK_EDGE_RE = re.compile(
     r"(?:<(?:/?(?:[a-z]+:)?(?:p|div|li|td|th|sec|abstract|h[1-6]|title|blockquote)|br|hr)\b[^<>]*>)\s*$",
     re.IGNORECASE,
 )
+_HEADING_OPEN_RE = re.compile(r"<(?P<tag>h[1-6]|(?:[a-z]+:)?title|strong|b)\b[^<>]*>", re.IGNORECASE)
 _SEC_OPEN_RE = re.compile(r"<(?:[a-z]+:)?sec\b[^<>]*>\s*$", re.IGNORECASE)
 _BLOCK_CLOSE_AHEAD_RE = re.compile(r"\s*(?:</(?:[a-z]+:)?(?:p|div|li)\s*>|<br\b)", re.IGNORECASE)
 _BLOCK_SPLIT_RE = re.compile(
@@ -98,14 +99,37 @@ def _clean_label(raw: str) -> str:
     return html_to_text(raw).strip().rstrip(":.-–—, ").strip()
 
 
-def _is_heading(html: str, m: re.Match[str]) -> bool | None:
-    """True for a section heading, False for inline emphasis, None for a title to drop (the abstract's own)."""
+def _headings(html: str):  # type: ignore[no-untyped-def]
+    """The matches of ``_HEADING_RE.finditer(html)``, in time linear in ``len(html)`` even when tags are unclosed.
+
+    A tag found with no closing tag after it is remembered, so the rest of the text is not searched again for
+    every later opening of the same tag.
+    """
+    unclosed: set[str] = set()
+    pos = 0
+    for m in _HEADING_OPEN_RE.finditer(html):
+        tag = m.group("tag").lower()
+        if m.start() < pos or tag in unclosed:
+            continue
+        full = _HEADING_RE.match(html, m.start())
+        if full is None:
+            unclosed.add(tag)
+            continue
+        pos = full.end()
+        yield full
+
+
+def _is_heading(html: str, m: re.Match[str], lead: int = 0) -> bool | None:
+    """True for a section heading, False for inline emphasis, None for a title to drop (the abstract's own).
+
+    ``lead`` is the length of the white space that starts ``html``.
+    """
     label = _clean_label(m.group("label"))
     if not label or len(label) > _MAX_LABEL_CHARS or not label[0].isalpha():
         return False
     tag = m.group("tag").lower()
     before = html[max(0, m.start() - 200) : m.start()]
-    at_start = not html[: m.start()].strip() or bool(_BLOCK_EDGE_RE.search(before))
+    at_start = m.start() <= lead or bool(_BLOCK_EDGE_RE.search(before))
     if tag.endswith("title"):
         # JATS: a <title> opening a <sec> names it; any other title (the abstract's own "Abstract", or the
         # article title repeated) is not a section.
@@ -132,8 +156,9 @@ def _markup_drafts(html: str) -> list[_Draft]:
     plain = not looks_like_markup(html)
     drafts = [_Draft(None, [])]
     pos = 0
-    for m in _HEADING_RE.finditer(html) if not plain else ():
-        verdict = _is_heading(html, m)
+    lead = len(html) - len(html.lstrip())
+    for m in _headings(html) if not plain else ():
+        verdict = _is_heading(html, m, lead)
         if verdict is False:
             continue
         drafts[-1].lines += _text_lines(html[pos : m.start()], plain)
