@@ -101,8 +101,9 @@ def install_kill_switch(kill_at: int, counter: list[int]) -> None:
     shutil.rmtree = wrap(shutil.rmtree)
 
 
-def writer_main(path: str, batches: Iterable[int], kill_at: int, report_fd: int, writer: str = "w",
-                timeout: float = 30.0) -> None:  # fmt: skip
+def writer_main(
+    path: str, batches: Iterable[int], kill_at: int, report_fd: int, writer: str = "w", timeout: float = 30.0
+) -> None:
     """Child: add each batch as one commit, writing its number to ``report_fd`` once the commit returned."""
     counter = [0]
     warnings.simplefilter("ignore")

@@ -34,24 +34,72 @@ SETTINGS = dict(deadline=None, derandomize=True, suppress_health_check=[HealthCh
 
 # -- what scraped exports hold ---------------------------------------------------------------------------------
 
-CONTROL = st.characters(min_codepoint=0, max_codepoint=0x1F) | st.sampled_from("\x7f\u0085\u2028\u2029\ufeff\u200b")
+CONTROL = st.characters(min_codepoint=0, max_codepoint=0x1F) | st.sampled_from(
+    "\x7f\u0085\u2028\u2029\ufeff\u200b"
+)
 TEXT = st.text(st.characters(codec="utf-8") | CONTROL, max_size=40)
 HTML_BITS = st.sampled_from(
     [
-        "<p>", "</p>", "<strong>", "</strong>", "<b>", "</b>", "<i>", "<h4>", "</h4>", "<jats:sec>", "<jats:title>",
-        "</jats:title>", "<math>", "</math>", "<mml:math>", "<annotation>", "<!--", "-->", "<![CDATA[", "]]>",
-        "&amp;", "&amp;lt;i&amp;gt;", "&#x0;", "&#1114112;", "&nbsp;", "<", ">", "&", "<br/>", "<div", "\n",
-        "Background:", "METHODS:", "Results -", "Conclusions", "Objective To", "OBJECTIVE", " ", ". ",
-        "patients", "ward", "COVID-19", "95%", "Høie",
-    ]  # fmt: skip
+        "<p>",
+        "</p>",
+        "<strong>",
+        "</strong>",
+        "<b>",
+        "</b>",
+        "<i>",
+        "<h4>",
+        "</h4>",
+        "<jats:sec>",
+        "<jats:title>",
+        "</jats:title>",
+        "<math>",
+        "</math>",
+        "<mml:math>",
+        "<annotation>",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "]]>",
+        "&amp;",
+        "&amp;lt;i&amp;gt;",
+        "&#x0;",
+        "&#1114112;",
+        "&nbsp;",
+        "<",
+        ">",
+        "&",
+        "<br/>",
+        "<div",
+        "\n",
+        "Background:",
+        "METHODS:",
+        "Results -",
+        "Conclusions",
+        "Objective To",
+        "OBJECTIVE",
+        " ",
+        ". ",
+        "patients",
+        "ward",
+        "COVID-19",
+        "95%",
+        "Høie",
+    ]
 )
 HTML = st.lists(HTML_BITS | TEXT, max_size=30).map("".join)
 SCALAR = st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats() | TEXT
-JSON_VALUE = st.recursive(SCALAR, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
-                          max_leaves=8)  # fmt: skip
+JSON_VALUE = st.recursive(
+    SCALAR, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4), max_leaves=8
+)
 AUTHORS = (
-    st.lists(TEXT | st.fixed_dictionaries({"name": TEXT}) | st.fixed_dictionaries({"given": JSON_VALUE,
-             "family": JSON_VALUE}), max_size=4) | TEXT | JSON_VALUE  # fmt: skip
+    st.lists(
+        TEXT
+        | st.fixed_dictionaries({"name": TEXT})
+        | st.fixed_dictionaries({"given": JSON_VALUE, "family": JSON_VALUE}),
+        max_size=4,
+    )
+    | TEXT
+    | JSON_VALUE
 )
 
 
@@ -81,10 +129,26 @@ LINE = st.one_of(
     st.tuples(record_dicts().map(orjson.dumps), st.integers(0, 10**6)).map(lambda t: truncate(*t)),
     TEXT.map(lambda t: t.encode("utf-8", "surrogatepass")),
     st.binary(max_size=40),
-    st.sampled_from([b"", b"   ", b"{", b"}", b"[", b"[No authors listed]", b"null", b"{}", b'{"title": 5}',
-                     b"{" * 2000, b'{"a":' * 600 + b"1" + b"}" * 600, b'{"title": "\xff\xfe"}', b"\x00" * 10,
-                     b'{"title": "t", "year": 1e400}', b'{"title": "t", "id": 123456789012345678901234567890}']),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            b"",
+            b"   ",
+            b"{",
+            b"}",
+            b"[",
+            b"[No authors listed]",
+            b"null",
+            b"{}",
+            b'{"title": 5}',
+            b"{" * 2000,
+            b'{"a":' * 600 + b"1" + b"}" * 600,
+            b'{"title": "\xff\xfe"}',
+            b"\x00" * 10,
+            b'{"title": "t", "year": 1e400}',
+            b'{"title": "t", "id": 123456789012345678901234567890}',
+        ]
+    ),
+)
 
 
 @st.composite
@@ -119,7 +183,7 @@ def expected_units(data: bytes) -> int | None:
             return 1
     lines = [line.strip() for line in data.split(b"\n") if line.strip()]
     authors = 0
-    for line, following in zip(lines, lines[1:]):
+    for line, following in zip(lines, lines[1:], strict=False):
         if line[:1] != b"{" and following[:1] == b"{":
             try:
                 line.decode("utf-8")
@@ -206,11 +270,17 @@ def test_whatever_loads_indexes_and_searches(objs, word):
 
 def test_the_same_files_build_an_index_on_disk(tmp_path):
     data = b"\n".join(
-        [b"[No authors listed]", b'{"title": "First \\u0000 paper", "doi": "10.1/a", "abstract": "<b>ward"}',
-         b"\xff\xfe broken", b'{"title": "Second", "authors": null, "abstract": ["a list"]}',
-         b'{"title": "Third", "authors": {"name": "x"}}', b'{"title": "Fourth", "authors": 7}',
-         b'{"title": "Fifth <math><mi>x', b'{"title": "Sixth", "doi": "10.1/f", "abstract": "<p>Methods: wards"}']
-    )  # fmt: skip
+        [
+            b"[No authors listed]",
+            b'{"title": "First \\u0000 paper", "doi": "10.1/a", "abstract": "<b>ward"}',
+            b"\xff\xfe broken",
+            b'{"title": "Second", "authors": null, "abstract": ["a list"]}',
+            b'{"title": "Third", "authors": {"name": "x"}}',
+            b'{"title": "Fourth", "authors": 7}',
+            b'{"title": "Fifth <math><mi>x',
+            b'{"title": "Sixth", "doi": "10.1/f", "abstract": "<p>Methods: wards"}',
+        ]
+    )
     path = write(data, str(tmp_path))
     with pytest.raises(LoadError) as info:
         build_index(path, tmp_path / "ix")
