@@ -33,6 +33,12 @@ _YEAR_RANGE = re.compile(r"\b(year|py):(\d{4})?\s*(?:-|\.\.)\s*(\d{4})?(?=$|[\s)
 _SYNTAX_CHARS = re.compile(r"[\"'()\[\]{}:^~*?+\\/]|(?<!\w)-|-(?!\w)")
 _OPERATORS = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
 MAX_QUERY_CHARS = 20_000
+#: Bounds that keep every query fast (see benchmarks/hostile_queries.py): words and operators in a query, the
+#: length of one word (Whoosh's tokenizer is quadratic in it; the longest DOIs are under 300), and nesting.
+MAX_QUERY_TERMS = 1_000
+MAX_WORD_CHARS = 300
+MAX_NESTING = 50
+_QUERY_WORD = re.compile(r'[^\s()"]+')
 
 
 class QueryParser:
@@ -70,6 +76,7 @@ class QueryParser:
         text = _CONTROL.sub(" ", text).strip()
         if not text:
             raise QueryError("the query is empty")
+        _check_size(text)
         if plain:
             text = _OPERATORS.sub(lambda m: m.group().lower(), _SYNTAX_CHARS.sub(" ", text))
         else:
@@ -98,6 +105,8 @@ class QueryParser:
             elif ch == "(":
                 opened.append(i)
                 depth += 1
+                if len(opened) > MAX_NESTING:
+                    raise QueryError(f"parentheses nested more than {MAX_NESTING} deep at column {i + 1}")
             elif ch == ")":
                 if not opened:
                     raise QueryError(f"unbalanced parenthesis: ')' at column {i + 1} closes nothing")
@@ -122,6 +131,20 @@ class QueryParser:
         for op in ("AND", "OR", "NOT", "ANDNOT"):
             if stripped == op or stripped.endswith(" " + op) or (op != "NOT" and stripped.startswith(op + " ")):
                 raise QueryError(f"'{op}' needs a term on {'each side' if op != 'NOT' else 'its right'}")
+
+
+def _check_size(text: str) -> None:
+    """Refuse queries whose parsing or searching would take long: too many words, too long a word."""
+    words = 0
+    for m in _QUERY_WORD.finditer(text):
+        words += 1
+        if len(m.group()) > MAX_WORD_CHARS:
+            raise QueryError(
+                f"the word at column {m.start() + 1} is {len(m.group()):,} characters long; "
+                f"words are at most {MAX_WORD_CHARS}"
+            )
+    if words > MAX_QUERY_TERMS:
+        raise QueryError(f"the query has {words:,} words and operators; at most {MAX_QUERY_TERMS:,} are allowed")
 
 
 def _blank_quoted(text: str) -> str:
