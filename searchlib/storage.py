@@ -427,7 +427,7 @@ def _check_toc(toc: Path) -> None:
     _check_pickle(segments, "segment list", toc)
 
 
-def verify_index_folder(folder: Path, attempts: int = 20) -> None:
+def verify_index_folder(folder: Path, attempts: int = 8) -> None:
     """Refuse a folder holding anything searchlib does not write, before Whoosh reads any pickle from it.
 
     Checks: only searchlib's and Whoosh's file names and no links; the newest TOC's generation and sha256
@@ -473,5 +473,5 @@ def verify_index_folder(folder: Path, attempts: int = 20) -> None:
                 f"(generation {manifest.get('generation')}); the folder was changed by something other than "
                 "searchlib, refusing to open it"
             )
-        time.sleep(0.01 * (attempt + 1))
+        time.sleep(0.002 * (attempt + 1))
     _check_toc(toc)
