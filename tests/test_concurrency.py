@@ -135,3 +135,26 @@ def test_the_cli_prints_one_line_when_the_index_is_locked(held_lock, capsys, tmp
     assert main(["index", str(records), "--index", str(path), "--wait", "0.2"]) == 1
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("searchlib: error: ") and f"process {pid}" in err[0]
+
+
+def builder_main(report_fd: int) -> None:
+    try:
+        for i in range(6):
+            index = searchlib.build_index(batch(i) * 30)  # in memory
+            assert len(index) == 4
+        os.write(report_fd, b"ok\n")
+    except BaseException as exc:
+        os.write(report_fd, f"error {type(exc).__name__}: {exc}\n".encode())
+    finally:
+        os._exit(0)
+
+
+def test_in_memory_indexes_built_at_once_by_several_processes():
+    read_fd, write_fd = os.pipe()
+    builders = [CTX.Process(target=builder_main, args=(write_fd,)) for _ in range(4)]
+    for b in builders:
+        b.start()
+    for b in builders:
+        b.join(120)
+    os.close(write_fd)
+    assert os.read(read_fd, 1 << 16).decode().splitlines() == ["ok"] * 4

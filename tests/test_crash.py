@@ -65,6 +65,7 @@ def test_every_file_operation_of_a_commit_is_a_safe_place_to_die(index_path):
     assert survived == total_ops and total_ops > 3 * 20  # dozens of operations per commit, each one survived
 
 
+@pytest.mark.filterwarnings("ignore:.*stale write lock")
 def test_kills_at_random_moments(index_path):
     rng = random.Random(8)
     start = 1
