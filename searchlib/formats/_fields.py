@@ -135,7 +135,7 @@ def month_number(value: object) -> int | None:
     if not isinstance(value, str):
         return None
     v = value.strip().lower()
-    if v.isdigit():
+    if v.isascii() and v.isdigit():  # not "²", which isdigit() accepts and int() refuses
         return int(v) if 1 <= int(v) <= 12 else None
     return _MONTHS.get(v[:3]) if v[:3] in _MONTHS else _SEASONS.get(v)
 
@@ -155,7 +155,7 @@ def iso_date(year: object, month: object = None, day: object = None) -> tuple[st
     if m is None:
         return str(y), y
     d = day if isinstance(day, int) and not isinstance(day, bool) else None
-    if isinstance(day, str) and day.strip().isdigit():
+    if isinstance(day, str) and day.strip().isascii() and day.strip().isdigit():
         d = int(day)
     if d is None or not 1 <= d <= 31:
         return f"{y}-{m:02d}", y

@@ -26,6 +26,10 @@ from .detect import json_source
 
 __all__ = ["read", "record_from_object"]
 
+# An array of records opens with "[" then "{" or "]"; a seed file's first author line may open with "[" too
+# (PubMed's "[No authors listed]"), and is then read line by line like any other.
+_ARRAY_START = re.compile(rb"\s*\[\s*[{\]]")
+
 _CONVERTERS = {
     "crossref": crossref.record_from_work,
     "europepmc": europepmc.record_from_result,
@@ -49,7 +53,7 @@ def read(data: bytes, name: str, source: str | None = None) -> Iterator[Record |
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            if head == b"[":  # an array that does not parse has no records to salvage
+            if _ARRAY_START.match(data):  # an array that does not parse has no records to salvage
                 yield LoadError(f"invalid JSON: {_json_reason(exc)}", name, exc.lineno)
                 return
         else:  # one document: an array, an envelope or a single record
