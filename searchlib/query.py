@@ -38,6 +38,9 @@ MAX_QUERY_CHARS = 20_000
 MAX_QUERY_TERMS = 1_000
 MAX_WORD_CHARS = 300
 MAX_NESTING = 50
+#: Wildcard and fuzzy words each expand over the whole vocabulary of the fields they search.
+MAX_EXPANDING_TERMS = 20
+_EXPANDING = re.compile(r'[^\s()"]*(?:[*?]|~\d*)[^\s()"]*')
 _QUERY_WORD = re.compile(r'[^\s()"]+')
 
 
@@ -82,6 +85,8 @@ class QueryParser:
         else:
             text = translate_pubmed_tags(text)
             self._check(text)
+            if len(_EXPANDING.findall(_blank_quoted(text))) > MAX_EXPANDING_TERMS:
+                raise QueryError(f"more than {MAX_EXPANDING_TERMS} wildcard (*, ?) or fuzzy (~) words")
             text = _YEAR_RANGE.sub(_year_range, text)
         try:
             q = self._parsers[match].parse(text, normalize=match == "all")
