@@ -35,7 +35,7 @@ _OPERATORS = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
 MAX_QUERY_CHARS = 20_000
 #: Bounds that keep every query fast (see benchmarks/hostile_queries.py): words and operators in a query, the
 #: length of one word (Whoosh's tokenizer is quadratic in it; the longest DOIs are under 300), and nesting.
-MAX_QUERY_TERMS = 1_000
+MAX_QUERY_TERMS = 500
 MAX_WORD_CHARS = 300
 MAX_NESTING = 50
 #: Wildcard and fuzzy words each expand over the whole vocabulary of the fields they search.
