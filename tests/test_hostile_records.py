@@ -8,7 +8,6 @@ to the record below them (a JSON array: its elements, or one for an array that i
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import tempfile
 import warnings
