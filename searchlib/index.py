@@ -243,6 +243,10 @@ class Index:
         names = set(self._ix.schema.names())  # an index built before a field was added lacks it
         with self._writing(timeout) as writer:
             for record in records:
+                # The same paper may be in the index under another id (loaded before without its DOI).
+                for field, value in _identity_keys(record)[1:]:
+                    if field in names:
+                        writer.delete_by_term(field, value)
                 writer.update_document(**{k: v for k, v in to_document(record).items() if k in names})
         return len(records)
 
@@ -474,10 +478,26 @@ def _records(source: Source, errors: Literal["raise", "skip"]) -> list[Record]:
     return records
 
 
+def _identity_keys(record: Record) -> list[tuple[str, str]]:
+    """Every key that identifies the paper: its id, and its DOI, PMID and PMCID when known."""
+    keys = [("id", record.id)]
+    keys += [(name, value) for name in ("doi", "pmid", "pmcid") if (value := getattr(record, name, None))]
+    return keys
+
+
 def _unique(records: Iterable[Record]) -> list[Record]:
-    """The records with one per id, the last one winning, as a later load of the same paper should."""
-    by_id: dict[str, Record] = {}
-    for record in records:
-        by_id.pop(record.id, None)
-        by_id[record.id] = record
-    return list(by_id.values())
+    """One record per paper, the last one winning, as a later load of the same paper should.
+
+    Two records are the same paper when they share any identity key: the same paper from PubMed XML (with a DOI)
+    and from a MEDLINE file without one (``pmid:123``) share the PMID.
+    """
+    owner: dict[tuple[str, str], int] = {}
+    kept: dict[int, Record] = {}
+    for n, record in enumerate(records):
+        for key in _identity_keys(record):
+            if key in owner:
+                kept.pop(owner[key], None)
+        kept[n] = record
+        for key in _identity_keys(record):
+            owner[key] = n
+    return list(kept.values())

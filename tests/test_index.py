@@ -134,3 +134,17 @@ def _build_in_memory_count(path: str) -> int:
     for _ in range(5):
         total = len(build_index(path))
     return total
+
+
+def test_the_same_paper_under_two_ids_is_one_document(tmp_path):
+    # A MEDLINE export without the DOI knows the paper as pmid:31, a PubMed XML export with it by its DOI.
+    without_doi = {"title": "Falls on wards", "pmid": "31", "abstract": "Falls happen."}
+    with_doi = {"title": "Falls on wards", "pmid": "31", "doi": "10.1/falls", "abstract": "Falls happen often."}
+    other = {"title": "Another paper", "pmid": "32"}
+    index = build_index([without_doi, other], tmp_path / "ix")
+    assert {r.id for r in index} == {"pmid:31", "pmid:32"}
+    index.add([with_doi])
+    assert sorted(r.id for r in index) == ["10.1/falls", "pmid:32"]
+    assert index.get("pmid:31").doi == "10.1/falls"
+    # within one batch too, the last load wins
+    assert [r.id for r in build_index([with_doi, without_doi])] == ["pmid:31"]
