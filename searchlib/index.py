@@ -133,27 +133,28 @@ class Index:
         q = self._parser.parse(query, match=match, plain=plain)
         searcher = self._current_searcher()
         filt = facets.filter_query(searcher, year=year, journal=journal)
-        wresults = searcher.search(q, limit=limit, terms=True, filter=filt, **facets.sort_arguments(sort))
+        # Without terms=True: Whoosh then skips blocks that cannot reach the top hits, and highlights find the
+        # matched words from the query when they are asked for.
+        wresults = searcher.search(q, limit=limit, filter=filt, **facets.sort_arguments(sort))
         wresults.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
         wresults.formatter = MarkFormatter(MARK_START, MARK_END)
         hits = []
         for rank, whit in enumerate(wresults, start=1):
-            record = record_from_stored(whit["record"])
             score = whit.score if sort == "relevance" else score_of(searcher, q, whit.docnum)
-            hits.append(Hit(rank, score, record, _highlighter(whit, record)))
-        total = len(wresults)
+            hits.append(_lazy_hit(rank, score, whit))
 
         def count(text: str) -> int:
             return len(searcher.search(self._parser.parse(text, match=match, plain=plain), limit=1, filter=filt))
 
-        return Results(
+        results = Results(
             query,
             str(q),
             hits,
-            total,
-            suggestion=suggest(searcher, query, total, count),
+            lambda: len(wresults),
             facet_counter=lambda name: facets.facet_counts(searcher, q, filt, name),
         )
+        results.suggestion = lambda: suggest(searcher, query, results.total, count)  # type: ignore[assignment]
+        return results
 
     def similar(self, id_or_doi: str, limit: int | None = 10) -> Results:
         """Papers most like this one (its title and abstract's most telling words), the paper itself left out.
@@ -302,8 +303,18 @@ class Index:
         return f"<Index {where}: {len(self)} papers>"
 
 
-def _highlighter(whit: Any, record: Record):  # type: ignore[no-untyped-def]
+def _lazy_hit(rank: int, score: float, whit: Any) -> Hit:
+    """A hit whose record is parsed, and highlights made, only when they are read."""
+    stored = whit.fields()
+    hit = Hit(rank, score, lambda: record_from_stored(stored["record"]), id=stored["id"])
+    hit._highlighter = _highlighter(whit, hit)
+    return hit
+
+
+def _highlighter(whit: Any, record: Record | Hit):  # type: ignore[no-untyped-def]
     def make() -> dict[str, str]:
+        nonlocal record
+        record = record.record if isinstance(record, Hit) else record
         out: dict[str, str] = {}
         for field in TEXT_FIELDS:
             text = (

@@ -46,19 +46,32 @@ class Hit:
     with the matched words marked ``**like this**``.
     """
 
-    __slots__ = ("rank", "score", "record", "_highlighter", "__dict__")
+    __slots__ = ("rank", "score", "_record", "_id", "_highlighter", "__dict__")
 
     def __init__(
-        self, rank: int, score: float, record: Record, highlighter: Callable[[], dict[str, str]] | None = None
+        self,
+        rank: int,
+        score: float,
+        record: Record | Callable[[], Record],
+        highlighter: Callable[[], dict[str, str]] | None = None,
+        id: str | None = None,  # noqa: A002 (the hit's id, known before its record is read)
     ) -> None:
         self.rank = rank
         self.score = score
-        self.record = record
+        self._record = record
+        self._id = id
         self._highlighter = highlighter
 
     @property
+    def record(self) -> Record:
+        """The paper; read from the index the first time it is asked for (``record`` may be a loader)."""
+        if not isinstance(self._record, Record):
+            self._record = self._record()
+        return self._record
+
+    @property
     def id(self) -> str:
-        return self.record.id
+        return self._id if self._id is not None else self.record.id
 
     @property
     def doi(self) -> str | None:
@@ -128,19 +141,42 @@ class Results(Sequence[Hit]):
         query: str,
         parsed: str,
         hits: list[Hit],
-        total: int,
+        total: int | Callable[[], int],
         *,
-        suggestion: str | None = None,
+        suggestion: str | None | Callable[[], str | None] = None,
         facet_counter: Callable[[str], dict[Any, int]] | None = None,
     ) -> None:
         self.query = query
         self.parsed = parsed
         self.hits = hits
-        self.total = total
-        #: A corrected query that finds more, when this one matched little because of a misspelling.
-        self.suggestion = suggestion
+        # Counting every match and looking for a spelling suggestion cost more than finding the top hits, so
+        # either may be a function, called the first time the figure is read.
+        self._total = total
+        self._suggestion = suggestion
         self._facet_counter = facet_counter
         self._facets: dict[str, dict[Any, int]] = {}
+
+    @property
+    def total(self) -> int:
+        """How many papers match, not only those returned."""
+        if callable(self._total):
+            self._total = self._total()
+        return self._total
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self._total = value
+
+    @property
+    def suggestion(self) -> str | None:
+        """A corrected query that finds more, when this one matched little because of a misspelling."""
+        if callable(self._suggestion):
+            self._suggestion = self._suggestion()
+        return self._suggestion
+
+    @suggestion.setter
+    def suggestion(self, value: str | None) -> None:
+        self._suggestion = value
 
     def facets(self, name: str) -> dict[Any, int]:
         """Papers per ``"year"``, ``"journal"`` or ``"section"`` over every match, not only the hits shown.

@@ -16,6 +16,7 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.support.charset import accent_map
 
 from .authors import AuthorTokenizer
+from .fast import CachedAnalyzer
 from .filters import CompoundFilter, QueryStopFilter, SpellingFilter, StemFilter
 from .stopwords import STOPWORDS
 from .tokenizers import PaperTokenizer
@@ -35,11 +36,15 @@ def stem(word: str) -> str:
 
 
 def paper_analyzer(
-    stoplist: frozenset[str] = STOPWORDS, stemmer: Callable[[str], str] = stem
+    stoplist: frozenset[str] = STOPWORDS, stemmer: Callable[[str], str] = stem, *, cached: bool = True
 ) -> CompositeAnalyzer:
     """Text of titles and abstracts: strip HTML, lower-case, fold accents, drop stopwords, American spelling,
-    split compounds, stem (``stemmer``: any ``str -> str``, Snowball by default)."""
-    return (
+    split compounds, stem (``stemmer``: any ``str -> str``, Snowball by default).
+
+    With ``cached`` (the default) the filters run once per distinct word (:mod:`searchlib.analysis.fast`);
+    the tokens are the same either way.
+    """
+    chain = (
         PaperTokenizer()
         | LowercaseFilter()
         | CharsetFilter(accent_map)
@@ -48,6 +53,7 @@ def paper_analyzer(
         | CompoundFilter(stoplist)
         | StemFilter(stemmer)
     )
+    return CachedAnalyzer(chain) if cached else chain
 
 
 #: Stopwords that are also surnames ("Li An", "Kim Do", "Theresa May") stay searchable as authors.
@@ -69,18 +75,20 @@ def author_analyzer() -> CompositeAnalyzer:
     )
 
 
-def plain_analyzer() -> CompositeAnalyzer:
+def plain_analyzer(*, cached: bool = True) -> CompositeAnalyzer:
     """Journal names and other short labels: words lower-cased and accent-folded, nothing removed."""
-    return PaperTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | CompoundFilter()
+    chain = PaperTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | CompoundFilter()
+    return CachedAnalyzer(chain) if cached else chain
 
 
-def surface_analyzer(stoplist: frozenset[str] = STOPWORDS) -> CompositeAnalyzer:
+def surface_analyzer(stoplist: frozenset[str] = STOPWORDS, *, cached: bool = True) -> CompositeAnalyzer:
     """Words as written, for spelling suggestions: HTML stripped, lower-cased, accents folded, stopwords dropped;
     no respelling, no stemming, no splitting of compounds.
 
     >>> [t.text for t in surface_analyzer()("<p>Randomised trials of paediatric care</p>")]
     ['randomised', 'trials', 'paediatric', 'care']
     """
-    return (
+    chain = (
         PaperTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter(stoplist=stoplist, minsize=3)
     )
+    return CachedAnalyzer(chain) if cached else chain
