@@ -34,12 +34,15 @@ from .export import EXPORT_FORMATS, export_records
 from .facets import FACETS, SORTS
 from .formats import FORMATS
 from .index import MANIFEST, Index, build_index, open_index
+from .progress import ProgressBar
 from .query import QueryParser
 from .records import RecordList, bundled_records_path, load_records
 from .results import Results
 from .schema import make_schema
 
 DEFAULT_INDEX = Path("indexes") / "default"
+#: Fewer records than this index in a few seconds: no progress bar.
+_PROGRESS_MIN = 2_000
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,6 +74,18 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--skip-errors", action="store_true", help="skip malformed records, and list them")
     sp.add_argument("--from", dest="input_format", choices=FORMATS, help="the files' format (default: detected)")
     sp.add_argument("--wait", type=float, default=5.0, metavar="SECONDS", help="wait for another writer")
+    sp.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"show a progress bar (default: on a terminal, for {_PROGRESS_MIN:,} records or more)",
+    )
+    sp.add_argument(
+        "--batch-size",
+        type=int,
+        metavar="N",
+        help="when adding to an index, commit every N records, so an interrupted add keeps the batches done",
+    )
     sp.set_defaults(func=_cmd_index)
 
     sp = with_index(sub.add_parser("search", help="search the index"))
@@ -156,12 +171,15 @@ def _cmd_index(args: argparse.Namespace) -> int:
             loaded = load_records(name, args.input_format, errors="skip" if args.skip_errors else "raise")
         records.extend(loaded)
         records.skipped.extend(loaded.skipped)
+    # A bar with rate and ETA for builds long enough to wait for, on a terminal or when asked for.
+    show = args.progress if args.progress is not None else len(records) >= _PROGRESS_MIN and sys.stderr.isatty()
+    progress = ProgressBar() if show else None
     if args.overwrite or not (path / MANIFEST).exists():
-        index = build_index(records, path, overwrite=args.overwrite)
+        index = build_index(records, path, overwrite=args.overwrite, progress=progress)
         verb = "built"
     else:
         index = open_index(path)
-        index.add(records, timeout=args.wait)
+        index.add(records, timeout=args.wait, progress=progress, batch_size=args.batch_size)
         verb = "updated"
     print(f"{verb} {path}: {len(records)} records indexed, {len(index)} papers in the index")
     if records.skipped:

@@ -34,6 +34,7 @@ from . import __name__ as _pkg
 from . import facets
 from .errors import LoadError, SearchlibError
 from .explain import Explanation, explain_doc, score_of
+from .progress import Progress
 from .query import QueryParser
 from .ranking import PaperBM25
 from .records import Record, load_records, record_from_dict
@@ -55,6 +56,8 @@ Source = Union[str, os.PathLike, Iterable[Union[str, os.PathLike, Record, Mappin
 
 # BM25 per field with Robertson's idf; k1 and b chosen on training data (searchlib/ranking.py).
 _SCORING = PaperBM25()
+#: Records between calls of a progress callback.
+_PROGRESS_EVERY = 100
 
 
 class Index:
@@ -235,20 +238,37 @@ class Index:
 
     # -- writing -------------------------------------------------------------------------------------------
 
-    def add(self, source: Source, *, errors: Literal["raise", "skip"] = "raise", timeout: float = 5.0) -> int:
+    def add(
+        self,
+        source: Source,
+        *,
+        errors: Literal["raise", "skip"] = "raise",
+        timeout: float = 5.0,
+        progress: Progress | None = None,
+        batch_size: int | None = None,
+    ) -> int:
         """Insert or replace papers by id (the DOI when there is one): adding a file twice never duplicates.
 
-        Returns the number of papers written. All of them are committed together, or none.
+        Returns the number of papers written. All of them are committed together, or none; with
+        ``batch_size``, every ``batch_size`` records are committed as they are done, so an interrupted add
+        (Ctrl-C, a crash) keeps the batches committed before it and loses only the one in progress.
+        ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
         """
         records = _unique(_records(source, errors))
         names = set(self._ix.schema.names())  # an index built before a field was added lacks it
-        with self._writing(timeout) as writer:
-            for record in records:
-                # The same paper may be in the index under another id (loaded before without its DOI).
-                for field, value in _identity_keys(record)[1:]:
-                    if field in names:
-                        writer.delete_by_term(field, value)
-                writer.update_document(**{k: v for k, v in to_document(record).items() if k in names})
+        step = batch_size if batch_size and batch_size > 0 else max(len(records), 1)
+        for start in range(0, len(records), step):
+            with self._writing(timeout) as writer:
+                for n, record in enumerate(records[start : start + step], start=start):
+                    # The same paper may be in the index under another id (loaded before without its DOI).
+                    for field, value in _identity_keys(record)[1:]:
+                        if field in names:
+                            writer.delete_by_term(field, value)
+                    writer.update_document(**{k: v for k, v in to_document(record).items() if k in names})
+                    if progress is not None and n % _PROGRESS_EVERY == 0:
+                        progress(n, len(records))
+        if progress is not None:
+            progress(len(records), len(records))
         return len(records)
 
     @contextmanager
@@ -342,12 +362,14 @@ def build_index(
     overwrite: bool = False,
     *,
     errors: Literal["raise", "skip"] = "raise",
+    progress: Progress | None = None,
 ) -> Index:
     """Index ``source`` (a record file, several, or records) into a new index at ``path`` and return it.
 
     Without ``path`` the index lives in memory. An existing index at ``path`` is replaced only with
     ``overwrite=True``, and only once the new one is complete; a folder that is not a searchlib index is never
-    overwritten.
+    overwritten, and an interrupted build (Ctrl-C) leaves ``path`` as it was. ``progress(done, total)`` is
+    called as records are indexed (see :mod:`searchlib.progress`).
 
     >>> from searchlib import bundled_records_path
     >>> index = build_index(bundled_records_path())
@@ -357,7 +379,7 @@ def build_index(
     records = _unique(_records(source, errors))
     if path is None:
         ix = _PrivateRamStorage().create_index(make_schema())
-        _write_all(ix, records)
+        _write_all(ix, records, progress)
         return Index(ix, None)
     target = Path(path)
     if target.exists():
@@ -378,7 +400,7 @@ def build_index(
     staging.mkdir()
     try:
         ix = SafeFileStorage(str(staging)).create_index(make_schema())
-        _write_all(ix, records)
+        _write_all(ix, records, progress)
         _write_manifest(staging)
         _swap_into_place(staging, target)
     except BaseException:
@@ -426,11 +448,15 @@ class _PrivateRamStorage(RamStorage):
         return FileStorage(tempfile.mkdtemp(prefix="searchlib-")).create()
 
 
-def _write_all(ix: windex.Index, records: list[Record]) -> None:
+def _write_all(ix: windex.Index, records: list[Record], progress: Progress | None = None) -> None:
     writer = ix.writer(limitmb=256)
     try:
-        for record in records:
+        for n, record in enumerate(records):
             writer.add_document(**to_document(record))
+            if progress is not None and n % _PROGRESS_EVERY == 0:
+                progress(n, len(records))
+        if progress is not None:
+            progress(len(records), len(records))
     except BaseException:
         writer.cancel()
         raise

@@ -35,8 +35,10 @@ TRICKY = [
 
 
 def tokens(analyzer, text, **opts):
-    return [(t.text, t.stopped, getattr(t, "pos", None), getattr(t, "startchar", None), getattr(t, "endchar", None))
-            for t in analyzer(text, **opts)]
+    return [
+        (t.text, t.stopped, getattr(t, "pos", None), getattr(t, "startchar", None), getattr(t, "endchar", None))
+        for t in analyzer(text, **opts)
+    ]
 
 
 def sample_texts() -> list[str]:
@@ -69,7 +71,9 @@ def test_cached_matches_chain(make, opts) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(list("aeiouáéNTtrs -\u2010%.,019<>/") + ["the ", "of ", "ise", "our"])).map("".join))
+@given(
+    st.lists(st.sampled_from(list("aeiouáéNTtrs -\u2010%.,019<>/") + ["the ", "of ", "ise", "our"])).map("".join)
+)
 def test_cached_matches_chain_on_any_text(text: str) -> None:
     fast, slow = paper_analyzer(), paper_analyzer(cached=False)
     for opts in OPTIONS:

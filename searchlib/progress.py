@@ -1,0 +1,62 @@
+"""Progress of long builds: a callback type, and a plain-text bar with rate and ETA for terminals.
+
+``build_index(..., progress=f)`` and ``Index.add(..., progress=f)`` call ``f(done, total)`` as records are
+indexed (``done`` grows to ``total``; the final commit comes after). :class:`ProgressBar` is such a callable:
+
+>>> import io
+>>> out = io.StringIO()
+>>> bar = ProgressBar(out, clock=iter(range(0, 100, 2)).__next__)
+>>> bar(0, 400); bar(200, 400); bar(400, 400)
+>>> print("\\n".join(line.rstrip() for line in out.getvalue().split("\\r") if line.strip()))
+indexing: 0/400 (0%)
+indexing: 200/400 (50%), 100 records/s, about 0:00:02 left
+indexing: 400/400 (100%), 100 records/s; writing the index...
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+__all__ = ["Progress", "ProgressBar"]
+
+#: Called with (records done, records in all) while indexing.
+Progress = Callable[[int, int], None]
+
+
+class ProgressBar:
+    """Writes ``indexing: done/total (pct), rate, ETA`` on one line of ``stream`` (stderr by default).
+
+    Redraws at most every ``interval`` seconds (and always at the end), so it costs nothing noticeable.
+    """
+
+    def __init__(
+        self, stream: TextIO | None = None, interval: float = 0.5, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.stream = stream or sys.stderr
+        self.interval = interval
+        self.clock = clock
+        self._start: float | None = None
+        self._last = float("-inf")
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if self._start is None:
+            self._start = now
+        if done < total and now - self._last < self.interval:
+            return
+        self._last = now
+        line = f"indexing: {done:,}/{total:,} ({100 * done // max(total, 1)}%)"
+        elapsed = now - self._start
+        if done and elapsed > 0:
+            rate = done / elapsed
+            line += f", {rate:,.0f} records/s"
+            if done < total:
+                left = int((total - done) / rate)
+                line += f", about {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d} left"
+        if done >= total:
+            line += "; writing the index..."
+        self.stream.write("\r" + line.ljust(78) + ("\n" if done >= total else ""))
+        self.stream.flush()

@@ -1,0 +1,58 @@
+"""Progress callbacks and the CLI's progress bar."""
+
+from __future__ import annotations
+
+import io
+
+from searchlib import build_index, bundled_records_path, load_records, open_index
+from searchlib.cli import main
+from searchlib.progress import ProgressBar
+
+
+def _records(n: int) -> list[dict]:
+    return [
+        {"title": f"Trial number {i} of falls prevention", "doi": f"10.1/p{i}", "abstract": f"Falls {i} fell."}
+        for i in range(n)
+    ]
+
+
+def test_build_reports_progress_up_to_the_total() -> None:
+    calls: list[tuple[int, int]] = []
+    index = build_index(_records(250), progress=lambda done, total: calls.append((done, total)))
+    assert len(index) == 250
+    assert calls[0] == (0, 250) and calls[-1] == (250, 250)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_add_in_batches_reports_progress_and_adds_everything(tmp_path) -> None:
+    index = build_index(bundled_records_path(), tmp_path / "ix")
+    calls: list[tuple[int, int]] = []
+    assert index.add(_records(230), batch_size=100, progress=lambda d, t: calls.append((d, t))) == 230
+    assert calls[-1] == (230, 230)
+    assert len(open_index(tmp_path / "ix")) == 240
+    assert open_index(tmp_path / "ix").get("10.1/p229").title == "Trial number 229 of falls prevention"
+
+
+def test_progress_bar_shows_rate_and_time_left() -> None:
+    out = io.StringIO()
+    times = iter([0.0, 10.0, 20.0])
+    bar = ProgressBar(out, clock=lambda: next(times))
+    bar(0, 3000)
+    bar(1000, 3000)
+    bar(3000, 3000)
+    text = out.getvalue()
+    assert "1,000/3,000 (33%), 100 records/s, about 0:00:20 left" in text
+    assert text.endswith("\n") and "writing the index" in text
+
+
+def test_cli_progress_bar_on_request(tmp_path, capsys) -> None:
+    records = tmp_path / "records.jsonl"
+    import orjson
+
+    records.write_bytes(b"\n".join(orjson.dumps(r) for r in _records(300)))
+    assert main(["index", str(records), "--index", str(tmp_path / "ix"), "--progress"]) == 0
+    err = capsys.readouterr().err
+    assert "indexing: 300/300 (100%)" in err
+    assert main(["index", str(records), "--index", str(tmp_path / "ix2")]) == 0
+    assert "indexing" not in capsys.readouterr().err  # not a terminal, no --progress: quiet
+    assert len(load_records(records)) == 300
