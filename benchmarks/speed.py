@@ -305,7 +305,9 @@ def run_size(label: str, engines: list[str], workdir: Path, claims: list[str], l
         starts = []
         for _ in range(5):
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-c", COLD[engine], str(where), claims[0]], check=True, env=env)
+            subprocess.run(
+                [sys.executable, "-c", COLD[engine], str(where), claims[0]], check=True, env=env, cwd=where
+            )
             starts.append(time.perf_counter() - t)
         row[engine]["cold_s"] = sorted(starts)[2]
         shutil.rmtree(where, ignore_errors=True)
