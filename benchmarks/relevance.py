@@ -5,7 +5,8 @@ Each engine indexes each collection's title and text and answers every judged qu
 - plain Whoosh as its tutorial shows: StemmingAnalyzer on title and text, default BM25F, MultifieldParser OrGroup;
 - SQLite FTS5 (standard library): ``porter unicode61`` tokenizer, ``bm25()``, the query's words ORed;
 - bm25s and tantivy, when installed (``pip install bm25s PyStemmer tantivy``): their documented defaults;
-- searchlib as a user would: ``build_index`` then ``search(text, match="any", plain=True)``.
+- searchlib as a user would: ``build_index`` then ``search(text, match="any", plain=True)``;
+- searchlib with its pseudo-relevance feedback option (``feedback=True``), labelled ``feedback``.
 
 Prints one table, collection by engine, nDCG@10 and R@100 (graded gains for Cranfield; rel > 0 is relevant).
 ``--check`` also scores searchlib's runs with ir-measures, to confirm the metrics in ``common.py`` agree.
@@ -125,12 +126,23 @@ def run_searchlib(corpus, queries, workdir: Path) -> dict[str, list[str]]:
     return runs
 
 
+def run_searchlib_feedback(corpus, queries, workdir: Path) -> dict[str, list[str]]:
+    ix = searchlib.build_index([record_from_dict(d) for d in corpus], workdir / "searchlib")
+    runs = {
+        q: [h.id for h in ix.search(t, limit=DEPTH, match="any", plain=True, feedback=True)]
+        for q, t in queries.items()
+    }
+    ix.close()
+    return runs
+
+
 ENGINES = {
     "whoosh": run_whoosh,
     "fts5": run_fts5,
     "bm25s": run_bm25s,
     "tantivy": run_tantivy,
     "searchlib": run_searchlib,
+    "feedback": run_searchlib_feedback,
 }
 
 

@@ -10,7 +10,11 @@ The grid is scored with a fast re-implementation of what searchlib's index compu
 on title and abstract, BM25 per field summed with field weights, repeated query words counted), so hundreds of
 settings take minutes; ``benchmarks/relevance.py`` then measures the chosen default through the library itself.
 
-    python benchmarks/tune.py [--data DIR] [--top 5]     # needs numpy and scipy (ir-measures brings both)
+``--feedback`` instead scores pseudo-relevance feedback on top of the default ranking (the ``feedback=True``
+option of ``search``): how many top papers, how many expansion terms and what weight, chosen the same way, fold
+against fold. It is kept as an option, not the default, because it lowers SciFact on every setting (see README).
+
+    python benchmarks/tune.py [--data DIR] [--top 5] [--feedback]   # needs numpy and scipy (ir-measures brings both)
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ GRID = {
     "title": (0.5, 1.0, 1.5, 2.0),
 }
 CURRENT = {"stemmer": "snowball", "idf": "whoosh", "k1": 1.2, "b": 0.75, "title": 2.0}
+DEFAULT = {"idf": "robertson", "k1": 0.9, "b": 0.9, "title": 0.5}
+FEEDBACK_GRID = {"docs": (3, 5, 10), "terms": (10, 20, 40), "weight": (0.25, 0.5, 1.0)}
 
 
 class Collection:
@@ -91,15 +97,45 @@ class Collection:
                 w = math.log(n / (df + 1)) + 1 if idf == "whoosh" else math.log(1 + (n - df + 0.5) / (df + 0.5))
                 norm = 1 - b + b * self.dl[field][docs] / (self.dl[field].mean() or 1)
                 score[docs] += qtf * weight * w * tf * (k1 + 1) / (tf + k1 * norm)
+        return self._top(score, depth)
+
+    def _top(self, score: np.ndarray, depth: int) -> list[str]:
+        n = len(self.ids)
         top = np.argpartition(-score, min(depth, n - 1))[:depth]
         top = top[np.argsort(-score[top], kind="stable")]
         return [self.ids[i] for i in top if score[i] > 0]
+
+    def feedback_ranking(self, terms: Counter, docs: int, nterms: int, weight: float, depth: int = 100) -> list[str]:
+        """What ``search(..., feedback=True)`` does (searchlib/feedback.py): rank, take the top ``docs`` papers'
+        title and abstract terms, score them with Bo1 against their frequency in the collection, and search
+        again with the ``nterms`` best added in proportion to their Bo1 scores, together weighing ``weight``
+        times the query's own words (as RM3 mixes the query with the feedback model)."""
+        if not hasattr(self, "_rows"):
+            self._rows = (self.tf["title"] + self.tf["abstract"]).tocsr()
+            self._cf = np.asarray(self._rows.sum(axis=0)).ravel()
+            self._terms = {j: t for t, j in self.vocab.items()}
+        first = self.ranking(terms, **DEFAULT, depth=docs)
+        if not first:
+            return []
+        index = {d: i for i, d in enumerate(self.ids)} if not hasattr(self, "_index") else self._index
+        self._index = index
+        in_top = np.asarray(self._rows[[index[d] for d in first]].sum(axis=0)).ravel()
+        cols = np.nonzero(in_top)[0]
+        f = self._cf[cols] / len(self.ids)
+        bo1 = in_top[cols] * np.log2((1 + f) / f) + np.log2(1 + f)
+        best = np.argsort(-bo1, kind="stable")[:nterms]
+        expanded = Counter(terms)
+        mass = weight * sum(terms.values()) / bo1[best].sum()
+        for i in best:
+            expanded[self._terms[cols[i]]] += mass * bo1[i]
+        return self.ranking(expanded, **DEFAULT, depth=depth)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--top", type=int, default=5)
+    ap.add_argument("--feedback", action="store_true", help="tune pseudo-relevance feedback instead")
     args = ap.parse_args()
     sets = {
         "scifact-train": load_collection(args.data / "scifact", "train"),
@@ -114,6 +150,9 @@ def main() -> None:
         }
         for fold, parity in (("A", 1), ("B", 0))
     }
+    if args.feedback:
+        tune_feedback(sets, folds, args.top)
+        return
     results = []  # (config, {fold: {collection: (ndcg, recall)}})
     for stemmer, stem in STEMMERS.items():
         colls = {name: Collection(corpus, stem) for name, (corpus, _, _) in sets.items()}
@@ -155,6 +194,58 @@ def main() -> None:
     print("\nbest on both folds together (the default):")
     for config, per_fold in pooled[: args.top]:
         print(f"  {_label(config):48} A {objective(per_fold, 'A'):.3f}  B {objective(per_fold, 'B'):.3f}")
+
+
+def _scores(runs, sets, folds) -> dict:
+    return {
+        fold: {
+            name: (
+                float(np.mean([ndcg_at(runs[name][q], sets[name][2][q]) for q in qids])),
+                float(np.mean([recall_at(runs[name][q], sets[name][2][q]) for q in qids])),
+            )
+            for name, qids in subsets.items()
+        }
+        for fold, subsets in folds.items()
+    }
+
+
+def tune_feedback(sets, folds, top: int) -> None:
+    """Feedback settings scored fold by fold, against the default ranking without feedback."""
+    colls = {name: Collection(corpus, snowball) for name, (corpus, _, _) in sets.items()}
+    terms = {name: {q: colls[name].query_terms(t) for q, t in sets[name][1].items()} for name in sets}
+    base = _scores(
+        {name: {q: colls[name].ranking(terms[name][q], **DEFAULT) for q in sets[name][1]} for name in sets},
+        sets,
+        folds,
+    )
+    results = [({"feedback": False}, base)]
+    for docs, nterms, weight in itertools.product(*FEEDBACK_GRID.values()):
+        runs = {
+            name: {q: colls[name].feedback_ranking(terms[name][q], docs, nterms, weight) for q in sets[name][1]}
+            for name in sets
+        }
+        results.append(({"docs": docs, "terms": nterms, "weight": weight}, _scores(runs, sets, folds)))
+        print(f"scored {len(results)} settings", file=sys.stderr, flush=True)
+
+    def objective(per_fold, fold):
+        return float(np.mean([nd for nd, _ in per_fold[fold].values()]))
+
+    def line(config, per_fold, fold):
+        cells = "  ".join(f"{n[:9]} {nd:.3f}/{rc:.3f}" for n, (nd, rc) in per_fold[fold].items())
+        return f"{_label(config):30} fold {fold}: {cells}  mean nDCG {objective(per_fold, fold):.3f}"
+
+    for train, held in (("A", "B"), ("B", "A")):
+        ranked = sorted(results, key=lambda r: -objective(r[1], train))
+        print(f"\nbest on fold {train} (cells nDCG@10/R@100), then on held-out fold {held}:")
+        for config, per_fold in ranked[:top]:
+            print("  " + line(config, per_fold, train))
+        print("  held out: " + line(*ranked[0], held))
+        print("  without : " + line(*results[0], held))
+    pooled = sorted(results, key=lambda r: -(objective(r[1], "A") + objective(r[1], "B")))
+    print("\nbest on both folds together (the feedback option's setting):")
+    for config, per_fold in pooled[:top]:
+        print(f"  {_label(config):30} A {objective(per_fold, 'A'):.3f}  B {objective(per_fold, 'B'):.3f}")
+    print(f"  {_label(results[0][0]):30} A {objective(base, 'A'):.3f}  B {objective(base, 'B'):.3f}")
 
 
 def _label(config: dict) -> str:

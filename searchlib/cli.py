@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("query")
     sp.add_argument("--limit", type=int, default=10, metavar="N")
     sp.add_argument("--any", action="store_true", help="rank papers matching any word, not all of them")
+    sp.add_argument("--feedback", action="store_true", help="search again with the top papers' telling words added")
     sp.add_argument("--format", choices=("table", *EXPORT_FORMATS), default="table", help="output format")
     sp.add_argument("--json", action="store_true", help="one JSON object per hit (same as --format jsonl)")
     sp.add_argument("--year", type=_year_range, metavar="YEARS", help="2024, 2020-2024, 2020- or -2024")
@@ -145,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         "--metric", action="append", metavar="M", help="ir-measures name (repeatable; default: nDCG@10, R@100, AP)"
     )
     sp.add_argument("--all", action="store_true", help="search as fielded queries needing every word, not as text")
+    sp.add_argument("--feedback", action="store_true", help="search with pseudo-relevance feedback")
     sp.add_argument("--json", action="store_true", help="one JSON object: metrics, mean, per_query")
     sp.set_defaults(func=_cmd_evaluate)
     return p
@@ -204,6 +206,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         year=args.year,
         journal=args.journal,
         sort={"newest": "-date", "oldest": "date"}.get(args.sort, args.sort),
+        feedback=args.feedback,
     )
     fmt = "jsonl" if args.json else args.format
     if fmt != "table":
@@ -334,7 +337,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     index = _open(args)
     metrics = args.metric or DEFAULT_METRICS
     report = evaluate(
-        index, args.queries, args.qrels, metrics, match="all" if args.all else "any", plain=not args.all
+        index,
+        args.queries,
+        args.qrels,
+        metrics,
+        match="all" if args.all else "any",
+        plain=not args.all,
+        feedback=args.feedback,
     )
     if args.json:
         sys.stdout.write(orjson.dumps(report.to_dict()).decode() + "\n")

@@ -34,6 +34,7 @@ from . import __name__ as _pkg
 from . import facets
 from .errors import LoadError, SearchlibError
 from .explain import Explanation, explain_doc, score_of
+from .feedback import FEEDBACK_DOCS, expand
 from .progress import Progress
 from .query import QueryParser
 from .ranking import PaperBM25
@@ -114,6 +115,7 @@ class Index:
         year: int | tuple[int | None, int | None] | None = None,
         journal: str | Iterable[str] | None = None,
         sort: Literal["relevance", "date", "-date"] = "relevance",
+        feedback: bool = False,
     ) -> Results:
         """Ranked papers matching ``query`` (see the query syntax in the README).
 
@@ -136,6 +138,9 @@ class Index:
         q = self._parser.parse(query, match=match, plain=plain)
         searcher = self._current_searcher()
         filt = facets.filter_query(searcher, year=year, journal=journal)
+        if feedback:
+            top = [hit.docnum for hit in searcher.search(q, limit=FEEDBACK_DOCS, filter=filt)]
+            q = expand(searcher, q, top, loosen=match == "any")
         # Without terms=True: Whoosh then skips blocks that cannot reach the top hits, and highlights find the
         # matched words from the query when they are asked for.
         wresults = searcher.search(q, limit=limit, filter=filt, **facets.sort_arguments(sort))

@@ -1,0 +1,78 @@
+"""Ranking: the BM25 idf and weights, and pseudo-relevance feedback finding papers in other words."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import searchlib
+from searchlib import ranking
+from searchlib.cli import main
+from searchlib.records import record_from_dict
+
+PAPERS = [
+    ("mi-1", "Myocardial infarction outcomes after stenting", "Heart attack survivors treated with stents."),
+    ("mi-2", "Outcomes of myocardial infarction in older adults", "Heart attack survivors over 80 years old."),
+    ("mi-3", "Myocardial infarction and depression", "Depression after a heart attack is common in survivors."),
+    ("ha-1", "Cardiac rehabilitation programmes", "Heart attack survivors who exercise live longer."),
+    ("asthma", "Inhaled steroids in childhood asthma", "Children with asthma used inhalers for a year."),
+    ("stroke", "Stroke units and mortality", "Patients treated in stroke units survive more often."),
+    ("flu", "Influenza vaccination of nurses", "Vaccinating nurses reduced influenza among older patients."),
+    ("knee", "Knee replacement recovery", "Physiotherapy after knee replacement shortened recovery."),
+]
+
+
+@pytest.fixture(scope="module")
+def index():
+    ix = searchlib.build_index([record_from_dict({"_id": i, "title": t, "text": a}) for i, t, a in PAPERS])
+    yield ix
+    ix.close()
+
+
+def ids(results) -> list[str]:
+    return [hit.id for hit in results]
+
+
+def test_robertson_idf_is_never_negative_and_falls_with_document_frequency(index):
+    searcher = index._current_searcher()
+    weighting = ranking.PaperBM25()
+    heart = weighting.idf(searcher, "abstract", "heart")  # in 4 of 8 abstracts
+    asthma = weighting.idf(searcher, "abstract", "asthma")  # in 1
+    assert heart == pytest.approx(math.log(1 + (8 - 4 + 0.5) / (4 + 0.5)))
+    assert 0 < heart < asthma
+
+
+def test_feedback_finds_a_paper_that_uses_other_words_for_the_topic(index):
+    plain = index.search("myocardial infarction outcomes", match="any", limit=None)
+    assert "ha-1" not in ids(plain)  # it says "heart attack", never "myocardial infarction"
+    expanded = index.search("myocardial infarction outcomes", match="any", limit=None, feedback=True)
+    assert "ha-1" in ids(expanded)
+    assert set(ids(expanded)) >= set(ids(plain))
+    assert ids(expanded)[0] in {"mi-1", "mi-2"}  # the query's own words still lead
+    # Papers on other topics may share a word with the top papers ("after", "older"), but rank below.
+    assert set(ids(expanded)[:4]) == {*ids(plain), "ha-1"}
+
+
+def test_feedback_never_adds_papers_to_a_query_needing_every_word(index):
+    plain = index.search("myocardial infarction", limit=None)
+    expanded = index.search("myocardial infarction", limit=None, feedback=True)
+    assert sorted(ids(expanded)) == sorted(ids(plain)) == ["mi-1", "mi-2", "mi-3"]
+
+
+def test_feedback_reads_only_papers_the_filters_let_through(seed_index):
+    results = seed_index.search("antibiotic prescribing", match="any", year=2025, feedback=True, limit=None)
+    assert results.total and all(hit.record.year == 2025 for hit in results)
+
+
+def test_evaluate_and_the_cli_take_the_feedback_option(index, tmp_path, capsys):
+    pytest.importorskip("ir_measures")
+    judged = {"q": {"mi-1": 1, "mi-2": 1, "mi-3": 1, "ha-1": 1}}
+    queries = {"q": "myocardial infarction outcomes"}
+    without = searchlib.evaluate(index, queries, judged, metrics=["R@100"])
+    with_feedback = searchlib.evaluate(index, queries, judged, metrics=["R@100"], feedback=True)
+    assert without.mean["R@100"] == 0.75 and with_feedback.mean["R@100"] == 1.0
+    folder = tmp_path / "ix"
+    searchlib.build_index([record_from_dict({"_id": i, "title": t, "text": a}) for i, t, a in PAPERS], folder)
+    assert main(["search", "myocardial infarction outcomes", "--any", "--feedback", "--index", str(folder)]) == 0
+    assert "Cardiac rehabilitation" in capsys.readouterr().out
