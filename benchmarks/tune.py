@@ -14,7 +14,7 @@ settings take minutes; ``benchmarks/relevance.py`` then measures the chosen defa
 option of ``search``): how many top papers, how many expansion terms and what weight, chosen the same way, fold
 against fold. It is kept as an option, not the default, because it lowers SciFact on every setting (see README).
 
-    python benchmarks/tune.py [--data DIR] [--top 5] [--feedback]   # needs numpy and scipy (ir-measures brings both)
+    python benchmarks/tune.py [--data DIR] [--top 5] [--feedback]   # needs numpy and scipy (from ir-measures)
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class Collection:
         top = top[np.argsort(-score[top], kind="stable")]
         return [self.ids[i] for i in top if score[i] > 0]
 
-    def feedback_ranking(self, terms: Counter, docs: int, nterms: int, weight: float, depth: int = 100) -> list[str]:
+    def feedback_ranking(self, terms: Counter, docs: int, nterms: int, weight: float, depth: int = 100) -> list:
         """What ``search(..., feedback=True)`` does (searchlib/feedback.py): rank, take the top ``docs`` papers'
         title and abstract terms, score them with Bo1 against their frequency in the collection, and search
         again with the ``nterms`` best added in proportion to their Bo1 scores, together weighing ``weight``

@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("query")
     sp.add_argument("--limit", type=int, default=10, metavar="N")
     sp.add_argument("--any", action="store_true", help="rank papers matching any word, not all of them")
-    sp.add_argument("--feedback", action="store_true", help="search again with the top papers' telling words added")
+    sp.add_argument("--feedback", action="store_true", help="add the top papers' telling words")
     sp.add_argument("--format", choices=("table", *EXPORT_FORMATS), default="table", help="output format")
     sp.add_argument("--json", action="store_true", help="one JSON object per hit (same as --format jsonl)")
     sp.add_argument("--year", type=_year_range, metavar="YEARS", help="2024, 2020-2024, 2020- or -2024")
