@@ -159,41 +159,41 @@ def main() -> None:
         terms = {name: {q: colls[name].query_terms(t) for q, t in sets[name][1].items()} for name in sets}
         for idf, k1, b, title in itertools.product(*GRID.values()):
             config = {"stemmer": stemmer, "idf": idf, "k1": k1, "b": b, "title": title}
-            per_fold = {}
             runs = {
                 name: {q: colls[name].ranking(terms[name][q], idf, k1, b, title) for q in sets[name][1]}
                 for name in sets
             }
-            for fold, subsets in folds.items():
-                per_fold[fold] = {
-                    name: (
-                        float(np.mean([ndcg_at(runs[name][q], sets[name][2][q]) for q in qids])),
-                        float(np.mean([recall_at(runs[name][q], sets[name][2][q]) for q in qids])),
-                    )
-                    for name, qids in subsets.items()
-                }
-            results.append((config, per_fold))
+            results.append((config, _scores(runs, sets, folds)))
         print(f"scored {len(results)} configurations", file=sys.stderr, flush=True)
+    current = next(r for r in results if r[0] == CURRENT)
+    _report(results, ("current", current), args.top, "the default")
 
-    def objective(per_fold, fold):
-        return float(np.mean([nd for nd, _ in per_fold[fold].values()]))
+
+def _objective(per_fold: dict, fold: str) -> float:
+    """Mean nDCG@10 over the collections, on one fold."""
+    return float(np.mean([nd for nd, _ in per_fold[fold].values()]))
+
+
+def _report(results: list, reference: tuple, top: int, chosen: str) -> None:
+    """The best settings on each fold, the best one's figures on the other fold, and the best on both."""
+    width = max(len(_label(config)) for config, _ in results)
 
     def line(config, per_fold, fold):
         cells = "  ".join(f"{n[:9]} {nd:.3f}/{rc:.3f}" for n, (nd, rc) in per_fold[fold].items())
-        return f"{_label(config):48} fold {fold}: {cells}  mean nDCG {objective(per_fold, fold):.3f}"
+        return f"{_label(config):{width}} fold {fold}: {cells}  mean nDCG {_objective(per_fold, fold):.3f}"
 
-    current = next(r for r in results if r[0] == CURRENT)
+    name, (ref_config, ref_scores) = reference
     for train, held in (("A", "B"), ("B", "A")):
-        ranked = sorted(results, key=lambda r: -objective(r[1], train))
+        ranked = sorted(results, key=lambda r: -_objective(r[1], train))
         print(f"\nbest on fold {train} (cells nDCG@10/R@100), then on held-out fold {held}:")
-        for config, per_fold in ranked[: args.top]:
+        for config, per_fold in ranked[:top]:
             print("  " + line(config, per_fold, train))
         print("  held out: " + line(*ranked[0], held))
-        print("  current : " + line(*current, held))
-    pooled = sorted(results, key=lambda r: -(objective(r[1], "A") + objective(r[1], "B")))
-    print("\nbest on both folds together (the default):")
-    for config, per_fold in pooled[: args.top]:
-        print(f"  {_label(config):48} A {objective(per_fold, 'A'):.3f}  B {objective(per_fold, 'B'):.3f}")
+        print(f"  {name:8}: " + line(ref_config, ref_scores, held))
+    pooled = sorted(results, key=lambda r: -(_objective(r[1], "A") + _objective(r[1], "B")))
+    print(f"\nbest on both folds together ({chosen}):")
+    for config, per_fold in pooled[:top]:
+        print(f"  {_label(config):{width}} A {_objective(per_fold, 'A'):.3f}  B {_objective(per_fold, 'B'):.3f}")
 
 
 def _scores(runs, sets, folds) -> dict:
@@ -227,25 +227,7 @@ def tune_feedback(sets, folds, top: int) -> None:
         results.append(({"docs": docs, "terms": nterms, "weight": weight}, _scores(runs, sets, folds)))
         print(f"scored {len(results)} settings", file=sys.stderr, flush=True)
 
-    def objective(per_fold, fold):
-        return float(np.mean([nd for nd, _ in per_fold[fold].values()]))
-
-    def line(config, per_fold, fold):
-        cells = "  ".join(f"{n[:9]} {nd:.3f}/{rc:.3f}" for n, (nd, rc) in per_fold[fold].items())
-        return f"{_label(config):30} fold {fold}: {cells}  mean nDCG {objective(per_fold, fold):.3f}"
-
-    for train, held in (("A", "B"), ("B", "A")):
-        ranked = sorted(results, key=lambda r: -objective(r[1], train))
-        print(f"\nbest on fold {train} (cells nDCG@10/R@100), then on held-out fold {held}:")
-        for config, per_fold in ranked[:top]:
-            print("  " + line(config, per_fold, train))
-        print("  held out: " + line(*ranked[0], held))
-        print("  without : " + line(*results[0], held))
-    pooled = sorted(results, key=lambda r: -(objective(r[1], "A") + objective(r[1], "B")))
-    print("\nbest on both folds together (the feedback option's setting):")
-    for config, per_fold in pooled[:top]:
-        print(f"  {_label(config):30} A {objective(per_fold, 'A'):.3f}  B {objective(per_fold, 'B'):.3f}")
-    print(f"  {_label(results[0][0]):30} A {objective(base, 'A'):.3f}  B {objective(base, 'B'):.3f}")
+    _report(results, ("without", results[0]), top, "the feedback option's setting")
 
 
 def _label(config: dict) -> str:
