@@ -42,7 +42,15 @@ from .records import Record, load_records, record_from_dict
 from .results import MARK_END, MARK_START, Hit, MarkFormatter, Results
 from .schema import INTERNAL_FIELDS, SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored, to_document
 from .similar import more_like_query
-from .storage import SafeFileStorage, locked_error, read_manifest, retrying, update_manifest, verify_index_folder
+from .storage import (
+    SafeFileStorage,
+    WriteLock,
+    locked_error,
+    read_manifest,
+    retrying,
+    update_manifest,
+    verify_index_folder,
+)
 from .suggest import suggest
 
 __all__ = ["Index", "build_index", "open_index", "Source", "MANIFEST", "FORMAT_VERSION"]
@@ -368,13 +376,15 @@ def build_index(
     *,
     errors: Literal["raise", "skip"] = "raise",
     progress: Progress | None = None,
+    timeout: float = 5.0,
 ) -> Index:
     """Index ``source`` (a record file, several, or records) into a new index at ``path`` and return it.
 
     Without ``path`` the index lives in memory. An existing index at ``path`` is replaced only with
     ``overwrite=True``, and only once the new one is complete; a folder that is not a searchlib index is never
-    overwritten, and an interrupted build (Ctrl-C) leaves ``path`` as it was. ``progress(done, total)`` is
-    called as records are indexed (see :mod:`searchlib.progress`).
+    overwritten, and an interrupted build (Ctrl-C) leaves ``path`` as it was. Replacing an index waits up to
+    ``timeout`` seconds for its write lock, so a build never replaces an index another process is writing to.
+    ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
 
     >>> from searchlib import bundled_records_path
     >>> index = build_index(bundled_records_path())
@@ -407,7 +417,7 @@ def build_index(
         ix = SafeFileStorage(str(staging)).create_index(make_schema())
         _write_all(ix, records, progress)
         _write_manifest(staging)
-        _swap_into_place(staging, target)
+        _swap_into_place(staging, target, timeout)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -468,18 +478,30 @@ def _write_all(ix: windex.Index, records: list[Record], progress: Progress | Non
     writer.commit()
 
 
-def _swap_into_place(staging: Path, target: Path) -> None:
-    """Move a complete index into place; the old one is removed only after the new one is there."""
+def _swap_into_place(staging: Path, target: Path, timeout: float) -> None:
+    """Move a complete index into place; the old one is removed only after the new one is there.
+
+    The old index's write lock is held across the swap, so no writer is midway through a commit to it.
+    """
     if not target.exists():
         staging.rename(target)
         return
-    old = target.parent / f".{target.name}.old-{os.getpid()}-{int(time.time() * 1000)}"
-    target.rename(old)
+    lock = WriteLock(target)
+    deadline = time.monotonic() + timeout
+    while not lock.acquire():
+        if time.monotonic() >= deadline:
+            raise locked_error(target, timeout)
+        time.sleep(0.05)
     try:
-        staging.rename(target)
-    except BaseException:
-        old.rename(target)
-        raise
+        old = target.parent / f".{target.name}.old-{os.getpid()}-{int(time.time() * 1000)}"
+        target.rename(old)
+        try:
+            staging.rename(target)
+        except BaseException:
+            old.rename(target)
+            raise
+    finally:
+        lock.release()
     shutil.rmtree(old, ignore_errors=True)
 
 

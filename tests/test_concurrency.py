@@ -15,7 +15,7 @@ import pytest
 import searchlib
 from searchlib.cli import main
 
-from .crashkit import CTX, batch, index_ids, pytestmark, run_writer, whole_batches  # noqa: F401
+from .crashkit import CTX, batch, batch_ids, index_ids, pytestmark, run_writer, whole_batches  # noqa: F401
 
 pytestmark = [pytestmark, pytest.mark.heavy]
 
@@ -130,6 +130,15 @@ def test_a_second_writer_waits_then_names_the_holder(held_lock):
     assert f"process {pid} on {os.uname().nodename}" in message and "since 20" in message
     assert info.value.holder["pid"] == pid
     assert len(index) == 4 and index.search("audited").total == 4  # reading is never blocked
+
+
+def test_a_rebuild_does_not_replace_an_index_being_written(held_lock, tmp_path):
+    path, pid = held_lock
+    with pytest.raises(searchlib.IndexLockedError) as info:
+        searchlib.build_index(batch(1) + batch(2), path, overwrite=True, timeout=0.3)
+    assert info.value.holder["pid"] == pid
+    assert index_ids(path) == batch_ids(0)  # the old index, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ix"]  # no staging folder left behind
 
 
 def test_the_cli_prints_one_line_when_the_index_is_locked(held_lock, capsys, tmp_path):
