@@ -16,10 +16,10 @@ import os
 import shutil
 import tempfile
 import time
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -32,15 +32,16 @@ from whoosh.searching import Searcher
 
 from . import __name__ as _pkg
 from . import facets
-from .errors import LoadError, SearchlibError
+from .building import DocumentWriter, expected_count, identity_keys, stream_records
+from .errors import SearchlibError
 from .explain import Explanation, explain_doc, score_of
 from .feedback import FEEDBACK_DOCS, expand
 from .progress import Progress
 from .query import QueryParser
 from .ranking import PaperBM25
-from .records import Record, load_records, record_from_dict
+from .records import Record
 from .results import MARK_END, MARK_START, Hit, MarkFormatter, Results
-from .schema import INTERNAL_FIELDS, SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored, to_document
+from .schema import INTERNAL_FIELDS, SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored
 from .similar import more_like_query
 from .storage import (
     SafeFileStorage,
@@ -65,8 +66,9 @@ Source = Union[str, os.PathLike, Iterable[Union[str, os.PathLike, Record, Mappin
 
 # BM25 per field with Robertson's idf; k1 and b chosen on training data (searchlib/ranking.py).
 _SCORING = PaperBM25()
-#: Records between calls of a progress callback.
-_PROGRESS_EVERY = 100
+#: Whoosh's estimate of the postings a writer holds before it sorts them to a temporary file (its estimate is
+#: about half of what the Python objects take).
+_LIMIT_MB = 256
 
 
 class Index:
@@ -267,29 +269,29 @@ class Index:
         (Ctrl-C, a crash) keeps the batches committed before it and loses only the one in progress.
         ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
         """
-        records = _unique(_records(source, errors))
-        names = set(self._ix.schema.names())  # an index built before a field was added lacks it
-        step = batch_size if batch_size and batch_size > 0 else max(len(records), 1)
-        for start in range(0, len(records), step):
+        records = stream_records(source, errors)
+        total = expected_count(source)
+        feed = DocumentWriter(self._ix.schema.names(), replace=True, progress=progress, total=total)
+        step = batch_size if batch_size and batch_size > 0 else None
+        first = next(records, None)  # nothing to add: no commit
+        records = chain([first], records) if first is not None else iter(())
+        while first is not None:
+            batch = list(islice(records, step)) if step else records
+            if step and not batch:
+                break
             with self._writing(timeout) as writer:
-                for n, record in enumerate(records[start : start + step], start=start):
-                    # The same paper may be in the index under another id (loaded before without its DOI).
-                    for field, value in _identity_keys(record)[1:]:
-                        if field in names:
-                            writer.delete_by_term(field, value)
-                    writer.update_document(**{k: v for k, v in to_document(record).items() if k in names})
-                    if progress is not None and n % _PROGRESS_EVERY == 0:
-                        progress(n, len(records))
-        if progress is not None:
-            progress(len(records), len(records))
-        return len(records)
+                feed.write(writer, batch)
+            if not step:
+                break
+        feed.finish()
+        return feed.papers
 
     @contextmanager
     def _writing(self, timeout: float, optimize: bool = False) -> Iterator[Any]:
         """A Whoosh writer, committed (and the manifest's last change updated) if the block completes,
         cancelled if it raises; :class:`IndexLockedError` if another process holds the lock."""
         try:
-            writer = self._ix.writer(timeout=timeout, limitmb=256)
+            writer = self._ix.writer(timeout=timeout, limitmb=_LIMIT_MB)
         except LockError:
             raise locked_error(self.path, timeout) from None
         try:
@@ -391,10 +393,11 @@ def build_index(
     >>> len(index)
     10
     """
-    records = _unique(_records(source, errors))
+    records = stream_records(source, errors)
+    total = expected_count(source)
     if path is None:
         ix = _PrivateRamStorage().create_index(make_schema())
-        _write_all(ix, records, progress)
+        _write_all(ix, records, progress, total)
         return Index(ix, None)
     target = Path(path)
     if target.exists():
@@ -415,7 +418,7 @@ def build_index(
     staging.mkdir()
     try:
         ix = SafeFileStorage(str(staging)).create_index(make_schema())
-        _write_all(ix, records, progress)
+        _write_all(ix, records, progress, total)
         _write_manifest(staging)
         _swap_into_place(staging, target, timeout)
     except BaseException:
@@ -463,15 +466,12 @@ class _PrivateRamStorage(RamStorage):
         return FileStorage(tempfile.mkdtemp(prefix="searchlib-")).create()
 
 
-def _write_all(ix: windex.Index, records: list[Record], progress: Progress | None = None) -> None:
-    writer = ix.writer(limitmb=256)
+def _write_all(ix: windex.Index, records: Iterator[Record], progress: Progress | None, total: int) -> None:
+    writer = ix.writer(limitmb=_LIMIT_MB)
     try:
-        for n, record in enumerate(records):
-            writer.add_document(**to_document(record))
-            if progress is not None and n % _PROGRESS_EVERY == 0:
-                progress(n, len(records))
-        if progress is not None:
-            progress(len(records), len(records))
+        feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
+        feed.write(writer, records)
+        feed.finish()
     except BaseException:
         writer.cancel()
         raise
@@ -514,54 +514,5 @@ def _write_manifest(path: Path) -> None:
     update_manifest(path, format=_FORMAT_NAME, version=FORMAT_VERSION, created_by=_pkg, last_change=now)
 
 
-def _records(source: Source, errors: Literal["raise", "skip"]) -> list[Record]:
-    """Every record of ``source``; in skip mode, malformed ones are left out with a warning that counts them."""
-    if isinstance(source, (str, os.PathLike)):
-        return load_records(source, errors=errors)
-    records: list[Record] = []
-    skipped: list[LoadError] = []
-    for n, item in enumerate(source, start=1):
-        if isinstance(item, Record):
-            records.append(item)
-        elif isinstance(item, (str, os.PathLike)):
-            records.extend(load_records(item, errors=errors))
-        else:
-            try:
-                if not isinstance(item, Mapping):
-                    raise LoadError(f"expected a Record, a dict or a path, not {type(item).__name__}")
-                records.append(record_from_dict(item))
-            except LoadError as exc:
-                err = LoadError(f"record {n}: {exc.reason}")
-                if errors == "raise":
-                    raise err from None
-                skipped.append(err)
-    if skipped:
-        warnings.warn(
-            f"skipped {len(skipped)} malformed record(s): " + "; ".join(map(str, skipped[:5])), stacklevel=3
-        )
-    return records
-
-
-def _identity_keys(record: Record) -> list[tuple[str, str]]:
-    """Every key that identifies the paper: its id, and its DOI, PMID and PMCID when known."""
-    keys = [("id", record.id)]
-    keys += [(name, value) for name in ("doi", "pmid", "pmcid") if (value := getattr(record, name, None))]
-    return keys
-
-
-def _unique(records: Iterable[Record]) -> list[Record]:
-    """One record per paper, the last one winning, as a later load of the same paper should.
-
-    Two records are the same paper when they share any identity key: the same paper from PubMed XML (with a DOI)
-    and from a MEDLINE file without one (``pmid:123``) share the PMID.
-    """
-    owner: dict[tuple[str, str], int] = {}
-    kept: dict[int, Record] = {}
-    for n, record in enumerate(records):
-        for key in _identity_keys(record):
-            if key in owner:
-                kept.pop(owner[key], None)
-        kept[n] = record
-        for key in _identity_keys(record):
-            owner[key] = n
-    return list(kept.values())
+#: Kept for code that imports them from here.
+_identity_keys = identity_keys

@@ -1,7 +1,9 @@
 """Progress of long builds: a callback type, and a plain-text bar with rate and ETA for terminals.
 
 ``build_index(..., progress=f)`` and ``Index.add(..., progress=f)`` call ``f(done, total)`` as records are
-indexed (``done`` grows to ``total``; the final commit comes after). :class:`ProgressBar` is such a callable:
+indexed (``done`` grows to ``total``; the final commit comes after). Records read from files are indexed as
+they are read, so their number is not known in advance: ``total`` is then 0 until the last call, which is
+always ``f(n, n)``. :class:`ProgressBar` is such a callable:
 
 >>> import io
 >>> out = io.StringIO()
@@ -45,18 +47,20 @@ class ProgressBar:
         now = self.clock()
         if self._start is None:
             self._start = now
-        if done < total and now - self._last < self.interval:
+        known = total > 0
+        if (done < total or not known) and now - self._last < self.interval:
             return
         self._last = now
-        line = f"indexing: {done:,}/{total:,} ({100 * done // max(total, 1)}%)"
+        line = f"indexing: {done:,}/{total:,} ({100 * done // max(total, 1)}%)" if known else f"indexing: {done:,}"
         elapsed = now - self._start
         if done and elapsed > 0:
             rate = done / elapsed
             line += f", {rate:,.0f} records/s"
-            if done < total:
+            if done < total:  # so the total is known
                 left = int((total - done) / rate)
                 line += f", about {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d} left"
-        if done >= total:
+        end = known and done >= total
+        if end:
             line += "; writing the index..."
-        self.stream.write("\r" + line.ljust(78) + ("\n" if done >= total else ""))
+        self.stream.write("\r" + line.ljust(78) + ("\n" if end else ""))
         self.stream.flush()

@@ -1,0 +1,145 @@
+"""Writing records into the index as they are read, one document per paper, without holding them all.
+
+Two records are the same paper when they share any identity key (id, DOI, PMID or PMCID), and the last one read
+wins, as a later load of the same paper should. Records are written as they stream in; when a later record
+supersedes one already written in the same commit, the earlier document is marked deleted in the segment being
+written (Whoosh drops it for good at the next merge). Only the identity keys are remembered, so memory does not
+grow with the records' text: 200,000 records index in a few hundred MB.
+
+>>> from searchlib import build_index
+>>> index = build_index([{"title": "Old", "doi": "10.1/a"}, {"title": "New", "doi": "10.1/A"}])
+>>> len(index), index.get("10.1/a").title
+(1, 'New')
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sized
+from typing import Any, Literal
+
+from .errors import LoadError
+from .progress import Progress
+from .records import Record, record_from_dict
+from .schema import to_document
+
+__all__ = ["identity_keys", "stream_records", "expected_count", "DocumentWriter"]
+
+#: Records between calls of a progress callback.
+PROGRESS_EVERY = 100
+
+Key = tuple[str, str]
+
+
+def identity_keys(record: Record) -> list[Key]:
+    """Every key that identifies the paper: its id, and its DOI, PMID and PMCID when known."""
+    keys = [("id", record.id)]
+    keys += [(name, value) for name in ("doi", "pmid", "pmcid") if (value := getattr(record, name, None))]
+    return keys
+
+
+def expected_count(source: object) -> int:
+    """How many records ``source`` holds if that is known without reading it (a list of records), else 0."""
+    if isinstance(source, (str, os.PathLike)) or not isinstance(source, Sized):
+        return 0
+    if any(isinstance(item, (str, os.PathLike)) for item in source):  # type: ignore[attr-defined]
+        return 0
+    return len(source)
+
+
+def stream_records(source: Any, errors: Literal["raise", "skip"]) -> Iterator[Record]:
+    """Every record of ``source``, read as needed; in skip mode, malformed ones are left out with a warning
+    that counts them."""
+    from .formats import read_records
+
+    if errors not in ("raise", "skip"):
+        raise ValueError("errors must be 'raise' or 'skip'")
+    skipped: list[LoadError] = []
+
+    def from_file(path: str | os.PathLike) -> Iterator[Record]:
+        from pathlib import Path
+
+        for item in read_records(Path(path), None):
+            if isinstance(item, LoadError):
+                if errors == "raise":
+                    raise item
+                skipped.append(item)
+            else:
+                yield item
+
+    if isinstance(source, (str, os.PathLike)):
+        yield from from_file(source)
+    else:
+        for n, item in enumerate(source, start=1):
+            if isinstance(item, Record):
+                yield item
+            elif isinstance(item, (str, os.PathLike)):
+                yield from from_file(item)
+            else:
+                try:
+                    if not isinstance(item, Mapping):
+                        raise LoadError(f"expected a Record, a dict or a path, not {type(item).__name__}")
+                    record = record_from_dict(item)
+                except LoadError as exc:
+                    err = LoadError(f"record {n}: {exc.reason}")
+                    if errors == "raise":
+                        raise err from None
+                    skipped.append(err)
+                    continue
+                yield record
+    if skipped:
+        warnings.warn(
+            f"skipped {len(skipped)} malformed record(s): " + "; ".join(map(str, skipped[:5])), stacklevel=3
+        )
+
+
+class DocumentWriter:
+    """Feeds records to Whoosh writers, one paper per identity, the last record winning.
+
+    ``replace=True`` also deletes the committed documents a record replaces (adding to an index); a new index
+    has none, so its build skips those lookups. Keys of documents written by earlier writers of the same
+    :class:`DocumentWriter` are committed, so ``replace`` finds them.
+    """
+
+    def __init__(self, names: Iterable[str], *, replace: bool, progress: Progress | None, total: int) -> None:
+        self.names = frozenset(names)
+        self.replace = replace
+        self.progress = progress
+        self.total = total
+        self.read = 0  # records read
+        self.papers = 0  # distinct papers among them
+
+    def write(self, writer: Any, records: Iterable[Record]) -> None:
+        """Write ``records`` into ``writer``."""
+        owner: dict[Key, int] = {}  # identity key -> document number in this writer's new segment
+        segment = writer.newsegment
+        names = self.names
+        progress = self.progress
+        for record in records:
+            keys = identity_keys(record)
+            for key in keys:
+                earlier = owner.get(key)
+                if earlier is not None and not segment.is_deleted(earlier):
+                    segment.delete_document(earlier)
+                    self.papers -= 1
+            if self.replace:
+                # The same paper may be in the index under another id (loaded before without its DOI).
+                for field, value in keys[1:]:
+                    if field in names:
+                        writer.delete_by_term(field, value)
+            docnum = writer.docnum
+            doc = to_document(record)
+            if len(doc) > len(names & doc.keys()):  # an index built before a field was added lacks it
+                doc = {k: v for k, v in doc.items() if k in names}
+            (writer.update_document if self.replace else writer.add_document)(**doc)
+            for key in keys:
+                owner[key] = docnum
+            if progress is not None and self.read % PROGRESS_EVERY == 0:
+                progress(self.read, max(self.total, self.read) if self.total else 0)
+            self.read += 1
+            self.papers += 1
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.read, self.read)
