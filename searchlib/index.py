@@ -162,13 +162,13 @@ class Index:
             hits.append(_lazy_hit(rank, score, whit))
 
         def count(text: str) -> int:
-            return len(searcher.search(self._parser.parse(text, match=match, plain=plain), limit=1, filter=filt))
+            return _count(searcher, self._parser.parse(text, match=match, plain=plain), filt)
 
         results = Results(
             query,
             str(q),
             hits,
-            lambda: len(wresults),
+            lambda: _count(searcher, q, filt),
             facet_counter=lambda name: facets.facet_counts(searcher, q, filt, name),
         )
         results.suggestion = lambda: suggest(searcher, query, results.total, count)  # type: ignore[assignment]
@@ -336,6 +336,12 @@ class Index:
     def __repr__(self) -> str:
         where = str(self.path) if self.path else "in memory"
         return f"<Index {where}: {len(self)} papers>"
+
+
+def _count(searcher: Searcher, q: wq.Query, filt: Any) -> int:
+    """How many papers match: a search that skips blocks which cannot reach its top hits counts only the papers
+    it looked at, so the count is a search of its own, without skipping."""
+    return len(searcher.search(q, limit=1, filter=filt, optimize=False))
 
 
 def _lazy_hit(rank: int, score: float, whit: Any) -> Hit:

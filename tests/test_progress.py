@@ -56,3 +56,18 @@ def test_cli_progress_bar_on_request(tmp_path, capsys) -> None:
     assert main(["index", str(records), "--index", str(tmp_path / "ix2")]) == 0
     assert "indexing" not in capsys.readouterr().err  # not a terminal, no --progress: quiet
     assert len(load_records(records)) == 300
+
+
+def test_total_counts_every_match_even_when_the_search_skips_blocks() -> None:
+    # 2,000 papers mention falls; the top ten mention it six times, so a top-10 search skips whole blocks.
+    records = [
+        {
+            "title": f"Paper {i}",
+            "doi": f"10.1/p{i}",
+            "abstract": "Older adults had falls at home. " * (6 if i % 7 == 0 else 1) + f"Site w{i % 50}.",
+        }
+        for i in range(2000)
+    ]
+    index = build_index(records)
+    assert index.search("falls").total == 2000
+    assert index.search("falls NOT w5").total == 1960
