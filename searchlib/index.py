@@ -31,7 +31,7 @@ from whoosh.index import LockError
 from whoosh.searching import Searcher
 
 from . import __name__ as _pkg
-from . import facets
+from . import facets, stemtable
 from .building import DocumentWriter, expected_count, identity_keys, stream_records
 from .errors import SearchlibError
 from .explain import Explanation, explain_doc, score_of
@@ -300,6 +300,8 @@ class Index:
             writer.cancel()
             raise
         writer.commit(optimize=optimize)  # records itself in the manifest, under the lock (see storage.py)
+        if self.path is not None:
+            stemtable.save(self.path)
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
         """Remove papers by DOI (any case, with or without ``https://doi.org/``), PMID, PMCID or id, as
@@ -425,6 +427,7 @@ def build_index(
     try:
         ix = SafeFileStorage(str(staging)).create_index(make_schema())
         _write_all(ix, records, progress, total)
+        stemtable.save(staging)
         _write_manifest(staging)
         _swap_into_place(staging, target, timeout)
     except BaseException:
@@ -458,6 +461,7 @@ def open_index(path: str | os.PathLike) -> Index:
             f"{FORMAT_VERSION}); rebuild it with build_index(..., overwrite=True) or `searchlib index --overwrite`"
         )
     verify_index_folder(target)  # before Whoosh reads any pickle from it
+    stemtable.register(target)
     return Index(retrying(SafeFileStorage(str(target)).open_index), target)
 
 

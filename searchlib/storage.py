@@ -73,6 +73,8 @@ _TEMP_TOC_RE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc\.[0-9.]+$")
 _SEGMENT_RE = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+$")
 _TEMP_DIR = f"{INDEX_NAME}.tmp"
 _MANIFEST_TMP_RE = re.compile(rf"^{re.escape(MANIFEST)}\.tmp(?:-\d+)?$")
+#: The stem table (searchlib/stemtable.py) and its temporary files.
+_STEMS_RE = re.compile(r"^stems\.json(?:\.tmp-\d+)?$")
 
 
 # -- manifest ----------------------------------------------------------------------------------------------------
@@ -448,6 +450,7 @@ def verify_index_folder(folder: Path, attempts: int = 8) -> None:
                 or _TEMP_TOC_RE.match(name)
                 or _SEGMENT_RE.match(name)
                 or _MANIFEST_TMP_RE.match(name)
+                or _STEMS_RE.match(name)
             )
             if not known or not path.is_file():
                 raise SearchlibError(

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nltk.stem.snowball import EnglishStemmer
 from whoosh.analysis import CharsetFilter, LowercaseFilter, StopFilter
 from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.support.charset import accent_map
 
+from ..stemtable import stem as _stem
 from .authors import AuthorTokenizer
 from .fast import CachedAnalyzer
 from .filters import CompoundFilter, QueryStopFilter, SpellingFilter, StemFilter
@@ -23,16 +23,14 @@ from .tokenizers import PaperTokenizer
 
 __all__ = ["paper_analyzer", "author_analyzer", "plain_analyzer", "surface_analyzer", "stem"]
 
-_stemmer = EnglishStemmer()
-
-
 def stem(word: str) -> str:
-    """NLTK's Snowball ("Porter2") English stemmer; needs no downloaded NLTK data.
+    """NLTK's Snowball ("Porter2") English stemmer; needs no downloaded NLTK data. NLTK is imported only for
+    words no opened index has stemmed before (see :mod:`searchlib.stemtable`).
 
     >>> stem("hospitalizations"), stem("interviews")
     ('hospit', 'interview')
     """
-    return _stemmer.stem(word)
+    return _stem(word)
 
 
 def paper_analyzer(

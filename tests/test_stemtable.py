@@ -1,0 +1,57 @@
+"""The stem table: a fresh process answers from an index without importing NLTK, with NLTK's stems."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+from nltk.stem.snowball import EnglishStemmer
+
+from searchlib import build_index, bundled_records_path, open_index
+from searchlib.stemtable import TABLE_FILE
+
+_FRESH = """
+import sys, searchlib
+index = searchlib.open_index(sys.argv[1])
+dois = [hit.doi for hit in index.search(sys.argv[2])]
+print(dois[:1], "nltk" in sys.modules)
+"""
+
+
+def _fresh(path: Path, query: str) -> str:
+    src = str(Path(__file__).resolve().parent.parent)
+    out = subprocess.run(
+        [sys.executable, "-c", _FRESH, str(path), query],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": src, "PATH": "/usr/bin:/bin"},
+    )
+    return out.stdout.strip()
+
+
+def test_a_fresh_process_answers_without_nltk(tmp_path) -> None:
+    build_index(bundled_records_path(), tmp_path / "ix").close()
+    assert _fresh(tmp_path / "ix", "inequalities") == "['10.1136/bmjqs-2024-017386'] False"
+
+
+def test_a_word_the_index_never_saw_is_stemmed_by_nltk(tmp_path) -> None:
+    build_index(bundled_records_path(), tmp_path / "ix").close()
+    assert _fresh(tmp_path / "ix", "inequalities OR xylophones").endswith("True")
+
+
+def test_the_saved_stems_are_nltks(tmp_path) -> None:
+    build_index(bundled_records_path(), tmp_path / "ix").close()
+    table = orjson.loads((tmp_path / "ix" / TABLE_FILE).read_bytes())
+    snowball = EnglishStemmer()
+    assert "inequalities" in table and len(table) > 500
+    assert {word: snowball.stem(word) for word in table} == table
+
+
+def test_an_index_without_a_table_still_opens_and_answers(tmp_path) -> None:
+    build_index(bundled_records_path(), tmp_path / "ix").close()
+    (tmp_path / "ix" / TABLE_FILE).unlink()
+    assert open_index(tmp_path / "ix").search("inequalities")[0].doi == "10.1136/bmjqs-2024-017386"
+    assert _fresh(tmp_path / "ix", "inequalities") == "['10.1136/bmjqs-2024-017386'] True"
