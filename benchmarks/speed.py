@@ -11,11 +11,13 @@ builds its index in a fresh subprocess, so peak RSS (``ru_maxrss``) is its own, 
   is reported n/a).
 
 Cold start is a fresh process that imports the engine, opens the index and answers one query, timed from the
-parent's side (interpreter start included). Every searchlib figure is also given as a ratio to each peer.
+parent's side (interpreter start included), median of 5; ``--cold-python`` times it also with another
+interpreter, e.g. a venv holding only searchlib's own dependencies (this one may hold SciPy, which NLTK imports).
+Every searchlib figure is also given as a ratio to each peer.
 searchlib's query time is search plus reading the hits' ids; ``total`` and the spelling check are computed when
 first read, and the "+total" row times a search that also reads the total.
 
-    python benchmarks/speed.py [--sizes 5k,50k,200k] [--json out.json]
+    python benchmarks/speed.py [--sizes 5k,50k,200k] [--json out.json] [--cold-python venv/bin/python]
 
 Plain Whoosh: StemmingAnalyzer on title and text, default BM25F, as its tutorial shows. FTS5: ``porter``
 tokenizer over title and text, Python's sqlite3.
@@ -266,7 +268,14 @@ def _size(label: str) -> int:
     return int(float(label[:-1]) * 1000) if label.endswith("k") else int(label)
 
 
-def run_size(label: str, engines: list[str], workdir: Path, claims: list[str], lib: Path = HERE.parent) -> dict:
+def run_size(
+    label: str,
+    engines: list[str],
+    workdir: Path,
+    claims: list[str],
+    lib: Path = HERE.parent,
+    cold_python: str | None = None,
+) -> dict:
     n = _size(label)
     if n <= 5183:
         corpus = DATA / "scifact" / "corpus.jsonl"
@@ -302,14 +311,15 @@ def run_size(label: str, engines: list[str], workdir: Path, claims: list[str], l
             print(proc.stderr, file=sys.stderr)
             raise SystemExit(f"{engine} failed at {label}")
         row[engine] = orjson.loads(proc.stdout.strip().splitlines()[-1])
-        starts = []
-        for _ in range(5):
-            t = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-c", COLD[engine], str(where), claims[0]], check=True, env=env, cwd=where
-            )
-            starts.append(time.perf_counter() - t)
-        row[engine]["cold_s"] = sorted(starts)[2]
+        for key, python in (("cold_s", sys.executable), ("cold_min_s", cold_python)):
+            if python is None:
+                continue
+            starts = []
+            for _ in range(5):
+                t = time.perf_counter()
+                subprocess.run([python, "-c", COLD[engine], str(where), claims[0]], check=True, env=env, cwd=where)
+                starts.append(time.perf_counter() - t)
+            row[engine][key] = sorted(starts)[2]
         shutil.rmtree(where, ignore_errors=True)
         print(f"  {label} {engine}: done", file=sys.stderr, flush=True)
     return row
@@ -331,6 +341,7 @@ def report(results: dict[str, dict]) -> str:
             for kind in KINDS
         ],
         ("cold start s", lambda r: r["cold_s"], "{:.2f}", False),
+        ("cold start s, minimal venv", lambda r: r.get("cold_min_s"), "{:.2f}", False),
     ]
     for size, row in results.items():
         engines = list(row)
@@ -359,6 +370,10 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--workdir", type=Path, help="where indexes are built (default: a temporary folder)")
     ap.add_argument("--lib", type=Path, default=HERE.parent, help="the searchlib source tree to measure")
+    ap.add_argument(
+        "--cold-python",
+        help="also time cold starts with this interpreter (e.g. a venv with only searchlib's own dependencies)",
+    )
     args = ap.parse_args()
     _, queries, _ = load_collection(DATA / "scifact")
     claims = list(queries.values())
@@ -367,7 +382,7 @@ def main() -> None:
     results: dict[str, dict] = {}
     try:
         for label in args.sizes.split(","):
-            results[label] = run_size(label, args.engines.split(","), workdir, claims, args.lib)
+            results[label] = run_size(label, args.engines.split(","), workdir, claims, args.lib, args.cold_python)
             print(report({label: results[label]}), flush=True)
             if args.json:
                 args.json.write_bytes(orjson.dumps({"machine": machine(), "results": results}))
