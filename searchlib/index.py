@@ -23,7 +23,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Literal, Union
 
-from whoosh import highlight
+from whoosh import collectors, highlight
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage, RamStorage
@@ -153,7 +153,7 @@ class Index:
             q = expand(searcher, q, top, loosen=match == "any")
         # Without terms=True: Whoosh then skips blocks that cannot reach the top hits, and highlights find the
         # matched words from the query when they are asked for.
-        wresults = searcher.search(q, limit=limit, filter=filt, **facets.sort_arguments(sort))
+        wresults = _search(searcher, q, limit=limit, filter=filt, **facets.sort_arguments(sort))
         wresults.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
         wresults.formatter = MarkFormatter(MARK_START, MARK_END)
         hits = []
@@ -340,10 +340,40 @@ class Index:
         return f"<Index {where}: {len(self)} papers>"
 
 
+def _search(searcher: Searcher, q: wq.Query, *, exhaustive: bool = False, **kwargs: Any) -> Any:
+    """``searcher.search(q, **kwargs)``, working around a Whoosh 2.7.4 bug that can lose the best papers.
+
+    While collecting, Whoosh replaces a query's matchers by cheaper ones that skip papers which cannot reach the
+    top hits; for a NOT on an index in several segments (after an add) the replacement skips papers that do
+    reach it (``(cancer OR tumor) NOT mice`` lost its best paper). Such searches collect without replacing.
+    ``exhaustive`` also turns off block skipping, so that the collector counts every match.
+    """
+    if not exhaustive and (searcher.is_atomic() or not _has_not(q)):
+        return searcher.search(q, **kwargs)
+    collector = searcher.collector(optimize=not exhaustive, **kwargs)
+    inner = collector
+    while not isinstance(inner, collectors.ScoredCollector) and hasattr(inner, "child"):
+        inner = inner.child
+    if isinstance(inner, collectors.ScoredCollector):
+        inner.replace = 0
+    searcher.search_with_collector(q, collector)
+    return collector.results()
+
+
+def _has_not(q: wq.Query) -> bool:
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (wq.Not, wq.AndNot)):
+            return True
+        stack.extend(node.children())
+    return False
+
+
 def _count(searcher: Searcher, q: wq.Query, filt: Any) -> int:
     """How many papers match: a search that skips blocks which cannot reach its top hits counts only the papers
     it looked at, so the count is a search of its own, without skipping."""
-    return len(searcher.search(q, limit=1, filter=filt, optimize=False))
+    return len(_search(searcher, q, limit=1, filter=filt, exhaustive=True))
 
 
 def _lazy_hit(rank: int, score: float, whit: Any) -> Hit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 
 from searchlib import build_index, bundled_records_path, load_records, open_index
 from searchlib.cli import main
@@ -71,3 +72,22 @@ def test_total_counts_every_match_even_when_the_search_skips_blocks() -> None:
     index = build_index(records)
     assert index.search("falls").total == 2000
     assert index.search("falls NOT w5").total == 1960
+
+
+def test_a_not_query_finds_the_true_top_hits_after_an_add(tmp_path) -> None:
+    rng = random.Random(0)
+    words = "cancer tumour mice cells growth patients therapy trial risk dose".split()
+    records = [
+        {
+            "title": f"Paper {i}",
+            "doi": f"10.1/p{i}",
+            "abstract": " ".join(rng.choices(words, k=rng.randint(5, 80))),
+        }
+        for i in range(3000)
+    ]
+    index = build_index(records[:2000], tmp_path / "ix")
+    index.add(records[2000:])
+    assert index.stats()["segments"] == 2
+    for query in ("(cancer OR tumour) NOT mice", "(cells OR growth) NOT mice"):
+        every = [round(h.score, 6) for h in index.search(query, limit=None)]
+        assert [round(h.score, 6) for h in index.search(query, limit=10)] == every[:10]
