@@ -23,26 +23,25 @@ import argparse
 import os
 import re
 import sys
-import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import orjson
 
-from .errors import SearchlibError
+from .errors import LoadError, SearchlibError
 from .export import EXPORT_FORMATS, export_records
 from .facets import FACETS, SORTS
-from .formats import FORMATS
+from .formats import FORMATS, read_records
 from .index import MANIFEST, Index, build_index, open_index
 from .progress import ProgressBar
 from .query import QueryParser
-from .records import RecordList, bundled_records_path, load_records
+from .records import Record, bundled_records_path
 from .results import Results
 from .schema import make_schema
 
 DEFAULT_INDEX = Path("indexes") / "default"
 #: Fewer records than this index in a few seconds: no progress bar.
-_PROGRESS_MIN = 2_000
+_PROGRESS_MIN_BYTES = 4_000_000  # about 2,000 records with abstracts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help=f"show a progress bar (default: on a terminal, for {_PROGRESS_MIN:,} records or more)",
+        help="show a progress bar (default: on a terminal, for files of a few MB or more)",
     )
     sp.add_argument(
         "--batch-size",
@@ -166,27 +165,36 @@ def _open(args: argparse.Namespace, build_default: bool = False) -> Index:
 
 def _cmd_index(args: argparse.Namespace) -> int:
     path = _index_path(args)
-    records = RecordList()
-    for name in args.files:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # skipped records are printed below instead
-            loaded = load_records(name, args.input_format, errors="skip" if args.skip_errors else "raise")
-        records.extend(loaded)
-        records.skipped.extend(loaded.skipped)
-    # A bar with rate and ETA for builds long enough to wait for, on a terminal or when asked for.
-    show = args.progress if args.progress is not None else len(records) >= _PROGRESS_MIN and sys.stderr.isatty()
+    skipped: list[LoadError] = []
+    count = [0]
+
+    def records() -> Iterator[Record]:
+        """The files' records as they are read, so memory does not grow with the files; skipped ones listed."""
+        for name in args.files:
+            for item in read_records(Path(name), args.input_format):
+                if isinstance(item, LoadError):
+                    if not args.skip_errors:
+                        raise item
+                    skipped.append(item)
+                    continue
+                count[0] += 1
+                yield item
+
+    # A bar with rate and ETA for builds long enough to wait for (on a terminal, or when asked for).
+    size = sum(Path(name).stat().st_size for name in args.files if Path(name).is_file())
+    show = args.progress if args.progress is not None else size >= _PROGRESS_MIN_BYTES and sys.stderr.isatty()
     progress = ProgressBar() if show else None
     if args.overwrite or not (path / MANIFEST).exists():
-        index = build_index(records, path, overwrite=args.overwrite, progress=progress)
+        index = build_index(records(), path, overwrite=args.overwrite, progress=progress)
         verb = "built"
     else:
         index = open_index(path)
-        index.add(records, timeout=args.wait, progress=progress, batch_size=args.batch_size)
+        index.add(records(), timeout=args.wait, progress=progress, batch_size=args.batch_size)
         verb = "updated"
-    print(f"{verb} {path}: {len(records)} records indexed, {len(index)} papers in the index")
-    if records.skipped:
-        print(f"skipped {len(records.skipped)} malformed record(s):", file=sys.stderr)
-        for err in records.skipped:
+    print(f"{verb} {path}: {count[0]} records indexed, {len(index)} papers in the index")
+    if skipped:
+        print(f"skipped {len(skipped)} malformed record(s):", file=sys.stderr)
+        for err in skipped:
             print(f"  {err}", file=sys.stderr)
     return 0
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import gzip
+
+import orjson
 import pytest
 
 from searchlib import LoadError, load_records
@@ -59,3 +62,19 @@ def test_unknown_content_is_a_load_error(tmp_path):
 def test_unknown_format_name():
     with pytest.raises(ValueError, match="unknown format"):
         load_records(FORMATS / "pubmed.xml", format="endnote")
+
+
+def test_json_lines_are_read_a_line_at_a_time(tmp_path, monkeypatch):
+    # A large JSON Lines export must not be read into memory whole: only the head is read at once.
+    import searchlib.formats
+
+    path = tmp_path / "big.jsonl.gz"
+    lines = [orjson.dumps({"doi": f"10.1/{i}", "title": f"Paper {i}"}) for i in range(3000)]
+    path.write_bytes(gzip.compress(b"\n".join(lines)))
+    monkeypatch.setattr(searchlib.formats, "read_bytes", lambda p: pytest.fail("read whole"))
+    records = load_records(path)
+    assert len(records) == 3000 and records[-1].doi == "10.1/2999"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"\n".join(lines[:5]) + b'\n{"doi": \n' + lines[5])
+    with pytest.raises(LoadError, match=r"bad\.jsonl:6: invalid JSON"):
+        load_records(bad)

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import searchlib
+import searchlib.formats
 from searchlib import LoadError, build_index, load_records
 from searchlib.formats.detect import detect_format
 from searchlib.records import MAX_ABSTRACT_CHARS, record_from_dict
@@ -345,7 +346,13 @@ def test_an_unreadable_file(tmp_path, monkeypatch):
             raise PermissionError(13, "Permission denied", str(self))
         return real_read_bytes(self)
 
+    def refuse_open(file, *args, **kwargs):
+        if Path(file) == path:
+            raise PermissionError(13, "Permission denied", str(file))
+        return open(file, *args, **kwargs)
+
     monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(searchlib.formats, "open", refuse_open, raising=False)  # line-by-line readers open it
     with pytest.raises(LoadError, match="cannot read: Permission denied") as info:
         load_records(path)
     assert info.value.path == str(path)

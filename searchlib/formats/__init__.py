@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import LoadError
 from ..records import Record
@@ -47,6 +48,12 @@ def read_records(path: Path, format: str | None = None) -> Iterator[Record | Loa
     if format is not None and format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
     name = str(path)
+    if format in (None, "json"):
+        head = _read_head(path)
+        if (format or detect_format(head, name)) == "json" and seed.is_line_per_record(head):
+            # JSON Lines and the seed form are read a line at a time, so memory does not grow with the file.
+            yield from seed.read_lines(_lines(path), name, None)
+            return
     data = read_bytes(path)
     fmt = format or detect_format(data, name)
     reader = _READERS.get(fmt)
@@ -54,6 +61,46 @@ def read_records(path: Path, format: str | None = None) -> Iterator[Record | Loa
         yield from reader(data, name)
     else:
         yield from seed.read(data, name, None if fmt == "json" else fmt)
+
+
+_HEAD_BYTES = 1 << 16
+
+
+def _open(path: Path) -> BinaryIO:
+    """The file opened for reading bytes, gunzipped as it is read when it is gzip (by content)."""
+    try:
+        f = open(path, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
+    except IsADirectoryError:
+        raise LoadError("is a directory, not a record file", str(path)) from None
+    except FileNotFoundError:
+        raise LoadError("no such file", str(path)) from None
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    if f.read(2) == b"\x1f\x8b":
+        f.seek(0)
+        return gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[return-value]
+    f.seek(0)
+    return f
+
+
+def _read_head(path: Path) -> bytes:
+    """The first bytes of the file's content (gunzipped, without a UTF-8 BOM): enough to tell its format."""
+    with _open(path) as f:
+        try:
+            head = f.read(_HEAD_BYTES)
+        except (OSError, EOFError) as exc:
+            raise LoadError(f"damaged gzip file: {exc}", str(path)) from None
+    return head[3:] if head[:3] == b"\xef\xbb\xbf" else head
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    """The file's lines, read as needed."""
+    with _open(path) as f:
+        try:
+            for n, line in enumerate(f):
+                yield line[3:] if n == 0 and line[:3] == b"\xef\xbb\xbf" else line
+        except (OSError, EOFError) as exc:
+            raise LoadError(f"damaged gzip file: {exc}", str(path)) from None
 
 
 def read_bytes(path: Path) -> bytes:

@@ -14,7 +14,7 @@ array or envelope (found by a scan of the bytes, since a JSON parser does not ke
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -24,7 +24,7 @@ from ..records import Record, record_from_dict
 from . import crossref, europepmc, semanticscholar
 from .detect import json_source
 
-__all__ = ["read", "record_from_object"]
+__all__ = ["read", "read_lines", "is_line_per_record", "record_from_object"]
 
 # An array of records opens with "[" then "{" or "]"; a seed file's first author line may open with "[" too
 # (PubMed's "[No authors listed]"), and is then read line by line like any other.
@@ -59,13 +59,32 @@ def read(data: bytes, name: str, source: str | None = None) -> Iterator[Record |
         else:  # one document: an array, an envelope or a single record
             yield from _read_document(doc, data, name, source)
             return
-    yield from _read_lines(data, name, source)
+    yield from read_lines(data.split(b"\n"), name, source)
 
 
-def _read_lines(data: bytes, name: str, source: str | None) -> Iterator[Record | LoadError]:
+def is_line_per_record(head: bytes) -> bool:
+    """Whether a file starting with ``head`` holds a record a line (JSON Lines, the seed form), not one document.
+
+    True when the first line is a whole JSON object or a line of author names; an array, an API envelope, or an
+    object spread over several lines is one document and is read whole.
+    """
+    stripped = head.lstrip()
+    if not stripped or stripped[:1] == b"[":  # an array (or "[No authors listed]": read whole, as before)
+        return False
+    first = stripped.split(b"\n", 1)[0].strip()
+    if first[:1] != b"{":
+        return True  # a line of author names
+    try:
+        obj = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(obj, dict) and _items(obj)[0] is None  # an envelope on one line is read as a document
+
+
+def read_lines(lines: Iterable[bytes], name: str, source: str | None) -> Iterator[Record | LoadError]:
     """JSON Lines, and the seed form where a plain line of author names precedes its record."""
     pending: tuple[int, str] | None = None  # a plain author line waiting for its record
-    for lineno, raw_line in enumerate(data.split(b"\n"), start=1):
+    for lineno, raw_line in enumerate(lines, start=1):
         line = raw_line.strip()
         if not line:
             continue
