@@ -71,7 +71,13 @@ def test_json_lines_are_read_a_line_at_a_time(tmp_path, monkeypatch):
     path = tmp_path / "big.jsonl.gz"
     lines = [orjson.dumps({"doi": f"10.1/{i}", "title": f"Paper {i}"}) for i in range(3000)]
     path.write_bytes(gzip.compress(b"\n".join(lines)))
-    monkeypatch.setattr(searchlib.formats, "read_bytes", lambda p: pytest.fail("read whole"))
+    read_bytes = searchlib.formats.read_bytes
+
+    def head_only(path, limit=-1):
+        assert limit > 0, "the whole file was read at once"
+        return read_bytes(path, limit)
+
+    monkeypatch.setattr(searchlib.formats, "read_bytes", head_only)
     records = load_records(path)
     assert len(records) == 3000 and records[-1].doi == "10.1/2999"
     bad = tmp_path / "bad.jsonl"

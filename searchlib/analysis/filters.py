@@ -34,12 +34,6 @@ class CompoundFilter(Filter):
     def __init__(self, stoplist: frozenset[str] = frozenset()) -> None:
         self.stoplist = stoplist
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.stoplist == self.stoplist  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         stoplist = self.stoplist
         for t in tokens:
@@ -74,12 +68,6 @@ class QueryStopFilter(Filter):
 
     def __init__(self, stoplist: frozenset[str]) -> None:
         self.stoplist = stoplist
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.stoplist == self.stoplist  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(type(self))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         stoplist = self.stoplist

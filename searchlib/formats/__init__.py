@@ -49,7 +49,7 @@ def read_records(path: Path, format: str | None = None) -> Iterator[Record | Loa
         raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
     name = str(path)
     if format in (None, "json"):
-        head = _read_head(path)
+        head = read_bytes(path, _HEAD_BYTES)
         if (format or detect_format(head, name)) == "json" and seed.is_line_per_record(head):
             # JSON Lines and the seed form are read a line at a time, so memory does not grow with the file.
             yield from seed.read_lines(_lines(path), name, None)
@@ -83,16 +83,6 @@ def _open(path: Path) -> BinaryIO:
     return f
 
 
-def _read_head(path: Path) -> bytes:
-    """The first bytes of the file's content (gunzipped, without a UTF-8 BOM): enough to tell its format."""
-    with _open(path) as f:
-        try:
-            head = f.read(_HEAD_BYTES)
-        except (OSError, EOFError) as exc:
-            raise LoadError(f"damaged gzip file: {exc}", str(path)) from None
-    return head[3:] if head[:3] == b"\xef\xbb\xbf" else head
-
-
 def _lines(path: Path) -> Iterator[bytes]:
     """The file's lines, read as needed."""
     with _open(path) as f:
@@ -103,21 +93,12 @@ def _lines(path: Path) -> Iterator[bytes]:
             raise LoadError(f"damaged gzip file: {exc}", str(path)) from None
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when they are gzip (by content, whatever the name), without a UTF-8 BOM."""
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise LoadError("is a directory, not a record file", str(path)) from None
-    except FileNotFoundError:
-        raise LoadError("no such file", str(path)) from None
-    except OSError as exc:
-        raise LoadError(f"cannot read: {exc.strerror or exc}", str(path)) from None
-    if data[:2] == b"\x1f\x8b":
+def read_bytes(path: Path, limit: int = -1) -> bytes:
+    """The file's bytes (the first ``limit`` of them, if given), gunzipped when they are gzip (by content, whatever
+    the name), without a UTF-8 BOM."""
+    with _open(path) as f:
         try:
-            data = gzip.decompress(data)
+            data = f.read(limit)
         except (OSError, EOFError) as exc:
             raise LoadError(f"damaged gzip file: {exc}", str(path)) from None
-    if data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]
-    return data
+    return data[3:] if data[:3] == b"\xef\xbb\xbf" else data
