@@ -240,9 +240,12 @@ def _cmd_search(args: argparse.Namespace) -> int:
 def _print_hits(results: Results) -> None:
     print(results.table(width=_width()))
     for hit in results:
-        for field, snippet in hit.highlights.items():
-            if field != "title":
-                print(f"{hit.rank:>3}  {field}: {snippet}")
+        # Section matches under the paper's own labels ("Patients and methods"), else the abstract's snippet.
+        sections = hit.matched_sections()
+        for section, snippet in sections:
+            print(f"{hit.rank:>3}  {section.label or section.category}: {snippet}")
+        if not sections and "abstract" in hit.highlights:
+            print(f"{hit.rank:>3}  abstract: {hit.highlights['abstract']}")
 
 
 def _year_range(text: str) -> tuple[int | None, int | None]:

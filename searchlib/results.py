@@ -101,6 +101,21 @@ class Hit:
     def highlights(self) -> dict[str, str]:
         return {f: s.replace(MARK_START, "**").replace(MARK_END, "**") for f, s in self._marked.items()}
 
+    def matched_sections(self) -> list[tuple[Section, str]]:
+        """The abstract's sections that the query matched, in the abstract's order, each with its snippet.
+
+        >>> from searchlib import build_index, bundled_records_path
+        >>> hit = build_index(bundled_records_path()).search("methods:interviews")[0]
+        >>> [(section.label, section.category) for section, snippet in hit.matched_sections()]
+        [('Methods', 'methods')]
+        """
+        marked = self.highlights
+        found: dict[str, tuple[Section, str]] = {}
+        for section in self.sections:
+            if section.category in marked and section.category not in found:
+                found[section.category] = (section, marked[section.category])
+        return list(found.values())
+
     @cached_property
     def _marked(self) -> dict[str, str]:
         """Snippets with matches between :data:`MARK_START` and :data:`MARK_END`, never confused with text."""

@@ -144,3 +144,13 @@ def test_total_counts_beyond_the_limit(seed_index):
 def test_hits_carry_sections_in_order(seed_index):
     hit = seed_index.search(f"doi:{HYBRID}")[0]
     assert [s.label for s in hit.sections] == ["Introduction", "Methods", "Results", "Discussion"]
+
+
+def test_hits_say_which_labelled_section_matched(seed_index):
+    hits = {hit.doi: hit for hit in seed_index.search("results:staff", limit=None)}
+    allied = hits["10.1136/bmjqs-2024-017746"]  # its results section is labelled "Findings"
+    [(section, snippet)] = allied.matched_sections()
+    assert (section.label, section.category) == ("Findings", "results")
+    assert "**staff**" in snippet
+    unmatched = seed_index.search("ti:realist")[0]
+    assert unmatched.matched_sections() == []
