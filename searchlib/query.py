@@ -99,7 +99,6 @@ class QueryParser:
 
     def _check(self, text: str) -> None:
         """Quotes and parentheses balanced, field names known and followed by something."""
-        depth = 0
         opened: list[int] = []
         in_quote: int | None = None
         for i, ch in enumerate(text):
@@ -109,7 +108,6 @@ class QueryParser:
                 continue
             elif ch == "(":
                 opened.append(i)
-                depth += 1
                 if len(opened) > MAX_NESTING:
                     raise QueryError(f"parentheses nested more than {MAX_NESTING} deep at column {i + 1}")
             elif ch == ")":
