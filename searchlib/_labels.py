@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["MAX_LABEL_WORDS", "lookup_label", "normalise_label"]
+__all__ = ["MAX_LABEL_WORDS", "lookup_label", "normalise_label", "may_open_label"]
 
 _NLM_FILE = "nlm_structured_abstract_labels.txt"
 _EXTRA_FILE = "extra_section_labels.txt"
@@ -78,3 +78,24 @@ def lookup_label(label: str) -> str | None:
         if variant in compact:
             return compact[variant]
     return None
+
+
+@lru_cache(maxsize=1)
+def _openings() -> frozenset[str]:
+    """Every beginning of a compact key (and of its plural), so a first word can rule a label out at once."""
+    _, compact = _tables()
+    out = {""}
+    for key in compact:
+        for form in (key, key + "S"):
+            out.update(form[:i] for i in range(1, len(form) + 1))
+    return frozenset(out)
+
+
+def may_open_label(word: str) -> bool:
+    """False when no known label can start with ``word``, whatever follows it: :func:`lookup_label` of any
+    phrase opening with ``word`` is then None. Looking a phrase up is far dearer than this test.
+
+    >>> may_open_label("Methods"), may_open_label("However")
+    (True, False)
+    """
+    return _compact(word.upper()) in _openings()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ._labels import MAX_LABEL_WORDS, lookup_label, normalise_label
+from ._labels import MAX_LABEL_WORDS, lookup_label, may_open_label, normalise_label
 from .markup import html_to_text, looks_like_markup
 
 __all__ = ["CATEGORIES", "Section", "parse_abstract", "label_category"]
@@ -240,14 +240,29 @@ def _punct_hit(text: str, start: int) -> _Hit | None:
     return _Hit(start, m.end(), label, lookup_label(label) is not None)
 
 
+_NON_SPACE_RE = re.compile(r"\S+")
+
+
+def _first_word(text: str, start: int) -> str:
+    m = _NON_SPACE_RE.match(text, start)
+    return m.group() if m else ""
+
+
 def _bare_hit(text: str, start: int, allow_unknown: bool = False) -> _Hit | None:
     """The longest known label at ``start`` followed by its text, as in "Design Randomised controlled trial".
 
     The text must open with a capital, a number or a bracket, except after an upper-case label, which stands
     out by itself ("OBJECTIVES to describe"). With ``allow_unknown``, a run of upper-case words is a label too.
     """
-    words = list(re.finditer(r"\S+", text[start : start + 160]))[: MAX_LABEL_WORDS + 1]
-    for k in range(min(MAX_LABEL_WORDS, len(words) - 1), 0, -1):
+    if not allow_unknown and not (text[start : start + 1].isupper() and may_open_label(_first_word(text, start))):
+        return None  # most sentences: no label opens with their first word
+    words = list(_NON_SPACE_RE.finditer(text[start : start + 160]))[: MAX_LABEL_WORDS + 1]
+    viable = 0  # the most words that may still make a known label (a cheap test, before the dear lookups)
+    while viable < min(MAX_LABEL_WORDS, len(words) - 1) and may_open_label(
+        text[start : start + words[viable].end()]
+    ):
+        viable += 1
+    for k in range(viable, 0, -1):
         label = text[start : start + words[k - 1].end()]
         if not label[0].isupper() or label[-1] in ".,;:" or normalise_label(label) in _NOT_SECTION_LABELS:
             continue
