@@ -42,6 +42,7 @@ from .ranking import PaperBM25
 from .records import Record
 from .results import MARK_END, MARK_START, Hit, MarkFormatter, Results
 from .schema import INTERNAL_FIELDS, SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored
+from .segwriter import FastSegmentWriter
 from .similar import more_like_query
 from .storage import (
     SafeFileStorage,
@@ -66,9 +67,6 @@ Source = Union[str, os.PathLike, Iterable[Union[str, os.PathLike, Record, Mappin
 
 # BM25 per field with Robertson's idf; k1 and b chosen on training data (searchlib/ranking.py).
 _SCORING = PaperBM25()
-#: Whoosh's estimate of the postings a writer holds before it sorts them to a temporary file (its estimate is
-#: about half of what the Python objects take).
-_LIMIT_MB = 256
 
 
 class Index:
@@ -291,7 +289,7 @@ class Index:
         """A Whoosh writer, committed (and the manifest's last change updated) if the block completes,
         cancelled if it raises; :class:`IndexLockedError` if another process holds the lock."""
         try:
-            writer = self._ix.writer(timeout=timeout, limitmb=_LIMIT_MB)
+            writer = FastSegmentWriter(self._ix, timeout=timeout)
         except LockError:
             raise locked_error(self.path, timeout) from None
         try:
@@ -507,7 +505,7 @@ class _PrivateRamStorage(RamStorage):
 
 
 def _write_all(ix: windex.Index, records: Iterator[Record], progress: Progress | None, total: int) -> None:
-    writer = ix.writer(limitmb=_LIMIT_MB)
+    writer = FastSegmentWriter(ix)
     try:
         feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
         feed.write(writer, records)

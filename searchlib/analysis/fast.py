@@ -43,6 +43,7 @@ class CachedAnalyzer(CompositeAnalyzer):
         self._plan: tuple[list[Filter], StopFilter | None, list[Filter]] | None = None
         self._fast = False
         self._caches: dict[str, dict[str, _Entry]] = {}
+        self._folded: dict[str, dict[str, _Entry]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {"items": self.items}
@@ -52,6 +53,7 @@ class CachedAnalyzer(CompositeAnalyzer):
         self._plan = None
         self._fast = False
         self._caches = {}
+        self._folded = {}
 
     def __or__(self, other: Any) -> CompositeAnalyzer:
         return CompositeAnalyzer(self, other)  # another filter may not be per-word: no cache
@@ -71,11 +73,22 @@ class CachedAnalyzer(CompositeAnalyzer):
 
     def _analyse_word(self, word: str, mode: str) -> _Entry:
         before, stop, after = self._plan  # type: ignore[misc]
-        text = _run(before, word, mode, False)[0][0] if before else word
-        stopped = stop is not None and not (
-            len(text) >= stop.min and (stop.max is None or len(text) <= stop.max) and text not in stop.stops
-        )
-        return stopped, _run(after, text, mode, stopped)
+        text = word
+        for f in before:  # only lower-casing and character mapping (see _make_plan)
+            text = text.lower() if type(f) is LowercaseFilter else text.translate(f.charmap)
+        # "Trial", "trial" and "TRIAL" fold to one word: the rest of the chain runs once for the three.
+        folded = self._folded.get(mode)
+        if folded is None:
+            folded = self._folded[mode] = {}
+        entry = folded.get(text)
+        if entry is None:
+            stopped = stop is not None and not (
+                len(text) >= stop.min and (stop.max is None or len(text) <= stop.max) and text not in stop.stops
+            )
+            entry = stopped, _run(after, text, mode, stopped)
+            if len(folded) < CACHE_WORDS:
+                folded[text] = entry
+        return entry
 
     def __call__(self, value: str, no_morph: bool = False, **kwargs: Any) -> Iterator[Token]:
         if self._plan is None:
@@ -85,6 +98,51 @@ class CachedAnalyzer(CompositeAnalyzer):
         if no_morph or not self._fast:
             return super().__call__(value, no_morph=no_morph, **kwargs)
         return self._replay(self.items[0](value, **kwargs))
+
+    def positions(self, value: str, mode: str = "index") -> dict[str, list[int]] | None:
+        """Each indexed term of ``value`` with its positions, exactly as a Whoosh format collects them from
+        this analyzer's tokens (stopwords removed); None when the tokenizer cannot list its words or the chain
+        is not per-word. No token objects are made: this is how documents are indexed fast
+        (:mod:`searchlib.segwriter`).
+
+        >>> from whoosh.analysis import LowercaseFilter, StopFilter
+        >>> from searchlib.analysis.tokenizers import PaperTokenizer
+        >>> CachedAnalyzer(PaperTokenizer(), LowercaseFilter(), StopFilter()).positions("The trial and THE Trial")
+        {'trial': [1, 2]}
+        """
+        if self._plan is None:
+            plan = self._make_plan()
+            self._fast = plan is not None
+            self._plan = plan or ([], None, [])
+        words_of = getattr(self.items[0], "words", None)
+        if not self._fast or words_of is None:
+            return None
+        stop = self._plan[1]
+        renumber = stop is not None and stop.renumber
+        cache = self._caches.get(mode)
+        if cache is None:
+            cache = self._caches[mode] = {}
+        out: dict[str, list[int]] = {}
+        pos = -1
+        for raw, word in enumerate(words_of(value)):
+            entry = cache.get(word)
+            if entry is None:
+                entry = self._analyse_word(word, mode)
+                if len(cache) < CACHE_WORDS:
+                    cache[word] = entry
+            stopped, tokens = entry
+            if stopped:
+                continue
+            pos = raw if not renumber or pos < 0 else pos + 1
+            for text, flag in tokens:
+                if flag:
+                    continue
+                seen = out.get(text)
+                if seen is None:
+                    out[text] = [pos]
+                else:
+                    seen.append(pos)
+        return out
 
     def _replay(self, tokens: Iterator[Token]) -> Iterator[Token]:
         stop = self._plan[1]  # type: ignore[index]

@@ -35,6 +35,18 @@ class PaperTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(self.pattern.pattern)
 
+    def words(self, value: str) -> list[str]:
+        """The texts of the tokens ``self(value)`` gives, in order (their positions are their indexes).
+
+        >>> PaperTokenizer().words("<p>COVID-19 rose 95%</p>")
+        ['COVID-19', 'rose', '95%']
+        """
+        if looks_like_markup(value):
+            value = html_to_text(value)
+        if self.pattern.groups:
+            return [m.group() for m in self.pattern.finditer(value)]
+        return self.pattern.findall(value)
+
     def __call__(
         self,
         value: str,

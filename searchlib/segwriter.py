@@ -1,0 +1,335 @@
+"""Writing a segment a term at a time: the same Whoosh segment files, made with a fraction of the work.
+
+Whoosh's ``SegmentWriter`` turns every posting into a tuple, sorts them all (spilling runs to disk past a
+memory limit), then writes them one call at a time, and for each one reads the document's field length back
+from disk. Here, for every field whose analyzer is a :class:`~searchlib.analysis.fast.CachedAnalyzer`:
+
+- a document's words are analysed straight into a ``term -> positions`` table, without token objects;
+- each term's postings are appended to compact arrays (document numbers, weights, encoded values);
+- past :data:`SPILL_POSTINGS` postings the arrays go to a sorted run file, and the runs are merged at the end
+  by concatenation, since document numbers only grow;
+- the postings files are written a block (up to 128 postings) at a time, with field lengths read once.
+
+Fields with other analyzers (ids, numbers, author names) go through Whoosh's own ``field.index``, into the same
+tables. The files written are byte for byte those Whoosh's writer makes (``tests/test_segwriter.py`` checks
+it), so everything that reads an index (searching, merging, ``optimize``, plain Whoosh) is unchanged.
+
+>>> from whoosh import fields
+>>> from whoosh.filedb.filestore import RamStorage
+>>> from searchlib.analysis import paper_analyzer
+>>> ix = RamStorage().create_index(fields.Schema(text=fields.TEXT(analyzer=paper_analyzer())))
+>>> writer = FastSegmentWriter(ix)
+>>> writer.add_document(text="Randomised trials of exercise")
+>>> writer.commit()
+>>> with ix.searcher() as s:
+...     sorted(s.lexicon("text"))
+[b'exercis', b'random', b'trial']
+"""
+
+from __future__ import annotations
+
+import heapq
+import marshal
+from array import array
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh import formats
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
+
+from .analysis.fast import CachedAnalyzer
+
+__all__ = ["FastSegmentWriter", "SPILL_POSTINGS"]
+
+#: Postings held in memory before they are written to a sorted run file (about 30 bytes each).
+SPILL_POSTINGS = 6_000_000
+
+_POSITIONS, _FREQUENCY, _EXISTENCE, _OTHER = range(4)
+
+
+def _encode_positions(poses: list[int]) -> bytes:
+    return formats.Positions.encode(None, poses)  # type: ignore[arg-type]
+
+
+#: Most postings are one word at one position: their encodings, made once.
+_ONE_POSITIONS = 2048
+_ONE_POSITION = [_encode_positions([p]) for p in range(_ONE_POSITIONS)]
+
+
+class _Term:
+    """One term's postings, in document order: numbers, weights, and the values' bytes end to end."""
+
+    __slots__ = ("ids", "weights", "blob", "ends")
+
+    def __init__(self) -> None:
+        self.ids = array("I")
+        self.weights = array("f")
+        self.blob = bytearray()
+        self.ends = array("I")
+
+
+class _Postings:
+    """Postings of one segment by field and term, spilled to sorted runs past a size.
+
+    Also takes Whoosh's pool calls (``add`` of ``(field, btext, docnum, weight, vbytes)`` tuples), which the
+    writer makes when it merges other segments into the new one.
+    """
+
+    def __init__(self, tempstorage: Any, text_fields: frozenset[str], limit: int = SPILL_POSTINGS) -> None:
+        self.text_fields = text_fields
+        # Fields analysed here are keyed by term text, others by Whoosh's term bytes; text sorts as its UTF-8.
+        self.fields: dict[str, dict[Any, _Term]] = {}
+        self.tempstorage = tempstorage
+        self.limit = limit
+        self.count = 0
+        self.runs: list[str] = []
+
+    def terms(self, fieldname: str) -> dict[Any, _Term]:
+        table = self.fields.get(fieldname)
+        if table is None:
+            table = self.fields[fieldname] = {}
+        return table
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        fieldname, btext, docnum, weight, vbytes = item
+        if fieldname in self.text_fields:
+            btext = btext.decode("utf-8")
+        table = self.terms(fieldname)
+        term = table.get(btext)
+        if term is None:
+            term = table[btext] = _Term()
+        term.ids.append(docnum)
+        term.weights.append(weight)
+        if vbytes:
+            term.blob += vbytes
+        term.ends.append(len(term.blob))
+        self.count += 1
+        if self.count >= self.limit:
+            self.spill()
+
+    def spill(self) -> None:
+        """Write what is held to a run file, sorted by field and term, and start afresh."""
+        if not self.count:
+            return
+        name = f"postings-{len(self.runs)}.run"
+        with self.tempstorage.create_file(name).raw_file() as f:
+            for item in self._sorted():
+                marshal.dump(item, f)
+        self.runs.append(name)
+        self.fields = {}
+        self.count = 0
+
+    def _sorted(self) -> Iterator[tuple[str, bytes, bytes, bytes, bytes, bytes]]:
+        for fieldname in sorted(self.fields):
+            table = self.fields[fieldname]
+            for btext in sorted(table):
+                t = table[btext]
+                yield fieldname, btext, t.ids.tobytes(), t.weights.tobytes(), bytes(t.blob), t.ends.tobytes()
+
+    def _read_run(self, name: str) -> Iterator[tuple[str, bytes, bytes, bytes, bytes, bytes]]:
+        with self.tempstorage.open_file(name).raw_file() as f:
+            while True:
+                try:
+                    yield marshal.load(f)
+                except EOFError:
+                    return
+
+    def merged(self) -> Iterator[tuple[str, bytes, _Term]]:
+        """Every term's postings in (field, term) order, the runs' postings concatenated."""
+        if not self.runs:
+            for fieldname in sorted(self.fields):
+                table = self.fields[fieldname]
+                for btext in sorted(table):
+                    yield fieldname, btext, table[btext]
+            return
+        self.spill()
+        streams = [self._read_run(name) for name in self.runs]
+        current: tuple[str, bytes] | None = None
+        term = _Term()
+        for fieldname, btext, ids, weights, blob, ends in heapq.merge(*streams, key=lambda item: item[:2]):
+            if (fieldname, btext) != current:
+                if current is not None:
+                    yield (*current, term)
+                current, term = (fieldname, btext), _Term()
+            base = len(term.blob)
+            term.ids.frombytes(ids)
+            term.weights.frombytes(weights)
+            term.blob += blob
+            more = array("I")
+            more.frombytes(ends)
+            if base:
+                more = array("I", [e + base for e in more])
+            term.ends.extend(more)
+        if current is not None:
+            yield (*current, term)
+
+    def cleanup(self) -> None:
+        for name in self.runs:
+            try:
+                self.tempstorage.delete_file(name)
+            except OSError:
+                pass
+        self.runs = []
+        self.fields = {}
+
+
+def _kind(field: Any) -> int:
+    analyzer = getattr(field, "analyzer", None)
+    if not isinstance(analyzer, CachedAnalyzer) or field.format.field_boost != 1.0:
+        return _OTHER
+    fmt = type(field.format)
+    return {formats.Positions: _POSITIONS, formats.Frequency: _FREQUENCY, formats.Existence: _EXISTENCE}.get(
+        fmt, _OTHER
+    )
+
+
+class FastSegmentWriter(SegmentWriter):
+    """Whoosh's ``SegmentWriter`` with postings gathered per term and written a block at a time.
+
+    Use it as ``FastSegmentWriter(ix, timeout=..., limitmb=...)`` wherever ``ix.writer()`` would do.
+    """
+
+    def __init__(self, ix: Any, *args: Any, spill_postings: int = SPILL_POSTINGS, **kwargs: Any) -> None:
+        super().__init__(ix, *args, **kwargs)
+        schema = self.schema
+        self._kinds = {name: _kind(schema[name]) for name in schema.names()}
+        text_fields = frozenset(name for name, kind in self._kinds.items() if kind != _OTHER)
+        self.pool = _Postings(self._tempstorage, text_fields, spill_postings)  # type: ignore[assignment]
+        # Vectors and separate spelling words need Whoosh's own path; searchlib's schema has neither.
+        self._plain = any(schema[n].vector or schema[n].separate_spelling() for n in schema.names())
+
+    def add_document(self, **fields: Any) -> None:
+        if self._plain or any(name.startswith("_") for name in fields):
+            super().add_document(**fields)
+            return
+        self._check_state()
+        schema = self.schema
+        self._check_fields(schema, fields)
+        pdw = self.perdocwriter
+        pool = self.pool
+        docnum = self.docnum
+        pdw.start_doc(docnum)
+        for fieldname in sorted(fields):
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                kind = self._kinds[fieldname]
+                table = field.analyzer.positions(value) if kind != _OTHER and isinstance(value, str) else None
+                if table is None:
+                    length = self._add_generic(field, fieldname, value, docnum)
+                else:
+                    length = _add_table(pool.terms(fieldname), table, kind, docnum)  # type: ignore[attr-defined]
+                    pool.count += len(table)  # type: ignore[attr-defined]
+                if not field.scorable:
+                    length = 0
+            pdw.add_field(fieldname, field, value if field.stored else None, length)
+            column = field.column_type
+            if column and value is not None:
+                pdw.add_column_value(fieldname, column, field.to_column_value(value))
+        pdw.finish_doc()
+        self._added = True
+        self.docnum += 1
+        if pool.count >= pool.limit:  # type: ignore[attr-defined]
+            pool.spill()  # type: ignore[attr-defined]
+
+    def _add_generic(self, field: Any, fieldname: str, value: Any, docnum: int) -> int:
+        length = 0
+        add = self.pool.add
+        for btext, freq, weight, vbytes in field.index(value):
+            length += freq
+            add((fieldname, btext, docnum, weight, vbytes))
+        return length
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pdr = self.per_document_reader()
+        try:
+            _write_postings(self.fieldwriter, self.schema, pdr, self.pool.merged())  # type: ignore[attr-defined]
+        finally:
+            self.fieldwriter.close()
+            pdr.close()
+
+
+def _add_table(terms: dict[str, _Term], table: dict[str, list[int]], kind: int, docnum: int) -> int:
+    """Add one document's ``term -> positions`` table to a field's terms; returns the field's length."""
+    length = 0
+    one = _ONE_POSITION
+    for text, poses in table.items():
+        term = terms.get(text)
+        if term is None:
+            term = terms[text] = _Term()
+        n = len(poses)
+        term.ids.append(docnum)
+        if kind == _EXISTENCE:  # one posting per word, whatever its frequency, as Whoosh's Existence gives
+            length += 1
+            term.weights.append(1.0)
+            term.ends.append(0)
+            continue
+        length += n
+        term.weights.append(float(n))
+        if kind == _POSITIONS:
+            p = poses[0]
+            term.blob += one[p] if n == 1 and p < _ONE_POSITIONS else _encode_positions(poses)
+        else:
+            term.blob += pack_uint(n)
+        term.ends.append(len(term.blob))
+    return length
+
+
+def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, bytes, _Term]]) -> None:
+    """Write every term's postings through Whoosh's field writer, a block at a time."""
+    lastfield = None
+    lengths: list[int] | None = None
+    for fieldname, btext, term in terms:
+        if fieldname != lastfield:
+            if lastfield is not None:
+                fw.finish_field()
+            fieldobj = schema[fieldname]
+            fw.start_field(fieldname, fieldobj)
+            lengths = _field_lengths(pdr, fieldname)
+            lastfield = fieldname
+        fw.start_term(btext.encode("utf-8") if isinstance(btext, str) else btext)
+        _write_term(fw._postwriter, term, lengths)
+        fw.finish_term()
+    if lastfield is not None:
+        fw.finish_field()
+
+
+def _field_lengths(pdr: Any, fieldname: str) -> list[int] | None:
+    """Each document's length of the field, as the postings writer would read it back (None: no lengths)."""
+    lenfield = _lenfield(fieldname)
+    if not pdr.has_column(lenfield):
+        return None
+    reader = pdr.column_reader(lenfield, LENGTHS_COLUMN)
+    return [byte_to_length(b) for b in reader]
+
+
+def _write_term(pw: Any, term: _Term, lengths: list[int] | None) -> None:
+    """Fill the postings writer's block buffer a block at a time, as ``add_posting`` would, and write it."""
+    ids, weights, ends = term.ids, term.weights, term.ends
+    blob = bytes(term.blob)
+    size = pw._blocklimit
+    n = len(ids)
+    starts = [0, *ends[:-1]] if blob else None
+    for lo in range(0, n, size):
+        if lo:
+            pw._write_block()
+        hi = min(lo + size, n)
+        block_ids = ids[lo:hi]
+        block_weights = weights[lo:hi]
+        pw._ids = block_ids
+        pw._weights = block_weights
+        pw._maxweight = max(0, max(block_weights))
+        if starts is not None:
+            pw._values = [blob[s:e] for s, e in zip(starts[lo:hi], ends[lo:hi], strict=True) if e > s]
+        if lengths is not None:
+            block_lengths = [x for x in (lengths[d] for d in block_ids) if x]
+            if block_lengths:
+                pw._minlength = min(block_lengths)
+                pw._maxlength = max(block_lengths)

@@ -1,0 +1,143 @@
+"""The fast segment writer makes the very files Whoosh's own writer makes, from the same documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import fields
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import SegmentWriter
+
+from searchlib import bundled_records_path
+from searchlib.analysis import paper_analyzer, plain_analyzer, surface_analyzer
+from searchlib.errors import LoadError
+from searchlib.formats import read_records
+from searchlib.records import load_records, record_from_dict
+from searchlib.schema import make_schema, to_document
+from searchlib.segwriter import FastSegmentWriter
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture_documents() -> list[dict]:
+    records = list(load_records(bundled_records_path()))
+    for path in sorted((FIXTURES / "formats").iterdir()):
+        try:
+            records += [r for r in read_records(path, None) if not isinstance(r, LoadError)]
+        except LoadError:  # a fixture of a broken file, refused whole
+            continue
+    # Enough papers sharing words for posting lists of several 128-posting blocks.
+    seed = list(load_records(bundled_records_path()))
+    for i in range(300):
+        a, b = seed[i % len(seed)], seed[(i * 7 + 3) % len(seed)]
+        records.append(
+            record_from_dict(
+                {
+                    "title": f"{a.title} {i}",
+                    "abstract": (a.abstract_html or "") + (b.abstract_html or "")[: 40 * (i % 9)],
+                    "authors": list(b.authors[: 1 + i % 4]),
+                    "year": 1990 + i % 30,
+                    "doi": f"10.9/gen.{i}",
+                }
+            )
+        )
+    records.append(
+        record_from_dict(
+            {
+                "title": "COVID-19: the the of 95% anti-TNF Æsir façade",
+                "abstract": "<p><b>Methods:</b> 12.5% of 1,000,000 über-cool set\u2010ups, " + "word " * 300 + "</p>",
+                "doi": "10.1/long",
+            }
+        )
+    )
+    return [to_document(r) for r in records]
+
+
+def segment_files(folder: Path) -> dict[tuple[int, str], bytes]:
+    """The segments' files, by the segment's place in the index and what follows its random name."""
+    segments = FileStorage(str(folder)).open_index()._segments()
+    out = {}
+    for n, segment in enumerate(segments):
+        name = segment.segment_id()
+        for f in folder.glob(f"{name}.*"):
+            out[n, f.name[len(name) + 1 :]] = f.read_bytes()
+    return out
+
+
+def build(folder: Path, writer_class, batches: list[list[dict]], schema=None, optimize=False, **kwargs):
+    folder.mkdir()
+    ix = FileStorage(str(folder)).create_index(schema or make_schema())
+    for n, batch in enumerate(batches, start=1):
+        writer = writer_class(ix, compound=False, **kwargs)
+        for doc in batch:
+            writer.add_document(**doc)
+        writer.commit(optimize=optimize and n == len(batches))
+    return segment_files(folder)
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[dict]:
+    docs = fixture_documents()
+    assert len(docs) > 300
+    return docs
+
+
+def test_one_segment_is_byte_for_byte_whooshs(tmp_path, documents) -> None:
+    ours = build(tmp_path / "fast", FastSegmentWriter, [documents])
+    theirs = build(tmp_path / "whoosh", SegmentWriter, [documents])
+    assert {(0, e) for e in ("trm", "pst", "_stored.col", "_abstract_len.col", "year.col")} <= set(theirs)
+    assert ours.keys() == theirs.keys()
+    for name in theirs:
+        assert ours[name] == theirs[name], name
+
+
+def test_postings_spilled_to_runs_are_merged_back_exactly(tmp_path, documents) -> None:
+    ours = build(tmp_path / "fast", FastSegmentWriter, [documents], spill_postings=500)
+    theirs = build(tmp_path / "whoosh", SegmentWriter, [documents])
+    assert ours == theirs
+
+
+def test_segments_merged_at_commit_are_whooshs(tmp_path, documents) -> None:
+    # Three commits, the last merging the others into its new segment, through the writer's pool.
+    batches = [documents[:20], documents[20:40], documents[40:]]
+    ours = build(tmp_path / "fast", FastSegmentWriter, batches, optimize=True, spill_postings=700)
+    theirs = build(tmp_path / "whoosh", SegmentWriter, batches, optimize=True)
+    assert ours == theirs
+    assert {n for n, _ in theirs} == {0}  # all merged into one segment
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["the ", "of ", "Trial ", "trials ", "COVID-19 ", "95% ", "<i>x</i>", "Æ ", "-"]))
+        .map("".join)
+        .filter(str.strip),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_text_indexes_as_whoosh_indexes_it(tmp_path_factory, texts: list[str]) -> None:
+    schema = fields.Schema(
+        text=fields.TEXT(analyzer=paper_analyzer(), phrase=True),
+        freq=fields.TEXT(analyzer=plain_analyzer(), phrase=False),
+        words=fields.FieldType(fields.formats.Existence(), analyzer=surface_analyzer(), scorable=True),
+    )
+    docs = [{"text": t, "freq": t, "words": t} for t in texts]
+    root = tmp_path_factory.mktemp("any")
+    ours = build(root / "fast", FastSegmentWriter, [docs], schema=schema)
+    theirs = build(root / "whoosh", SegmentWriter, [docs], schema=schema)
+    assert ours == theirs
+
+
+def test_a_paper_indexed_fast_is_found(tmp_path) -> None:
+    from searchlib import build_index
+
+    index = build_index(
+        [{"title": "Exercise after stroke", "abstract": "Results: walking improved.", "doi": "10.1/x"}],
+        tmp_path / "ix",
+    )
+    assert [h.doi for h in index.search("results:walk")] == ["10.1/x"]
+    assert index.search('"exercise after stroke"').total == 1
