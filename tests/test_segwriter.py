@@ -48,7 +48,9 @@ def fixture_documents() -> list[dict]:
         record_from_dict(
             {
                 "title": "COVID-19: the the of 95% anti-TNF Æsir façade",
-                "abstract": "<p><b>Methods:</b> 12.5% of 1,000,000 über-cool set\u2010ups, " + "word " * 300 + "</p>",
+                "abstract": "<p><b>Methods:</b> 12.5% of 1,000,000 über-cool set\u2010ups, "
+                + "word " * 300
+                + "</p>",
                 "doi": "10.1/long",
             }
         )
