@@ -91,17 +91,28 @@ def test_feedback_is_on_by_default_for_any_word_searches_ranked_by_relevance(ind
 
 # The top paper is all about wound dressings with honey; two weaker matches are X-ray papers that mention
 # bandages once. Weighed by score, the feedback words come from the top paper, so the honey paper that never
-# says "bandage" ranks above the X-ray paper that never does either; counted alike, the two X-ray papers'
-# words would outvote it.
+# says "bandage" ranks above a third X-ray paper that does not either; counted alike (FEEDBACK_SHARPNESS 0),
+# the two X-ray papers' words outvote the top paper's and the X-ray paper comes first.
 DRESSINGS = [
     ("top", "Bandage dressings with honey", "Honey bandage dressings healed wounds; bandage honey wound care."),
-    ("xray-1", "Radiograph reading in fractures", "Radiograph fractures imaging of the wrist, one bandage, "
-     "radiograph review of fractures in emergency departments by junior radiologists on night shifts."),
-    ("xray-2", "Fractures missed on radiographs", "Radiograph fractures audit; a bandage hid a fracture on "
-     "radiograph review in emergency departments with junior staff on long weekend shifts."),
+    (
+        "xray-1",
+        "Radiograph reading in fractures",
+        "Radiograph fractures imaging of the wrist, one bandage, "
+        "radiograph review of fractures in emergency departments by junior radiologists on night shifts.",
+    ),
+    (
+        "xray-2",
+        "Fractures missed on radiographs",
+        "Radiograph fractures audit; a bandage hid a fracture on "
+        "radiograph review in emergency departments with junior staff on long weekend shifts.",
+    ),
     ("honey", "Honey for chronic ulcers", "Honey dressings for ulcers."),
-    ("xray-3", "Radiograph review of fractures", "Radiograph review of fractures in emergency departments by junior "
-     "staff on night shifts."),
+    (
+        "xray-3",
+        "Radiograph review of fractures",
+        "Radiograph review of fractures in emergency departments by junior staff on night shifts.",
+    ),
 ]
 
 
