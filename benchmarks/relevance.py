@@ -5,13 +5,16 @@ Each engine indexes each collection's title and text and answers every judged qu
 - plain Whoosh as its tutorial shows: StemmingAnalyzer on title and text, default BM25F, MultifieldParser OrGroup;
 - SQLite FTS5 (standard library): ``porter unicode61`` tokenizer, ``bm25()``, the query's words ORed;
 - bm25s and tantivy, when installed (``pip install bm25s PyStemmer tantivy``): their documented defaults;
-- searchlib as a user would: ``build_index`` then ``search(text, match="any", plain=True)``;
-- searchlib with its pseudo-relevance feedback option (``feedback=True``), labelled ``feedback``.
+- searchlib as a user would: ``build_index`` then ``search(text, match="any", plain=True)`` (which searches with
+  pseudo-relevance feedback by default);
+- searchlib without feedback (``feedback=False``), labelled ``no-feedback``.
 
 Prints one table, collection by engine, nDCG@10 and R@100 (graded gains for Cranfield; rel > 0 is relevant).
 ``--check`` also scores searchlib's runs with ir-measures, to confirm the metrics in ``common.py`` agree.
+``--train`` scores the training data ``benchmarks/tune.py`` chooses on instead: SciFact's train claims, and
+Cranfield's and CISI's odd and even query ids apart (the SciFact test judgments are then not read).
 
-    python benchmarks/relevance.py [--data DIR] [--engines whoosh,fts5,...] [--check]
+    python benchmarks/relevance.py [--data DIR] [--engines whoosh,fts5,...] [--check] [--train]
 """
 
 from __future__ import annotations
@@ -31,6 +34,14 @@ import searchlib  # noqa: E402
 from searchlib.records import record_from_dict  # noqa: E402
 
 COLLECTIONS = {"SciFact": ("scifact", "test"), "Cranfield": ("cranfield", "test"), "CISI": ("cisi", "test")}
+#: Training data (``--train``): (folder, split, which query ids: None for all, 1 for odd, 0 for even).
+TRAINING = {
+    "SciFact train": ("scifact", "train", None),
+    "Cranfield odd ids": ("cranfield", "test", 1),
+    "Cranfield even ids": ("cranfield", "test", 0),
+    "CISI odd ids": ("cisi", "test", 1),
+    "CISI even ids": ("cisi", "test", 0),
+}
 DEPTH = 100
 _WORDS = re.compile(r"\w+")
 
@@ -126,10 +137,10 @@ def run_searchlib(corpus, queries, workdir: Path) -> dict[str, list[str]]:
     return runs
 
 
-def run_searchlib_feedback(corpus, queries, workdir: Path) -> dict[str, list[str]]:
+def run_searchlib_without_feedback(corpus, queries, workdir: Path) -> dict[str, list[str]]:
     ix = searchlib.build_index([record_from_dict(d) for d in corpus], workdir / "searchlib")
     runs = {
-        q: [h.id for h in ix.search(t, limit=DEPTH, match="any", plain=True, feedback=True)]
+        q: [h.id for h in ix.search(t, limit=DEPTH, match="any", plain=True, feedback=False)]
         for q, t in queries.items()
     }
     ix.close()
@@ -142,7 +153,7 @@ ENGINES = {
     "bm25s": run_bm25s,
     "tantivy": run_tantivy,
     "searchlib": run_searchlib,
-    "feedback": run_searchlib_feedback,
+    "no-feedback": run_searchlib_without_feedback,
 }
 
 
@@ -181,6 +192,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated, from: " + ", ".join(ENGINES))
     ap.add_argument("--check", action="store_true", help="confirm searchlib's figures with ir-measures")
+    ap.add_argument("--train", action="store_true", help="score the training data and folds tune.py uses")
     args = ap.parse_args()
     engines = [e for e in args.engines.split(",") if e]
     skipped = [e for e in engines if not available(e)]
@@ -189,8 +201,11 @@ def main() -> None:
     if skipped:
         print(f"not installed, skipped: {', '.join(skipped)}")
     table: dict[str, dict[str, tuple[float, float]]] = {}
-    for label, (folder, split) in COLLECTIONS.items():
+    collections = TRAINING if args.train else {k: (*v, None) for k, v in COLLECTIONS.items()}
+    for label, (folder, split, parity) in collections.items():
         corpus, queries, qrels = load_collection(args.data / folder, split)
+        if parity is not None:
+            queries = {q: t for q, t in queries.items() if int(q) % 2 == parity}
         print(f"{label}: {len(corpus)} documents, {len(queries)} judged queries", flush=True)
         table[label] = {}
         for engine in engines:

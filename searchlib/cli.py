@@ -91,7 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("query")
     sp.add_argument("--limit", type=int, default=10, metavar="N")
     sp.add_argument("--any", action="store_true", help="rank papers matching any word, not all of them")
-    sp.add_argument("--feedback", action="store_true", help="add the top papers' telling words")
+    sp.add_argument(
+        "--feedback",
+        action=argparse.BooleanOptionalAction,
+        help="add the top papers' telling words (default: on with --any)",
+    )
     sp.add_argument("--format", choices=("table", *EXPORT_FORMATS), default="table", help="output format")
     sp.add_argument("--json", action="store_true", help="one JSON object per hit (same as --format jsonl)")
     sp.add_argument("--year", type=_year_range, metavar="YEARS", help="2024, 2020-2024, 2020- or -2024")
@@ -145,7 +149,11 @@ def _parser() -> argparse.ArgumentParser:
         "--metric", action="append", metavar="M", help="ir-measures name (repeatable; default: nDCG@10, R@100, AP)"
     )
     sp.add_argument("--all", action="store_true", help="search as fielded queries needing every word, not as text")
-    sp.add_argument("--feedback", action="store_true", help="search with pseudo-relevance feedback")
+    sp.add_argument(
+        "--feedback",
+        action=argparse.BooleanOptionalAction,
+        help="search with pseudo-relevance feedback (default: on unless --all)",
+    )
     sp.add_argument("--json", action="store_true", help="one JSON object: metrics, mean, per_query")
     sp.set_defaults(func=_cmd_evaluate)
     return p

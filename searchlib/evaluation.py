@@ -89,7 +89,7 @@ def evaluate(
     depth: int = 1000,
     match: Literal["all", "any"] = "any",
     plain: bool = True,
-    feedback: bool = False,
+    feedback: bool | None = None,
 ) -> Evaluation:
     """Search ``index`` for every judged query and score the rankings against ``qrels``.
 
@@ -98,8 +98,8 @@ def evaluate(
     ``query-id corpus-id score`` header). Document ids are the index's ids: the DOI when a paper has one (any
     case or URL form is accepted in the qrels), otherwise the record's own id. Relevance above 0 is relevant;
     graded values count as gains in nDCG. ``metrics`` are ir-measures names (``nDCG@10``, ``R@100``, ``AP``,
-    ``P@5``, ``RR``, ...); each query's top ``depth`` papers are scored. ``feedback=True`` searches with
-    pseudo-relevance feedback (see ``Index.search``).
+    ``P@5``, ``RR``, ...); each query's top ``depth`` papers are scored. ``feedback`` is passed to ``Index.search``
+    (pseudo-relevance feedback: on by default for ``match="any"``; ``False`` turns it off).
     """
     ir_measures = _ir_measures()
     try:

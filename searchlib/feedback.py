@@ -7,10 +7,12 @@ divergence-from-randomness model (words frequent in those papers but rare in the
 adds the :data:`FEEDBACK_TERMS` best to the query in proportion to their scores, together weighing
 :data:`FEEDBACK_WEIGHT` times the query's own words (the way RM3 mixes a query with its feedback model).
 
-It is an option (``search(..., feedback=True)``), not the default: on training data it raised Cranfield's and
-CISI's nDCG@10 and every collection's Recall@100, but lowered SciFact's nDCG@10, whose claims each have one or
-two relevant papers, so words from the next-best papers pull the ranking off the claim. The settings were
-chosen on training data (``benchmarks/tune.py --feedback``).
+Each paper's words count in proportion to its score relative to the top paper's, raised to the power
+:data:`FEEDBACK_SHARPNESS` (as RM3 weighs each feedback document by its likelihood): a paper scoring 90% of the
+first counts about half as much, one scoring 70% hardly at all. Counting the top papers alike pulled a search
+for a precise claim, which one or two papers answer, towards the next-best papers' topics; weighed by score,
+feedback raised nDCG@10 on every training collection, so it is on by default for ``match="any"`` searches
+ranked by relevance. The settings were chosen on training data (``benchmarks/tune.py --feedback``).
 
 >>> from searchlib import build_index, bundled_records_path
 >>> index = build_index(bundled_records_path())
@@ -21,8 +23,8 @@ True
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from math import log2
 
 from whoosh import query as wq
@@ -31,31 +33,44 @@ from whoosh.searching import Searcher
 from .query import FIELD_BOOSTS
 from .schema import record_from_stored
 
-__all__ = ["expand", "FEEDBACK_DOCS", "FEEDBACK_TERMS", "FEEDBACK_WEIGHT"]
+__all__ = ["expand", "FEEDBACK_DOCS", "FEEDBACK_TERMS", "FEEDBACK_WEIGHT", "FEEDBACK_SHARPNESS"]
 
 #: How many of the first search's top papers are read.
 FEEDBACK_DOCS = 3
 #: How many of their words are added to the query.
 FEEDBACK_TERMS = 40
 #: The added words together weigh this much relative to the query's own words.
-FEEDBACK_WEIGHT = 0.5
+FEEDBACK_WEIGHT = 0.7
+#: A feedback paper's words count ``(its score / the top paper's score) ** FEEDBACK_SHARPNESS`` times.
+FEEDBACK_SHARPNESS = 8.0
 
 _FIELDS = ("title", "abstract")
 
 
-def expand(searcher: Searcher, q: wq.Query, docnums: Iterable[int], *, loosen: bool = True) -> wq.Query:
+def expand(
+    searcher: Searcher,
+    q: wq.Query,
+    docnums: Iterable[int],
+    *,
+    loosen: bool = True,
+    scores: Sequence[float] | None = None,
+) -> wq.Query:
     """``q`` with the telling words of the papers ``docnums`` added, each searched in titles and abstracts.
 
     ``loosen=True`` (for ``match="any"``) lets the added words find papers of their own; ``loosen=False`` (for
-    ``match="all"``) only re-ranks the papers ``q`` matches.
+    ``match="all"``) only re-ranks the papers ``q`` matches. ``scores``, the papers' scores best first, weigh
+    each paper's words (see :data:`FEEDBACK_SHARPNESS`); without them every paper counts alike.
     """
-    in_top: Counter[str] = Counter()
+    in_top: defaultdict[str, float] = defaultdict(float)
     analyzer_field = searcher.schema["abstract"]
-    for docnum in docnums:
+    weights = paper_weights(scores) if scores else None
+    for i, docnum in enumerate(docnums):
         record = record_from_stored(searcher.stored_fields(docnum)["record"])
+        weight = 1.0 if weights is None else weights[i]
         for text in (record.title, record.abstract):
             if text:
-                in_top.update(analyzer_field.process_text(text, mode="index"))
+                for term in analyzer_field.process_text(text, mode="index"):
+                    in_top[term] += weight
     if not in_top:
         return q
     reader = searcher.reader()
@@ -74,6 +89,20 @@ def expand(searcher: Searcher, q: wq.Query, docnums: Iterable[int], *, loosen: b
         wq.Term(field, term, boost=FIELD_BOOSTS[field] * mass * score) for score, term in best for field in _FIELDS
     ]
     return wq.Or([q, *added]) if loosen else wq.AndMaybe(q, wq.Or(added))
+
+
+def paper_weights(scores: Sequence[float]) -> list[float]:
+    """How much each feedback paper's words count, from the papers' scores (best first), averaging 1.
+
+    >>> [round(w, 2) for w in paper_weights([10.0, 9.0, 7.0])]
+    [2.02, 0.87, 0.12]
+    """
+    top = max(scores)
+    if top <= 0:
+        return [1.0] * len(scores)
+    raw = [max(score, 0.0) / top for score in scores]
+    raw = [r**FEEDBACK_SHARPNESS for r in raw]
+    return [len(raw) * r / sum(raw) for r in raw]
 
 
 def _query_length(q: wq.Query) -> float:

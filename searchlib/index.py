@@ -123,7 +123,7 @@ class Index:
         year: int | tuple[int | None, int | None] | None = None,
         journal: str | Iterable[str] | None = None,
         sort: Literal["relevance", "date", "-date"] = "relevance",
-        feedback: bool = False,
+        feedback: bool | None = None,
     ) -> Results:
         """Ranked papers matching ``query`` (see the query syntax in the README).
 
@@ -137,6 +137,10 @@ class Index:
         ``"section"``) counts every match; ``results.suggestion`` is a corrected query when this one matched
         little because of a misspelling.
 
+        ``feedback`` (pseudo-relevance feedback, :mod:`searchlib.feedback`) searches twice: the top papers'
+        telling words are added to the query. It is on by default (None) for ``match="any"`` searches ranked by
+        relevance, where it was tuned; ``True`` or ``False`` asks for it or not in any search.
+
         >>> from searchlib import bundled_records_path
         >>> index = build_index(bundled_records_path())
         >>> results = index.search("conclusions:inequalities")
@@ -146,9 +150,11 @@ class Index:
         q = self._parser.parse(query, match=match, plain=plain)
         searcher = self._current_searcher()
         filt = facets.filter_query(searcher, year=year, journal=journal)
+        if feedback is None:
+            feedback = match == "any" and sort == "relevance"
         if feedback:
-            top = [hit.docnum for hit in searcher.search(q, limit=FEEDBACK_DOCS, filter=filt)]
-            q = expand(searcher, q, top, loosen=match == "any")
+            top = searcher.search(q, limit=FEEDBACK_DOCS, filter=filt)
+            q = expand(searcher, q, [h.docnum for h in top], loosen=match == "any", scores=[h.score for h in top])
         # Without terms=True: Whoosh then skips blocks that cannot reach the top hits, and highlights find the
         # matched words from the query when they are asked for.
         wresults = _search(searcher, q, limit=limit, filter=filt, **facets.sort_arguments(sort))

@@ -35,8 +35,8 @@ def test_the_only_relevant_paper_first_scores_one_everywhere(report):
 
 
 def test_a_known_ranking_gives_the_hand_computed_figures(index, report):
-    # Relevant papers at ranks 1 and 3, the paper at rank 2 judged not relevant.
-    assert [h.id for h in index.search("hand hygiene compliance audit", match="any", plain=True)] == [
+    # Relevant papers at ranks 1 and 3, the paper at rank 2 judged not relevant (feedback may add others below).
+    assert [h.id for h in index.search("hand hygiene compliance audit", match="any", plain=True)][:3] == [
         "hyg-audit",
         "hyg-compliance",
         "hyg-audit-only",

@@ -44,7 +44,7 @@ def test_robertson_idf_is_never_negative_and_falls_with_document_frequency(index
 
 
 def test_feedback_finds_a_paper_that_uses_other_words_for_the_topic(index):
-    plain = index.search("myocardial infarction outcomes", match="any", limit=None)
+    plain = index.search("myocardial infarction outcomes", match="any", limit=None, feedback=False)
     assert "ha-1" not in ids(plain)  # it says "heart attack", never "myocardial infarction"
     expanded = index.search("myocardial infarction outcomes", match="any", limit=None, feedback=True)
     assert "ha-1" in ids(expanded)
@@ -69,10 +69,64 @@ def test_evaluate_and_the_cli_take_the_feedback_option(index, tmp_path, capsys):
     pytest.importorskip("ir_measures")
     judged = {"q": {"mi-1": 1, "mi-2": 1, "mi-3": 1, "ha-1": 1}}
     queries = {"q": "myocardial infarction outcomes"}
-    without = searchlib.evaluate(index, queries, judged, metrics=["R@100"])
+    without = searchlib.evaluate(index, queries, judged, metrics=["R@100"], feedback=False)
     with_feedback = searchlib.evaluate(index, queries, judged, metrics=["R@100"], feedback=True)
     assert without.mean["R@100"] == 0.75 and with_feedback.mean["R@100"] == 1.0
     folder = tmp_path / "ix"
     searchlib.build_index([record_from_dict({"_id": i, "title": t, "text": a}) for i, t, a in PAPERS], folder)
     assert main(["search", "myocardial infarction outcomes", "--any", "--feedback", "--index", str(folder)]) == 0
     assert "Cardiac rehabilitation" in capsys.readouterr().out
+
+
+def test_feedback_is_on_by_default_for_any_word_searches_ranked_by_relevance(index):
+    query = "myocardial infarction outcomes"
+    default = index.search(query, match="any", limit=None)
+    assert ids(default) == ids(index.search(query, match="any", limit=None, feedback=True))
+    assert "ha-1" in ids(default)  # found through the top papers' "heart attack"
+    by_date = index.search(query, match="any", limit=None, sort="date")
+    assert "ha-1" not in ids(by_date)  # a date-sorted list is every match, not a ranking: no feedback
+    needing_all = index.search("myocardial infarction", limit=None)
+    assert ids(needing_all) == ids(index.search("myocardial infarction", limit=None, feedback=False))
+
+
+# The top paper is all about wound dressings with honey; two weaker matches are X-ray papers that mention
+# bandages once. Weighed by score, the feedback words come from the top paper, so the honey paper that never
+# says "bandage" ranks above a third X-ray paper that does not either; counted alike (FEEDBACK_SHARPNESS 0),
+# the two X-ray papers' words outvote the top paper's and the X-ray paper comes first.
+DRESSINGS = [
+    ("top", "Bandage dressings with honey", "Honey bandage dressings healed wounds; bandage honey wound care."),
+    (
+        "xray-1",
+        "Radiograph reading in fractures",
+        "Radiograph fractures imaging of the wrist, one bandage, "
+        "radiograph review of fractures in emergency departments by junior radiologists on night shifts.",
+    ),
+    (
+        "xray-2",
+        "Fractures missed on radiographs",
+        "Radiograph fractures audit; a bandage hid a fracture on "
+        "radiograph review in emergency departments with junior staff on long weekend shifts.",
+    ),
+    ("honey", "Honey for chronic ulcers", "Honey dressings for ulcers."),
+    (
+        "xray-3",
+        "Radiograph review of fractures",
+        "Radiograph review of fractures in emergency departments by junior staff on night shifts.",
+    ),
+]
+
+
+def test_feedback_words_come_mostly_from_the_best_scoring_paper():
+    from searchlib.feedback import paper_weights
+
+    ix = searchlib.build_index([record_from_dict({"_id": i, "title": t, "text": a}) for i, t, a in DRESSINGS])
+    try:
+        plain = ids(ix.search("bandage", match="any", limit=None, feedback=False))
+        assert plain[0] == "top" and set(plain) == {"top", "xray-1", "xray-2"}
+        hits = ix.search("bandage", match="any", limit=None)
+        ranked = ids(hits)
+        assert ranked.index("honey") < ranked.index("xray-3")
+        weights = paper_weights([h.score for h in ix.search("bandage", match="any", limit=3, feedback=False)])
+        assert weights[0] > 0.9 * len(weights)
+    finally:
+        ix.close()
