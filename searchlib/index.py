@@ -31,7 +31,7 @@ from whoosh.index import LockError
 from whoosh.searching import Searcher
 
 from . import __name__ as _pkg
-from . import facets, stemtable
+from . import facets, stemtable, termwise
 from .building import DocumentWriter, expected_count, identity_keys, stream_records
 from .errors import SearchlibError
 from .explain import Explanation, explain_doc, score_of
@@ -67,6 +67,8 @@ Source = Union[str, os.PathLike, Iterable[Union[str, os.PathLike, Record, Mappin
 
 # BM25 per field with Robertson's idf; k1 and b chosen on training data (searchlib/ranking.py).
 _SCORING = PaperBM25()
+#: Rank ORs of plain terms term by term (searchlib/termwise.py); False searches every query with Whoosh.
+_TERMWISE = True
 
 
 class Index:
@@ -150,14 +152,25 @@ class Index:
         q = self._parser.parse(query, match=match, plain=plain)
         searcher = self._current_searcher()
         filt = facets.filter_query(searcher, year=year, journal=journal)
+        sorting = facets.sort_arguments(sort)
         if feedback is None:
             feedback = match == "any" and sort == "relevance"
         if feedback:
-            top = searcher.search(q, limit=FEEDBACK_DOCS, filter=filt)
-            q = expand(searcher, q, [h.docnum for h in top], loosen=match == "any", scores=[h.score for h in top])
-        # Without terms=True: Whoosh then skips blocks that cannot reach the top hits, and highlights find the
-        # matched words from the query when they are asked for.
-        wresults = _search(searcher, q, limit=limit, filter=filt, **facets.sort_arguments(sort))
+            first = _rank(searcher, q, FEEDBACK_DOCS, filt)
+            top = (
+                first.top
+                if first is not None
+                else [(h.score, h.docnum) for h in searcher.search(q, limit=FEEDBACK_DOCS, filter=filt)]
+            )
+            q = expand(searcher, q, [d for _, d in top], loosen=match == "any", scores=[s for s, _ in top])
+        # An OR of plain terms (a pasted claim) is ranked term by term, and counted on the way (termwise.py).
+        # Otherwise, without terms=True: Whoosh then skips blocks that cannot reach the top hits, and highlights
+        # find the matched words from the query when they are asked for.
+        ranking = None if sorting else _rank(searcher, q, limit, filt)
+        if ranking is not None:
+            wresults = termwise.results_of(searcher, q, ranking)
+        else:
+            wresults = _search(searcher, q, limit=limit, filter=filt, **sorting)
         wresults.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
         wresults.formatter = MarkFormatter(MARK_START, MARK_END)
         hits = []
@@ -172,7 +185,7 @@ class Index:
             query,
             str(q),
             hits,
-            lambda: _count(searcher, q, filt),
+            ranking.total if ranking is not None else lambda: _count(searcher, q, filt),
             facet_counter=lambda name: facets.facet_counts(searcher, q, filt, name),
         )
         results.suggestion = lambda: suggest(searcher, query, results.total, count)  # type: ignore[assignment]
@@ -374,9 +387,25 @@ def _has_not(q: wq.Query) -> bool:
     return False
 
 
+def _rank(searcher: Searcher, q: wq.Query, limit: int | None, filt: wq.Query | None) -> termwise.Ranking | None:
+    """The top hits and total of an OR of plain terms, ranked term by term; None for other queries."""
+    if not _TERMWISE or termwise.terms_of(q) is None:
+        return None
+    return termwise.rank(searcher, q, limit, _allowed(searcher, filt))
+
+
+def _allowed(searcher: Searcher, filt: wq.Query | None) -> set[int] | None:
+    return None if filt is None else set(searcher.docs_for_query(filt))
+
+
 def _count(searcher: Searcher, q: wq.Query, filt: Any) -> int:
     """How many papers match: a search that skips blocks which cannot reach its top hits counts only the papers
-    it looked at, so the count is a search of its own, without skipping."""
+    it looked at, so the count is a search of its own, without skipping (or, for an OR of plain terms, the
+    union of their postings)."""
+    if _TERMWISE and termwise.terms_of(q) is not None:
+        counted = termwise.count(searcher, q, _allowed(searcher, filt))
+        if counted is not None:
+            return counted
     return len(_search(searcher, q, limit=1, filter=filt, exhaustive=True))
 
 

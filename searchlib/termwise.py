@@ -1,0 +1,253 @@
+"""Ranking OR queries term by term: each word's postings read a block at a time and its scores added per paper.
+
+A pasted claim is 10 to 50 words, each searched in title, abstract and authors: an OR of 30 to 150 terms.
+Whoosh ranks it by stepping a tree of matchers one paper at a time, a few Python calls per term per paper. When
+the query is only an OR of plain terms, a paper's score is the sum of its matching terms' scores, so the same
+ranking comes out of reading each term's postings whole (ids and term frequencies, a block of up to 128 at a
+time) and adding its BM25 score to an accumulator per paper. The accumulator then gives the top hits and, for
+free, the exact number of matching papers.
+
+Every score is worked out as Whoosh's own scorer would: the scorer is asked of the searcher's weighting
+(:class:`searchlib.ranking.PaperBM25`) term by term, and its idf, ``K1``, ``B`` and average field length are
+used with the paper's stored (lossy, byte-encoded) field length. Only the order in which a paper's terms are
+added may differ from Whoosh's tree of matchers, so scores can differ in the last bit. Ties are broken as
+Whoosh's collector breaks them: the lower document number first. Deleted papers are never counted.
+
+Any other query (phrases, NOT, AND, wildcards, ranges, boosted groups) or any other scorer returns None, and the
+caller searches with Whoosh as before.
+
+>>> from whoosh import query as wq
+>>> terms_of(wq.Or([wq.Term("title", "cancer", boost=0.5), wq.Term("abstract", "cancer")]))
+(('title', 'cancer', 0.5), ('abstract', 'cancer', 1.0))
+>>> terms_of(wq.Or([wq.Term("abstract", "cancer"), wq.Not(wq.Term("abstract", "mice"))])) is None
+True
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.codec import whoosh3
+from whoosh.matching import FilterMatcher
+from whoosh.searching import Results, Searcher
+from whoosh.util.numeric import byte_to_length
+
+__all__ = ["Ranking", "terms_of", "rank", "count", "results_of"]
+
+#: A term of the query: field, text as Whoosh holds it in the query, and its boost (field weight x repeats x ^).
+QueryTerm = tuple[str, object, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The best papers of a search, ``(score, docnum)`` best first, and how many papers matched in all."""
+
+    top: list[tuple[float, int]]
+    total: int
+
+
+def terms_of(q: wq.Query) -> tuple[QueryTerm, ...] | None:
+    """The terms of ``q`` in the order Whoosh adds their scores, if ``q`` is an OR of plain terms; else None.
+
+    Nested ORs are flattened. An OR with a boost or a coordination scale, and a term boosted to 0 or less (which
+    Whoosh scores differently depending on the index's size), are not plain.
+    """
+    out: list[QueryTerm] = []
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if type(node) is wq.Term:
+            if not node.boost > 0:
+                return None
+            out.append((node.fieldname, node.text, float(node.boost)))
+        elif type(node) is wq.Or and node.boost == 1.0 and not node.scale and not node.minmatch:
+            stack.extend(reversed(node.subqueries))
+        else:
+            return None
+    return tuple(out) if out else None
+
+
+def rank(searcher: Searcher, q: wq.Query, limit: int | None, allowed: set[int] | None = None) -> Ranking | None:
+    """The top ``limit`` papers (all when None) for ``q`` and the number that match, or None if ``q`` is not an
+    OR of plain terms or the searcher does not score with BM25.
+
+    ``allowed`` keeps only those document numbers (a year or journal filter's papers).
+    """
+    terms = terms_of(q)
+    if terms is None or (limit is not None and limit < 1):
+        return None
+    found: list[tuple[float, int]] = []
+    for leaf, (leafsearcher, base) in enumerate(searcher.leaf_searchers()):
+        scores = _leaf_scores(searcher, leaf, leafsearcher, terms)
+        if scores is None:
+            return None
+        if allowed is None:
+            found += [(s, -(d + base)) for d, s in scores.items()]
+        else:
+            found += [(s, -(d + base)) for d, s in scores.items() if d + base in allowed]
+    best = sorted(found, reverse=True) if limit is None else heapq.nlargest(limit, found)
+    return Ranking([(score, -negdoc) for score, negdoc in best], len(found))
+
+
+def count(searcher: Searcher, q: wq.Query, allowed: set[int] | None = None) -> int | None:
+    """How many papers match ``q`` (and are in ``allowed``), or None if ``q`` is not an OR of plain terms."""
+    terms = terms_of(q)
+    if terms is None:
+        return None
+    total = 0
+    for leaf, (leafsearcher, base) in enumerate(searcher.leaf_searchers()):
+        reader = leafsearcher.reader()
+        docs: set[int] = set()
+        for field, btext, _ in _present(reader, terms):
+            for ids, _weights in _blocks(reader, field, btext):
+                docs.update(ids)
+        docs -= _cache(searcher).deleted(leaf, reader)
+        total += len(docs) if allowed is None else sum(1 for d in docs if d + base in allowed)
+    return total
+
+
+def results_of(searcher: Searcher, q: wq.Query, ranking: Ranking) -> Results:
+    """Whoosh ``Results`` for the ranking, so hits, highlights and stored fields work as for a Whoosh search."""
+    results = Results(searcher, q, ranking.top)
+    results._total = ranking.total  # what len(results) reports; there is no collector to ask
+    return results
+
+
+# -- scoring one segment ------------------------------------------------------------------------------------
+
+
+def _leaf_scores(
+    searcher: Searcher, leaf: int, leafsearcher: Searcher, terms: Sequence[QueryTerm]
+) -> dict[int, float] | None:
+    """Segment-local document number -> score, for the segment's live papers that match."""
+    reader = leafsearcher.reader()
+    weighting = searcher.weighting
+    cache = _cache(searcher)
+    acc: dict[int, float] = {}
+    get = acc.get
+    for field, btext, boost in _present(reader, terms):
+        # The scorer Whoosh would use for this term in this segment: idf and average length are the whole
+        # index's (PaperBM25 asks the parent searcher), K1 and B the weighting's.
+        scorer = weighting.scorer(leafsearcher, field, btext)
+        if type(scorer) is not scoring.BM25FScorer:
+            return None
+        # bm25() is idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / avgfl))); the last sum's
+        # right-hand side depends only on the paper, so it is worked out once per paper and field.
+        norms = cache.norms(leaf, reader, field, scorer.K1, scorer.B, scorer.avgfl)
+        idf = scorer.idf
+        k1_plus_1 = scorer.K1 + 1
+        for ids, weights in _blocks(reader, field, btext):
+            if boost == 1.0:
+                for d, w in zip(ids, weights, strict=True):
+                    acc[d] = get(d, 0.0) + idf * ((w * k1_plus_1) / (w + norms[d]))
+            else:
+                for d, w in zip(ids, weights, strict=True):
+                    acc[d] = get(d, 0.0) + idf * ((w * k1_plus_1) / (w + norms[d])) * boost
+    for d in cache.deleted(leaf, reader):
+        acc.pop(d, None)
+    return acc
+
+
+def _present(reader, terms: Sequence[QueryTerm]) -> Iterator[QueryTerm]:  # type: ignore[no-untyped-def]
+    """The query's terms that occur in this segment, their text as indexed (bytes), as Whoosh's Term does."""
+    schema = reader.schema
+    for field, text, boost in terms:
+        if field not in schema:
+            continue
+        try:
+            btext = schema[field].to_bytes(text)
+        except ValueError:
+            continue
+        if (field, btext) in reader:
+            yield field, btext, boost
+
+
+def _blocks(reader, field: str, btext: bytes) -> Iterator[tuple[Sequence[int], Sequence[float]]]:  # type: ignore[no-untyped-def]
+    """The term's postings as (document numbers, term frequencies), a block at a time, deleted papers included.
+
+    Whoosh's on-disk matcher holds a block's ids and weights as arrays; other matchers (a term found in one paper
+    is stored inline) are stepped through a posting at a time.
+    """
+    m = reader.postings(field, btext)
+    if isinstance(m, FilterMatcher):  # the segment's deletions: dropped from the accumulator instead
+        m = m.child
+    if type(m) is whoosh3.W3LeafMatcher:
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            yield m._ids, m._weights
+            m._next_block()
+        return
+    ids, weights = [], []
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    yield ids, weights
+
+
+# -- what is read once per searcher ---------------------------------------------------------------------------
+
+
+class _SearcherCache:
+    """Per-paper length norms and deleted papers of each segment, read once for an open searcher.
+
+    A searcher sees one state of the index; when the index changes, the Index opens a new searcher and this
+    cache goes with the old one.
+    """
+
+    def __init__(self) -> None:
+        self._norms: dict[tuple[int, str, float, float, float], list[float]] = {}
+        self._deleted: dict[int, frozenset[int]] = {}
+
+    def norms(self, leaf: int, reader, field: str, k1: float, b: float, avgfl: float) -> list[float]:  # type: ignore[no-untyped-def]
+        """``K1 * ((1 - B) + B * length / avgfl)`` for every paper of the segment, from its stored length."""
+        key = (leaf, field, k1, b, avgfl)
+        found = self._norms.get(key)
+        if found is None:
+            by_byte = [k1 * ((1 - b) + b * byte_to_length(n) / avgfl) for n in range(256)]
+            found = self._norms[key] = [by_byte[n] for n in _length_bytes(reader, field)]
+        return found
+
+    def deleted(self, leaf: int, reader) -> frozenset[int]:  # type: ignore[no-untyped-def]
+        found = self._deleted.get(leaf)
+        if found is None:
+            n = reader.doc_count_all()
+            deleted = (d for d in range(n) if reader.is_deleted(d)) if reader.has_deletions() else ()
+            found = frozenset(deleted)
+            self._deleted[leaf] = found
+        return found
+
+
+_CACHES: WeakKeyDictionary[Searcher, _SearcherCache] = WeakKeyDictionary()
+
+
+def _cache(searcher: Searcher) -> _SearcherCache:
+    found = _CACHES.get(searcher)
+    if found is None:
+        found = _CACHES[searcher] = _SearcherCache()
+    return found
+
+
+def _length_bytes(reader, field: str) -> bytes:  # type: ignore[no-untyped-def]
+    """Every paper's stored length byte for ``field`` in this segment (0 where the paper has no such field).
+
+    Read straight from Whoosh's length column when the segment has one in the usual layout (one byte per paper,
+    papers past the last one written take the default 0); else paper by paper through the public reader.
+    """
+    n = reader.doc_count_all()
+    column = None
+    perdoc = getattr(reader, "_perdoc", None)
+    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+        column = perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
+    if type(column) is whoosh3.LENGTHS_COLUMN.Reader and column._fixedlen == 1 and column._default == 0:
+        held = min(column._count, n)
+        return column._dbfile.get(column._basepos, held) + bytes(n - held)
+    from whoosh.util.numeric import length_to_byte
+
+    return bytes(length_to_byte(reader.doc_field_length(d, field, 0) or 0) for d in range(n))
