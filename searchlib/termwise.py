@@ -26,8 +26,12 @@ True
 from __future__ import annotations
 
 import heapq
+import zlib
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
+from pickle import loads
 from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
@@ -176,11 +180,12 @@ def _blocks(reader, field: str, btext: bytes) -> Iterator[tuple[Sequence[int], S
     m = reader.postings(field, btext)
     if isinstance(m, FilterMatcher):  # the segment's deletions: dropped from the accumulator instead
         m = m.child
-    if type(m) is whoosh3.W3LeafMatcher:
+    if type(m) is whoosh3.W3LeafMatcher and not m._byteids:
         while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            yield m._ids, m._weights
+            deltas, weights = _ids_and_weights(m)
+            if weights is None or isinstance(weights, float):  # one weight for the whole block
+                weights = array("f", (1.0 if weights is None else weights,)) * m._blocklength
+            yield tuple(accumulate(deltas)), weights
             m._next_block()
         return
     ids, weights = [], []
@@ -189,6 +194,43 @@ def _blocks(reader, field: str, btext: bytes) -> Iterator[tuple[Sequence[int], S
         weights.append(m.weight())
         m.next()
     yield ids, weights
+
+
+#: Where a block's positions start in Whoosh 2.7's pickle of it (protocol 2): the mark of the tuple of values,
+#: then the decoder of the first value's bytes.
+_VALUES_START = b"(c_codecs\nencode\n"
+#: A block's ids take at most 5 pickled bytes each, its weights 9.
+_HEAD_BYTES_PER_POSTING = 14
+
+
+def _ids_and_weights(m: whoosh3.W3LeafMatcher) -> tuple[Sequence[int], Sequence[float] | float | None]:
+    """The current block's id gaps and weights, as Whoosh stores them (``(gaps, weights, positions)`` pickled).
+
+    Unpickling the positions is nine tenths of the cost of reading a block (each is a bytes object rebuilt by a
+    call to ``codecs.encode``), and ranking needs none of them; so only the pickle's head, up to where the
+    positions start, is decompressed and read. Anything unexpected reads the whole block as Whoosh does.
+    """
+    n = m._blocklength
+    if n >= 4:  # a tuple of three or fewer positions has no mark to find
+        raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+        try:
+            head = (
+                zlib.decompressobj().decompress(raw, n * _HEAD_BYTES_PER_POSTING + 64) if m._compression else raw
+            )
+            cut = head.find(_VALUES_START)
+            found = loads(head[:cut] + b"\x86.") if cut > 0 else None  # TUPLE2, STOP
+        except Exception:
+            found = None
+        if (
+            type(found) is tuple
+            and len(found) == 2
+            and type(found[0]) is tuple
+            and len(found[0]) == n
+            and (found[1] is None or type(found[1]) is float or (type(found[1]) is tuple and len(found[1]) == n))
+        ):
+            return found
+    m._read_data()
+    return m._data[0], m._data[1]
 
 
 # -- what is read once per searcher ---------------------------------------------------------------------------

@@ -1,0 +1,250 @@
+"""ORs of plain terms ranked term by term give what Whoosh's own search gives: same papers, order, scores, totals.
+
+Each query is searched twice, term by term and with Whoosh (``searchlib.index._TERMWISE`` off), on an index in
+one segment, in several (after ``add``), and with deleted and replaced papers.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from whoosh import query as wq
+
+import searchlib
+import searchlib.index as index_module
+from searchlib import termwise
+
+CLAIMS = [
+    "Hybrid interventions allow adaptation to the local context while maintaining fidelity in patient safety.",
+    "Older patients and their families are more involved in care transitions from hospital to home.",
+    "Antibiotic therapy in the intensive care unit lasts longer than guidelines recommend.",
+    "Interviews with staff found that audit and feedback improved hand hygiene on wards.",
+    "Nurses report that missed care is associated with staffing levels and patient mortality.",
+    "safety",
+    "care care care safety",  # repeated words count as many times as they are said
+    "randomised trial of COVID-19 vaccination in children",
+]
+#: Not plain text: searched with match="any" and the query syntax.
+FIELDED = [
+    "ti:safety^2 OR ab:culture",
+    "title:hospital OR methods:interviews OR results:mortality",
+    "safety^3 care^0.5 hospital",
+    "(patient OR staff) OR (wards OR unit)",
+]
+
+
+def _generated(n: int, seed_records) -> list[dict]:
+    """``n`` papers made from the seed papers' sentences, shuffled: enough papers for postings of many blocks."""
+    rng = random.Random(5)
+    sentences = [s for r in seed_records for s in re.split(r"(?<=\.)\s+", r.abstract or "") if len(s) > 30]
+    journals = ["BMJ Quality & Safety", "The Lancet", "Nursing Open"]
+    out = []
+    for i in range(n):
+        base = seed_records[i % len(seed_records)]
+        picked = rng.sample(sentences, rng.randint(2, 8))
+        if i % 2:
+            abstract = (
+                f"<p><strong>Methods: </strong>{' '.join(picked[:2])}</p>"
+                f"<p><strong>Results: </strong>{' '.join(picked[2:])}</p>"
+            )
+        else:
+            abstract = f"<p>{' '.join(picked)}</p>"
+        words = base.title.split()
+        rng.shuffle(words)
+        out.append(
+            {
+                "doi": f"10.9999/gen-{i}",
+                "title": " ".join(words[: rng.randint(4, len(words))]),
+                "authors": list(base.authors[: rng.randint(1, max(1, len(base.authors)))]),
+                "journal": journals[i % 3],
+                "date": f"{2015 + i % 11}-01-01",
+                "abstract": abstract,
+            }
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def indexes(tmp_path_factory, seed_path, seed_records):
+    """One index per layout: one segment; three segments; three segments with deleted and replaced papers."""
+    made = _generated(300, seed_records)
+    root = tmp_path_factory.mktemp("termwise")
+    single = searchlib.build_index([*seed_records, *made], root / "single")
+    several = searchlib.build_index(seed_path, root / "several")
+    several.add(made[:150])
+    several.add(made[150:])
+    holes = searchlib.build_index(seed_path, root / "holes")
+    holes.add(made[:200])
+    holes.add(made[200:])
+    holes.add(made[40:60])  # replaced: the earlier copies are deleted in their segment
+    holes.delete(["10.1136/bmjqs-2024-017268", "10.9999/gen-7", "10.9999/gen-250", "10.9999/gen-299"])
+    built = {"single": single, "several": several, "holes": holes}
+    yield built
+    for ix in built.values():
+        ix.close()
+
+
+def _search(index, query, termwise_on: bool, **kwargs):
+    was = index_module._TERMWISE
+    index_module._TERMWISE = termwise_on
+    try:
+        results = index.search(query, **kwargs)
+        return [(hit.id, hit.score) for hit in results], results.total
+    finally:
+        index_module._TERMWISE = was
+
+
+def _same(index, query, **kwargs):
+    fast, fast_total = _search(index, query, True, **kwargs)
+    slow, slow_total = _search(index, query, False, **kwargs)
+    assert [i for i, _ in fast] == [i for i, _ in slow], query
+    assert [s for _, s in fast] == pytest.approx([s for _, s in slow], rel=1e-12), query
+    assert fast_total == slow_total, query
+    return fast, fast_total
+
+
+def test_the_indexes_have_the_layouts_they_are_meant_to(indexes):
+    assert indexes["single"].stats()["segments"] == 1
+    assert indexes["several"].stats()["segments"] == 3
+    holes = indexes["holes"]
+    reader = holes._current_searcher().reader()
+    assert holes.stats()["segments"] >= 3 and reader.has_deletions()
+    assert len(holes) == 10 + 300 - 4
+    # Common words have postings of several blocks (Whoosh writes 128 postings a block).
+    assert indexes["single"]._current_searcher().doc_frequency("abstract", "patient") > 128
+
+
+@pytest.mark.parametrize("layout", ["single", "several", "holes"])
+@pytest.mark.parametrize("limit", [10, 100, None])
+def test_claims_rank_as_whoosh_ranks_them(indexes, layout, limit):
+    index = indexes[layout]
+    for claim in CLAIMS:
+        hits, total = _same(index, claim, limit=limit, match="any", plain=True)
+        assert total > 0 and len(hits) == (total if limit is None else min(limit, total))
+
+
+@pytest.mark.parametrize("layout", ["single", "holes"])
+def test_fielded_and_boosted_queries_rank_as_whoosh_ranks_them(indexes, layout):
+    for query in FIELDED:
+        _same(indexes[layout], query, limit=20, match="any")
+
+
+@pytest.mark.parametrize("layout", ["single", "several", "holes"])
+def test_year_and_journal_filters_rank_and_count_as_whoosh_does(indexes, layout):
+    index = indexes[layout]
+    for claim in CLAIMS[:5]:
+        _same(index, claim, limit=10, match="any", plain=True, year=(2018, 2021))
+        _same(index, claim, limit=10, match="any", plain=True, journal="The Lancet")
+        _same(index, claim, limit=10, match="any", plain=True, year=2016, journal=["nursing open", "The Lancet"])
+        hits, total = _same(index, claim, match="any", plain=True, year=1900)
+        assert hits == [] and total == 0
+
+
+def test_deleted_papers_are_never_returned_nor_counted(indexes):
+    holes = indexes["holes"]
+    results = holes.search("hybrid interventions patient involvement trial", limit=None, match="any", plain=True)
+    ids = [hit.id for hit in results]
+    assert "10.1136/bmjqs-2024-017268" not in ids and "10.9999/gen-7" not in ids
+    assert len(ids) == len(set(ids)) == results.total  # replaced papers appear once
+
+
+def test_claims_take_the_termwise_path_and_whoosh_is_not_searched(indexes, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("searched with Whoosh")
+
+    monkeypatch.setattr(index_module, "_search", refuse)
+    results = indexes["holes"].search(CLAIMS[0], match="any", plain=True)
+    assert len(results) == 10 and results.total > 10
+
+
+NOT_PLAIN = ['"patient safety" OR hospital', "safety NOT culture", "safety AND hospital", "hospital* OR safety"]
+
+
+@pytest.mark.parametrize("query", [*NOT_PLAIN, "year:2020"])
+def test_phrases_not_and_wildcards_are_searched_with_whoosh(indexes, monkeypatch, query):
+    ranked = []
+    real = termwise.rank
+
+    def spy(*args, **kwargs):
+        ranking = real(*args, **kwargs)
+        ranked.append(ranking)
+        return ranking
+
+    monkeypatch.setattr(termwise, "rank", spy)
+    index = indexes["single"]
+    index.search(CLAIMS[1], match="any", plain=True)
+    assert ranked and ranked[-1] is not None  # the spy sees the termwise path
+    ranked.clear()
+    index.search(query, match="any")
+    assert not any(ranked)
+    _same(index, query, limit=10, match="any")
+
+
+def test_which_queries_are_plain_ors_of_terms():
+    a, b = wq.Term("abstract", "safety"), wq.Term("title", "safety", boost=0.5)
+    assert termwise.terms_of(wq.Or([a, wq.Or([b, a])])) == (
+        ("abstract", "safety", 1.0),
+        ("title", "safety", 0.5),
+        ("abstract", "safety", 1.0),
+    )
+    assert termwise.terms_of(a) == (("abstract", "safety", 1.0),)
+    assert termwise.terms_of(wq.Or([a, b], boost=2.0)) is None
+    assert termwise.terms_of(wq.Or([a, wq.Term("title", "x", boost=0)])) is None
+    assert termwise.terms_of(wq.And([a, b])) is None
+    assert termwise.terms_of(wq.Or([a, wq.Phrase("abstract", ["patient", "safety"])])) is None
+
+
+def test_highlights_sections_and_explain_work_on_termwise_hits(indexes):
+    index = indexes["single"]
+    claim = "Interviews with ward staff about patient involvement in safety"
+    results = index.search(claim, limit=5, match="any", plain=True)
+    top = results[0]
+    assert any("**" in snippet for snippet in top.highlights.values())
+    for section, snippet in top.matched_sections():
+        assert section.category in top.highlights and "**" in snippet
+    explanation = index.explain(claim, top.id, match="any", plain=True)
+    assert explanation.score == pytest.approx(top.score, rel=1e-12)
+    assert sum(p.score for p in explanation.parts) == pytest.approx(top.score, rel=1e-12)
+
+
+def test_facets_and_suggestions_agree_with_whoosh(indexes):
+    index = indexes["several"]
+    fast = index.search("patient safty culture", match="any", plain=True, year=(2016, 2024))
+    was = index_module._TERMWISE
+    index_module._TERMWISE = False
+    try:
+        slow = index.search("patient safty culture", match="any", plain=True, year=(2016, 2024))
+        slow_facets = {name: slow.facets(name) for name in ("year", "journal", "section")}
+        slow_suggestion = slow.suggestion
+    finally:
+        index_module._TERMWISE = was
+    assert {name: fast.facets(name) for name in ("year", "journal", "section")} == slow_facets
+    assert fast.suggestion == slow_suggestion
+
+
+def test_feedback_searches_rank_as_whoosh_ranks_them(indexes):
+    for claim in CLAIMS[:3]:
+        _same(indexes["holes"], claim, limit=10, match="any", plain=True, feedback=True)
+
+
+def test_blocks_read_without_their_positions_hold_what_whoosh_reads(indexes):
+    from whoosh.codec import whoosh3
+    from whoosh.matching import FilterMatcher
+
+    checked = 0
+    reader = indexes["single"]._current_searcher().reader()
+    for field in ("title", "abstract", "authors", "methods"):
+        for btext in reader.lexicon(field):
+            m = reader.postings(field, btext)
+            m = m.child if isinstance(m, FilterMatcher) else m
+            if type(m) is not whoosh3.W3LeafMatcher:
+                continue
+            while m.is_active():
+                ours = termwise._ids_and_weights(m)
+                m._read_data()
+                assert ours == (m._data[0], m._data[1]), (field, btext)
+                checked += 1
+                m._next_block()
+    assert checked > 1000
