@@ -85,17 +85,23 @@ def rank(searcher: Searcher, q: wq.Query, limit: int | None, allowed: set[int] |
     terms = terms_of(q)
     if terms is None or (limit is not None and limit < 1):
         return None
-    found: list[tuple[float, int]] = []
+    found: list[tuple[float, int]] = []  # (score, -docnum): the collector's order is higher score, lower docnum
+    total = 0
     for leaf, (leafsearcher, base) in enumerate(searcher.leaf_searchers()):
         scores = _leaf_scores(searcher, leaf, leafsearcher, terms)
         if scores is None:
             return None
-        if allowed is None:
-            found += [(s, -(d + base)) for d, s in scores.items()]
+        if allowed is not None:
+            scores = {d: s for d, s in scores.items() if d + base in allowed}
+        total += len(scores)
+        if limit is not None and len(scores) > limit:
+            # Only papers scoring at least the segment's limit-th best score can reach the top.
+            floor = heapq.nlargest(limit, scores.values())[-1]
+            found += [(s, -(d + base)) for d, s in scores.items() if s >= floor]
         else:
-            found += [(s, -(d + base)) for d, s in scores.items() if d + base in allowed]
+            found += [(s, -(d + base)) for d, s in scores.items()]
     best = sorted(found, reverse=True) if limit is None else heapq.nlargest(limit, found)
-    return Ranking([(score, -negdoc) for score, negdoc in best], len(found))
+    return Ranking([(score, -negdoc) for score, negdoc in best], total)
 
 
 def count(searcher: Searcher, q: wq.Query, allowed: set[int] | None = None) -> int | None:
