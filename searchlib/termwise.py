@@ -37,7 +37,8 @@ from weakref import WeakKeyDictionary
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.codec import whoosh3
-from whoosh.matching import FilterMatcher
+from whoosh.matching import FilterMatcher, Matcher
+from whoosh.reading import TermNotFound
 from whoosh.searching import Results, Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -113,8 +114,8 @@ def count(searcher: Searcher, q: wq.Query, allowed: set[int] | None = None) -> i
     for leaf, (leafsearcher, base) in enumerate(searcher.leaf_searchers()):
         reader = leafsearcher.reader()
         docs: set[int] = set()
-        for field, btext, _ in _present(reader, terms):
-            for ids, _weights in _blocks(reader, field, btext):
+        for _field, _btext, _boost, postings in _postings(reader, terms):
+            for ids, _weights in _blocks(postings):
                 docs.update(ids)
         docs -= _cache(searcher).deleted(leaf, reader)
         total += len(docs) if allowed is None else sum(1 for d in docs if d + base in allowed)
@@ -140,18 +141,16 @@ def _leaf_scores(
     cache = _cache(searcher)
     acc: dict[int, float] = {}
     get = acc.get
-    for field, btext, boost in _present(reader, terms):
-        # The scorer Whoosh would use for this term in this segment: idf and average length are the whole
-        # index's (PaperBM25 asks the parent searcher), K1 and B the weighting's.
-        scorer = weighting.scorer(leafsearcher, field, btext)
-        if type(scorer) is not scoring.BM25FScorer:
+    for field, btext, boost, postings in _postings(reader, terms):
+        params = cache.scoring(leaf, leafsearcher, weighting, field, btext)
+        if params is None:
             return None
+        idf, k1, b, avgfl = params
         # bm25() is idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / avgfl))); the last sum's
         # right-hand side depends only on the paper, so it is worked out once per paper and field.
-        norms = cache.norms(leaf, reader, field, scorer.K1, scorer.B, scorer.avgfl)
-        idf = scorer.idf
-        k1_plus_1 = scorer.K1 + 1
-        for ids, weights in _blocks(reader, field, btext):
+        norms = cache.norms(leaf, reader, field, k1, b, avgfl)
+        k1_plus_1 = k1 + 1
+        for ids, weights in _blocks(postings):
             if boost == 1.0:
                 for d, w in zip(ids, weights, strict=True):
                     acc[d] = get(d, 0.0) + idf * ((w * k1_plus_1) / (w + norms[d]))
@@ -163,27 +162,26 @@ def _leaf_scores(
     return acc
 
 
-def _present(reader, terms: Sequence[QueryTerm]) -> Iterator[QueryTerm]:  # type: ignore[no-untyped-def]
-    """The query's terms that occur in this segment, their text as indexed (bytes), as Whoosh's Term does."""
+def _postings(reader, terms: Sequence[QueryTerm]) -> Iterator[tuple[str, bytes, float, Matcher]]:  # type: ignore[no-untyped-def]
+    """The query's terms that occur in this segment, with their text as indexed (bytes) and their postings."""
     schema = reader.schema
     for field, text, boost in terms:
         if field not in schema:
             continue
         try:
-            btext = schema[field].to_bytes(text)
-        except ValueError:
+            btext = schema[field].to_bytes(text)  # as Whoosh's Term does
+            m = reader.postings(field, btext)
+        except (ValueError, TermNotFound):
             continue
-        if (field, btext) in reader:
-            yield field, btext, boost
+        yield field, btext, boost, m
 
 
-def _blocks(reader, field: str, btext: bytes) -> Iterator[tuple[Sequence[int], Sequence[float]]]:  # type: ignore[no-untyped-def]
+def _blocks(m: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
     """The term's postings as (document numbers, term frequencies), a block at a time, deleted papers included.
 
     Whoosh's on-disk matcher holds a block's ids and weights as arrays; other matchers (a term found in one paper
     is stored inline) are stepped through a posting at a time.
     """
-    m = reader.postings(field, btext)
     if isinstance(m, FilterMatcher):  # the segment's deletions: dropped from the accumulator instead
         m = m.child
     if type(m) is whoosh3.W3LeafMatcher and not m._byteids:
@@ -252,6 +250,18 @@ class _SearcherCache:
     def __init__(self) -> None:
         self._norms: dict[tuple[int, str, float, float, float], list[float]] = {}
         self._deleted: dict[int, frozenset[int]] = {}
+        self._scoring: dict[tuple[int, str, bytes], tuple[float, float, float, float] | None] = {}
+
+    def scoring(self, leaf: int, leafsearcher: Searcher, weighting, field: str, btext: bytes):  # type: ignore[no-untyped-def]
+        """``(idf, K1, B, average length)`` of the scorer Whoosh would use for this term in this segment, or
+        None if it is not BM25's. PaperBM25 takes idf and average length from the whole index (the parent
+        searcher), K1 and B from the weighting."""
+        key = (leaf, field, btext)
+        if key not in self._scoring:
+            scorer = weighting.scorer(leafsearcher, field, btext)
+            bm25 = type(scorer) is scoring.BM25FScorer
+            self._scoring[key] = (scorer.idf, scorer.K1, scorer.B, scorer.avgfl) if bm25 else None
+        return self._scoring[key]
 
     def norms(self, leaf: int, reader, field: str, k1: float, b: float, avgfl: float) -> list[float]:  # type: ignore[no-untyped-def]
         """``K1 * ((1 - B) + B * length / avgfl)`` for every paper of the segment, from its stored length."""
