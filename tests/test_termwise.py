@@ -248,3 +248,18 @@ def test_blocks_read_without_their_positions_hold_what_whoosh_reads(indexes):
                 checked += 1
                 m._next_block()
     assert checked > 1000
+
+
+def test_stored_lengths_read_from_the_column_match_the_readers_lengths(indexes):
+    reader = indexes["holes"]._current_searcher().reader()
+
+    class PublicOnly:  # a reader without Whoosh's per-document internals: lengths are asked paper by paper
+        def __init__(self, inner):
+            self.doc_count_all = inner.doc_count_all
+            self.doc_field_length = inner.doc_field_length
+
+    for segment, _base in reader.leaf_readers():
+        for field in ("title", "abstract", "authors", "methods"):
+            column = termwise._length_bytes(segment, field)
+            assert column == termwise._length_bytes(PublicOnly(segment), field)
+            assert len(column) == segment.doc_count_all() and any(column)
