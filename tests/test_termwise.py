@@ -118,10 +118,11 @@ def test_the_indexes_have_the_layouts_they_are_meant_to(indexes):
 
 @pytest.mark.parametrize("layout", ["single", "several", "holes"])
 @pytest.mark.parametrize("limit", [10, 100, None])
-def test_claims_rank_as_whoosh_ranks_them(indexes, layout, limit):
+@pytest.mark.parametrize("feedback", [False, None])
+def test_claims_rank_as_whoosh_ranks_them(indexes, layout, limit, feedback):
     index = indexes[layout]
     for claim in CLAIMS:
-        hits, total = _same(index, claim, limit=limit, match="any", plain=True)
+        hits, total = _same(index, claim, limit=limit, match="any", plain=True, feedback=feedback)
         assert total > 0 and len(hits) == (total if limit is None else min(limit, total))
 
 
@@ -199,7 +200,7 @@ def test_which_queries_are_plain_ors_of_terms():
 def test_highlights_sections_and_explain_work_on_termwise_hits(indexes):
     index = indexes["single"]
     claim = "Interviews with ward staff about patient involvement in safety"
-    results = index.search(claim, limit=5, match="any", plain=True)
+    results = index.search(claim, limit=5, match="any", plain=True, feedback=False)  # explain has no feedback
     top = results[0]
     assert any("**" in snippet for snippet in top.highlights.values())
     for section, snippet in top.matched_sections():
