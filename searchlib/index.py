@@ -185,7 +185,9 @@ class Index:
             query,
             str(q),
             hits,
-            ranking.total if ranking is not None else lambda: _count(searcher, q, filt),
+            ranking.total
+            if ranking is not None and ranking.total is not None
+            else lambda: _count(searcher, q, filt),
             facet_counter=lambda name: facets.facet_counts(searcher, q, filt, name),
         )
         results.suggestion = lambda: suggest(searcher, query, results.total, count)  # type: ignore[assignment]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import heapq
 import zlib
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -50,10 +51,11 @@ QueryTerm = tuple[str, object, float]
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
-    """The best papers of a search, ``(score, docnum)`` best first, and how many papers matched in all."""
+    """The best papers of a search, ``(score, docnum)`` best first, and how many papers matched in all (None
+    when the ranking stopped looking at papers that could not reach the top: :func:`count` counts them)."""
 
     top: list[tuple[float, int]]
-    total: int
+    total: int | None
 
 
 def terms_of(q: wq.Query) -> tuple[QueryTerm, ...] | None:
@@ -87,14 +89,21 @@ def rank(searcher: Searcher, q: wq.Query, limit: int | None, allowed: set[int] |
     if terms is None or (limit is not None and limit < 1):
         return None
     found: list[tuple[float, int]] = []  # (score, -docnum): the collector's order is higher score, lower docnum
-    total = 0
+    total: int | None = 0
     for leaf, (leafsearcher, base) in enumerate(searcher.leaf_searchers()):
+        if limit is not None and limit <= PRUNE_LIMIT:
+            top = _leaf_top(searcher, leaf, leafsearcher, terms, limit, base, allowed)
+            if top is None:
+                return None
+            found += [(s, -(d + base)) for d, s in top]
+            total = None  # counted when asked for (count())
+            continue
         scores = _leaf_scores(searcher, leaf, leafsearcher, terms)
         if scores is None:
             return None
         if allowed is not None:
             scores = {d: s for d, s in scores.items() if d + base in allowed}
-        total += len(scores)
+        total = None if total is None else total + len(scores)
         if limit is not None and len(scores) > limit:
             # Only papers scoring at least the segment's limit-th best score can reach the top.
             floor = heapq.nlargest(limit, scores.values())[-1]
@@ -125,7 +134,8 @@ def count(searcher: Searcher, q: wq.Query, allowed: set[int] | None = None) -> i
 def results_of(searcher: Searcher, q: wq.Query, ranking: Ranking) -> Results:
     """Whoosh ``Results`` for the ranking, so hits, highlights and stored fields work as for a Whoosh search."""
     results = Results(searcher, q, ranking.top)
-    results._total = ranking.total  # what len(results) reports; there is no collector to ask
+    if ranking.total is not None:
+        results._total = ranking.total  # what len(results) reports; there is no collector to ask
     return results
 
 
@@ -160,6 +170,119 @@ def _leaf_scores(
     for d in cache.deleted(leaf, reader):
         acc.pop(d, None)
     return acc
+
+
+#: Up to this many hits asked for, a segment's ranking stops taking in new papers once no new paper can reach
+#: the top, and skips the blocks of the remaining terms that hold no paper that still can (:func:`_leaf_top`).
+PRUNE_LIMIT = 1000
+#: Relative slack on score bounds, so that rounding never drops a paper that reaches the top.
+_SLACK = 1e-9
+
+
+def _leaf_top(
+    searcher: Searcher,
+    leaf: int,
+    leafsearcher: Searcher,
+    terms: Sequence[QueryTerm],
+    k: int,
+    base: int,
+    allowed: set[int] | None,
+) -> list[tuple[int, float]] | None:
+    """The segment's ``k`` best live (and allowed) papers as ``(docnum, score)``, with exact scores, reading only
+    the postings that can change them.
+
+    Each term's highest possible score is bounded from its largest term frequency (``max_weight``) and the
+    field's shortest length. Terms are added highest bound first (the rare, telling words). Once the ``k``-th
+    best score so far beats what all the remaining terms together could give a paper, no new paper can reach the
+    top: the remaining terms are added only to the papers that still can, and their postings blocks that hold
+    none of those papers are skipped unread (a block says its last document number, its largest frequency and
+    its shortest length before its postings are read). This is the "max-score" strategy of Turtle and Flood
+    (1995); the result is the same top ``k``, only the total is left for :func:`count`.
+    """
+    reader = leafsearcher.reader()
+    weighting = searcher.weighting
+    cache = _cache(searcher)
+    entries = []
+    for field, btext, boost, postings in _postings(reader, terms):
+        params = cache.scoring(leaf, leafsearcher, weighting, field, btext)
+        if params is None:
+            return None
+        idf, k1, b, avgfl = params
+        norms = cache.norms(leaf, reader, field, k1, b, avgfl)
+        info = reader.term_info(field, btext)
+        top_weight = info.max_weight()
+        # The norm of its shortest paper, worked out as the norms are (from the same byte-encoded length).
+        shortest = k1 * ((1 - b) + b * info.min_length() / avgfl)
+        bound = idf * boost * (top_weight * (k1 + 1)) / (top_weight + shortest)
+        entries.append((bound, idf * boost, k1 + 1, norms, postings))
+    entries.sort(key=lambda e: -e[0])
+    excluded = cache.deleted(leaf, reader)
+
+    def live(scores: dict[int, float]) -> dict[int, float]:
+        if not excluded and allowed is None:
+            return scores
+        return {d: s for d, s in scores.items() if d not in excluded and (allowed is None or d + base in allowed)}
+
+    remaining = sum(e[0] for e in entries)
+    acc: dict[int, float] = {}
+    get = acc.get
+    checked = remaining
+    n = 0
+    theta = -1.0
+    while n < len(entries):  # every paper taken in
+        _bound, weight, k1_plus_1, norms, postings = entries[n]
+        for ids, weights in _blocks(postings):
+            for d, w in zip(ids, weights, strict=True):
+                acc[d] = get(d, 0.0) + weight * ((w * k1_plus_1) / (w + norms[d]))
+        remaining -= entries[n][0]
+        n += 1
+        # The k-th best score cannot beat the bounds added so far; look only when it may beat what is left.
+        if (
+            n < len(entries)
+            and len(acc) >= k
+            and remaining < 0.9 * checked
+            and remaining < sum(e[0] for e in entries[:n])
+        ):
+            checked = remaining
+            scores = live(acc)
+            if len(scores) >= k:
+                theta = heapq.nlargest(k, scores.values())[-1]
+                if remaining * (1 + _SLACK) < theta * (1 - _SLACK):
+                    break
+    if n == len(entries):
+        return heapq.nlargest(k, live(acc).items(), key=lambda item: (item[1], -item[0]))
+    # Only the papers that may still reach the top: each remaining term is added to them alone.
+    cands = {d: s for d, s in live(acc).items() if s + remaining * (1 + _SLACK) >= theta * (1 - _SLACK)}
+    for bound, weight, k1_plus_1, norms, postings in entries[n:]:
+        order = sorted(cands)
+        for ids, weights in _candidate_blocks(postings, order):
+            for d, w in zip(ids, weights, strict=True):
+                if d in cands:
+                    cands[d] += weight * ((w * k1_plus_1) / (w + norms[d]))
+        remaining -= bound
+        theta = heapq.nlargest(k, cands.values())[-1] if len(cands) >= k else theta
+        cands = {d: s for d, s in cands.items() if s + remaining * (1 + _SLACK) >= theta * (1 - _SLACK)}
+    return heapq.nlargest(k, cands.items(), key=lambda item: (item[1], -item[0]))
+
+
+def _candidate_blocks(m: Matcher, order: list[int]) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """The term's postings blocks that may hold one of the papers ``order`` (sorted document numbers); the
+    others are passed over on their headers alone."""
+    if isinstance(m, FilterMatcher):
+        m = m.child
+    if type(m) is not whoosh3.W3LeafMatcher or m._byteids:
+        yield from _blocks(m)
+        return
+    j = 0
+    while m.is_active() and j < len(order):
+        last = m._maxid
+        if order[j] <= last:
+            deltas, weights = _ids_and_weights(m)
+            if weights is None or isinstance(weights, float):
+                weights = array("f", (1.0 if weights is None else weights,)) * m._blocklength
+            yield tuple(accumulate(deltas)), weights
+            j = bisect_right(order, last, j)
+        m._next_block()
 
 
 def _postings(reader, terms: Sequence[QueryTerm]) -> Iterator[tuple[str, bytes, float, Matcher]]:  # type: ignore[no-untyped-def]

@@ -143,6 +143,22 @@ def test_year_and_journal_filters_rank_and_count_as_whoosh_does(indexes, layout)
         assert hits == [] and total == 0
 
 
+@pytest.mark.parametrize("layout", ["single", "holes"])
+def test_top_hits_skip_papers_that_cannot_reach_them_and_still_rank_as_whoosh(indexes, layout, monkeypatch):
+    narrowed = []
+    real = termwise._candidate_blocks
+
+    def spy(postings, order):
+        narrowed.append(len(order))
+        return real(postings, order)
+
+    monkeypatch.setattr(termwise, "_candidate_blocks", spy)
+    for claim in CLAIMS:
+        _same(indexes[layout], claim, limit=10, match="any", plain=True, feedback=False)
+    # Some terms were added only to the few papers that could still reach the top ten.
+    assert narrowed and min(narrowed) < 50
+
+
 def test_deleted_papers_are_never_returned_nor_counted(indexes):
     holes = indexes["holes"]
     results = holes.search("hybrid interventions patient involvement trial", limit=None, match="any", plain=True)
