@@ -323,6 +323,10 @@ class _View:
         self._pos = max(self._pos, end)
         return out
 
+    def peek(self, size: int = 0) -> bytes:
+        """What the next reads would return, without moving (pickle reads ahead with it: one call, not dozens)."""
+        return bytes(self._buf[self._pos : self._pos + max(size, 4096)])
+
     def readline(self) -> bytes:
         end = self._pos
         while end < len(self._buf):

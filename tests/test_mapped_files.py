@@ -53,3 +53,14 @@ def test_storage_maps_files_and_still_opens_empty_ones(tmp_path) -> None:
     assert isinstance(f, _MappedFile)
     assert f.get(256 * 40, 8) == b"line one"
     assert storage.open_file("empty.bin").read() == b""
+
+
+def test_pickles_load_in_sequence_as_from_whooshs_buffer_file() -> None:
+    import pickle
+
+    items = [(i, i * 2.5, "abc" * (i % 5), list(range(i % 7))) for i in range(300)]
+    data = b"".join(pickle.dumps(item, 2) for item in items)
+    ours, theirs = _MappedFile(memoryview(data)), BufferFile(memoryview(data))
+    for item in items:
+        assert pickle.load(ours.file) == pickle.load(theirs.file) == item
+        assert ours.tell() == theirs.tell()
