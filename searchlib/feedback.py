@@ -23,8 +23,9 @@ True
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from math import log2
 
 from whoosh import query as wq
@@ -32,6 +33,7 @@ from whoosh.searching import Searcher
 
 from .query import FIELD_BOOSTS
 from .schema import record_from_stored
+from .termwise import frequency
 
 __all__ = ["expand", "FEEDBACK_DOCS", "FEEDBACK_TERMS", "FEEDBACK_WEIGHT", "FEEDBACK_SHARPNESS"]
 
@@ -75,13 +77,8 @@ def expand(
         return q
     reader = searcher.reader()
     n = reader.doc_count_all()
-    scored = []
-    for term, count in in_top.items():
-        cf = sum(reader.frequency(field, term) for field in _FIELDS)
-        if cf:
-            f = cf / n
-            scored.append((count * log2((1 + f) / f) + log2(1 + f), term))
-    best = sorted(scored, key=lambda st: (-st[0], st[1]))[:FEEDBACK_TERMS]
+    most = sum(reader.field_length(field) for field in _FIELDS) / n
+    best = best_words(in_top, lambda term: sum(frequency(searcher, field, term) for field in _FIELDS), n, most)
     if not best:
         return q
     mass = FEEDBACK_WEIGHT * _query_length(q) / sum(score for score, _ in best)
@@ -89,6 +86,43 @@ def expand(
         wq.Term(field, term, boost=FIELD_BOOSTS[field] * mass * score) for score, term in best for field in _FIELDS
     ]
     return wq.Or([q, *added]) if loosen else wq.AndMaybe(q, wq.Or(added))
+
+
+def best_words(
+    in_top: dict[str, float], cf: Callable[[str], float], n: int, most: float | None = None
+) -> list[tuple[float, str]]:
+    """The :data:`FEEDBACK_TERMS` words of ``in_top`` (word -> count in the feedback papers) with the best Bo1
+    scores, as ``(score, word)`` best first (ties: alphabetical); ``cf(word)`` is the word's count in the
+    collection of ``n`` papers.
+
+    A word's Bo1 score is ``count * log2((1 + f) / f) + log2(1 + f)`` with ``f = cf / n``: at most
+    ``count * log2(1 + n) + log2(1 + most)`` when no word occurs more than ``most`` times per paper (the
+    average paper length, title and abstract). Words are taken in order of count, and once that bound falls
+    below the last of the best words' scores the rest are passed over without looking up their ``cf`` (a
+    lookup each). ``most=None`` looks every word up; both give the same words.
+
+    >>> counts = {"insulin": 3.0, "glucose": 2.0, "patient": 2.0, "rare": 0.01}
+    >>> cfs = {"insulin": 10, "glucose": 40, "patient": 900, "rare": 1}
+    >>> [w for _, w in best_words(counts, cfs.get, 1000, 50.0)][:3]
+    ['insulin', 'glucose', 'patient']
+    """
+    heap: list[float] = []  # the best scores so far, lowest first
+    scored = []
+    top_idf = log2(1 + n)
+    for term, count in sorted(in_top.items(), key=lambda tc: (-tc[1], tc[0])):
+        if most is not None and len(scored) >= FEEDBACK_TERMS:
+            if count * top_idf + log2(1 + most) < heap[0]:
+                break
+        found = cf(term)
+        if found:
+            f = found / n
+            score = count * log2((1 + f) / f) + log2(1 + f)
+            scored.append((score, term))
+            if len(heap) < FEEDBACK_TERMS:
+                heapq.heappush(heap, score)
+            elif score > heap[0]:
+                heapq.heapreplace(heap, score)
+    return sorted(scored, key=lambda st: (-st[0], st[1]))[:FEEDBACK_TERMS]
 
 
 def paper_weights(scores: Sequence[float]) -> list[float]:

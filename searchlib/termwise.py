@@ -43,7 +43,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Results, Searcher
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["Ranking", "terms_of", "rank", "count", "results_of"]
+__all__ = ["Ranking", "terms_of", "rank", "count", "frequency", "results_of"]
 
 #: A term of the query: field, text as Whoosh holds it in the query, and its boost (field weight x repeats x ^).
 QueryTerm = tuple[str, object, float]
@@ -123,11 +123,36 @@ def count(searcher: Searcher, q: wq.Query, allowed: set[int] | None = None) -> i
     for leaf, (leafsearcher, base) in enumerate(searcher.leaf_searchers()):
         reader = leafsearcher.reader()
         docs: set[int] = set()
-        for _field, _btext, _boost, postings in _postings(reader, terms):
+        for _field, _btext, _boost, postings, _info in _postings(reader, terms, _cache(searcher), leaf):
             for ids, _weights in _blocks(postings):
                 docs.update(ids)
         docs -= _cache(searcher).deleted(leaf, reader)
         total += len(docs) if allowed is None else sum(1 for d in docs if d + base in allowed)
+    return total
+
+
+def frequency(searcher: Searcher, field: str, text: str) -> float:
+    """How often ``text`` occurs in ``field`` over the whole index (deleted papers included, as Whoosh counts),
+    from the term infos the searcher keeps, so that the ranking that follows finds them looked up."""
+    cache = _cache(searcher)
+    found = cache.frequencies.get((field, text))
+    if found is not None:
+        return found
+    schema = searcher.schema
+    if field not in schema:
+        return 0.0
+    try:
+        btext = schema[field].to_bytes(text)
+    except ValueError:
+        return 0.0
+    total = 0.0
+    for leaf, (leafsearcher, _base) in enumerate(searcher.leaf_searchers()):
+        info = cache.term_info(leaf, leafsearcher.reader(), field, btext)
+        if info is not None:
+            total += info.weight()
+    if len(cache.frequencies) >= MAX_CACHED_TERMS:
+        cache.frequencies.clear()
+    cache.frequencies[field, text] = total
     return total
 
 
@@ -151,7 +176,7 @@ def _leaf_scores(
     cache = _cache(searcher)
     acc: dict[int, float] = {}
     get = acc.get
-    for field, btext, boost, postings in _postings(reader, terms):
+    for field, btext, boost, postings, _info in _postings(reader, terms, cache, leaf):
         params = cache.scoring(leaf, leafsearcher, weighting, field, btext)
         if params is None:
             return None
@@ -203,13 +228,14 @@ def _leaf_top(
     weighting = searcher.weighting
     cache = _cache(searcher)
     entries = []
-    for field, btext, boost, postings in _postings(reader, terms):
+    for field, btext, boost, postings, info in _postings(reader, terms, cache, leaf):
         params = cache.scoring(leaf, leafsearcher, weighting, field, btext)
         if params is None:
             return None
         idf, k1, b, avgfl = params
         norms = cache.norms(leaf, reader, field, k1, b, avgfl)
-        info = reader.term_info(field, btext)
+        if info is None:
+            info = reader.term_info(field, btext)
         top_weight = info.max_weight()
         # The norm of its shortest paper, worked out as the norms are (from the same byte-encoded length).
         shortest = k1 * ((1 - b) + b * info.min_length() / avgfl)
@@ -253,15 +279,20 @@ def _leaf_top(
         return heapq.nlargest(k, live(acc).items(), key=lambda item: (item[1], -item[0]))
     # Only the papers that may still reach the top: each remaining term is added to them alone.
     cands = {d: s for d, s in live(acc).items() if s + remaining * (1 + _SLACK) >= theta * (1 - _SLACK)}
+    order = sorted(cands)
     for bound, weight, k1_plus_1, norms, postings in entries[n:]:
-        order = sorted(cands)
         for ids, weights in _candidate_blocks(postings, order):
             for d, w in zip(ids, weights, strict=True):
                 if d in cands:
                     cands[d] += weight * ((w * k1_plus_1) / (w + norms[d]))
         remaining -= bound
-        theta = heapq.nlargest(k, cands.values())[-1] if len(cands) >= k else theta
-        cands = {d: s for d, s in cands.items() if s + remaining * (1 + _SLACK) >= theta * (1 - _SLACK)}
+        # Papers that can no longer reach the top are dropped when what is left to add has fallen by a tenth;
+        # keeping them a while longer costs a little adding, and dropping them each time cost more.
+        if remaining < 0.9 * checked and len(cands) > k:
+            checked = remaining
+            theta = max(theta, heapq.nlargest(k, cands.values())[-1])
+            cands = {d: s for d, s in cands.items() if s + remaining * (1 + _SLACK) >= theta * (1 - _SLACK)}
+            order = sorted(cands)
     return heapq.nlargest(k, cands.items(), key=lambda item: (item[1], -item[0]))
 
 
@@ -285,18 +316,34 @@ def _candidate_blocks(m: Matcher, order: list[int]) -> Iterator[tuple[Sequence[i
         m._next_block()
 
 
-def _postings(reader, terms: Sequence[QueryTerm]) -> Iterator[tuple[str, bytes, float, Matcher]]:  # type: ignore[no-untyped-def]
-    """The query's terms that occur in this segment, with their text as indexed (bytes) and their postings."""
+def _postings(reader, terms: Sequence[QueryTerm], cache: _SearcherCache | None = None, leaf: int = 0):  # type: ignore[no-untyped-def]
+    """The query's terms that occur in this segment, with their text as indexed (bytes), their postings and their
+    term info (None when it cannot be read apart from the postings), as
+    ``(field, btext, boost, matcher, terminfo)``. Deleted papers are left in: the callers drop them.
+
+    With ``cache`` (the searcher's), each term is looked up in the segment's term table once per open searcher.
+    """
     schema = reader.schema
     for field, text, boost in terms:
         if field not in schema:
             continue
         try:
             btext = schema[field].to_bytes(text)  # as Whoosh's Term does
+        except ValueError:
+            continue
+        if cache is not None:
+            info = cache.term_info(leaf, reader, field, btext)
+            if info is None:
+                continue
+            m = cache.matcher(reader, field, btext, info)
+            if m is not None:
+                yield field, btext, boost, m, info
+                continue
+        try:
             m = reader.postings(field, btext)
         except (ValueError, TermNotFound):
             continue
-        yield field, btext, boost, m
+        yield field, btext, boost, m, None
 
 
 def _blocks(m: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
@@ -363,6 +410,10 @@ def _ids_and_weights(m: whoosh3.W3LeafMatcher) -> tuple[Sequence[int], Sequence[
 # -- what is read once per searcher ---------------------------------------------------------------------------
 
 
+#: How many term infos a searcher keeps (about 200 bytes each) before it starts over.
+MAX_CACHED_TERMS = 200_000
+
+
 class _SearcherCache:
     """Per-paper length norms and deleted papers of each segment, read once for an open searcher.
 
@@ -374,6 +425,40 @@ class _SearcherCache:
         self._norms: dict[tuple[int, str, float, float, float], list[float]] = {}
         self._deleted: dict[int, frozenset[int]] = {}
         self._scoring: dict[tuple[int, str, bytes], tuple[float, float, float, float] | None] = {}
+        self._infos: dict[tuple[int, str, bytes], object] = {}
+        #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
+        self.frequencies: dict[tuple[str, object], float] = {}
+
+    def term_info(self, leaf: int, reader, field: str, btext: bytes):  # type: ignore[no-untyped-def]
+        """The segment's term info for ``field:btext`` (None if the term is not in it), looked up once.
+
+        A claim's words are looked up by feedback (their frequencies), by the scorer, by the bounds of
+        :func:`_leaf_top` and to read their postings; the term table is a hash file read in Python, about 10
+        microseconds a lookup. The cache is emptied when it holds :data:`MAX_CACHED_TERMS`.
+        """
+        key = (leaf, field, btext)
+        infos = self._infos
+        if key in infos:
+            return infos[key]
+        try:
+            info = reader.term_info(field, btext)
+        except TermNotFound:
+            info = None
+        if len(infos) >= MAX_CACHED_TERMS:
+            infos.clear()
+        infos[key] = info
+        return info
+
+    @staticmethod
+    def matcher(reader, field: str, btext: bytes, info):  # type: ignore[no-untyped-def]
+        """The term's postings read from its (cached) term info, as Whoosh's segment reader reads them, but
+        without wrapping them in the segment's deletions; None for readers not in Whoosh's own layout."""
+        terms = getattr(reader, "_terms", None)
+        if type(terms) is not whoosh3.W3TermsReader:
+            return None
+        return terms._codec.postings_reader(
+            terms._postfile, info, reader.schema[field].format, term=(field, btext)
+        )
 
     def scoring(self, leaf: int, leafsearcher: Searcher, weighting, field: str, btext: bytes):  # type: ignore[no-untyped-def]
         """``(idf, K1, B, average length)`` of the scorer Whoosh would use for this term in this segment, or

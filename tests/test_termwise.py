@@ -280,3 +280,38 @@ def test_stored_lengths_read_from_the_column_match_the_readers_lengths(indexes):
             column = termwise._length_bytes(segment, field)
             assert column == termwise._length_bytes(PublicOnly(segment), field)
             assert len(column) == segment.doc_count_all() and any(column)
+
+
+@pytest.mark.parametrize("layout", ["single", "several", "holes"])
+def test_feedback_picks_the_same_words_without_looking_each_one_up(indexes, layout):
+    """Feedback passes over words whose Bo1 score cannot reach the best ones; the words it adds are the same as
+    when every word of the feedback papers is looked up and scored."""
+    from searchlib import feedback
+
+    index = indexes[layout]
+    searcher = index._current_searcher()
+    reader = searcher.reader()
+    n = reader.doc_count_all()
+    most = sum(reader.field_length(f) for f in ("title", "abstract")) / n
+    passed_over = 0
+    for claim in CLAIMS:
+        q = index._parser.parse(claim, match="any", plain=True)
+        top = termwise.rank(searcher, q, feedback.FEEDBACK_DOCS)
+        counts: dict[str, float] = {}
+        weights = feedback.paper_weights([10.0, 7.0, 5.0][: len(top.top)])  # a first paper that stands out
+        for (_s, docnum), w in zip(top.top, weights, strict=True):
+            record = index_module.record_from_stored(searcher.stored_fields(docnum)["record"])
+            for text in (record.title, record.abstract):
+                for term in searcher.schema["abstract"].process_text(text or "", mode="index"):
+                    counts[term] = counts.get(term, 0.0) + w
+        looked_up: list[str] = []
+
+        def cf(term: str, looked_up=looked_up) -> float:
+            looked_up.append(term)
+            return sum(reader.frequency(f, term) for f in ("title", "abstract"))
+
+        bounded = feedback.best_words(counts, cf, n, most)
+        assert bounded == feedback.best_words(counts, cf, n, None)
+        assert len(bounded) == min(feedback.FEEDBACK_TERMS, len(counts))
+        passed_over += len(counts) - (len(looked_up) - len(counts))
+    assert passed_over > 0  # the bound does pass over words
