@@ -424,20 +424,27 @@ def _latest_generation(folder: Path) -> int:
 T = TypeVar("T")
 
 
-def retrying(fn: Callable[[], T], attempts: int = 20) -> T:
+def retrying(fn: Callable[[], T], attempts: int = 20, patience: float = 10.0) -> T:
     """``fn()``, tried again when a commit deleted the files of the generation it was opening.
 
     A reader lists the newest TOC and then opens its segment files; a commit landing in between may remove
-    them. Reading the newest TOC again then gives a whole, newer generation.
+    them. Reading the newest TOC again then gives a whole, newer generation. A writer committing faster than a
+    busy machine lets a reader open its files can win many times in a row: as long as each try misses another
+    file (newer generations), trying goes on for up to ``patience`` seconds; a file missing try after try is
+    really gone, and ``attempts`` tries are enough to say so.
     """
-    for attempt in range(attempts):
+    deadline = time.monotonic() + patience
+    same = 0
+    missed = None
+    while True:
         try:
             return fn()
-        except FileNotFoundError:
-            if attempt == attempts - 1:
+        except FileNotFoundError as exc:
+            same = same + 1 if exc.filename == missed else 1
+            missed = exc.filename
+            if same >= attempts or time.monotonic() >= deadline:
                 raise
-            time.sleep(0.005 * (attempt + 1))
-    raise AssertionError("unreachable")  # pragma: no cover
+            time.sleep(0.005 * same)
 
 
 # -- checks before opening ---------------------------------------------------------------------------------------

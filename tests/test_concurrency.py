@@ -173,3 +173,28 @@ def test_in_memory_indexes_built_at_once_by_several_processes():
         b.join(120)
     os.close(write_fd)
     assert os.read(read_fd, 1 << 16).decode().splitlines() == ["ok"] * 4
+
+
+def test_a_reader_outlasts_a_writer_that_keeps_deleting_what_it_opens_but_not_a_missing_file():
+    """Opening an index retries while each try misses another (newer) generation's file, however many times;
+    a file missing try after try is reported."""
+    from searchlib.storage import retrying
+
+    tries = []
+
+    def opens_after_30_commits() -> str:
+        tries.append(1)
+        if len(tries) <= 30:
+            raise FileNotFoundError(2, "gone", f"_MAIN_{len(tries)}.toc")
+        return "opened"
+
+    assert retrying(opens_after_30_commits) == "opened" and len(tries) == 31
+
+    def always_missing() -> str:
+        tries.append(1)
+        raise FileNotFoundError(2, "gone", "seg_abc.seg")
+
+    tries.clear()
+    with pytest.raises(FileNotFoundError, match="seg_abc"):
+        retrying(always_missing)
+    assert len(tries) == 20
