@@ -23,6 +23,7 @@ from .tokenizers import PaperTokenizer
 
 __all__ = ["paper_analyzer", "author_analyzer", "plain_analyzer", "surface_analyzer", "stem"]
 
+
 def stem(word: str) -> str:
     """NLTK's Snowball ("Porter2") English stemmer; needs no downloaded NLTK data. NLTK is imported only for
     words no opened index has stemmed before (see :mod:`searchlib.stemtable`).
