@@ -200,6 +200,10 @@ def _leaf_scores(
 #: Up to this many hits asked for, a segment's ranking stops taking in new papers once no new paper can reach
 #: the top, and skips the blocks of the remaining terms that hold no paper that still can (:func:`_leaf_top`).
 PRUNE_LIMIT = 1000
+#: The k-th best score (a sort of every paper taken in) is looked at again only once what the remaining terms
+#: could add has fallen to this fraction of what it was at the last look. On SciFact's train claims, with
+#: feedback: 0.9 took 5.5 ms a second search, 0.7 4.7, 0.5 4.7, 0.3 4.7 (p50; the same hits whatever it is).
+_CHECK_AFTER = 0.5
 #: Relative slack on score bounds, so that rounding never drops a paper that reaches the top.
 _SLACK = 1e-9
 
@@ -266,7 +270,7 @@ def _leaf_top(
         if (
             n < len(entries)
             and len(acc) >= k
-            and remaining < 0.9 * checked
+            and remaining < _CHECK_AFTER * checked
             and remaining < sum(e[0] for e in entries[:n])
         ):
             checked = remaining
@@ -286,9 +290,9 @@ def _leaf_top(
                 if d in cands:
                     cands[d] += weight * ((w * k1_plus_1) / (w + norms[d]))
         remaining -= bound
-        # Papers that can no longer reach the top are dropped when what is left to add has fallen by a tenth;
-        # keeping them a while longer costs a little adding, and dropping them each time cost more.
-        if remaining < 0.9 * checked and len(cands) > k:
+        # Papers that can no longer reach the top are dropped when what is left to add has halved; keeping them
+        # a while longer costs a little adding, and dropping them after every term cost more.
+        if remaining < _CHECK_AFTER * checked and len(cands) > k:
             checked = remaining
             theta = max(theta, heapq.nlargest(k, cands.values())[-1])
             cands = {d: s for d, s in cands.items() if s + remaining * (1 + _SLACK) >= theta * (1 - _SLACK)}
