@@ -19,6 +19,7 @@ from whoosh.qparser import AndGroup, FieldAliasPlugin, GtLtPlugin, MultifieldPar
 from .errors import QueryError
 from .pubmed_tags import translate as translate_pubmed_tags
 from .schema import DEFAULT_FIELDS, FIELD_ALIASES, INTERNAL_FIELDS
+from .termwise import terms_of
 
 __all__ = ["QueryParser", "FIELD_BOOSTS"]
 
@@ -95,7 +96,7 @@ class QueryParser:
         except Exception as exc:  # Whoosh raises assorted errors on odd input; none should reach the user raw
             raise QueryError(f"cannot parse {text!r}: {exc}") from None
         _check_parsed(q, text)
-        return q
+        return q if terms_of(q) is not None else _tree_ors(q)  # an OR of plain terms is ranked term by term
 
     def _check(self, text: str) -> None:
         """Quotes and parentheses balanced, field names known and followed by something."""
@@ -176,6 +177,23 @@ def _count_repeats(q: wq.Query) -> wq.Query:
         if child is not wq.NullQuery
     ]
     return wq.Or(parts).normalize()
+
+
+def _tree_ors(q: wq.Query) -> wq.Query:
+    """``q`` with each OR matched as Whoosh matches it in an index of over 5,000 papers, whatever the size.
+
+    In an index of 5,000 papers or fewer, Whoosh reads every posting of an OR of three or more parts (a word in
+    title, abstract and authors is one) into arrays before matching; on 5,000 SciFact abstracts that made
+    two-word topics take 2.5 times as long as its tree of matchers, which skips ahead. The scores are the same
+    sums either way.
+    """
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if type(node) is wq.Or and len(node.subqueries) < wq.Or.TOO_MANY_CLAUSES:
+            node.matcher_type = wq.Or.DEFAULT_MATCHER
+        stack.extend(node.children())
+    return q
 
 
 def _check_parsed(q: wq.Query, text: str) -> None:

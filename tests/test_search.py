@@ -154,3 +154,35 @@ def test_hits_say_which_labelled_section_matched(seed_index):
     assert "**staff**" in snippet
     unmatched = seed_index.search("ti:realist")[0]
     assert unmatched.matched_sections() == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "patient safety",
+        "(ward OR hospital) safety",
+        "(antibiotic OR infection) NOT children",
+        "methods:interviews staff",
+    ],
+)
+def test_ors_skip_ahead_in_small_indexes_and_rank_as_whoosh_preloading_them(seed_index, monkeypatch, query):
+    """In an index of 5,000 papers or fewer Whoosh preloads ORs of three or more parts into arrays, which was
+    slower; searchlib asks for its tree of matchers instead (ORs of plain terms alone are ranked term by term),
+    and the hits and scores are the same."""
+    from whoosh import query as wq
+
+    from searchlib import query as query_module
+
+    q = seed_index._parser.parse(query)
+    ors = [node for node in _walk(q) if type(node) is wq.Or]
+    assert ors and all(node.matcher_type == wq.Or.DEFAULT_MATCHER for node in ors)
+    tree = [(h.id, round(h.score, 9)) for h in seed_index.search(query, limit=None)]
+    monkeypatch.setattr(query_module, "_tree_ors", lambda q: q)
+    preloaded = [(h.id, round(h.score, 9)) for h in seed_index.search(query, limit=None)]
+    assert tree == preloaded and tree
+
+
+def _walk(q):
+    yield q
+    for child in q.children():
+        yield from _walk(child)
