@@ -15,7 +15,11 @@ settings take minutes; ``benchmarks/relevance.py`` then measures the chosen defa
 words are weighed by their scores, chosen the same way, fold against fold, among the settings that lower no
 collection's nDCG@10 on the fold they are chosen on (so that it can be on by default).
 
-    python benchmarks/tune.py [--data DIR] [--top 5] [--feedback] [--jobs 2]   # needs numpy and scipy
+``--coordination`` scores a coordination bonus (a paper's score scaled by the share of the query's words it
+holds) on top of the default ranking with feedback; it lowered some collection at every setting, so it is not
+used.
+
+    python benchmarks/tune.py [--data DIR] [--top 5] [--feedback | --coordination] [--jobs 2]   # numpy, scipy
 """
 
 from __future__ import annotations
@@ -160,6 +164,9 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=5)
     ap.add_argument("--feedback", action="store_true", help="tune pseudo-relevance feedback instead")
     ap.add_argument("--jobs", type=int, default=2, help="processes scoring feedback settings in parallel")
+    ap.add_argument(
+        "--coordination", action="store_true", help="score a coordination bonus on the default (with feedback)"
+    )
     args = ap.parse_args()
     sets = {
         "scifact-train": load_collection(args.data / "scifact", "train"),
@@ -176,6 +183,9 @@ def main() -> None:
     }
     if args.feedback:
         tune_feedback(sets, folds, args.top, args.jobs)
+        return
+    if args.coordination:
+        tune_coordination(sets, folds, args.top)
         return
     results = []  # (config, {fold: {collection: (ndcg, recall)}})
     for stemmer, stem in STEMMERS.items():
@@ -285,6 +295,61 @@ def tune_feedback(sets, folds, top: int, jobs: int) -> None:
     for fold in ("A", "B"):
         cells = "  ".join(f"{n} {nd - base[fold][n][0]:+.4f}" for n, (nd, _) in best[1][fold].items())
         print(f"  {_label(best[0])} fold {fold}: {cells}")
+
+
+class Coordinated(Collection):
+    """Scores multiplied by ``(share of the query's own words the paper holds) ** power``, the words counted
+    alike or weighted by their idf: a coordination bonus, as Lucene's classic similarity and Whoosh's
+    ``Or(scale=...)`` give. The share is of the words of the query as typed, also in feedback's second search."""
+
+    power = 0.0
+    by_idf = False
+    words: list[str] = []
+
+    def scores(self, terms: Counter, idf: str, k1: float, b: float, title: float) -> np.ndarray:
+        score = super().scores(terms, idf, k1, b, title)
+        if not self.power:
+            return score
+        n = len(self.ids)
+        held, total = np.zeros(n), 0.0
+        for term in self.words:
+            j = self.vocab.get(term)
+            if j is None:
+                continue
+            df = self.tf["abstract"].indptr[j + 1] - self.tf["abstract"].indptr[j]
+            w = math.log(1 + (n - df + 0.5) / (df + 0.5)) if self.by_idf else 1.0
+            has = np.zeros(n, bool)
+            for field in ("title", "abstract"):
+                col = self.tf[field]
+                has[col.indices[col.indptr[j] : col.indptr[j + 1]]] = True
+            held += w * has
+            total += w
+        return score * (held / total) ** self.power if total else score
+
+
+def tune_coordination(sets, folds, top: int) -> None:
+    """A coordination bonus on top of the default ranking with its feedback, against none."""
+    colls = {name: Coordinated(corpus, snowball) for name, (corpus, _, _) in sets.items()}
+    terms = {name: {q: colls[name].query_terms(t) for q, t in sets[name][1].items()} for name in sets}
+    fb = (3, 40, 0.7, 8.0)  # the default feedback (searchlib/feedback.py)
+    results = []
+    for by_idf, power in [(False, 0.0)] + list(itertools.product((False, True), (0.1, 0.25, 0.5, 1.0))):
+        runs: dict = {}
+        for name, c in colls.items():
+            c.power, c.by_idf = power, by_idf
+            runs[name] = {}
+            for q, t in terms[name].items():
+                c.words, c._first = list(t), {}
+                runs[name][q] = c.feedback_ranking(t, *fb)
+        results.append(({"idf": by_idf, "power": power}, _scores(runs, sets, folds)))
+        print(f"scored {len(results)} settings", file=sys.stderr, flush=True)
+    _report(results, ("none", results[0]), top, "coordination")
+    for config, per_fold in results:
+        cells = "  ".join(
+            f"{fold} " + " ".join(f"{n[:9]} {nd - results[0][1][fold][n][0]:+.4f}" for n, (nd, _) in f_.items())
+            for fold, f_ in per_fold.items()
+        )
+        print(f"  {_label(config):20} {cells}")
 
 
 def _label(config: dict) -> str:
