@@ -414,8 +414,9 @@ def _ids_and_weights(m: whoosh3.W3LeafMatcher) -> tuple[Sequence[int], Sequence[
 # -- what is read once per searcher ---------------------------------------------------------------------------
 
 
-#: How many term infos a searcher keeps (about 200 bytes each) before it starts over.
-MAX_CACHED_TERMS = 200_000
+#: How many term infos (about 500 bytes each) and frequencies a searcher keeps before it starts over: 300 claims
+#: with feedback on a 50k index look up 29,000.
+MAX_CACHED_TERMS = 50_000
 
 
 class _SearcherCache:
