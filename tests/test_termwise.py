@@ -315,3 +315,14 @@ def test_feedback_picks_the_same_words_without_looking_each_one_up(indexes, layo
         assert len(bounded) == min(feedback.FEEDBACK_TERMS, len(counts))
         passed_over += len(counts) - (len(looked_up) - len(counts))
     assert passed_over > 0  # the bound does pass over words
+
+
+def test_a_searcher_whose_term_cache_fills_up_ranks_as_before(indexes, monkeypatch):
+    """The term infos an open searcher keeps are dropped when they reach the bound; rankings do not change."""
+    index = indexes["several"]
+    expected = [[(h.id, h.score) for h in index.search(c, match="any", plain=True, limit=20)] for c in CLAIMS]
+    index.close()  # a new searcher, with an empty cache
+    monkeypatch.setattr(termwise, "MAX_CACHED_TERMS", 7)
+    got = [[(h.id, h.score) for h in index.search(c, match="any", plain=True, limit=20)] for c in CLAIMS]
+    assert got == expected
+    assert len(termwise._cache(index._current_searcher())._infos) <= 7
