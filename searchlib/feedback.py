@@ -110,7 +110,7 @@ def best_words(
     scored = []
     top_idf = log2(1 + n)
     for term, count in sorted(in_top.items(), key=lambda tc: (-tc[1], tc[0])):
-        if most is not None and len(scored) >= FEEDBACK_TERMS:
+        if most is not None and len(heap) == FEEDBACK_TERMS:
             if count * top_idf + log2(1 + most) < heap[0]:
                 break
         found = cf(term)

@@ -238,8 +238,6 @@ def _leaf_top(
             return None
         idf, k1, b, avgfl = params
         norms = cache.norms(leaf, reader, field, k1, b, avgfl)
-        if info is None:
-            info = reader.term_info(field, btext)
         top_weight = info.max_weight()
         # The norm of its shortest paper, worked out as the norms are (from the same byte-encoded length).
         shortest = k1 * ((1 - b) + b * info.min_length() / avgfl)
@@ -320,12 +318,10 @@ def _candidate_blocks(m: Matcher, order: list[int]) -> Iterator[tuple[Sequence[i
         m._next_block()
 
 
-def _postings(reader, terms: Sequence[QueryTerm], cache: _SearcherCache | None = None, leaf: int = 0):  # type: ignore[no-untyped-def]
-    """The query's terms that occur in this segment, with their text as indexed (bytes), their postings and their
-    term info (None when it cannot be read apart from the postings), as
-    ``(field, btext, boost, matcher, terminfo)``. Deleted papers are left in: the callers drop them.
-
-    With ``cache`` (the searcher's), each term is looked up in the segment's term table once per open searcher.
+def _postings(reader, terms: Sequence[QueryTerm], cache: _SearcherCache, leaf: int):  # type: ignore[no-untyped-def]
+    """The query's terms that occur in this segment, as ``(field, btext, boost, matcher, terminfo)``: their text
+    as indexed (bytes), postings and term info, each term looked up in the segment's term table once per open
+    searcher (``cache``). Deleted papers are left in the postings: the callers drop them.
     """
     schema = reader.schema
     for field, text, boost in terms:
@@ -335,19 +331,16 @@ def _postings(reader, terms: Sequence[QueryTerm], cache: _SearcherCache | None =
             btext = schema[field].to_bytes(text)  # as Whoosh's Term does
         except ValueError:
             continue
-        if cache is not None:
-            info = cache.term_info(leaf, reader, field, btext)
-            if info is None:
-                continue
-            m = cache.matcher(reader, field, btext, info)
-            if m is not None:
-                yield field, btext, boost, m, info
-                continue
-        try:
-            m = reader.postings(field, btext)
-        except (ValueError, TermNotFound):
+        info = cache.term_info(leaf, reader, field, btext)
+        if info is None:
             continue
-        yield field, btext, boost, m, None
+        m = cache.matcher(reader, field, btext, info)
+        if m is None:  # a reader not in Whoosh's own layout reads its postings itself
+            try:
+                m = reader.postings(field, btext)
+            except TermNotFound:
+                continue
+        yield field, btext, boost, m, info
 
 
 def _blocks(m: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
