@@ -185,9 +185,7 @@ class Index:
             query,
             str(q),
             hits,
-            ranking.total
-            if ranking is not None and ranking.total is not None
-            else lambda: _count(searcher, q, filt),
+            ranking.total if ranking is not None else lambda: _count(searcher, q, filt),
             facet_counter=lambda name: facets.facet_counts(searcher, q, filt, name),
         )
         results.suggestion = lambda: suggest(searcher, query, results.total, count)  # type: ignore[assignment]
@@ -402,8 +400,8 @@ def _allowed(searcher: Searcher, filt: wq.Query | None) -> set[int] | None:
 
 def _count(searcher: Searcher, q: wq.Query, filt: Any) -> int:
     """How many papers match: a search that skips blocks which cannot reach its top hits counts only the papers
-    it looked at, so the count is a search of its own, without skipping (or, for an OR of plain terms, the
-    union of their postings)."""
+    it looked at, so the count is a search of its own, without skipping (or, for an OR of plain terms, a ranking
+    term by term, which counts every match)."""
     if _TERMWISE and termwise.terms_of(q) is not None:
         counted = termwise.count(searcher, q, _allowed(searcher, filt))
         if counted is not None:

@@ -1,11 +1,15 @@
-"""Ranking OR queries term by term: each word's postings read a block at a time and its scores added per paper.
+"""Ranking OR queries term by term: each word's postings read whole and its scores added per paper, with NumPy.
 
-A pasted claim is 10 to 50 words, each searched in title, abstract and authors: an OR of 30 to 150 terms.
-Whoosh ranks it by stepping a tree of matchers one paper at a time, a few Python calls per term per paper. When
-the query is only an OR of plain terms, a paper's score is the sum of its matching terms' scores, so the same
-ranking comes out of reading each term's postings whole (ids and term frequencies, a block of up to 128 at a
-time) and adding its BM25 score to an accumulator per paper. The accumulator then gives the top hits and, for
-free, the exact number of matching papers.
+A pasted claim is 10 to 50 words, each searched in title, abstract and authors: an OR of 30 to 150 terms (and
+80 more once feedback adds its words). Whoosh ranks it by stepping a tree of matchers one paper at a time, a
+few Python calls per term per paper. When the query is only an OR of plain terms, a paper's score is the sum of
+its matching terms' scores, so the same ranking comes out of adding each term's scores into one array of
+scores, a slot per paper of the segment: a NumPy operation per term instead of Python calls per posting. The
+array then gives the top hits and, for free, the exact number of matching papers.
+
+A term's postings are decoded once per open searcher and kept with their BM25 scores, so the words that recur
+from search to search (and the claim's own words, searched again with feedback) cost one array addition each;
+the searcher keeps at most :data:`MAX_CACHED_POSTINGS` postings.
 
 Every score is worked out as Whoosh's own scorer would: the scorer is asked of the searcher's weighting
 (:class:`searchlib.ranking.PaperBM25`) term by term, and its idf, ``K1``, ``B`` and average field length are
@@ -27,18 +31,18 @@ from __future__ import annotations
 
 import heapq
 import zlib
-from array import array
-from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pickle import loads
 from weakref import WeakKeyDictionary
 
+import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.codec import whoosh3
-from whoosh.matching import FilterMatcher, Matcher
+from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.searching import Results, Searcher
 from whoosh.util.numeric import byte_to_length
@@ -51,11 +55,10 @@ QueryTerm = tuple[str, object, float]
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
-    """The best papers of a search, ``(score, docnum)`` best first, and how many papers matched in all (None
-    when the ranking stopped looking at papers that could not reach the top: :func:`count` counts them)."""
+    """The best papers of a search, ``(score, docnum)`` best first, and how many papers matched in all."""
 
     top: list[tuple[float, int]]
-    total: int | None
+    total: int
 
 
 def terms_of(q: wq.Query) -> tuple[QueryTerm, ...] | None:
@@ -88,47 +91,29 @@ def rank(searcher: Searcher, q: wq.Query, limit: int | None, allowed: set[int] |
     terms = terms_of(q)
     if terms is None or (limit is not None and limit < 1):
         return None
+    keep = None if allowed is None else np.fromiter(allowed, dtype=np.int64, count=len(allowed))
     found: list[tuple[float, int]] = []  # (score, -docnum): the collector's order is higher score, lower docnum
-    total: int | None = 0
+    total = 0
     for leaf, (leafsearcher, base) in enumerate(searcher.leaf_searchers()):
-        if limit is not None and limit <= PRUNE_LIMIT:
-            top = _leaf_top(searcher, leaf, leafsearcher, terms, limit, base, allowed)
-            if top is None:
-                return None
-            found += [(s, -(d + base)) for d, s in top]
-            total = None  # counted when asked for (count())
-            continue
-        scores = _leaf_scores(searcher, leaf, leafsearcher, terms)
+        scores = _leaf_scores(searcher, leaf, leafsearcher, terms, base, keep)
         if scores is None:
             return None
-        if allowed is not None:
-            scores = {d: s for d, s in scores.items() if d + base in allowed}
-        total = None if total is None else total + len(scores)
-        if limit is not None and len(scores) > limit:
-            # Only papers scoring at least the segment's limit-th best score can reach the top.
-            floor = heapq.nlargest(limit, scores.values())[-1]
-            found += [(s, -(d + base)) for d, s in scores.items() if s >= floor]
-        else:
-            found += [(s, -(d + base)) for d, s in scores.items()]
+        matched = np.flatnonzero(scores)
+        total += len(matched)
+        if limit is not None and len(matched) > limit:
+            # Only papers scoring at least the segment's limit-th best score can reach the top (ties included).
+            values = scores[matched]
+            floor = np.partition(values, len(values) - limit)[len(values) - limit]
+            matched = matched[values >= floor]
+        found += zip(scores[matched].tolist(), (-(matched + base)).tolist(), strict=True)
     best = sorted(found, reverse=True) if limit is None else heapq.nlargest(limit, found)
     return Ranking([(score, -negdoc) for score, negdoc in best], total)
 
 
 def count(searcher: Searcher, q: wq.Query, allowed: set[int] | None = None) -> int | None:
     """How many papers match ``q`` (and are in ``allowed``), or None if ``q`` is not an OR of plain terms."""
-    terms = terms_of(q)
-    if terms is None:
-        return None
-    total = 0
-    for leaf, (leafsearcher, base) in enumerate(searcher.leaf_searchers()):
-        reader = leafsearcher.reader()
-        docs: set[int] = set()
-        for _field, _btext, _boost, postings, _info in _postings(reader, terms, _cache(searcher), leaf):
-            for ids, _weights in _blocks(postings):
-                docs.update(ids)
-        docs -= _cache(searcher).deleted(leaf, reader)
-        total += len(docs) if allowed is None else sum(1 for d in docs if d + base in allowed)
-    return total
+    ranking = rank(searcher, q, 1, allowed)
+    return None if ranking is None else ranking.total
 
 
 def frequency(searcher: Searcher, field: str, text: str) -> float:
@@ -168,161 +153,37 @@ def results_of(searcher: Searcher, q: wq.Query, ranking: Ranking) -> Results:
 
 
 def _leaf_scores(
-    searcher: Searcher, leaf: int, leafsearcher: Searcher, terms: Sequence[QueryTerm]
-) -> dict[int, float] | None:
-    """Segment-local document number -> score, for the segment's live papers that match."""
+    searcher: Searcher, leaf: int, leafsearcher: Searcher, terms: Sequence[QueryTerm], base: int, allowed
+) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+    """Every paper's score in this segment (0.0 for papers that do not match, are deleted or not ``allowed``)."""
     reader = leafsearcher.reader()
-    weighting = searcher.weighting
     cache = _cache(searcher)
-    acc: dict[int, float] = {}
-    get = acc.get
-    for field, btext, boost, postings, _info in _postings(reader, terms, cache, leaf):
-        params = cache.scoring(leaf, leafsearcher, weighting, field, btext)
-        if params is None:
+    scores = np.zeros(reader.doc_count_all())
+    for field, btext, boost, info in _terms_in(reader, terms, cache, leaf):
+        found = cache.postings(leaf, leafsearcher, searcher.weighting, field, btext, info)
+        if found is None:
             return None
-        idf, k1, b, avgfl = params
-        # bm25() is idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / avgfl))); the last sum's
-        # right-hand side depends only on the paper, so it is worked out once per paper and field.
-        norms = cache.norms(leaf, reader, field, k1, b, avgfl)
-        k1_plus_1 = k1 + 1
-        for ids, weights in _blocks(postings):
-            if boost == 1.0:
-                for d, w in zip(ids, weights, strict=True):
-                    acc[d] = get(d, 0.0) + idf * ((w * k1_plus_1) / (w + norms[d]))
-            else:
-                for d, w in zip(ids, weights, strict=True):
-                    acc[d] = get(d, 0.0) + idf * ((w * k1_plus_1) / (w + norms[d])) * boost
-    for d in cache.deleted(leaf, reader):
-        acc.pop(d, None)
-    return acc
+        ids, term_scores = found
+        # Every term score is above 0 (idf and term frequency are), so a paper scores above 0 when it matches.
+        scores[ids] += term_scores if boost == 1.0 else term_scores * boost
+    _drop_excluded(scores, cache.deleted(leaf, reader), base, allowed)
+    return scores
 
 
-#: Up to this many hits asked for, a segment's ranking stops taking in new papers once no new paper can reach
-#: the top, and skips the blocks of the remaining terms that hold no paper that still can (:func:`_leaf_top`).
-PRUNE_LIMIT = 1000
-#: The k-th best score (a sort of every paper taken in) is looked at again only once what the remaining terms
-#: could add has fallen to this fraction of what it was at the last look. On SciFact's train claims, with
-#: feedback: 0.9 took 5.5 ms a second search, 0.7 4.7, 0.5 4.7, 0.3 4.7 (p50; the same hits whatever it is).
-_CHECK_AFTER = 0.5
-#: Relative slack on score bounds, so that rounding never drops a paper that reaches the top.
-_SLACK = 1e-9
+def _drop_excluded(scores: np.ndarray, deleted: np.ndarray | None, base: int, allowed) -> None:  # type: ignore[no-untyped-def]
+    """Zero the scores (or marks) of the segment's deleted papers and, with a filter, of those not ``allowed``."""
+    if deleted is not None:
+        scores[deleted] = 0
+    if allowed is not None:
+        keep = np.zeros(len(scores), dtype=bool)
+        local = allowed - base
+        keep[local[(local >= 0) & (local < len(scores))]] = True
+        scores[~keep] = 0
 
 
-def _leaf_top(
-    searcher: Searcher,
-    leaf: int,
-    leafsearcher: Searcher,
-    terms: Sequence[QueryTerm],
-    k: int,
-    base: int,
-    allowed: set[int] | None,
-) -> list[tuple[int, float]] | None:
-    """The segment's ``k`` best live (and allowed) papers as ``(docnum, score)``, with exact scores, reading only
-    the postings that can change them.
-
-    Each term's highest possible score is bounded from its largest term frequency (``max_weight``) and the
-    field's shortest length. Terms are added highest bound first (the rare, telling words). Once the ``k``-th
-    best score so far beats what all the remaining terms together could give a paper, no new paper can reach the
-    top: the remaining terms are added only to the papers that still can, and their postings blocks that hold
-    none of those papers are skipped unread (a block says its last document number, its largest frequency and
-    its shortest length before its postings are read). This is the "max-score" strategy of Turtle and Flood
-    (1995); the result is the same top ``k``, only the total is left for :func:`count`.
-    """
-    reader = leafsearcher.reader()
-    weighting = searcher.weighting
-    cache = _cache(searcher)
-    entries = []
-    for field, btext, boost, postings, info in _postings(reader, terms, cache, leaf):
-        params = cache.scoring(leaf, leafsearcher, weighting, field, btext)
-        if params is None:
-            return None
-        idf, k1, b, avgfl = params
-        norms = cache.norms(leaf, reader, field, k1, b, avgfl)
-        top_weight = info.max_weight()
-        # The norm of its shortest paper, worked out as the norms are (from the same byte-encoded length).
-        shortest = k1 * ((1 - b) + b * info.min_length() / avgfl)
-        bound = idf * boost * (top_weight * (k1 + 1)) / (top_weight + shortest)
-        entries.append((bound, idf * boost, k1 + 1, norms, postings))
-    entries.sort(key=lambda e: -e[0])
-    excluded = cache.deleted(leaf, reader)
-
-    def live(scores: dict[int, float]) -> dict[int, float]:
-        if not excluded and allowed is None:
-            return scores
-        return {d: s for d, s in scores.items() if d not in excluded and (allowed is None or d + base in allowed)}
-
-    remaining = sum(e[0] for e in entries)
-    acc: dict[int, float] = {}
-    get = acc.get
-    checked = remaining
-    n = 0
-    theta = -1.0
-    while n < len(entries):  # every paper taken in
-        _bound, weight, k1_plus_1, norms, postings = entries[n]
-        for ids, weights in _blocks(postings):
-            for d, w in zip(ids, weights, strict=True):
-                acc[d] = get(d, 0.0) + weight * ((w * k1_plus_1) / (w + norms[d]))
-        remaining -= entries[n][0]
-        n += 1
-        # The k-th best score cannot beat the bounds added so far; look only when it may beat what is left.
-        if (
-            n < len(entries)
-            and len(acc) >= k
-            and remaining < _CHECK_AFTER * checked
-            and remaining < sum(e[0] for e in entries[:n])
-        ):
-            checked = remaining
-            scores = live(acc)
-            if len(scores) >= k:
-                theta = heapq.nlargest(k, scores.values())[-1]
-                if remaining * (1 + _SLACK) < theta * (1 - _SLACK):
-                    break
-    if n == len(entries):
-        return heapq.nlargest(k, live(acc).items(), key=lambda item: (item[1], -item[0]))
-    # Only the papers that may still reach the top: each remaining term is added to them alone.
-    cands = {d: s for d, s in live(acc).items() if s + remaining * (1 + _SLACK) >= theta * (1 - _SLACK)}
-    order = sorted(cands)
-    for bound, weight, k1_plus_1, norms, postings in entries[n:]:
-        for ids, weights in _candidate_blocks(postings, order):
-            for d, w in zip(ids, weights, strict=True):
-                if d in cands:
-                    cands[d] += weight * ((w * k1_plus_1) / (w + norms[d]))
-        remaining -= bound
-        # Papers that can no longer reach the top are dropped when what is left to add has halved; keeping them
-        # a while longer costs a little adding, and dropping them after every term cost more.
-        if remaining < _CHECK_AFTER * checked and len(cands) > k:
-            checked = remaining
-            theta = max(theta, heapq.nlargest(k, cands.values())[-1])
-            cands = {d: s for d, s in cands.items() if s + remaining * (1 + _SLACK) >= theta * (1 - _SLACK)}
-            order = sorted(cands)
-    return heapq.nlargest(k, cands.items(), key=lambda item: (item[1], -item[0]))
-
-
-def _candidate_blocks(m: Matcher, order: list[int]) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """The term's postings blocks that may hold one of the papers ``order`` (sorted document numbers); the
-    others are passed over on their headers alone."""
-    if isinstance(m, FilterMatcher):
-        m = m.child
-    if type(m) is not whoosh3.W3LeafMatcher or m._byteids:
-        yield from _blocks(m)
-        return
-    j = 0
-    while m.is_active() and j < len(order):
-        last = m._maxid
-        if order[j] <= last:
-            deltas, weights = _ids_and_weights(m)
-            if weights is None or isinstance(weights, float):
-                weights = array("f", (1.0 if weights is None else weights,)) * m._blocklength
-            yield tuple(accumulate(deltas)), weights
-            j = bisect_right(order, last, j)
-        m._next_block()
-
-
-def _postings(reader, terms: Sequence[QueryTerm], cache: _SearcherCache, leaf: int):  # type: ignore[no-untyped-def]
-    """The query's terms that occur in this segment, as ``(field, btext, boost, matcher, terminfo)``: their text
-    as indexed (bytes), postings and term info, each term looked up in the segment's term table once per open
-    searcher (``cache``). Deleted papers are left in the postings: the callers drop them.
-    """
+def _terms_in(reader, terms: Sequence[QueryTerm], cache: _SearcherCache, leaf: int):  # type: ignore[no-untyped-def]
+    """The query's terms that occur in this segment, as ``(field, btext, boost, terminfo)``: their text as indexed
+    (bytes) and their term info, looked up in the segment's term table once per open searcher (``cache``)."""
     schema = reader.schema
     for field, text, boost in terms:
         if field not in schema:
@@ -332,39 +193,41 @@ def _postings(reader, terms: Sequence[QueryTerm], cache: _SearcherCache, leaf: i
         except ValueError:
             continue
         info = cache.term_info(leaf, reader, field, btext)
-        if info is None:
-            continue
-        m = cache.matcher(reader, field, btext, info)
-        if m is None:  # a reader not in Whoosh's own layout reads its postings itself
-            try:
-                m = reader.postings(field, btext)
-            except TermNotFound:
-                continue
-        yield field, btext, boost, m, info
+        if info is not None:
+            yield field, btext, boost, info
 
 
-def _blocks(m: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """The term's postings as (document numbers, term frequencies), a block at a time, deleted papers included.
+def _read_postings(reader, field: str, btext: bytes, info) -> tuple[list[int], list[float]]:  # type: ignore[no-untyped-def]
+    """The term's document numbers and term frequencies in this segment, deleted papers included.
 
-    Whoosh's on-disk matcher holds a block's ids and weights as arrays; other matchers (a term found in one paper
-    is stored inline) are stepped through a posting at a time.
+    Whoosh's on-disk postings are read a block at a time without their positions (:func:`_ids_and_weights`);
+    other matchers (a term found in one paper is stored inline, other readers) are stepped through.
     """
-    if isinstance(m, FilterMatcher):  # the segment's deletions: dropped from the accumulator instead
+    m = _SearcherCache.matcher(reader, field, btext, info)
+    if m is None:  # a reader not in Whoosh's own layout reads its postings itself
+        try:
+            m = reader.postings(field, btext)
+        except TermNotFound:
+            return [], []
+    if isinstance(m, FilterMatcher):  # the segment's deletions: dropped from the scores instead
         m = m.child
+    ids: list[int] = []
+    weights: list[float] = []
     if type(m) is whoosh3.W3LeafMatcher and not m._byteids:
         while m.is_active():
-            deltas, weights = _ids_and_weights(m)
-            if weights is None or isinstance(weights, float):  # one weight for the whole block
-                weights = array("f", (1.0 if weights is None else weights,)) * m._blocklength
-            yield tuple(accumulate(deltas)), weights
+            deltas, block_weights = _ids_and_weights(m)
+            ids += accumulate(deltas)
+            if block_weights is None or isinstance(block_weights, float):  # one weight for the whole block
+                weights += [1.0 if block_weights is None else block_weights] * len(deltas)
+            else:
+                weights += block_weights
             m._next_block()
-        return
-    ids, weights = [], []
+        return ids, weights
     while m.is_active():
         ids.append(m.id())
         weights.append(m.weight())
         m.next()
-    yield ids, weights
+    return ids, weights
 
 
 #: Where a block's positions start in Whoosh 2.7's pickle of it (protocol 2): the mark of the tuple of values,
@@ -410,28 +273,34 @@ def _ids_and_weights(m: whoosh3.W3LeafMatcher) -> tuple[Sequence[int], Sequence[
 #: How many term infos (about 500 bytes each) and frequencies a searcher keeps before it starts over: 300 claims
 #: with feedback on a 50k index look up 29,000.
 MAX_CACHED_TERMS = 50_000
+#: How many postings (document number and score, 12 bytes) a searcher keeps decoded, the least recently used
+#: term's dropped first: about 50 MB. All the postings of the 5,000 SciFact abstracts' titles and abstracts are
+#: about 900,000.
+MAX_CACHED_POSTINGS = 4_000_000
 
 
 class _SearcherCache:
-    """Per-paper length norms and deleted papers of each segment, read once for an open searcher.
+    """What an open searcher reads once: each segment's length norms and deleted papers, term infos, and the
+    decoded postings of recently searched terms with their scores.
 
     A searcher sees one state of the index; when the index changes, the Index opens a new searcher and this
     cache goes with the old one.
     """
 
     def __init__(self) -> None:
-        self._norms: dict[tuple[int, str, float, float, float], list[float]] = {}
-        self._deleted: dict[int, frozenset[int]] = {}
-        self._scoring: dict[tuple[int, str, bytes], tuple[float, float, float, float] | None] = {}
+        self._norms: dict[tuple[int, str, float, float, float], np.ndarray] = {}
+        self._deleted: dict[int, np.ndarray | None] = {}
         self._infos: dict[tuple[int, str, bytes], object] = {}
+        self._postings: OrderedDict[tuple[int, str, bytes], tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
+        self._postings_held = 0
         #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
         self.frequencies: dict[tuple[str, object], float] = {}
 
     def term_info(self, leaf: int, reader, field: str, btext: bytes):  # type: ignore[no-untyped-def]
         """The segment's term info for ``field:btext`` (None if the term is not in it), looked up once.
 
-        A claim's words are looked up by feedback (their frequencies), by the scorer, by the bounds of
-        :func:`_leaf_top` and to read their postings; the term table is a hash file read in Python, about 10
+        A claim's words are looked up by feedback (their frequencies), by the scorer and to read their
+        postings; the term table is a hash file read in Python, about 10
         microseconds a lookup. The cache is emptied when it holds :data:`MAX_CACHED_TERMS`.
         """
         key = (leaf, field, btext)
@@ -458,34 +327,54 @@ class _SearcherCache:
             terms._postfile, info, reader.schema[field].format, term=(field, btext)
         )
 
-    def scoring(self, leaf: int, leafsearcher: Searcher, weighting, field: str, btext: bytes):  # type: ignore[no-untyped-def]
-        """``(idf, K1, B, average length)`` of the scorer Whoosh would use for this term in this segment, or
-        None if it is not BM25's. PaperBM25 takes idf and average length from the whole index (the parent
-        searcher), K1 and B from the weighting."""
-        key = (leaf, field, btext)
-        if key not in self._scoring:
-            scorer = weighting.scorer(leafsearcher, field, btext)
-            bm25 = type(scorer) is scoring.BM25FScorer
-            self._scoring[key] = (scorer.idf, scorer.K1, scorer.B, scorer.avgfl) if bm25 else None
-        return self._scoring[key]
+    def postings(self, leaf: int, leafsearcher: Searcher, weighting, field: str, btext: bytes, info):  # type: ignore[no-untyped-def]
+        """The term's ``(document numbers, BM25 scores)`` in this segment, as arrays, or None if the searcher's
+        scorer is not BM25's.
 
-    def norms(self, leaf: int, reader, field: str, k1: float, b: float, avgfl: float) -> list[float]:  # type: ignore[no-untyped-def]
+        Each score is worked out as Whoosh's scorer works it out, ``idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B)
+        + B * length / avgfl))``, with the idf and average length of the whole index and the paper's stored
+        (byte-encoded) length; the query's boost multiplies it when the term is searched.
+        """
+        key = (leaf, field, btext)
+        cached = self._postings
+        if key in cached:
+            cached.move_to_end(key)
+            return cached[key]
+        scorer = weighting.scorer(leafsearcher, field, btext)
+        found = None
+        if type(scorer) is scoring.BM25FScorer:
+            reader = leafsearcher.reader()
+            idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
+            ids, weights = _read_postings(reader, field, btext, info)
+            docs = np.array(ids, dtype=np.int32)
+            tf = np.array(weights, dtype=np.float64)
+            found = (docs, idf * ((tf * (k1 + 1)) / (tf + self.norms(leaf, reader, field, k1, b, avgfl)[docs])))
+            self._postings_held += len(docs)
+        cached[key] = found
+        while self._postings_held > MAX_CACHED_POSTINGS and len(cached) > 1:
+            _key, dropped = cached.popitem(last=False)
+            self._postings_held -= 0 if dropped is None else len(dropped[0])
+        return found
+
+    def norms(self, leaf: int, reader, field: str, k1: float, b: float, avgfl: float) -> np.ndarray:  # type: ignore[no-untyped-def]
         """``K1 * ((1 - B) + B * length / avgfl)`` for every paper of the segment, from its stored length."""
         key = (leaf, field, k1, b, avgfl)
         found = self._norms.get(key)
         if found is None:
-            by_byte = [k1 * ((1 - b) + b * byte_to_length(n) / avgfl) for n in range(256)]
-            found = self._norms[key] = [by_byte[n] for n in _length_bytes(reader, field)]
+            by_byte = np.array([k1 * ((1 - b) + b * byte_to_length(n) / avgfl) for n in range(256)])
+            found = self._norms[key] = by_byte[np.frombuffer(_length_bytes(reader, field), dtype=np.uint8)]
         return found
 
-    def deleted(self, leaf: int, reader) -> frozenset[int]:  # type: ignore[no-untyped-def]
-        found = self._deleted.get(leaf)
-        if found is None:
-            n = reader.doc_count_all()
-            deleted = (d for d in range(n) if reader.is_deleted(d)) if reader.has_deletions() else ()
-            found = frozenset(deleted)
+    def deleted(self, leaf: int, reader) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+        """The segment's deleted document numbers, or None when it has none."""
+        if leaf not in self._deleted:
+            found = None
+            if reader.has_deletions():
+                found = np.array(
+                    [d for d in range(reader.doc_count_all()) if reader.is_deleted(d)], dtype=np.int64
+                )
             self._deleted[leaf] = found
-        return found
+        return self._deleted[leaf]
 
 
 _CACHES: WeakKeyDictionary[Searcher, _SearcherCache] = WeakKeyDictionary()

@@ -144,19 +144,34 @@ def test_year_and_journal_filters_rank_and_count_as_whoosh_does(indexes, layout)
 
 
 @pytest.mark.parametrize("layout", ["single", "holes"])
-def test_top_hits_skip_papers_that_cannot_reach_them_and_still_rank_as_whoosh(indexes, layout, monkeypatch):
-    narrowed = []
-    real = termwise._candidate_blocks
+def test_postings_are_decoded_once_per_searcher_and_ranked_the_same_from_memory(indexes, layout, monkeypatch):
+    index = indexes[layout]
+    index.close()  # a new searcher, with nothing decoded yet
+    reads = []
+    real = termwise._read_postings
 
-    def spy(postings, order):
-        narrowed.append(len(order))
-        return real(postings, order)
+    def spy(reader, field, btext, info):
+        reads.append((id(reader), field, btext))  # a term is read once in each segment that holds it
+        return real(reader, field, btext, info)
 
-    monkeypatch.setattr(termwise, "_candidate_blocks", spy)
-    for claim in CLAIMS:
-        _same(indexes[layout], claim, limit=10, match="any", plain=True, feedback=False)
-    # Some terms were added only to the few papers that could still reach the top ten.
-    assert narrowed and min(narrowed) < 50
+    monkeypatch.setattr(termwise, "_read_postings", spy)
+    first = [_same(index, claim, limit=10, match="any", plain=True) for claim in CLAIMS]
+    assert reads and len(reads) == len(set(reads))  # each read by the first search that needs it
+    reads.clear()
+    again = [_search(index, claim, True, limit=10, match="any", plain=True) for claim in CLAIMS]
+    assert reads == [] and again == first
+
+
+def test_a_searcher_keeps_a_bounded_number_of_decoded_postings(indexes, monkeypatch):
+    index = indexes["several"]
+    expected = [_search(index, claim, True, limit=20, match="any", plain=True) for claim in CLAIMS]
+    index.close()
+    monkeypatch.setattr(termwise, "MAX_CACHED_POSTINGS", 300)
+    got = [_search(index, claim, True, limit=20, match="any", plain=True) for claim in CLAIMS]
+    assert got == expected
+    cache = termwise._cache(index._current_searcher())
+    held = sum(len(found[0]) for found in cache._postings.values() if found is not None)
+    assert held == cache._postings_held and (held <= 300 or len(cache._postings) == 1)
 
 
 def test_deleted_papers_are_never_returned_nor_counted(indexes):
