@@ -4,7 +4,8 @@ Whoosh's parser never fails; it quietly turns mistakes into something else. sear
 parentheses and field names first and raises :class:`~searchlib.errors.QueryError` saying what is wrong
 and where, then lets Whoosh parse, with field aliases (``ti:``, ``au:``, ``ab:``), ``year:2020-2024`` ranges
 and ``year:>2020`` comparisons added. PubMed field tags (``lawton r[au]``, ``2020:2024[dp]``) are rewritten
-into this syntax first (see :mod:`searchlib.pubmed_tags`).
+into this syntax first (see :mod:`searchlib.pubmed_tags`). Pasted text searched for any of its words
+(``plain=True, match="any"``) is built into the query Whoosh's parser would make, without the parser.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ _YEAR_RANGE = re.compile(r"\b(year|py):(\d{4})?\s*(?:-|\.\.)\s*(\d{4})?(?=$|[\s)
 _SYNTAX_CHARS = re.compile(r"[\"'()\[\]{}:^~*?+\\/]|(?<!\w)-|-(?!\w)")
 _OPERATORS = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
 MAX_QUERY_CHARS = 20_000
+#: What Whoosh's parser still reads as syntax once plain text is cleaned (``GtLtPlugin``'s comparisons).
+_PARSER_SYNTAX = re.compile(r"[<>=]")
+#: How many words' analysed forms a parser keeps for plain text.
+_MAX_CACHED_WORDS = 100_000
 #: Bounds that keep every query fast (see benchmarks/hostile_queries.py): words and operators in a query, the
 #: length of one word (Whoosh's tokenizer is quadratic in it; the longest DOIs are under 300), and nesting.
 MAX_QUERY_TERMS = 500
@@ -59,6 +64,8 @@ class QueryParser:
             "all": self._make_parser(AndGroup),
             "any": self._make_parser(OrGroup),
         }
+        self._plain_fields = [(name, self.field_boosts.get(name, 1.0)) for name in DEFAULT_FIELDS]
+        self._plain_words: dict[str, tuple[tuple[str, str, float], ...]] = {}
 
     def _make_parser(self, group) -> MultifieldParser:  # type: ignore[no-untyped-def]
         parser = MultifieldParser(list(DEFAULT_FIELDS), self.schema, fieldboosts=self.field_boosts, group=group)
@@ -89,6 +96,10 @@ class QueryParser:
             if len(_EXPANDING.findall(_blank_quoted(text))) > MAX_EXPANDING_TERMS:
                 raise QueryError(f"more than {MAX_EXPANDING_TERMS} wildcard (*, ?) or fuzzy (~) words")
             text = _YEAR_RANGE.sub(_year_range, text)
+        if plain and match == "any":
+            words = self._plain_or(text)
+            if words is not None:
+                return words
         try:
             q = self._parsers[match].parse(text, normalize=match == "all")
             if match == "any":
@@ -97,6 +108,45 @@ class QueryParser:
             raise QueryError(f"cannot parse {text!r}: {exc}") from None
         _check_parsed(q, text)
         return q if terms_of(q) is not None else _tree_ors(q)  # an OR of plain terms is ranked term by term
+
+    def _plain_or(self, text: str) -> wq.Query | None:
+        """The query Whoosh's parser makes of plain ``text`` with ``match="any"`` (after :func:`_count_repeats`),
+        built straight from the words; None when the text holds nothing to search, or characters Whoosh's
+        parser reads as syntax even in plain text (``<``, ``>``, ``=``), so that it parses them as before.
+
+        Whoosh's parser tags every word, builds an OR per word over the default fields, copies each one to
+        count repeated words and normalises the tree: most of a pasted claim's parsing time. Here each word is
+        analysed per field (the analyzer's cache makes that a lookup), a word said n times counts n times, and
+        a term two words share is searched once, as the normalised tree has it. The tests compare the two on
+        claims, fielded words and generated text.
+        """
+        if _PARSER_SYNTAX.search(text):
+            return None
+        groups: Counter[tuple[tuple[str, str, float], ...]] = Counter()
+        for word in text.split():
+            group = self._plain_words.get(word)
+            if group is None:
+                group = tuple(
+                    (field, token, boost)
+                    for field, boost in self._plain_fields
+                    for token in self.schema[field].process_text(word, mode="query")
+                )
+                if len(self._plain_words) >= _MAX_CACHED_WORDS:
+                    self._plain_words.clear()
+                self._plain_words[word] = group
+            if group:
+                groups[group] += 1
+        seen: set[tuple[str, str, float]] = set()
+        terms = []
+        for group, n in groups.items():
+            for field, token, boost in group:
+                term = (field, token, boost * n)
+                if term not in seen:
+                    seen.add(term)
+                    terms.append(wq.Term(*term[:2], boost=term[2]))
+        if not terms:
+            return None
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
 
     def _check(self, text: str) -> None:
         """Quotes and parentheses balanced, field names known and followed by something."""
