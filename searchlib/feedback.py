@@ -65,12 +65,19 @@ def expand(
     """
     in_top: defaultdict[str, float] = defaultdict(float)
     analyzer_field = searcher.schema["abstract"]
+    positions = getattr(analyzer_field.analyzer, "positions", None)  # the cached analyzer's: no tokens made
     weights = paper_weights(scores) if scores else None
     for i, docnum in enumerate(docnums):
         record = record_from_stored(searcher.stored_fields(docnum)["record"])
         weight = 1.0 if weights is None else weights[i]
         for text in (record.title, record.abstract):
-            if text:
+            if not text:
+                continue
+            found = positions(text) if positions is not None else None
+            if found is not None:
+                for term, where in found.items():
+                    in_top[term] += weight * len(where)
+            else:
                 for term in analyzer_field.process_text(text, mode="index"):
                     in_top[term] += weight
     if not in_top:

@@ -15,7 +15,7 @@ from math import log
 
 from whoosh import scoring
 
-__all__ = ["PaperBM25", "K1", "B"]
+__all__ = ["PaperBM25", "K1", "B", "robertson_idf"]
 
 #: Term-frequency saturation: a word's fourth mention in an abstract adds little over its second.
 K1 = 0.9
@@ -31,6 +31,13 @@ class PaperBM25(scoring.BM25F):
 
     def idf(self, searcher, fieldname: str, text: str) -> float:  # type: ignore[no-untyped-def]
         parent = searcher.get_parent()
-        df = parent.doc_frequency(fieldname, text)
-        n = parent.doc_count_all()
-        return log(1 + (n - df + 0.5) / (df + 0.5))
+        return robertson_idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
+
+
+def robertson_idf(df: int, n: int) -> float:
+    """The idf of a word found in ``df`` of ``n`` papers (deleted papers counted, as Whoosh counts them).
+
+    >>> round(robertson_idf(1, 1000), 2), round(robertson_idf(900, 1000), 2)
+    (6.5, 0.11)
+    """
+    return log(1 + (n - df + 0.5) / (df + 0.5))

@@ -47,6 +47,8 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Results, Searcher
 from whoosh.util.numeric import byte_to_length
 
+from .ranking import PaperBM25, robertson_idf
+
 __all__ = ["Ranking", "terms_of", "rank", "count", "frequency", "results_of"]
 
 #: A term of the query: field, text as Whoosh holds it in the query, and its boost (field weight x repeats x ^).
@@ -293,6 +295,8 @@ class _SearcherCache:
         self._infos: dict[tuple[int, str, bytes], object] = {}
         self._postings: OrderedDict[tuple[int, str, bytes], tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
         self._postings_held = 0
+        self._stats: dict[tuple[str, bytes], tuple[float, float, float, float]] = {}
+        self._avgfl: dict[str, float] = {}
         #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
         self.frequencies: dict[tuple[str, object], float] = {}
 
@@ -340,11 +344,11 @@ class _SearcherCache:
         if key in cached:
             cached.move_to_end(key)
             return cached[key]
-        scorer = weighting.scorer(leafsearcher, field, btext)
+        params = self.scoring(leafsearcher, weighting, field, btext)
         found = None
-        if type(scorer) is scoring.BM25FScorer:
+        if params is not None:
             reader = leafsearcher.reader()
-            idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
+            idf, k1, b, avgfl = params
             ids, weights = _read_postings(reader, field, btext, info)
             docs = np.array(ids, dtype=np.int32)
             tf = np.array(weights, dtype=np.float64)
@@ -355,6 +359,32 @@ class _SearcherCache:
             _key, dropped = cached.popitem(last=False)
             self._postings_held -= 0 if dropped is None else len(dropped[0])
         return found
+
+    def scoring(self, leafsearcher: Searcher, weighting, field: str, btext: bytes):  # type: ignore[no-untyped-def]
+        """``(idf, K1, B, average length)`` of the scorer Whoosh would use for this term, or None if it is not
+        BM25's. For :class:`~searchlib.ranking.PaperBM25` they are worked out as it works them out, from the
+        cached term infos (Whoosh's scorer looks the term up twice more and sums the field's lengths each
+        time); any other BM25 weighting is asked for its scorer."""
+        parent = leafsearcher.get_parent()
+        if type(weighting) is PaperBM25 and not weighting._field_B and parent.schema[field].scorable:
+            key = (field, btext)
+            found = self._stats.get(key)
+            if found is None:
+                df = 0
+                for leaf, (sub, _base) in enumerate(parent.leaf_searchers()):
+                    info = self.term_info(leaf, sub.reader(), field, btext)
+                    df += 0 if info is None else info.doc_frequency()
+                if field not in self._avgfl:
+                    self._avgfl[field] = parent.avg_field_length(field) or 1
+                found = (robertson_idf(df, parent.doc_count_all()), weighting.K1, weighting.B, self._avgfl[field])
+                if len(self._stats) >= MAX_CACHED_TERMS:
+                    self._stats.clear()
+                self._stats[key] = found
+            return found
+        scorer = weighting.scorer(leafsearcher, field, btext)
+        if type(scorer) is not scoring.BM25FScorer:
+            return None
+        return scorer.idf, scorer.K1, scorer.B, scorer.avgfl
 
     def norms(self, leaf: int, reader, field: str, k1: float, b: float, avgfl: float) -> np.ndarray:  # type: ignore[no-untyped-def]
         """``K1 * ((1 - B) + B * length / avgfl)`` for every paper of the segment, from its stored length."""
