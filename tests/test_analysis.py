@@ -67,3 +67,15 @@ def test_author_queries_are_accent_folded():
     idx = [t.text for t in author_analyzer()("Bent Høie", mode="index")]
     assert "hoie" in idx
     assert [t.text for t in author_analyzer()("Høie", mode="query")] == ["hoie"]
+
+
+def test_greek_letters_are_spelled_out():
+    assert terms("NF-κB", mode="query") == terms("NF-kappaB", mode="query") == ["nfkappab"]
+    assert terms("TGF-β1") == terms("TGF-beta1") == ["tgfbeta1", "tgf", "beta1"]
+    assert terms("Δ") == terms("delta") and terms("μM") != terms("mum")  # mu is a unit's prefix
+    assert terms("µg") == terms("μg")  # the micro sign is the letter mu
+
+
+def test_en_dash_and_minus_join_words_as_a_hyphen_does():
+    assert terms("cell–cell") == terms("cell-cell") and terms("CD25−CD4", mode="query") == ["cd25cd4"]
+    assert terms("10 – 20") == ["10", "20"]  # a dash between spaces joins nothing

@@ -17,7 +17,7 @@ from whoosh.support.charset import accent_map
 from ..stemtable import stem as _stem
 from .authors import AuthorTokenizer
 from .fast import CachedAnalyzer
-from .filters import CompoundFilter, QueryStopFilter, SpellingFilter, StemFilter
+from .filters import PAPER_CHARMAP, CompoundFilter, QueryStopFilter, SpellingFilter, StemFilter
 from .stopwords import STOPWORDS
 from .tokenizers import PaperTokenizer
 
@@ -37,8 +37,9 @@ def stem(word: str) -> str:
 def paper_analyzer(
     stoplist: frozenset[str] = STOPWORDS, stemmer: Callable[[str], str] = stem, *, cached: bool = True
 ) -> CompositeAnalyzer:
-    """Text of titles and abstracts: strip HTML, lower-case, fold accents, drop stopwords, American spelling,
-    split compounds, stem (``stemmer``: any ``str -> str``, Snowball by default).
+    """Text of titles and abstracts: strip HTML, lower-case, fold accents, spell out Greek letters ("NF-κB" ->
+    "nf-kappab"), drop stopwords, American spelling, split compounds, stem (``stemmer``: any ``str -> str``,
+    Snowball by default).
 
     With ``cached`` (the default) the filters run once per distinct word (:mod:`searchlib.analysis.fast`);
     the tokens are the same either way.
@@ -46,7 +47,7 @@ def paper_analyzer(
     chain = (
         PaperTokenizer()
         | LowercaseFilter()
-        | CharsetFilter(accent_map)
+        | CharsetFilter(PAPER_CHARMAP)
         | StopFilter(stoplist=stoplist, minsize=1)
         | SpellingFilter()
         | CompoundFilter(stoplist)

@@ -9,12 +9,32 @@ import re
 from collections.abc import Callable, Iterator
 
 from whoosh.analysis import Filter, Token
+from whoosh.support.charset import accent_map
 
 from .spelling import american
 
-__all__ = ["CompoundFilter", "QueryStopFilter", "SpellingFilter", "StemFilter"]
+__all__ = ["CompoundFilter", "QueryStopFilter", "SpellingFilter", "StemFilter", "GREEK_LETTERS", "PAPER_CHARMAP"]
 
-_HYPHENS = re.compile(r"[-\u2010\u2011]")
+#: Lower-case Greek letters to their English names, for :class:`~whoosh.analysis.CharsetFilter` after
+#: lower-casing: papers write "NF-κB", "TGF-β1" and "β-cells" as often as "NF-kappaB", "TGF-beta1" and
+#: "beta-cells", and queries are typed either way. The letters' symbol forms map too. Mu is left alone: in
+#: papers it is nearly always a unit's prefix, and "μM" and "μg" spelled out would be "mum" and "mug".
+GREEK_LETTERS: dict[int, str] = {
+    ord(letter): name
+    for letter, name in zip(
+        "αβγδεζηθικλνξοπρςστυφχψωϐϑϕϖϰϱϵ",
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda nu xi omicron pi rho sigma sigma tau "
+        "upsilon phi chi psi omega"
+        " beta theta phi pi kappa rho epsilon".split(),
+        strict=True,
+    )
+}
+#: Whoosh's accent folding with Greek letters spelled out, and the micro sign as the letter mu ("µg" and "μg"
+#: are one word): the character map of titles and abstracts.
+PAPER_CHARMAP: dict[int, str] = {**accent_map, **GREEK_LETTERS, ord("\u00b5"): "\u03bc"}
+
+#: Hyphens, and the en dash and minus sign the tokenizer also lets join words.
+_HYPHENS = re.compile(r"[-\u2010\u2011\u2013\u2212]")
 
 
 class CompoundFilter(Filter):
@@ -22,7 +42,8 @@ class CompoundFilter(Filter):
 
     When indexing, "covid-19" becomes "covid19", "covid" and "19", all at one position, so "COVID-19",
     "covid19" and "covid" all find it and phrases around it still match; "95%" also gives "95". A query
-    for "COVID-19" looks for "covid19" only, which is more precise than either part.
+    for "COVID-19" looks for "covid19" only, which is more precise than either part (``match="any"`` searches
+    also add the parts, weighed less: :data:`searchlib.query.COMPOUND_PART_WEIGHT`).
 
     Put it after the stop filter (which renumbers positions) so the parts keep the joined form's position.
 
@@ -38,7 +59,7 @@ class CompoundFilter(Filter):
         stoplist = self.stoplist
         for t in tokens:
             text = t.text
-            hyphenated = "-" in text or "\u2010" in text or "\u2011" in text
+            hyphenated = _HYPHENS.search(text) is not None
             if not hyphenated and not text.endswith("%"):
                 yield t
                 continue
@@ -85,8 +106,8 @@ class SpellingFilter(Filter):
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
             text = t.text
-            if "-" in text:  # "patient-centred": each part, so the parts CompoundFilter adds are American too
-                t.text = "-".join(american(part) for part in text.split("-"))
+            if _HYPHENS.search(text):  # "patient-centred": each part, so CompoundFilter's parts are American too
+                t.text = "-".join(american(part) for part in _HYPHENS.split(text))
             else:
                 t.text = american(text)
             yield t

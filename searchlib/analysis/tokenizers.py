@@ -16,7 +16,9 @@ from ..markup import html_to_text, looks_like_markup
 __all__ = ["PaperTokenizer", "WORD_PATTERN"]
 
 #: Numbers with decimal points or thousands separators, or words joined by hyphens, each optionally ending in %.
-WORD_PATTERN = re.compile(r"\d+(?:[.,]\d+)+%?|\w+(?:[-\u2010\u2011]\w+)*%?", re.UNICODE)
+#: An en dash or minus sign between two word characters joins them as a hyphen does: papers set "cell–cell",
+#: "TNF–α" and "CD25−CD4" with them where queries type "-".
+WORD_PATTERN = re.compile(r"\d+(?:[.,]\d+)+%?|\w+(?:[-\u2010\u2011\u2013\u2212]\w+)*%?", re.UNICODE)
 
 
 class PaperTokenizer(Tokenizer):
