@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from itertools import chain, islice
@@ -149,8 +149,9 @@ class Index:
         >>> results.total, results[0].doi
         (1, '10.1136/bmjqs-2024-017386')
         """
-        q = self._parser.parse(query, match=match, plain=plain)
         searcher = self._current_searcher()
+        known = _in_papers(searcher)
+        q = self._parser.parse(query, match=match, plain=plain, known=known)
         filt = facets.filter_query(searcher, year=year, journal=journal)
         sorting = facets.sort_arguments(sort)
         if feedback is None:
@@ -179,7 +180,7 @@ class Index:
             hits.append(_lazy_hit(rank, score, whit))
 
         def count(text: str) -> int:
-            return _count(searcher, self._parser.parse(text, match=match, plain=plain), filt)
+            return _count(searcher, self._parser.parse(text, match=match, plain=plain, known=known), filt)
 
         results = Results(
             query,
@@ -226,8 +227,8 @@ class Index:
 
         The parts' scores add up to the paper's score in ``search(query)``; ``print()`` it to read it.
         """
-        q = self._parser.parse(query, match=match, plain=plain)
         searcher = self._current_searcher()
+        q = self._parser.parse(query, match=match, plain=plain, known=_in_papers(searcher))
         docnum, record = self._locate(id_or_doi)
         parts = explain_doc(searcher, q, docnum)
         score = None if parts is None else sum(p.score for p in parts)
@@ -396,6 +397,13 @@ def _rank(searcher: Searcher, q: wq.Query, limit: int | None, filt: wq.Query | N
 
 def _allowed(searcher: Searcher, filt: wq.Query | None) -> set[int] | None:
     return None if filt is None else set(searcher.docs_for_query(filt))
+
+
+def _in_papers(searcher: Searcher) -> Callable[[str], bool]:
+    """Whether an analysed term is in some paper's title or abstract: how the query parser learns that a
+    hyphenated word is in no paper joined, to search its parts instead (see :mod:`searchlib.query`). The
+    answers come from the term infos the open searcher keeps."""
+    return lambda term: any(termwise.frequency(searcher, field, term) for field in ("title", "abstract"))
 
 
 def _count(searcher: Searcher, q: wq.Query, filt: Any) -> int:

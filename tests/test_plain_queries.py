@@ -12,18 +12,18 @@ from hypothesis import strategies as st
 from searchlib import QueryError
 
 
-def _both(parser, text: str, monkeypatch):
+def _both(parser, text: str, monkeypatch, known=None):
     """(the query built from the words, the query Whoosh's parser makes), or the QueryError each raises."""
 
     def attempt():
         try:
-            return parser.parse(text, match="any", plain=True)
+            return parser.parse(text, match="any", plain=True, known=known)
         except QueryError as exc:
             return ("QueryError", str(exc))
 
     fast = attempt()
     with monkeypatch.context() as m:
-        m.setattr(parser, "_plain_or", lambda text: None)
+        m.setattr(parser, "_plain_or", lambda text, known=None: None)
         slow = attempt()
     return fast, slow
 
@@ -39,6 +39,14 @@ def test_sentences_of_the_seed_abstracts_parse_as_whoosh_parses_them(seed_index,
         assert fast == slow and str(fast) == str(slow), text
         built += parser._plain_or(text) is not None
     assert built > len(texts) / 2  # most of them never reach Whoosh's parser
+
+
+@pytest.mark.parametrize("known", [None, lambda term: False, lambda term: term != "tissueresid"])
+def test_hyphenated_words_parts_are_added_as_whoosh_adds_them(seed_index, monkeypatch, known):
+    text = "tissue-resident memory T-cells, 95% of IL-10 and tissue-resident"
+    fast, slow = _both(seed_index._parser, text, monkeypatch, known)
+    assert fast == slow and str(fast) == str(slow)
+    assert ("abstract", "tissu") in {(t.fieldname, t.text) for t in fast.leaves()}
 
 
 @pytest.mark.parametrize(

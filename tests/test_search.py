@@ -186,3 +186,21 @@ def _walk(q):
     yield q
     for child in q.children():
         yield from _walk(child)
+
+
+def test_any_searches_the_parts_of_a_hyphenated_word_at_a_lower_weight(seed_index):
+    from searchlib.query import COMPOUND_PART_WEIGHT, QueryParser
+    from searchlib.schema import make_schema
+
+    parser = QueryParser(make_schema())
+    q = parser.parse("patient-centred", match="any")
+    weights = {(t.fieldname, t.text): t.boost for t in q.leaves()}
+    assert weights[("abstract", "patientcent")] == 1.0
+    assert weights[("abstract", "patient")] == weights[("abstract", "center")] == COMPOUND_PART_WEIGHT
+    assert ("abstract", "patient") not in {(t.fieldname, t.text) for t in parser.parse("patient-centred").leaves()}
+    # A word no paper has joined is searched by its parts at full weight.
+    q = parser.parse("patient-centred", match="any", known=lambda term: False)
+    assert {t.boost for t in q.leaves() if t.fieldname == "abstract"} == {1.0}
+    assert len(seed_index.search("interviews-hospital", match="any")) == len(
+        seed_index.search("interviews hospital", match="any")
+    )
