@@ -164,9 +164,10 @@ class Index:
                 else [(h.score, h.docnum) for h in searcher.search(q, limit=FEEDBACK_DOCS, filter=filt)]
             )
             q = expand(searcher, q, [d for _, d in top], loosen=match == "any", scores=[s for s, _ in top])
-        # An OR of plain terms (a pasted claim) is ranked term by term, and counted on the way (termwise.py).
-        # Otherwise, without terms=True: Whoosh then skips blocks that cannot reach the top hits, and highlights
-        # find the matched words from the query when they are asked for.
+        # Terms joined by OR, AND and NOT (a pasted claim, a typed topic) are ranked term by term, and counted on
+        # the way (termwise.py). Otherwise (phrases, wildcards, ranges), without terms=True: Whoosh then skips
+        # blocks that cannot reach the top hits, and highlights find the matched words from the query when they
+        # are asked for.
         ranking = None if sorting else _rank(searcher, q, limit, filt)
         if ranking is not None:
             wresults = termwise.results_of(searcher, q, ranking)
@@ -389,8 +390,8 @@ def _has_not(q: wq.Query) -> bool:
 
 
 def _rank(searcher: Searcher, q: wq.Query, limit: int | None, filt: wq.Query | None) -> termwise.Ranking | None:
-    """The top hits and total of an OR of plain terms, ranked term by term; None for other queries."""
-    if not _TERMWISE or termwise.terms_of(q) is None:
+    """The top hits and total of terms joined by OR, AND and NOT, ranked term by term; None for other queries."""
+    if not _TERMWISE or not termwise.supports(q):
         return None
     return termwise.rank(searcher, q, limit, _allowed(searcher, filt))
 
@@ -408,9 +409,9 @@ def _in_papers(searcher: Searcher) -> Callable[[str], bool]:
 
 def _count(searcher: Searcher, q: wq.Query, filt: Any) -> int:
     """How many papers match: a search that skips blocks which cannot reach its top hits counts only the papers
-    it looked at, so the count is a search of its own, without skipping (or, for an OR of plain terms, a ranking
-    term by term, which counts every match)."""
-    if _TERMWISE and termwise.terms_of(q) is not None:
+    it looked at, so the count is a search of its own, without skipping (or, for terms joined by OR, AND and NOT,
+    a ranking term by term, which counts every match)."""
+    if _TERMWISE and termwise.supports(q):
         counted = termwise.count(searcher, q, _allowed(searcher, filt))
         if counted is not None:
             return counted

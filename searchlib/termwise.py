@@ -49,7 +49,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .ranking import PaperBM25, robertson_idf
 
-__all__ = ["Ranking", "terms_of", "rank", "count", "frequency", "results_of"]
+__all__ = ["Ranking", "terms_of", "supports", "rank", "count", "frequency", "results_of"]
 
 #: A term of the query: field, text as Whoosh holds it in the query, and its boost (field weight x repeats x ^).
 QueryTerm = tuple[str, object, float]
@@ -84,21 +84,49 @@ def terms_of(q: wq.Query) -> tuple[QueryTerm, ...] | None:
     return tuple(out) if out else None
 
 
+def supports(q: wq.Query) -> bool:
+    """Whether ``q`` can be ranked here: terms combined by OR, AND, AND NOT and ANDMAYBE (a NOT inside an AND
+    too), with no boost on the combinations; phrases, wildcards, ranges and a NOT on its own are Whoosh's.
+
+    >>> a, b = wq.Term("abstract", "insulin"), wq.Term("abstract", "mice")
+    >>> supports(wq.And([a, wq.Not(b)])), supports(wq.Not(b)), supports(wq.Phrase("abstract", ["a", "b"]))
+    (True, False, False)
+    """
+    node_type = type(q)
+    if node_type is wq.Term:
+        return q.boost > 0
+    if q.boost != 1.0:
+        return False
+    if node_type is wq.Or:
+        return bool(q.subqueries) and not q.scale and not q.minmatch and all(supports(c) for c in q.subqueries)
+    if node_type is wq.And:
+        positive = [c for c in q.subqueries if type(c) is not wq.Not]
+        negative = [c for c in q.subqueries if type(c) is wq.Not]
+        return (
+            bool(positive)
+            and all(supports(c) for c in positive)
+            and all(c.boost == 1.0 and supports(c.query) for c in negative)
+        )
+    if node_type is wq.AndNot or node_type is wq.AndMaybe:
+        return supports(q.a) and supports(q.b)
+    return False
+
+
 def rank(searcher: Searcher, q: wq.Query, limit: int | None, allowed: set[int] | None = None) -> Ranking | None:
-    """The top ``limit`` papers (all when None) for ``q`` and the number that match, or None if ``q`` is not an
-    OR of plain terms or the searcher does not score with BM25.
+    """The top ``limit`` papers (all when None) for ``q`` and the number that match, or None if ``q`` is not
+    made of terms as :func:`supports` says or the searcher does not score with BM25.
 
     ``allowed`` keeps only those document numbers (a year or journal filter's papers).
     """
-    terms = terms_of(q)
-    if terms is None or (limit is not None and limit < 1):
+    if not supports(q) or (limit is not None and limit < 1):
         return None
     keep = None if allowed is None else np.fromiter(allowed, dtype=np.int64, count=len(allowed))
     found: list[tuple[float, int]] = []  # (score, -docnum): the collector's order is higher score, lower docnum
     total = 0
     for leaf, (leafsearcher, base) in enumerate(searcher.leaf_searchers()):
-        scores = _leaf_scores(searcher, leaf, leafsearcher, terms, base, keep)
-        if scores is None:
+        try:
+            scores = _leaf_scores(searcher, leaf, leafsearcher, q, base, keep)
+        except _NotBM25:
             return None
         matched = np.flatnonzero(scores)
         total += len(matched)
@@ -113,7 +141,7 @@ def rank(searcher: Searcher, q: wq.Query, limit: int | None, allowed: set[int] |
 
 
 def count(searcher: Searcher, q: wq.Query, allowed: set[int] | None = None) -> int | None:
-    """How many papers match ``q`` (and are in ``allowed``), or None if ``q`` is not an OR of plain terms."""
+    """How many papers match ``q`` (and are in ``allowed``), or None if it cannot be ranked here."""
     ranking = rank(searcher, q, 1, allowed)
     return None if ranking is None else ranking.total
 
@@ -154,20 +182,60 @@ def results_of(searcher: Searcher, q: wq.Query, ranking: Ranking) -> Results:
 # -- scoring one segment ------------------------------------------------------------------------------------
 
 
+class _NotBM25(Exception):
+    """The searcher's weighting is not BM25's: the query is searched with Whoosh instead."""
+
+
 def _leaf_scores(
-    searcher: Searcher, leaf: int, leafsearcher: Searcher, terms: Sequence[QueryTerm], base: int, allowed
-) -> np.ndarray | None:  # type: ignore[no-untyped-def]
-    """Every paper's score in this segment (0.0 for papers that do not match, are deleted or not ``allowed``)."""
+    searcher: Searcher, leaf: int, leafsearcher: Searcher, q: wq.Query, base: int, allowed
+) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Every paper's score in this segment (0.0 for papers that do not match, are deleted or not ``allowed``).
+
+    Every term score is above 0 (idf and term frequency are), so a paper matches a part of the query exactly
+    when its score for that part is above 0: an AND keeps the papers every part scores, an AND NOT drops those
+    its second part scores, as Whoosh's matchers do; the scores are the sums Whoosh adds.
+    """
     reader = leafsearcher.reader()
+    n = reader.doc_count_all()
     cache = _cache(searcher)
-    scores = np.zeros(reader.doc_count_all())
-    for field, btext, boost, info in _terms_in(reader, terms, cache, leaf):
-        found = cache.postings(leaf, leafsearcher, searcher.weighting, field, btext, info)
-        if found is None:
-            return None
-        ids, term_scores = found
-        # Every term score is above 0 (idf and term frequency are), so a paper scores above 0 when it matches.
-        scores[ids] += term_scores if boost == 1.0 else term_scores * boost
+
+    def add_terms(terms: Sequence[QueryTerm], scores: np.ndarray) -> None:
+        for field, btext, boost, info in _terms_in(reader, terms, cache, leaf):
+            found = cache.postings(leaf, leafsearcher, searcher.weighting, field, btext, info)
+            if found is None:
+                raise _NotBM25
+            ids, term_scores = found
+            scores[ids] += term_scores if boost == 1.0 else term_scores * boost
+
+    def scores_of(node: wq.Query) -> np.ndarray:
+        terms = terms_of(node)
+        scores = np.zeros(n)
+        if terms is not None:  # an OR of terms (or one term)
+            add_terms(terms, scores)
+        elif type(node) is wq.Or:
+            for child in node.subqueries:
+                scores += scores_of(child)
+        elif type(node) is wq.And:
+            parts = [scores_of(c) for c in node.subqueries if type(c) is not wq.Not]
+            for part in parts:
+                scores += part
+            for part in parts:
+                scores[part == 0] = 0
+            for c in node.subqueries:
+                if type(c) is wq.Not:
+                    # Whoosh matches a NOT in an AND with a matcher of every other paper, scoring 1 each.
+                    scores[scores > 0] += 1.0
+                    scores[scores_of(c.query) > 0] = 0
+        elif type(node) is wq.AndNot:
+            scores = scores_of(node.a)
+            scores[scores_of(node.b) > 0] = 0
+        else:  # AndMaybe: the second part's scores are added to the papers the first part matches
+            first = scores_of(node.a)
+            scores = first + scores_of(node.b)
+            scores[first == 0] = 0
+        return scores
+
+    scores = scores_of(q)
     _drop_excluded(scores, cache.deleted(leaf, reader), base, allowed)
     return scores
 
