@@ -1,24 +1,26 @@
-"""Ranking OR queries term by term: each word's postings read whole and its scores added per paper, with NumPy.
+"""Ranking queries of terms, term by term: each word's postings read whole, its scores added with NumPy.
 
 A pasted claim is 10 to 50 words, each searched in title, abstract and authors: an OR of 30 to 150 terms (and
 80 more once feedback adds its words). Whoosh ranks it by stepping a tree of matchers one paper at a time, a
-few Python calls per term per paper. When the query is only an OR of plain terms, a paper's score is the sum of
-its matching terms' scores, so the same ranking comes out of adding each term's scores into one array of
-scores, a slot per paper of the segment: a NumPy operation per term instead of Python calls per posting. The
-array then gives the top hits and, for free, the exact number of matching papers.
+few Python calls per term per paper. A paper's score is the sum of its matching terms' scores, so the same
+ranking comes out of adding each term's scores into one array of scores, a slot per paper of the segment: a
+NumPy operation per term instead of Python calls per posting. The array then gives the top hits and, for free,
+the exact number of matching papers. Typed queries of terms joined by AND, NOT and ANDMAYBE are ranked the same
+way (:func:`supports`): every term scores above 0, so a paper matches a part of the query where its score for
+that part is above 0, and an AND or a NOT is an operation on those arrays.
 
 A term's postings are decoded once per open searcher and kept with their BM25 scores, so the words that recur
 from search to search (and the claim's own words, searched again with feedback) cost one array addition each;
 the searcher keeps at most :data:`MAX_CACHED_POSTINGS` postings.
 
-Every score is worked out as Whoosh's own scorer would: the scorer is asked of the searcher's weighting
-(:class:`searchlib.ranking.PaperBM25`) term by term, and its idf, ``K1``, ``B`` and average field length are
-used with the paper's stored (lossy, byte-encoded) field length. Only the order in which a paper's terms are
-added may differ from Whoosh's tree of matchers, so scores can differ in the last bit. Ties are broken as
-Whoosh's collector breaks them: the lower document number first. Deleted papers are never counted.
+Every score is worked out as Whoosh's own scorer would: the idf, ``K1``, ``B`` and average field length of the
+searcher's weighting (:class:`searchlib.ranking.PaperBM25`) are used with the paper's stored (lossy,
+byte-encoded) field length. Only the order in which a paper's terms are added may differ from Whoosh's tree of
+matchers, so scores can differ in the last bit. Ties are broken as Whoosh's collector breaks them: the lower
+document number first. Deleted papers are never counted.
 
-Any other query (phrases, NOT, AND, wildcards, ranges, boosted groups) or any other scorer returns None, and the
-caller searches with Whoosh as before.
+Any other query (phrases, wildcards, ranges, boosted groups, a NOT on its own) or any other scorer returns
+None, and the caller searches with Whoosh as before.
 
 >>> from whoosh import query as wq
 >>> terms_of(wq.Or([wq.Term("title", "cancer", boost=0.5), wq.Term("abstract", "cancer")]))
