@@ -97,7 +97,7 @@ def supports(q: wq.Query) -> bool:
     node_type = type(q)
     if node_type is wq.Term:
         return q.boost > 0
-    if q.boost != 1.0:
+    if node_type not in (wq.Or, wq.And, wq.AndNot, wq.AndMaybe) or q.boost != 1.0:
         return False
     if node_type is wq.Or:
         return bool(q.subqueries) and not q.scale and not q.minmatch and all(supports(c) for c in q.subqueries)
@@ -109,9 +109,7 @@ def supports(q: wq.Query) -> bool:
             and all(supports(c) for c in positive)
             and all(c.boost == 1.0 and supports(c.query) for c in negative)
         )
-    if node_type is wq.AndNot or node_type is wq.AndMaybe:
-        return supports(q.a) and supports(q.b)
-    return False
+    return supports(q.a) and supports(q.b)  # AndNot, AndMaybe
 
 
 def rank(searcher: Searcher, q: wq.Query, limit: int | None, allowed: set[int] | None = None) -> Ranking | None:
