@@ -87,8 +87,8 @@ def terms_of(q: wq.Query) -> tuple[QueryTerm, ...] | None:
 
 
 def supports(q: wq.Query) -> bool:
-    """Whether ``q`` can be ranked here: terms combined by OR, AND, AND NOT and ANDMAYBE (a NOT inside an AND
-    too), with no boost on the combinations; phrases, wildcards, ranges and a NOT on its own are Whoosh's.
+    """Whether ``q`` can be ranked here: terms and year ranges combined by OR, AND, AND NOT and ANDMAYBE (a NOT
+    inside an AND too), with no boost on the combinations; phrases, wildcards and a NOT on its own are Whoosh's.
 
     >>> a, b = wq.Term("abstract", "insulin"), wq.Term("abstract", "mice")
     >>> supports(wq.And([a, wq.Not(b)])), supports(wq.Not(b)), supports(wq.Phrase("abstract", ["a", "b"]))
@@ -97,6 +97,8 @@ def supports(q: wq.Query) -> bool:
     node_type = type(q)
     if node_type is wq.Term:
         return q.boost > 0
+    if node_type is wq.NumericRange:  # a year range: Whoosh scores each paper in it 1, its boost
+        return q.boost == 1.0 and q.constantscore
     if node_type not in (wq.Or, wq.And, wq.AndNot, wq.AndMaybe) or q.boost != 1.0:
         return False
     if node_type is wq.Or:
@@ -212,6 +214,8 @@ def _leaf_scores(
         scores = np.zeros(n)
         if terms is not None:  # an OR of terms (or one term)
             add_terms(terms, scores)
+        elif type(node) is wq.NumericRange:  # each paper in the range scores 1, as in Whoosh
+            scores[np.fromiter(leafsearcher.docs_for_query(node), dtype=np.int64)] = 1.0
         elif type(node) is wq.Or:
             for child in node.subqueries:
                 scores += scores_of(child)
@@ -412,16 +416,22 @@ class _SearcherCache:
         if key in cached:
             cached.move_to_end(key)
             return cached[key]
-        params = self.scoring(leafsearcher, weighting, field, btext)
+        reader = leafsearcher.reader()
         found = None
-        if params is not None:
-            reader = leafsearcher.reader()
-            idf, k1, b, avgfl = params
+        if not reader.schema[field].scorable:  # a year, an id: Whoosh scores a match by its weight, 1
             ids, weights = _read_postings(reader, field, btext, info)
-            docs = np.array(ids, dtype=np.int32)
-            tf = np.array(weights, dtype=np.float64)
-            found = (docs, idf * ((tf * (k1 + 1)) / (tf + self.norms(leaf, reader, field, k1, b, avgfl)[docs])))
-            self._postings_held += len(docs)
+            found = (np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float64))
+        else:
+            params = self.scoring(leafsearcher, weighting, field, btext)
+            if params is not None:
+                idf, k1, b, avgfl = params
+                ids, weights = _read_postings(reader, field, btext, info)
+                docs = np.array(ids, dtype=np.int32)
+                tf = np.array(weights, dtype=np.float64)
+                norms = self.norms(leaf, reader, field, k1, b, avgfl)
+                found = (docs, idf * ((tf * (k1 + 1)) / (tf + norms[docs])))
+        if found is not None:
+            self._postings_held += len(found[0])
         cached[key] = found
         while self._postings_held > MAX_CACHED_POSTINGS and len(cached) > 1:
             _key, dropped = cached.popitem(last=False)
