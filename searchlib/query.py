@@ -24,7 +24,6 @@ from whoosh.qparser.plugins import MultifieldPlugin
 from .errors import QueryError
 from .pubmed_tags import translate as translate_pubmed_tags
 from .schema import DEFAULT_FIELDS, FIELD_ALIASES, INTERNAL_FIELDS, TEXT_FIELDS
-from .termwise import terms_of
 
 __all__ = ["QueryParser", "FIELD_BOOSTS"]
 
@@ -134,7 +133,7 @@ class QueryParser:
         finally:
             _KNOWN.reset(token)
         _check_parsed(q, text)
-        return q if terms_of(q) is not None else _tree_ors(q)  # an OR of plain terms is ranked term by term
+        return _tree_ors(q)
 
     def _plain_or(self, text: str, known: Callable[[str], bool] | None = None) -> wq.Query | None:
         """The query Whoosh's parser makes of plain ``text`` with ``match="any"`` (after :func:`_count_repeats`),

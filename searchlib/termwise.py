@@ -162,11 +162,7 @@ def frequency(searcher: Searcher, field: str, text: str) -> float:
         btext = schema[field].to_bytes(text)
     except ValueError:
         return 0.0
-    total = 0.0
-    for leaf, (leafsearcher, _base) in enumerate(searcher.leaf_searchers()):
-        info = cache.term_info(leaf, leafsearcher.reader(), field, btext)
-        if info is not None:
-            total += info.weight()
+    total = sum(info.weight() for info in cache.index_term_infos(searcher, field, btext))
     if len(cache.frequencies) >= MAX_CACHED_TERMS:
         cache.frequencies.clear()
     cache.frequencies[field, text] = total
@@ -376,8 +372,8 @@ class _SearcherCache:
         """The segment's term info for ``field:btext`` (None if the term is not in it), looked up once.
 
         A claim's words are looked up by feedback (their frequencies), by the scorer and to read their
-        postings; the term table is a hash file read in Python, about 10
-        microseconds a lookup. The cache is emptied when it holds :data:`MAX_CACHED_TERMS`.
+        postings; the term table is a hash file read in Python, about 10 microseconds a lookup. The cache is
+        emptied when it holds :data:`MAX_CACHED_TERMS`.
         """
         key = (leaf, field, btext)
         infos = self._infos
@@ -391,6 +387,14 @@ class _SearcherCache:
             infos.clear()
         infos[key] = info
         return info
+
+    def index_term_infos(self, searcher: Searcher, field: str, btext: bytes) -> list:
+        """The term's infos in every segment of ``searcher`` that holds it."""
+        found = (
+            self.term_info(leaf, sub.reader(), field, btext)
+            for leaf, (sub, _base) in enumerate(searcher.leaf_searchers())
+        )
+        return [info for info in found if info is not None]
 
     @staticmethod
     def matcher(reader, field: str, btext: bytes, info):  # type: ignore[no-untyped-def]
@@ -444,14 +448,11 @@ class _SearcherCache:
         cached term infos (Whoosh's scorer looks the term up twice more and sums the field's lengths each
         time); any other BM25 weighting is asked for its scorer."""
         parent = leafsearcher.get_parent()
-        if type(weighting) is PaperBM25 and not weighting._field_B and parent.schema[field].scorable:
+        if type(weighting) is PaperBM25 and not weighting._field_B:
             key = (field, btext)
             found = self._stats.get(key)
             if found is None:
-                df = 0
-                for leaf, (sub, _base) in enumerate(parent.leaf_searchers()):
-                    info = self.term_info(leaf, sub.reader(), field, btext)
-                    df += 0 if info is None else info.doc_frequency()
+                df = sum(info.doc_frequency() for info in self.index_term_infos(parent, field, btext))
                 if field not in self._avgfl:
                     self._avgfl[field] = parent.avg_field_length(field) or 1
                 found = (robertson_idf(df, parent.doc_count_all()), weighting.K1, weighting.B, self._avgfl[field])
