@@ -8,11 +8,14 @@ from disk. Here, for every field whose analyzer is a :class:`~searchlib.analysis
 - each term's postings are appended to compact arrays (document numbers, weights, encoded values);
 - past :data:`SPILL_POSTINGS` postings the arrays go to a sorted run file, and the runs are merged at the end
   by concatenation, since document numbers only grow;
-- the postings files are written a block (up to 128 postings) at a time, with field lengths read once.
+- each term's blocks (up to 128 postings) and its row of the term table are made in one go, with field
+  lengths read once, not through a call per posting.
 
 Fields with other analyzers (ids, numbers, author names) go through Whoosh's own ``field.index``, into the same
-tables. The files written are byte for byte those Whoosh's writer makes (``tests/test_segwriter.py`` checks
-it), so everything that reads an index (searching, merging, ``optimize``, plain Whoosh) is unchanged.
+tables. The files written are those Whoosh's writer makes: byte for byte, but for blocks too small for zlib to
+shrink, which are written uncompressed (:data:`SMALL_BLOCK`; each block says whether it is compressed, and
+Whoosh reads both). ``tests/test_segwriter.py`` checks it, so everything that reads an index (searching,
+merging, ``optimize``, plain Whoosh) is unchanged.
 
 >>> from whoosh import fields
 >>> from whoosh.filedb.filestore import RamStorage
@@ -30,14 +33,17 @@ from __future__ import annotations
 
 import heapq
 import marshal
+import zlib
 from array import array
 from collections.abc import Iterator
+from pickle import dumps
 from typing import Any
 
 from whoosh import formats
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
 from .analysis.fast import CachedAnalyzer
@@ -46,8 +52,13 @@ __all__ = ["FastSegmentWriter", "SPILL_POSTINGS"]
 
 #: Postings held in memory before they are written to a sorted run file (about 30 bytes each).
 SPILL_POSTINGS = 6_000_000
+#: Blocks whose pickled postings are shorter than this are written uncompressed (the block says so, and Whoosh
+#: reads either): zlib makes them no smaller, and compressing one costs more than writing it. Whoosh's writer
+#: means to skip pickles under 20 bytes but compresses every block.
+SMALL_BLOCK = 96
 
 _POSITIONS, _FREQUENCY, _EXISTENCE, _OTHER = range(4)
+_TERMINFO = W3TermInfo._struct
 
 
 def _encode_positions(poses: list[int]) -> bytes:
@@ -192,8 +203,12 @@ class FastSegmentWriter(SegmentWriter):
     Use it as ``FastSegmentWriter(ix, timeout=..., limitmb=...)`` wherever ``ix.writer()`` would do.
     """
 
-    def __init__(self, ix: Any, *args: Any, spill_postings: int = SPILL_POSTINGS, **kwargs: Any) -> None:
+    def __init__(
+        self, ix: Any, *args: Any, spill_postings: int = SPILL_POSTINGS, tempname: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(ix, *args, **kwargs)
+        if tempname is not None:  # another process writes a segment of the same index at the same time
+            self._tempstorage = self.storage.temp_storage(tempname)
         schema = self.schema
         self._kinds = {name: _kind(schema[name]) for name in schema.names()}
         text_fields = frozenset(name for name, kind in self._kinds.items() if kind != _OTHER)
@@ -283,9 +298,10 @@ def _add_table(terms: dict[str, _Term], table: dict[str, list[int]], kind: int, 
 
 
 def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, bytes, _Term]]) -> None:
-    """Write every term's postings through Whoosh's field writer, a block at a time."""
+    """Write every term's postings and term info through Whoosh's field writer's files."""
     lastfield = None
     lengths: list[int] | None = None
+    out: _TermWriter | None = None
     for fieldname, btext, term in terms:
         if fieldname != lastfield:
             if lastfield is not None:
@@ -293,10 +309,9 @@ def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, b
             fieldobj = schema[fieldname]
             fw.start_field(fieldname, fieldobj)
             lengths = _field_lengths(pdr, fieldname)
+            out = _TermWriter(fw, fieldobj.format)
             lastfield = fieldname
-        fw.start_term(btext.encode("utf-8") if isinstance(btext, str) else btext)
-        _write_term(fw._postwriter, term, lengths)
-        fw.finish_term()
+        out.write(btext.encode("utf-8") if isinstance(btext, str) else btext, term, lengths)  # type: ignore[union-attr]
     if lastfield is not None:
         fw.finish_field()
 
@@ -310,26 +325,88 @@ def _field_lengths(pdr: Any, fieldname: str) -> list[int] | None:
     return [byte_to_length(b) for b in reader]
 
 
-def _write_term(pw: Any, term: _Term, lengths: list[int] | None) -> None:
-    """Fill the postings writer's block buffer a block at a time, as ``add_posting`` would, and write it."""
-    ids, weights, ends = term.ids, term.weights, term.ends
-    blob = bytes(term.blob)
-    size = pw._blocklimit
-    n = len(ids)
-    starts = [0, *ends[:-1]] if blob else None
-    for lo in range(0, n, size):
-        if lo:
-            pw._write_block()
-        hi = min(lo + size, n)
-        block_ids = ids[lo:hi]
-        block_weights = weights[lo:hi]
-        pw._ids = block_ids
-        pw._weights = block_weights
-        pw._maxweight = max(0, max(block_weights))
-        if starts is not None:
-            pw._values = [blob[s:e] for s, e in zip(starts[lo:hi], ends[lo:hi], strict=True) if e > s]
-        if lengths is not None:
-            block_lengths = [x for x in (lengths[d] for d in block_ids) if x]
-            if block_lengths:
-                pw._minlength = min(block_lengths)
-                pw._maxlength = max(block_lengths)
+class _TermWriter:
+    """Writes a field's terms as Whoosh 3's postings writer and term table do, without a call per posting.
+
+    Each term is a run of blocks of up to 128 postings in the postings file (a pickled header, then the pickled
+    document numbers, weights and values, compressed as the codec says) and a row in the term table; the bytes
+    are those of ``W3PostingsWriter`` and ``W3FieldWriter.finish_term``.
+    """
+
+    def __init__(self, fw: Any, fmt: Any) -> None:
+        pw = fw._postwriter
+        self.postfile = fw._postfile
+        self.tindex = fw._tindex
+        self.prefix = pack_ushort(fw._fieldid)
+        self.size = pw._blocklimit
+        self.compression = pw._compression
+        self.fixed = fmt.fixed_value_size()
+
+    def write(self, btext: bytes, term: _Term, lengths: list[int] | None) -> None:
+        ids, weights, ends = term.ids, term.weights, term.ends
+        blob = bytes(term.blob)
+        size, comp, fixed = self.size, self.compression, self.fixed
+        postfile = self.postfile
+        start = postfile.tell()
+        n = len(ids)
+        parts = [WHOOSH3_HEADER_MAGIC]
+        total_weight: float = 0
+        maxweight: float = 0
+        minlength: int | None = None
+        maxlength = 0
+        for lo in range(0, n, size):
+            hi = min(lo + size, n)
+            block_ids = ids[lo:hi]
+            block_weights = weights[lo:hi]
+            block_max = max(0, max(block_weights))
+            block_min_length = None
+            block_max_length = 0
+            if lengths is not None:
+                known = [x for x in (lengths[d] for d in block_ids) if x]
+                if known:
+                    block_min_length = min(known)
+                    block_max_length = max(known)
+            # The block's statistics, added to the term's as W3TermInfo.add_block does.
+            total_weight += sum(block_weights)
+            if minlength is None:
+                minlength = block_min_length
+            elif block_min_length is not None:
+                minlength = min(minlength, block_min_length)
+            maxlength = max(maxlength, block_max_length)
+            maxweight = max(maxweight, block_max)
+            # The block, minified as W3PostingsWriter does.
+            mini_ids = tuple(block_ids) if hi - lo == 1 else tuple(delta_encode(block_ids))
+            first = block_weights[0]
+            if first == 1.0 and block_weights.count(1.0) == hi - lo:
+                mini_weights: Any = None
+            elif block_weights.count(first) == hi - lo:
+                mini_weights = first
+            else:
+                mini_weights = tuple(block_weights)
+            if fixed == 0:
+                mini_values: Any = None
+            else:
+                starts = (ends[lo - 1] if lo else 0, *ends[lo : hi - 1])
+                values = [blob[s:e] for s, e in zip(starts, ends[lo:hi], strict=True) if e > s]
+                mini_values = tuple(values) if fixed is None or fixed < 0 else b"".join(values)
+            data = dumps((mini_ids, mini_weights, mini_values), 2)
+            level = comp if len(data) >= SMALL_BLOCK else 0
+            if level:
+                data = zlib.compress(data, level)
+            min_byte, max_byte = length_to_byte(block_min_length), length_to_byte(block_max_length)
+            info = dumps((hi - lo, block_ids[-1], block_max, level, min_byte, max_byte), 2)
+            blocklength = len(info) + len(data)
+            parts += (pack_int(-blocklength if hi == n else blocklength), info, data)
+        chunk = b"".join(parts)
+        postfile.write(chunk)
+        terminfo = _TERMINFO.pack(
+            False,
+            total_weight,
+            n,
+            0 if minlength is None else length_to_byte(minlength),
+            length_to_byte(maxlength),
+            maxweight,
+            ids[0],
+            ids[-1],
+        )
+        self.tindex.add(self.prefix + btext, terminfo + pack_long(start) + pack_int(len(chunk)))
