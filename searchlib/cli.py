@@ -1,6 +1,7 @@
 """The ``searchlib`` command: a thin layer over the library, one subcommand per library call.
 
     searchlib index FILE... [--index DIR] [--overwrite] [--skip-errors] [--from FORMAT] [--wait SECONDS]
+                    [--procs N]
     searchlib search QUERY [--index DIR] [--limit N] [--any] [--format table|jsonl|ris|bibtex|csv] [--json]
                      [--year 2020-2024] [--journal NAME] [--sort relevance|date|-date|newest|oldest]
                      [--facets year,journal,section]
@@ -73,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--skip-errors", action="store_true", help="skip malformed records, and list them")
     sp.add_argument("--from", dest="input_format", choices=FORMATS, help="the files' format (default: detected)")
     sp.add_argument("--wait", type=float, default=5.0, metavar="SECONDS", help="wait for another writer")
+    sp.add_argument(
+        "--procs",
+        type=int,
+        metavar="N",
+        help="processes for a new index (default: the CPUs available, at most 2; used past 10,000 records)",
+    )
     sp.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -193,7 +200,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
     show = args.progress if args.progress is not None else size >= _PROGRESS_MIN_BYTES and sys.stderr.isatty()
     progress = ProgressBar() if show else None
     if args.overwrite or not (path / MANIFEST).exists():
-        index = build_index(records(), path, overwrite=args.overwrite, progress=progress)
+        index = build_index(records(), path, overwrite=args.overwrite, progress=progress, procs=args.procs)
         verb = "built"
     else:
         index = open_index(path)

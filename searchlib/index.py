@@ -36,6 +36,7 @@ from .building import DocumentWriter, expected_count, identity_keys, stream_reco
 from .errors import SearchlibError
 from .explain import Explanation, explain_doc, score_of
 from .feedback import FEEDBACK_DOCS, expand
+from .parallel import default_procs, write_records
 from .progress import Progress
 from .query import QueryParser
 from .ranking import PaperBM25
@@ -459,6 +460,7 @@ def build_index(
     errors: Literal["raise", "skip"] = "raise",
     progress: Progress | None = None,
     timeout: float = 5.0,
+    procs: int | None = None,
 ) -> Index:
     """Index ``source`` (a record file, several, or records) into a new index at ``path`` and return it.
 
@@ -466,7 +468,9 @@ def build_index(
     ``overwrite=True``, and only once the new one is complete; a folder that is not a searchlib index is never
     overwritten, and an interrupted build (Ctrl-C) leaves ``path`` as it was. Replacing an index waits up to
     ``timeout`` seconds for its write lock, so a build never replaces an index another process is writing to.
-    ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
+    ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`). ``procs`` is
+    the number of processes that index (default: the CPUs available, at most 2); past a few thousand records
+    each writes a segment of its own (see :mod:`searchlib.parallel`). An index in memory uses one.
 
     >>> from searchlib import bundled_records_path
     >>> index = build_index(bundled_records_path())
@@ -498,7 +502,7 @@ def build_index(
     staging.mkdir()
     try:
         ix = SafeFileStorage(str(staging)).create_index(make_schema())
-        _write_all(ix, records, progress, total)
+        _write_all(ix, records, progress, total, default_procs() if procs is None else procs)
         stemtable.save(staging)
         _write_manifest(staging)
         _swap_into_place(staging, target, timeout)
@@ -548,16 +552,11 @@ class _PrivateRamStorage(RamStorage):
         return FileStorage(tempfile.mkdtemp(prefix="searchlib-")).create()
 
 
-def _write_all(ix: windex.Index, records: Iterator[Record], progress: Progress | None, total: int) -> None:
-    writer = FastSegmentWriter(ix)
-    try:
-        feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
-        feed.write(writer, records)
-        feed.finish()
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+def _write_all(
+    ix: windex.Index, records: Iterator[Record], progress: Progress | None, total: int, procs: int = 1
+) -> None:
+    feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
+    write_records(ix, records, feed, procs)
 
 
 def _swap_into_place(staging: Path, target: Path, timeout: float) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["stem", "register", "save", "TABLE_FILE"]
+__all__ = ["stem", "register", "save", "known", "learn", "TABLE_FILE"]
 
 #: The table's name in an index folder.
 TABLE_FILE = "stems.json"
@@ -66,6 +66,19 @@ def save(folder: str | os.PathLike) -> None:
     temp = target.with_name(f"{TABLE_FILE}.tmp-{os.getpid()}")
     temp.write_bytes(orjson.dumps(_known))
     os.replace(temp, target)
+
+
+def known() -> dict[str, str]:
+    """Every stem this process knows (a copy), to hand to another process's :func:`learn`."""
+    return dict(_known)
+
+
+def learn(stems: dict[str, str]) -> None:
+    """Remember stems worked out elsewhere (another process of the same build), so :func:`save` keeps them."""
+    for word, value in stems.items():
+        if len(_known) >= MAX_WORDS:
+            break
+        _known.setdefault(word, value)
 
 
 def _load_pending() -> None:

@@ -1,0 +1,245 @@
+"""Building a new index with two or more processes: each writes a segment, one commit lists them all.
+
+A build spends most of its time analysing text and writing postings, one paper after another, on one core.
+:func:`write_records` reads the records in this process and, once :data:`PARALLEL_AFTER` have been read (small
+builds stay in one process and one segment), forks helper processes. Records then go out in batches to whichever
+process is free: a helper takes a batch when its queue has room, otherwise this process indexes the batch
+itself, so the work balances itself whatever the records cost to read. Each helper writes its own segment with
+:class:`~searchlib.segwriter.FastSegmentWriter` and hands back the segment (and the words it stemmed, for the
+stem table); this process then writes one table of contents that lists every segment, so the index appears
+whole or not at all, as with one process.
+
+A paper read twice is written once, as in :class:`~searchlib.building.DocumentWriter`: this process remembers
+where each identity key went (which segment, which document) and marks the earlier copy deleted, in its own
+segment at once and in a helper's segment when the helper hands it back.
+
+Helpers are forked, so they need no ``if __name__ == "__main__"`` guard in the caller's script; where ``fork``
+is not available (Windows) the build stays in one process. A helper ignores Ctrl-C; the build's process stops
+the helpers and throws their segments away, and ``build_index`` removes the unfinished index.
+
+>>> from searchlib import build_index, bundled_records_path
+>>> len(build_index(bundled_records_path(), procs=2))  # ten records: fewer than PARALLEL_AFTER, one process
+10
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+from . import stemtable
+from .building import PROGRESS_EVERY, DocumentWriter, Key, identity_keys
+from .errors import SearchlibError
+from .records import Record
+from .schema import to_document
+from .segwriter import SPILL_POSTINGS, FastSegmentWriter
+
+__all__ = ["write_records", "default_procs", "PARALLEL_AFTER", "BATCH"]
+
+#: Records read before helper processes start; smaller builds stay in one process, one segment.
+PARALLEL_AFTER = 10_000
+#: Records sent to a helper at a time.
+BATCH = 64
+#: Batches waiting for each helper at most; past this, the build's own process indexes the batch.
+QUEUED = 2
+
+
+def default_procs() -> int:
+    """Processes a build uses by default: the CPUs this process may run on, at most 2 (each adds a segment,
+    which every search then visits)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(2, cpus))
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def write_records(ix: Any, records: Iterable[Record], feed: DocumentWriter, procs: int) -> None:
+    """Write ``records`` into the new index ``ix`` (on disk, empty) and commit, with up to ``procs`` processes."""
+    if procs < 1:
+        raise ValueError("procs must be at least 1")
+    helpers = procs - 1 if _can_fork() and getattr(ix.storage, "folder", None) else 0
+    spill = SPILL_POSTINGS // procs if helpers else SPILL_POSTINGS  # the processes' postings share the memory
+    writer = FastSegmentWriter(ix, spill_postings=spill)
+    build = _Build(ix, writer, feed, helpers, spill)
+    try:
+        build.run(iter(records))
+        build.close()  # the helpers write their segments while this process writes its own
+        if writer._added:
+            final = [writer._finalize_segment()]
+        else:
+            final = []
+            writer._close_segment()
+        segments = build.finish()
+    except BaseException:
+        build.stop()
+        writer.cancel()
+        raise
+    feed.finish()
+    writer._commit_toc(final + segments)
+    writer._finish()
+
+
+class _Helper:
+    """One forked process writing a segment, and what this process knows of it."""
+
+    def __init__(self, ctx: Any, ix: Any, spill: int, number: int) -> None:
+        self.jobs = ctx.Queue(QUEUED)
+        self.results = ctx.Queue()
+        self.docs = 0  # documents sent: the next one's number in the helper's segment
+        self.deleted: set[int] = set()
+        self.process = ctx.Process(
+            target=_helper_main,
+            args=(ix.storage.folder, ix.indexname, spill, number, self.jobs, self.results),
+            daemon=True,
+        )
+        self.process.start()
+
+    def offer(self, docs: list[dict[str, Any]]) -> bool:
+        try:
+            self.jobs.put_nowait(docs)
+        except queue.Full:
+            return False
+        self.docs += len(docs)
+        return True
+
+    def close(self) -> None:
+        """Tell the helper no more documents are coming (it then writes its segment)."""
+        while True:
+            try:
+                self.jobs.put(None, timeout=1.0)
+                return
+            except queue.Full:
+                if not self.process.is_alive():
+                    return  # finish() reports it
+
+    def finish(self) -> Any:
+        while True:
+            try:
+                status, payload, stems = self.results.get(timeout=1.0)
+                break
+            except queue.Empty:
+                if not self.process.is_alive():
+                    raise SearchlibError(
+                        f"a helper process of the build stopped unexpectedly (exit code {self.process.exitcode})"
+                    ) from None
+        self.process.join()
+        if status != "ok":
+            raise SearchlibError(f"a helper process of the build failed:\n{payload}")
+        stemtable.learn(stems)
+        for docnum in self.deleted:
+            payload.delete_document(docnum)
+        return payload
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join(timeout=5.0)
+        self.jobs.cancel_join_thread()
+
+
+class _Build:
+    def __init__(self, ix: Any, writer: Any, feed: DocumentWriter, helpers: int, spill: int) -> None:
+        self.ix = ix
+        self.writer = writer
+        self.feed = feed
+        self.wanted = helpers
+        self.spill = spill
+        self.helpers: list[_Helper] = []
+        # identity key -> (helper number + 1, or 0 for this process; document number in that segment)
+        self.owner: dict[Key, tuple[int, int]] = {}
+
+    def run(self, records: Iterable[Record]) -> None:
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) == BATCH:
+                self._dispatch(batch)
+                batch = []
+        if batch:
+            self._dispatch(batch)
+
+    def _dispatch(self, batch: list[Record]) -> None:
+        feed = self.feed
+        if self.wanted and not self.helpers and feed.read + len(batch) > PARALLEL_AFTER:
+            ctx = multiprocessing.get_context("fork")
+            self.helpers = [_Helper(ctx, self.ix, self.spill, n) for n in range(self.wanted)]
+        docs = [to_document(record) for record in batch]
+        for slot, helper in enumerate(self.helpers, start=1):
+            base = helper.docs
+            if helper.offer(docs):
+                for n, record in enumerate(batch):
+                    self._claim(record, slot, base + n)
+                return
+        writer = self.writer
+        for record, doc in zip(batch, docs, strict=True):
+            docnum = writer.docnum
+            writer.add_document(**doc)
+            self._claim(record, 0, docnum)
+
+    def _claim(self, record: Record, slot: int, docnum: int) -> None:
+        """Note where ``record`` went; mark an earlier copy of the same paper deleted."""
+        feed = self.feed
+        owner = self.owner
+        keys = identity_keys(record)
+        for key in keys:
+            earlier = owner.get(key)
+            if earlier is not None and earlier != (slot, docnum):
+                where, number = earlier
+                if where == 0:
+                    segment = self.writer.newsegment
+                    if not segment.is_deleted(number):
+                        segment.delete_document(number)
+                        feed.papers -= 1
+                elif number not in self.helpers[where - 1].deleted:
+                    self.helpers[where - 1].deleted.add(number)
+                    feed.papers -= 1
+        for key in keys:
+            owner[key] = (slot, docnum)
+        progress = feed.progress
+        if progress is not None and feed.read % PROGRESS_EVERY == 0:
+            progress(feed.read, max(feed.total, feed.read) if feed.total else 0)
+        feed.read += 1
+        feed.papers += 1
+
+    def close(self) -> None:
+        for helper in self.helpers:
+            helper.close()
+
+    def finish(self) -> list[Any]:
+        return [helper.finish() for helper in self.helpers]
+
+    def stop(self) -> None:
+        for helper in self.helpers:
+            helper.stop()
+
+
+def _helper_main(folder: str, indexname: str, spill: int, number: int, jobs: Any, results: Any) -> None:
+    """A helper's life: add the documents it is sent to a segment of its own, then hand the segment back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build's process decides what Ctrl-C stops
+    from whoosh.filedb.filestore import FileStorage
+
+    writer = None
+    try:
+        ix = FileStorage(folder).open_index(indexname)
+        writer = FastSegmentWriter(ix, _lk=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
+        while True:
+            docs = jobs.get()
+            if docs is None:
+                break
+            for doc in docs:
+                writer.add_document(**doc)
+        segment = writer._finalize_segment()
+        writer._tempstorage.destroy()
+        results.put(("ok", segment, stemtable.known()))
+    except BaseException:
+        results.put(("error", traceback.format_exc(), {}))

@@ -1,0 +1,146 @@
+"""A build over two processes finds what a build in one finds, keeps the last copy of a paper, saves every stem,
+and leaves nothing behind when a helper fails or the build is interrupted."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import orjson
+import pytest
+
+from searchlib import SearchlibError, build_index, open_index, parallel, stemtable
+from searchlib.records import load_records
+from searchlib.segwriter import FastSegmentWriter
+
+pytestmark = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="helper processes are forked"
+)
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch):
+    # Helpers start after 40 records and take 8 at a time, so a few hundred records are shared out.
+    monkeypatch.setattr(parallel, "PARALLEL_AFTER", 40)
+    monkeypatch.setattr(parallel, "BATCH", 8)
+
+
+@pytest.fixture(scope="module")
+def records(seed_path) -> list[dict]:
+    seed = list(load_records(seed_path))
+    out = []
+    for i in range(240):
+        a, b = seed[i % len(seed)], seed[(i * 7 + 3) % len(seed)]
+        out.append(
+            {
+                "title": f"{a.title} part {i}",
+                "abstract": (a.abstract_html or "") + (b.abstract_html or "")[: 60 * (i % 7)],
+                "authors": list(b.authors[: 1 + i % 3]),
+                "year": 1995 + i % 25,
+                "doi": f"10.9/par.{i}",
+            }
+        )
+    return out
+
+
+def segments(index) -> int:
+    return index.stats()["segments"]
+
+
+def ranked(index, query: str, **kwargs) -> list[tuple[float, str]]:
+    results = index.search(query, limit=None, **kwargs)
+    return sorted((-round(h.score, 9), h.doi) for h in results)
+
+
+QUERIES = [
+    ("antibiotic prescribing", {}),
+    ("methods:interview", {}),
+    ("au:hampton OR title:realist", {}),
+    ('"primary care"', {}),
+    ("care year:2000-2010", {}),
+    ("patients outcomes costs quality", {"match": "any"}),
+    ("hospital NOT antibiotic", {}),
+]
+
+
+def test_two_processes_find_what_one_finds(tmp_path, records) -> None:
+    one = build_index(records, tmp_path / "one", procs=1)
+    two = build_index(records, tmp_path / "two", procs=2)
+    assert (segments(one), segments(two)) == (1, 2)
+    assert len(one) == len(two) == len(records)
+    for query, kwargs in QUERIES:
+        expected = ranked(one, query, **kwargs)
+        assert expected, query
+        assert ranked(two, query, **kwargs) == expected, query
+    assert two.search("antibiotic").total == one.search("antibiotic").total
+
+
+def test_the_last_copy_of_a_paper_wins_whichever_process_wrote_each(tmp_path, records) -> None:
+    # Every 5th paper comes again later with a new title, some within a batch, most in another process's.
+    again = [dict(r, title=f"Revised {n}", doi=r["doi"].upper()) for n, r in enumerate(records[::5])]
+    mixed = records[:120] + again[:10] + records[120:] + again[10:] + [dict(again[0], title="Final 0")]
+    index = build_index(mixed, tmp_path / "ix", procs=2)
+    assert segments(index) == 2
+    assert len(index) == len(records)
+    assert index.get(records[0]["doi"]).title == "Final 0"
+    assert index.get(records[5]["doi"]).title == "Revised 1"
+    assert index.get(records[235]["doi"]).title == "Revised 47"
+    assert index.get(records[1]["doi"]).title == records[1]["title"]
+    assert index.search("title:revised").total == len(again) - 1
+    assert [h.doi for h in index.search('title:"part 0"')] == []
+
+
+def test_words_stemmed_by_a_helper_are_saved(tmp_path, records, monkeypatch) -> None:
+    # A made-up word in each of the last records: whichever process indexed a record stemmed its word.
+    def word(n: int) -> str:
+        return "zorb" + "abcdefghij"[n % 10] + "klmnopqrstuvwxyz"[n // 10] + "ications"
+
+    tail = [dict(r, abstract=f"{word(n)} were counted") for n, r in enumerate(records[100:])]
+    data = records[:100] + tail
+    for name, procs in (("one", 1), ("two", 2)):
+        # Only the words this build stems: not those of indexes opened before (the first, once it is built).
+        monkeypatch.setattr(stemtable, "_known", {})
+        monkeypatch.setattr(stemtable, "_pending", [])
+        build_index(data, tmp_path / name, procs=procs)
+    one = orjson.loads((tmp_path / "one" / stemtable.TABLE_FILE).read_bytes())
+    two = orjson.loads((tmp_path / "two" / stemtable.TABLE_FILE).read_bytes())
+    assert {word(n) for n in range(len(tail))} <= one.keys()
+    assert two == one
+
+
+def test_a_failing_helper_fails_the_build_and_leaves_no_index(tmp_path, records, monkeypatch) -> None:
+    parent = os.getpid()
+    add = FastSegmentWriter.add_document
+
+    def fail_in_helpers(self, **fields):
+        if os.getpid() != parent:
+            raise RuntimeError("disk on fire")
+        add(self, **fields)
+
+    monkeypatch.setattr(FastSegmentWriter, "add_document", fail_in_helpers)
+    with pytest.raises(SearchlibError, match="disk on fire"):
+        build_index(records, tmp_path / "ix", procs=2)
+    assert list(tmp_path.iterdir()) == []
+    assert multiprocessing.active_children() == []
+
+
+def test_an_interrupted_build_keeps_the_old_index_and_stops_the_helpers(tmp_path, records) -> None:
+    target = tmp_path / "ix"
+    build_index(records[:30], target)
+
+    def interrupt(done: int, total: int) -> None:
+        if done >= 150:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(records, target, overwrite=True, progress=interrupt, procs=2)
+    assert multiprocessing.active_children() == []
+    assert [p.name for p in tmp_path.iterdir()] == ["ix"]
+    assert len(open_index(target)) == 30
+
+
+def test_small_and_in_memory_builds_stay_in_one_segment(tmp_path, records) -> None:
+    assert segments(build_index(records[:30], tmp_path / "small", procs=2)) == 1
+    assert segments(build_index(records, procs=2)) == 1
+    with pytest.raises(ValueError, match="procs"):
+        build_index(records, tmp_path / "none", procs=0)
