@@ -235,9 +235,15 @@ class FastSegmentWriter(SegmentWriter):
             length = 0
             if field.indexed:
                 kind = self._kinds[fieldname]
-                table = field.analyzer.positions(value) if kind != _OTHER and isinstance(value, str) else None
+                table: Any = None
+                if kind != _OTHER and isinstance(value, str):
+                    analyzer = field.analyzer
+                    table = analyzer.terms(value) if kind == _EXISTENCE else analyzer.positions(value)
                 if table is None:
                     length = self._add_generic(field, fieldname, value, docnum)
+                elif kind == _EXISTENCE:
+                    length = _add_terms(pool.terms(fieldname), table, docnum)  # type: ignore[attr-defined]
+                    pool.count += length  # type: ignore[attr-defined]
                 else:
                     length = _add_table(pool.terms(fieldname), table, kind, docnum)  # type: ignore[attr-defined]
                     pool.count += len(table)  # type: ignore[attr-defined]
@@ -271,6 +277,19 @@ class FastSegmentWriter(SegmentWriter):
             pdr.close()
 
 
+def _add_terms(terms: dict[str, _Term], table: set[str], docnum: int) -> int:
+    """Add one document's terms to a field that keeps only which documents hold a term (Whoosh's Existence
+    format: one posting of weight 1 per term, whatever its frequency); returns the field's length."""
+    for text in table:
+        term = terms.get(text)
+        if term is None:
+            term = terms[text] = _Term()
+        term.ids.append(docnum)
+        term.weights.append(1.0)
+        term.ends.append(0)
+    return len(table)
+
+
 def _add_table(terms: dict[str, _Term], table: dict[str, list[int]], kind: int, docnum: int) -> int:
     """Add one document's ``term -> positions`` table to a field's terms; returns the field's length."""
     length = 0
@@ -281,11 +300,6 @@ def _add_table(terms: dict[str, _Term], table: dict[str, list[int]], kind: int, 
             term = terms[text] = _Term()
         n = len(poses)
         term.ids.append(docnum)
-        if kind == _EXISTENCE:  # one posting per word, whatever its frequency, as Whoosh's Existence gives
-            length += 1
-            term.weights.append(1.0)
-            term.ends.append(0)
-            continue
         length += n
         term.weights.append(float(n))
         if kind == _POSITIONS:

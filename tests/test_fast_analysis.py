@@ -98,3 +98,14 @@ def test_an_added_filter_gets_a_plain_chain() -> None:
     extended = paper_analyzer() | StripFilter()
     assert not isinstance(extended, CachedAnalyzer)
     assert [t.text for t in extended("randomised trials")] == ["random", "trial"]
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_positions_and_terms_are_the_chains_tokens(make) -> None:
+    fast, slow = make(), make(cached=False)
+    for text in sample_texts():
+        table: dict[str, list[int]] = {}
+        for t in slow(text, mode="index", positions=True):
+            table.setdefault(t.text, []).append(t.pos)
+        assert fast.positions(text) == table, text[:80]
+        assert fast.terms(text) == set(table), text[:80]

@@ -110,26 +110,18 @@ class CachedAnalyzer(CompositeAnalyzer):
         >>> CachedAnalyzer(PaperTokenizer(), LowercaseFilter(), StopFilter()).positions("The trial and THE Trial")
         {'trial': [1, 2]}
         """
-        if self._plan is None:
-            plan = self._make_plan()
-            self._fast = plan is not None
-            self._plan = plan or ([], None, [])
-        words_of = getattr(self.items[0], "words", None)
-        if not self._fast or words_of is None:
+        words = self._words(value)
+        if words is None:
             return None
-        stop = self._plan[1]
+        cache = self._cache(mode)
+        stop = self._plan[1]  # type: ignore[index]
         renumber = stop is not None and stop.renumber
-        cache = self._caches.get(mode)
-        if cache is None:
-            cache = self._caches[mode] = {}
         out: dict[str, list[int]] = {}
         pos = -1
-        for raw, word in enumerate(words_of(value)):
+        for raw, word in enumerate(words):
             entry = cache.get(word)
             if entry is None:
-                entry = self._analyse_word(word, mode)
-                if len(cache) < CACHE_WORDS:
-                    cache[word] = entry
+                entry = self._remember(cache, word, mode)
             stopped, tokens = entry
             if stopped:
                 continue
@@ -144,22 +136,67 @@ class CachedAnalyzer(CompositeAnalyzer):
                     seen.append(pos)
         return out
 
+    def terms(self, value: str, mode: str = "index") -> set[str] | None:
+        """The distinct indexed terms of ``value`` (the keys of :meth:`positions`), each word looked at once;
+        None where :meth:`positions` gives None. For fields that keep no positions or frequencies.
+
+        >>> from whoosh.analysis import LowercaseFilter, StopFilter
+        >>> from searchlib.analysis.tokenizers import PaperTokenizer
+        >>> CachedAnalyzer(PaperTokenizer(), LowercaseFilter(), StopFilter()).terms("The trial and THE Trial")
+        {'trial'}
+        """
+        words = self._words(value)
+        if words is None:
+            return None
+        cache = self._cache(mode)
+        out: set[str] = set()
+        add = out.add
+        for word in set(words):
+            entry = cache.get(word)
+            if entry is None:
+                entry = self._remember(cache, word, mode)
+            stopped, tokens = entry
+            if not stopped:
+                for text, flag in tokens:
+                    if not flag:
+                        add(text)
+        return out
+
+    def _words(self, value: str) -> list[str] | None:
+        """The tokenizer's words of ``value``, or None when it cannot list them or the chain is not per-word."""
+        if self._plan is None:
+            plan = self._make_plan()
+            self._fast = plan is not None
+            self._plan = plan or ([], None, [])
+        words_of = getattr(self.items[0], "words", None)
+        if not self._fast or words_of is None:
+            return None
+        return words_of(value)
+
+    def _cache(self, mode: str) -> dict[str, _Entry]:
+        cache = self._caches.get(mode)
+        if cache is None:
+            cache = self._caches[mode] = {}
+        return cache
+
+    def _remember(self, cache: dict[str, _Entry], word: str, mode: str) -> _Entry:
+        """Analyse a word not in ``cache`` and keep it there (up to :data:`CACHE_WORDS` words)."""
+        entry = self._analyse_word(word, mode)
+        if len(cache) < CACHE_WORDS:
+            cache[word] = entry
+        return entry
+
     def _replay(self, tokens: Iterator[Token]) -> Iterator[Token]:
         stop = self._plan[1]  # type: ignore[index]
         renumber = stop is not None and stop.renumber
-        caches = self._caches
         pos = None
         for t in tokens:
             mode = t.mode
-            cache = caches.get(mode)
-            if cache is None:
-                cache = caches[mode] = {}
+            cache = self._cache(mode)
             word = t.text
             entry = cache.get(word)
             if entry is None:
-                entry = self._analyse_word(word, mode)
-                if len(cache) < CACHE_WORDS:
-                    cache[word] = entry
+                entry = self._remember(cache, word, mode)
             stopped, out = entry
             if stopped:
                 if t.removestops:
