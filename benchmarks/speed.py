@@ -217,7 +217,9 @@ def worker(engine: str, corpus: Path, where: Path, queries: Path) -> None:
     t0 = time.perf_counter()
     e.build(corpus, where)
     build = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux reports KiB)
+    # MiB (Linux reports KiB). A build's helper processes have ended by now: their peak is added to this one's
+    # (the peaks need not coincide, so the sum is an upper bound).
+    rss = sum(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
     size = sum(f.stat().st_size for f in where.rglob("*") if f.is_file())
     e.open(where)
     spec = orjson.loads(queries.read_bytes())
