@@ -164,7 +164,8 @@ class QueryParser:
                     weight = _part_weight(said, known)
                     group += [(field, part, boost * weight) for part in parts]
             if group:
-                groups[tuple(group)] += 1
+                # A term a word gives twice ("0\x800") is searched once for it, as in Whoosh's normalised tree.
+                groups[tuple(dict.fromkeys(group))] += 1
         seen: set[tuple[str, str, float]] = set()
         terms = []
         for group, n in groups.items():

@@ -83,6 +83,7 @@ WORDS = st.sampled_from(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=12).map(" ".join))
 @example("-culture safety-")
+@example("0 0\x800")  # "0\x800" analyses to "0" twice: one word said twice with "0"
 @example("'quoted' \"twice\" [br] {ac} ^2 ~1 * ? + \\ /")
 def test_generated_text_parses_as_whoosh_parses_it(seed_index, monkeypatch, text):
     fast, slow = _both(seed_index._parser, text, monkeypatch)
