@@ -75,6 +75,20 @@ def test_two_processes_find_what_one_finds(tmp_path, records) -> None:
     assert two.search("antibiotic").total == one.search("antibiotic").total
 
 
+def test_optimize_merges_the_processes_segments_into_one(tmp_path, records) -> None:
+    index = build_index(records, tmp_path / "ix", procs=2)
+    before = {
+        query: dict((doi, -score) for score, doi in ranked(index, query, **kwargs)) for query, kwargs in QUERIES
+    }
+    index.optimize()
+    index = open_index(tmp_path / "ix")
+    assert segments(index) == 1
+    for query, kwargs in QUERIES:
+        after = dict((doi, -score) for score, doi in ranked(index, query, **kwargs))
+        # Whoosh's merge totals the field lengths from their one-byte forms, so average lengths move a little.
+        assert after == pytest.approx(before[query], rel=0.01), query
+
+
 def test_the_last_copy_of_a_paper_wins_whichever_process_wrote_each(tmp_path, records) -> None:
     # Every 5th paper comes again later with a new title, some within a batch, most in another process's.
     again = [dict(r, title=f"Revised {n}", doi=r["doi"].upper()) for n, r in enumerate(records[::5])]
