@@ -469,8 +469,8 @@ def build_index(
     overwritten, and an interrupted build (Ctrl-C) leaves ``path`` as it was. Replacing an index waits up to
     ``timeout`` seconds for its write lock, so a build never replaces an index another process is writing to.
     ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`). ``procs`` is
-    the number of processes that index (default: the CPUs available, at most 2); past a few thousand records
-    each writes a segment of its own (see :mod:`searchlib.parallel`). An index in memory uses one.
+    the number of processes that index (default on Linux: the CPUs available, at most 2; elsewhere 1); past
+    10,000 records each writes a segment of its own (see :mod:`searchlib.parallel`). In memory, one process.
 
     >>> from searchlib import bundled_records_path
     >>> index = build_index(bundled_records_path())

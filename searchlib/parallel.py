@@ -13,9 +13,11 @@ A paper read twice is written once, as in :class:`~searchlib.building.DocumentWr
 where each identity key went (which segment, which document) and marks the earlier copy deleted, in its own
 segment at once and in a helper's segment when the helper hands it back.
 
-Helpers are forked, so they need no ``if __name__ == "__main__"`` guard in the caller's script; where ``fork``
-is not available (Windows) the build stays in one process. A helper ignores Ctrl-C; the build's process stops
-the helpers and throws their segments away, and ``build_index`` removes the unfinished index.
+Helpers are forked, so they need no ``if __name__ == "__main__"`` guard in the caller's script. By default only
+on Linux: macOS can crash a forked child that touches its system frameworks (Python itself no longer forks by
+default there), so builds on macOS use two processes only when asked (``procs=2``); where ``fork`` is not
+available (Windows) a build always stays in one process. A helper ignores Ctrl-C; the build's process stops the
+helpers and throws their segments away, and ``build_index`` removes the unfinished index.
 
 >>> from searchlib import build_index, bundled_records_path
 >>> len(build_index(bundled_records_path(), procs=2))  # ten records: fewer than PARALLEL_AFTER, one process
@@ -28,6 +30,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 import traceback
 from collections.abc import Iterable
 from typing import Any
@@ -50,8 +53,10 @@ QUEUED = 2
 
 
 def default_procs() -> int:
-    """Processes a build uses by default: the CPUs this process may run on, at most 2 (each adds a segment,
-    which every search then visits)."""
+    """Processes a build uses by default: on Linux the CPUs this process may run on, at most 2 (each adds a
+    segment, which every search then visits); elsewhere 1."""
+    if not sys.platform.startswith("linux"):
+        return 1
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
