@@ -36,7 +36,6 @@ from .building import DocumentWriter, expected_count, identity_keys, stream_reco
 from .errors import SearchlibError
 from .explain import Explanation, explain_doc, score_of
 from .feedback import FEEDBACK_DOCS, expand
-from .parallel import default_procs, write_records
 from .progress import Progress
 from .query import QueryParser
 from .ranking import PaperBM25
@@ -502,7 +501,7 @@ def build_index(
     staging.mkdir()
     try:
         ix = SafeFileStorage(str(staging)).create_index(make_schema())
-        _write_all(ix, records, progress, total, default_procs() if procs is None else procs)
+        _write_all(ix, records, progress, total, procs)
         stemtable.save(staging)
         _write_manifest(staging)
         _swap_into_place(staging, target, timeout)
@@ -553,10 +552,12 @@ class _PrivateRamStorage(RamStorage):
 
 
 def _write_all(
-    ix: windex.Index, records: Iterator[Record], progress: Progress | None, total: int, procs: int = 1
+    ix: windex.Index, records: Iterator[Record], progress: Progress | None, total: int, procs: int | None = 1
 ) -> None:
+    from .parallel import default_procs, write_records  # multiprocessing: only builds need it, not searches
+
     feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
-    write_records(ix, records, feed, procs)
+    write_records(ix, records, feed, default_procs() if procs is None else procs)
 
 
 def _swap_into_place(staging: Path, target: Path, timeout: float) -> None:

@@ -90,6 +90,11 @@ def _load_pending() -> None:
             continue  # no table (an older index) or an unreadable one: NLTK stems those words
         if not isinstance(table, dict):
             continue
+        if len(_known) + len(table) <= MAX_WORDS and set(map(type, table.values())) <= {str}:
+            # The usual case, in C: words already known keep their stems, the table adds the rest.
+            table.update(_known)
+            _known.update(table)
+            continue
         for word, value in table.items():
             if isinstance(value, str) and word not in _known and len(_known) < MAX_WORDS:
                 _known[word] = value

@@ -55,3 +55,21 @@ def test_an_index_without_a_table_still_opens_and_answers(tmp_path) -> None:
     (tmp_path / "ix" / TABLE_FILE).unlink()
     assert open_index(tmp_path / "ix").search("inequalities")[0].doi == "10.1136/bmjqs-2024-017386"
     assert _fresh(tmp_path / "ix", "inequalities") == "['10.1136/bmjqs-2024-017386'] True"
+
+
+def test_a_table_adds_words_and_never_overrides_known_ones(tmp_path, monkeypatch) -> None:
+    from searchlib import stemtable
+
+    good = {"trials": "WRONG", "wordone": "stemone"}
+    mixed = {"trials": "WRONG", "wordtwo": "stemtwo", "zebras": 5}
+    for n, table in enumerate((good, mixed)):
+        monkeypatch.setattr(stemtable, "_known", {"trials": "trial"})
+        monkeypatch.setattr(stemtable, "_pending", [])
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        (folder / TABLE_FILE).write_bytes(orjson.dumps(table))
+        stemtable.register(folder)
+        # The first word not known reads the table.
+        assert stemtable.stem("wordone" if n == 0 else "wordtwo") == ("stemone" if n == 0 else "stemtwo")
+        assert stemtable.stem("trials") == "trial"
+        assert stemtable.stem("zebras") == "zebra"  # not a string in the table: NLTK's stem
