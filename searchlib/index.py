@@ -87,7 +87,13 @@ class Index:
         if self._searcher is None:
             self._searcher = retrying(lambda: self._ix.searcher(weighting=_SCORING))
         elif not self._searcher.up_to_date():
-            self._searcher = retrying(self._searcher.refresh)
+            # A new searcher, then the old one closed; not Whoosh's refresh(), which closes the old readers even
+            # when opening the new ones fails (a commit deleted a file first), so that trying again closes them
+            # twice and raises ReaderClosed. (Its refresh reuses no reader anyway: it looks them up by the wrong
+            # key.)
+            old = self._searcher
+            self._searcher = retrying(lambda: self._ix.searcher(weighting=_SCORING))
+            old.close()
         return self._searcher
 
     def __len__(self) -> int:

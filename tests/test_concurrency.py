@@ -198,3 +198,26 @@ def test_a_reader_outlasts_a_writer_that_keeps_deleting_what_it_opens_but_not_a_
     with pytest.raises(FileNotFoundError, match="seg_abc"):
         retrying(always_missing)
     assert len(tries) == 20
+
+
+def test_a_reader_that_loses_a_race_to_a_commit_tries_again_cleanly(tmp_path, monkeypatch):
+    # A commit deleted a file the reader was about to open: it retries, and the old searcher is closed once.
+    from whoosh import reading
+
+    path = tmp_path / "ix"
+    searchlib.build_index(batch(0), path).close()
+    index = searchlib.open_index(path)
+    assert len(index) == 4
+    searchlib.open_index(path).add(batch(1))
+    opened = reading.SegmentReader.__init__
+    failures = [FileNotFoundError(2, "gone", str(path / "MAIN_gone.seg"))]
+
+    def racing(self, *args, **kwargs):
+        if failures:
+            raise failures.pop()
+        opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(reading.SegmentReader, "__init__", racing)
+    assert len(index) == 8
+    assert not failures
+    assert whole_batches({record.id for record in index}) == 2
