@@ -75,10 +75,7 @@ def known() -> dict[str, str]:
 
 def learn(stems: dict[str, str]) -> None:
     """Remember stems worked out elsewhere (another process of the same build), so :func:`save` keeps them."""
-    for word, value in stems.items():
-        if len(_known) >= MAX_WORDS:
-            break
-        _known.setdefault(word, value)
+    _merge(dict(stems))
 
 
 def _load_pending() -> None:
@@ -88,13 +85,17 @@ def _load_pending() -> None:
             table = orjson.loads(path.read_bytes())
         except (OSError, orjson.JSONDecodeError):
             continue  # no table (an older index) or an unreadable one: NLTK stems those words
-        if not isinstance(table, dict):
-            continue
-        if len(_known) + len(table) <= MAX_WORDS and set(map(type, table.values())) <= {str}:
-            # The usual case, in C: words already known keep their stems, the table adds the rest.
-            table.update(_known)
-            _known.update(table)
-            continue
-        for word, value in table.items():
-            if isinstance(value, str) and word not in _known and len(_known) < MAX_WORDS:
-                _known[word] = value
+        if isinstance(table, dict):
+            _merge(table)
+
+
+def _merge(table: dict) -> None:
+    """Add ``table``'s stems to the known ones (``table`` is used up): words already known keep their stems,
+    values that are not strings are left out, and at most :data:`MAX_WORDS` are kept."""
+    if len(_known) + len(table) <= MAX_WORDS and set(map(type, table.values())) <= {str}:
+        table.update(_known)  # the usual case, in C
+        _known.update(table)
+        return
+    for word, value in table.items():
+        if isinstance(value, str) and word not in _known and len(_known) < MAX_WORDS:
+            _known[word] = value
