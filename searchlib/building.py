@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from typing import Any, Literal
 
 from .errors import LoadError
@@ -24,7 +24,7 @@ from .progress import Progress
 from .records import Record, record_from_dict
 from .schema import to_document
 
-__all__ = ["identity_keys", "stream_records", "expected_count", "DocumentWriter"]
+__all__ = ["identity_keys", "stream_records", "expected_count", "DocumentWriter", "delete_once"]
 
 #: Records between calls of a progress callback.
 PROGRESS_EVERY = 100
@@ -94,6 +94,14 @@ def stream_records(source: Any, errors: Literal["raise", "skip"]) -> Iterator[Re
         )
 
 
+def delete_once(segment: Any, docnum: int) -> bool:
+    """Mark a document of the segment being written deleted; False if it already was."""
+    if segment.is_deleted(docnum):
+        return False
+    segment.delete_document(docnum)
+    return True
+
+
 class DocumentWriter:
     """Feeds records to Whoosh writers, one paper per identity, the last record winning.
 
@@ -115,14 +123,8 @@ class DocumentWriter:
         owner: dict[Key, int] = {}  # identity key -> document number in this writer's new segment
         segment = writer.newsegment
         names = self.names
-        progress = self.progress
         for record in records:
             keys = identity_keys(record)
-            for key in keys:
-                earlier = owner.get(key)
-                if earlier is not None and not segment.is_deleted(earlier):
-                    segment.delete_document(earlier)
-                    self.papers -= 1
             if self.replace:
                 # The same paper may be in the index under another id (loaded before without its DOI).
                 for field, value in keys[1:]:
@@ -133,12 +135,23 @@ class DocumentWriter:
             if len(doc) > len(names & doc.keys()):  # an index built before a field was added lacks it
                 doc = {k: v for k, v in doc.items() if k in names}
             (writer.update_document if self.replace else writer.add_document)(**doc)
-            for key in keys:
-                owner[key] = docnum
-            if progress is not None and self.read % PROGRESS_EVERY == 0:
-                progress(self.read, max(self.total, self.read) if self.total else 0)
-            self.read += 1
-            self.papers += 1
+            self.claim(owner, keys, docnum, lambda earlier: delete_once(segment, earlier))
+
+    def claim(self, owner: dict[Key, Any], keys: list[Key], place: Any, delete: Callable[[Any], bool]) -> None:
+        """Count a record just written at ``place`` (a document number, or any other mark of where it went).
+
+        ``owner`` maps each identity key to where the paper holding it was written; an earlier copy of the
+        same paper is deleted with ``delete(place)``, which says whether that copy was still there.
+        """
+        for key in keys:
+            earlier = owner.get(key)
+            if earlier is not None and delete(earlier):
+                self.papers -= 1
+            owner[key] = place
+        if self.progress is not None and self.read % PROGRESS_EVERY == 0:
+            self.progress(self.read, max(self.total, self.read) if self.total else 0)
+        self.read += 1
+        self.papers += 1
 
     def finish(self) -> None:
         if self.progress is not None:

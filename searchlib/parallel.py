@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import stemtable
-from .building import PROGRESS_EVERY, DocumentWriter, Key, identity_keys
+from .building import DocumentWriter, Key, delete_once, identity_keys
 from .errors import SearchlibError
 from .records import Record
 from .schema import to_document
@@ -192,29 +192,19 @@ class _Build:
             self._claim(record, 0, docnum)
 
     def _claim(self, record: Record, slot: int, docnum: int) -> None:
-        """Note where ``record`` went; mark an earlier copy of the same paper deleted."""
-        feed = self.feed
-        owner = self.owner
-        keys = identity_keys(record)
-        for key in keys:
-            earlier = owner.get(key)
-            if earlier is not None and earlier != (slot, docnum):
-                where, number = earlier
-                if where == 0:
-                    segment = self.writer.newsegment
-                    if not segment.is_deleted(number):
-                        segment.delete_document(number)
-                        feed.papers -= 1
-                elif number not in self.helpers[where - 1].deleted:
-                    self.helpers[where - 1].deleted.add(number)
-                    feed.papers -= 1
-        for key in keys:
-            owner[key] = (slot, docnum)
-        progress = feed.progress
-        if progress is not None and feed.read % PROGRESS_EVERY == 0:
-            progress(feed.read, max(feed.total, feed.read) if feed.total else 0)
-        feed.read += 1
-        feed.papers += 1
+        """Note where ``record`` went (``slot`` 0: this process, n: the n-th helper); an earlier copy of the same
+        paper is marked deleted wherever it is."""
+        self.feed.claim(self.owner, identity_keys(record), (slot, docnum), self._delete)
+
+    def _delete(self, place: tuple[int, int]) -> bool:
+        slot, docnum = place
+        if slot == 0:
+            return delete_once(self.writer.newsegment, docnum)
+        deleted = self.helpers[slot - 1].deleted  # applied to the helper's segment when it is handed back
+        if docnum in deleted:
+            return False
+        deleted.add(docnum)
+        return True
 
     def close(self) -> None:
         for helper in self.helpers:
