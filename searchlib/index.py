@@ -550,11 +550,21 @@ class _PrivateRamStorage(RamStorage):
     """Whoosh's in-memory storage, with scratch files in a folder of its own.
 
     Whoosh's RamStorage puts the scratch files of a commit in ``$TMPDIR/MAIN.tmp``, the same folder for every
-    in-memory index on the machine, so two processes committing at once delete each other's files.
+    in-memory index on the machine, so two processes committing at once delete each other's files. Here each
+    name is one private folder while it exists: a writer and its column writer share it, and the writer
+    removes it when it finishes, as it does an on-disk index's.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._temps: dict[str, FileStorage] = {}
+
     def temp_storage(self, name: str | None = None) -> FileStorage:
-        return FileStorage(tempfile.mkdtemp(prefix="searchlib-")).create()
+        key = name or ""
+        storage = self._temps.get(key)
+        if storage is None or not os.path.isdir(storage.folder):
+            storage = self._temps[key] = FileStorage(tempfile.mkdtemp(prefix="searchlib-")).create()
+        return storage
 
 
 def _write_all(

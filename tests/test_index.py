@@ -129,6 +129,18 @@ def test_in_memory_builds_in_parallel_processes_do_not_collide(seed_path):
     assert counts == [10] * 8
 
 
+def test_in_memory_indexes_leave_no_scratch_folders(tmp_path, monkeypatch, seed_path, seed_records):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    index = build_index(seed_path)
+    index.add(seed_records[:2])
+    index.delete([seed_records[0].doi])
+    index.optimize()
+    assert len(index) == 9
+    assert list(tmp_path.iterdir()) == []
+
+
 def _build_in_memory_count(path: str) -> int:
     total = 0
     for _ in range(5):
