@@ -41,7 +41,7 @@ from .query import QueryParser
 from .ranking import PaperBM25
 from .records import Record
 from .results import MARK_END, MARK_START, Hit, MarkFormatter, Results
-from .schema import INTERNAL_FIELDS, SECTION_FIELDS, TEXT_FIELDS, make_schema, record_from_stored
+from .schema import INTERNAL_FIELDS, SECTION_FIELDS, TEXT_FIELDS, indexed_words, make_schema, record_from_stored
 from .segwriter import FastSegmentWriter
 from .similar import more_like_query
 from .storage import (
@@ -53,7 +53,7 @@ from .storage import (
     update_manifest,
     verify_index_folder,
 )
-from .suggest import suggest
+from .suggest import suggest, vocabulary_size
 
 __all__ = ["Index", "build_index", "open_index", "Source", "MANIFEST", "FORMAT_VERSION"]
 
@@ -252,9 +252,9 @@ class Index:
     def stats(self) -> dict[str, Any]:
         """What a user checks: papers, fields, papers with each section, vocabulary, size on disk, last change.
 
-        ``vocabulary`` counts distinct title and abstract words as written; ``abstract_vocabulary`` the
-        distinct indexed (stemmed) abstract terms; ``segments`` how many parts the index is in
-        (:meth:`optimize` merges them into one).
+        ``vocabulary`` counts the distinct title and abstract words as written (the words "Did you mean"
+        suggests from); ``abstract_vocabulary`` the distinct indexed (stemmed) abstract terms; ``segments``
+        how many parts the index is in (:meth:`optimize` merges them into one).
         """
         reader = self._current_searcher().reader()
         live = [n for n in range(reader.doc_count_all()) if not reader.is_deleted(n)]
@@ -269,7 +269,7 @@ class Index:
             "papers_with_any_section": sum(
                 1 for n in live if any(reader.doc_field_length(n, name, 0) for name in SECTION_FIELDS)
             ),
-            "vocabulary": sum(1 for _ in reader.lexicon("vocabulary")) if "vocabulary" in schema else None,
+            "vocabulary": vocabulary_size(reader),
             "abstract_vocabulary": sum(1 for _ in reader.lexicon("abstract")),
             "segments": len(self._ix._segments()) if hasattr(self._ix, "_segments") else None,
             "size_bytes": sum(f.stat().st_size for f in self.path.iterdir()) if self.path else None,
@@ -325,6 +325,7 @@ class Index:
             writer.cancel()
             raise
         writer.commit(optimize=optimize)  # records itself in the manifest, under the lock (see storage.py)
+        stemtable.add_words(indexed_words(writer.schema))
         if self.path is not None:
             stemtable.save(self.path)
 

@@ -39,7 +39,7 @@ from . import stemtable
 from .building import DocumentWriter, Key, delete_once, identity_keys
 from .errors import SearchlibError
 from .records import Record
-from .schema import to_document
+from .schema import indexed_words, to_document
 from .segwriter import SPILL_POSTINGS, FastSegmentWriter
 
 __all__ = ["write_records", "default_procs", "PARALLEL_AFTER", "BATCH"]
@@ -90,6 +90,7 @@ def write_records(ix: Any, records: Iterable[Record], feed: DocumentWriter, proc
         writer.cancel()
         raise
     feed.finish()
+    stemtable.add_words(indexed_words(writer.schema))
     writer._commit_toc(final + segments)
     writer._finish()
 
@@ -140,7 +141,7 @@ class _Helper:
         self.process.join()
         if status != "ok":
             raise SearchlibError(f"a helper process of the build failed:\n{payload}")
-        stemtable.learn(stems)
+        stemtable.learn(*stems)
         for docnum in self.deleted:
             payload.delete_document(docnum)
         return payload
@@ -242,6 +243,7 @@ def _helper_main(
                 writer.add_document(**doc)
         segment = writer._finalize_segment()
         writer._tempstorage.destroy()
+        stemtable.add_words(indexed_words(writer.schema))
         results.put(("ok", segment, stemtable.known()))
     except BaseException:
-        results.put(("error", traceback.format_exc(), {}))
+        results.put(("error", traceback.format_exc(), ({}, [])))

@@ -6,10 +6,11 @@ and ``date``; ``doi``, ``pmid``, ``pmcid`` and ``id`` (the DOI, or another id wh
 ``first_author`` and ``last_author``. The whole record is stored once, as JSON, so a hit can be shown without
 going back to the source file.
 
-Two fields are for the library's own use, not for queries (:data:`INTERNAL_FIELDS`): ``journal_name``, the
-journal exactly as the record gives it (a sortable column, for journal facets and filters), and
-``vocabulary``, the title and abstract words as written, lower-cased and accent-folded but neither
-respelled nor stemmed: the surface words "Did you mean" suggests from.
+One field is for the library's own use, not for queries (:data:`INTERNAL_FIELDS`): ``journal_name``, the
+journal exactly as the record gives it (a sortable column, for journal facets and filters). Indexes built
+before this version also have a ``vocabulary`` field (title and abstract words as written, for "Did you
+mean"), which is no longer written or read: suggestions come from the index's stem table
+(:mod:`searchlib.suggest`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from whoosh import fields, formats
+from whoosh import fields
 
-from .analysis import author_analyzer, paper_analyzer, plain_analyzer, surface_analyzer
+from .analysis import author_analyzer, paper_analyzer, plain_analyzer
+from .analysis.fast import CachedAnalyzer
 from .records import Record
 from .sections import CATEGORIES, Section
 
@@ -32,6 +34,7 @@ __all__ = [
     "make_schema",
     "to_document",
     "record_from_stored",
+    "indexed_words",
 ]
 
 SECTION_FIELDS: tuple[str, ...] = CATEGORIES
@@ -56,7 +59,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "last_author": ("lastauthor",),
 }
 
-#: Fields the library keeps for itself: never searched by a query.
+#: Fields the library keeps for itself: never searched by a query (``vocabulary``: in indexes built before
+#: suggestions came from the stem table).
 INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "vocabulary")
 
 
@@ -79,10 +83,6 @@ def make_schema() -> fields.Schema:
         date=fields.ID(sortable=True),
         record=fields.STORED(),
         journal_name=fields.ID(sortable=True),
-        # Existence postings only: the vocabulary needs words and document counts, not frequencies or positions.
-        # Scorable only so that Whoosh keeps a length column for it: without one, writing each posting looks for
-        # the missing column file on disk (a tenth of a build's time).
-        vocabulary=fields.FieldType(formats.Existence(), analyzer=surface_analyzer(), scorable=True),
     )
     for name in SECTION_FIELDS:
         schema.add(name, fields.TEXT(analyzer=text, phrase=True))
@@ -96,7 +96,6 @@ def to_document(record: Record) -> dict[str, Any]:
         "title": record.title,
         "abstract": record.abstract,
         "record": orjson.dumps(_stored(record)),
-        "vocabulary": f"{record.title}\n{record.abstract}",
     }
     if record.doi:
         doc["doi"] = record.doi
@@ -120,6 +119,19 @@ def to_document(record: Record) -> dict[str, Any]:
         if text:
             doc[name] = text
     return doc
+
+
+def indexed_words(schema: fields.Schema) -> dict[str, int]:
+    """The title, abstract and section words a writer with ``schema`` has indexed, as written (lower-cased and
+    accent-folded, three letters or more, no stopwords), with how often each occurred: what "Did you mean"
+    suggests from (:func:`searchlib.stemtable.add_words`)."""
+    analyzers = {id(a): a for a in (schema[n].analyzer for n in TEXT_FIELDS if n in schema)}
+    counts: dict[str, int] = {}
+    for analyzer in analyzers.values():
+        if isinstance(analyzer, CachedAnalyzer):
+            for word, n in analyzer.indexed_words().items():
+                counts[word] = counts.get(word, 0) + n
+    return counts
 
 
 def _stored(record: Record) -> dict[str, Any]:

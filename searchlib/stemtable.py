@@ -1,4 +1,4 @@
-"""Stems an index already knows, so that opening it and answering a query need not import NLTK.
+"""Stems an index already knows, so that opening it and answering a query need not import NLTK; and its words.
 
 Importing NLTK takes up to a second (its package imports SciPy and NumPy when they are installed), most of a
 fresh process's wait for its first answer. Every word stemmed while an index is built is kept in a table that
@@ -7,6 +7,11 @@ registers the table, and :func:`stem` reads it the first time a stem is asked fo
 stemmer is imported only for a word the table lacks, so stems are NLTK's in every case: the table is a cache
 of that one function, never a different stemmer.
 
+The same folder keeps the index's words (``words.json``: word -> occurrences): every word of three letters or
+more in its titles, abstracts and sections as written, lower-cased and accent-folded, stopwords left out.
+"Did you mean" suggests from them (:mod:`searchlib.suggest`); writers add the words their documents held
+(:func:`add_words`), and the list is saved with the stems.
+
 >>> stem("hospitalizations"), stem("interviews")
 ('hospit', 'interview')
 """
@@ -14,21 +19,38 @@ of that one function, never a different stemmer.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-__all__ = ["stem", "register", "save", "known", "learn", "TABLE_FILE"]
+__all__ = [
+    "stem",
+    "register",
+    "save",
+    "known",
+    "learn",
+    "add_words",
+    "words",
+    "occurrences",
+    "TABLE_FILE",
+    "WORDS_FILE",
+]
 
 #: The table's name in an index folder.
 TABLE_FILE = "stems.json"
-#: Words remembered at most; past this, new words are still stemmed, just not saved.
+#: The word list's name in an index folder.
+WORDS_FILE = "words.json"
+#: Words remembered at most (stems, and words of indexed text); past this, new ones are not saved.
 MAX_WORDS = 2_000_000
 
 _known: dict[str, str] = {}
 _pending: list[Path] = []
 _snowball: Any = None
+_words: dict[str, int] = {}
+_pending_words: list[Path] = []
+_sorted: list[str] = []
 
 
 def stem(word: str) -> str:
@@ -53,29 +75,69 @@ def stem(word: str) -> str:
 
 
 def register(folder: str | os.PathLike) -> None:
-    """Use the stem table of the index at ``folder`` (read when a stem is first needed)."""
-    path = Path(folder) / TABLE_FILE
-    if path not in _pending:
-        _pending.append(path)
+    """Use the stem table and words of the index at ``folder`` (each read when first needed)."""
+    for path, pending in ((Path(folder) / TABLE_FILE, _pending), (Path(folder) / WORDS_FILE, _pending_words)):
+        if path not in pending:
+            pending.append(path)
 
 
 def save(folder: str | os.PathLike) -> None:
-    """Write the stems known in this process to the index at ``folder``, replacing its table atomically."""
+    """Write the stems and words known in this process to the index at ``folder``, replacing its files
+    atomically."""
     _load_pending()
-    target = Path(folder) / TABLE_FILE
-    temp = target.with_name(f"{TABLE_FILE}.tmp-{os.getpid()}")
-    temp.write_bytes(orjson.dumps(_known))
+    _load_pending_words()
+    _replace(Path(folder) / TABLE_FILE, orjson.dumps(_known))
+    _replace(Path(folder) / WORDS_FILE, orjson.dumps(_words))
+
+
+def _replace(target: Path, data: bytes) -> None:
+    temp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    temp.write_bytes(data)
     os.replace(temp, target)
 
 
-def known() -> dict[str, str]:
-    """Every stem this process knows (a copy), to hand to another process's :func:`learn`."""
-    return dict(_known)
+def known() -> tuple[dict[str, str], dict[str, int]]:
+    """Every stem and word this process knows (copies), to hand to another process's :func:`learn`."""
+    return dict(_known), dict(_words)
 
 
-def learn(stems: dict[str, str]) -> None:
-    """Remember stems worked out elsewhere (another process of the same build), so :func:`save` keeps them."""
+def learn(stems: dict[str, str], counts: Mapping[str, int] | None = None) -> None:
+    """Remember stems and words found elsewhere (another process of the same build), so :func:`save` keeps
+    them."""
     _merge(dict(stems))
+    add_words(counts or {})
+
+
+def add_words(counts: Mapping[str, int], *, add: bool = True) -> None:
+    """Count words of indexed text (up to :data:`MAX_WORDS` words), for :func:`words` and :func:`occurrences`.
+
+    ``add=False`` keeps the larger of the two counts instead of adding them: for a saved list read again.
+
+    >>> add_words({"trial": 3, "hospital": 1}); add_words({"trial": 2})
+    >>> occurrences("trial") >= 5 and "hospital" in words()
+    True
+    """
+    for word, n in counts.items():
+        old = _words.get(word)
+        if old is not None:
+            _words[word] = old + n if add else max(old, n)
+        elif len(_words) < MAX_WORDS:
+            _words[word] = n
+
+
+def occurrences(word: str) -> int:
+    """How often ``word`` occurs in the indexed text this process knows (0 if never)."""
+    _load_pending_words()
+    return _words.get(word, 0)
+
+
+def words() -> list[str]:
+    """Every word of the indexed text this process knows (of indexes opened or written here), sorted."""
+    global _sorted
+    _load_pending_words()
+    if len(_sorted) != len(_words):  # words are only ever added
+        _sorted = sorted(_words)
+    return _sorted
 
 
 def _load_pending() -> None:
@@ -87,6 +149,17 @@ def _load_pending() -> None:
             continue  # no table (an older index) or an unreadable one: NLTK stems those words
         if isinstance(table, dict):
             _merge(table)
+
+
+def _load_pending_words() -> None:
+    while _pending_words:
+        path = _pending_words.pop()
+        try:
+            table = orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            continue  # an index written before words were kept, or an unreadable list: no suggestions from it
+        if isinstance(table, dict):
+            add_words({w: n for w, n in table.items() if isinstance(n, int)}, add=False)
 
 
 def _merge(table: dict) -> None:

@@ -75,8 +75,8 @@ _TEMP_TOC_RE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc\.[0-9.]+$")
 _SEGMENT_RE = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+$")
 _TEMP_DIR = f"{INDEX_NAME}.tmp"
 _MANIFEST_TMP_RE = re.compile(rf"^{re.escape(MANIFEST)}\.tmp(?:-\d+)?$")
-#: The stem table (searchlib/stemtable.py) and its temporary files.
-_STEMS_RE = re.compile(r"^stems\.json(?:\.tmp-\d+)?$")
+#: The stem table and word list (searchlib/stemtable.py) and their temporary files.
+_STEMS_RE = re.compile(r"^(?:stems|words)\.json(?:\.tmp-\d+)?$")
 
 
 # -- manifest ----------------------------------------------------------------------------------------------------

@@ -2,17 +2,20 @@
 
 The searchable text fields hold stemmed, respelled terms ("random", "hospit"), which are not words to show
 anyone, and a misspelling's stem is no help in finding the right word ("randmized" stems to "randmiz").
-So the index also keeps a ``vocabulary`` field: every title and abstract word as written, lower-cased and
-accent-folded, neither respelled nor stemmed (existence postings only, so it costs little). Suggestions
-are drawn from it: whole words a reader recognises, each known to be in some paper.
+Suggestions are drawn instead from the index's words as written (lower-cased and accent-folded, neither
+respelled nor stemmed), which each build and addition saves with the stem table
+(:func:`searchlib.stemtable.words`, with how often each occurs): whole words a reader recognises. A word
+counts only if its terms are in some title or abstract of this index (the list also holds the words of other
+indexes opened in the process). Indexes built before the list was kept draw on their ``vocabulary`` field
+instead.
 
 A query word is replaced when it is unknown (its analysed term is in no paper's title or abstract), or,
-when the query finds fewer than :data:`FEW` papers, when a word within reach is ten times as common.
-Candidates are the vocabulary words within one edit (two for words of six letters or more;
-Damerau-Levenshtein, so "trail" -> "trial" is one transposition), sharing the first letter; the closest
-wins, then the most common. A suggestion is offered only if it finds more papers than the query did.
-Only words searched as text are corrected (bare words, ``title:``, ``abstract:``, section fields,
-``[ti]``/``[tiab]``); names, journals, DOIs and years are left alone.
+when the query finds fewer than :data:`FEW` papers, when a word within reach is in ten times as many papers.
+Candidates are the words within one edit (two for words of six letters or more; Damerau-Levenshtein, so
+"trail" -> "trial" is one transposition), sharing the first letter; the closest wins, then the most frequent.
+A suggestion is offered only if it finds more papers than the query did. Only words searched as text are
+corrected (bare words, ``title:``, ``abstract:``, section fields, ``[ti]``/``[tiab]``); names, journals,
+DOIs and years are left alone.
 
 >>> from searchlib import build_index, bundled_records_path
 >>> build_index(bundled_records_path()).search("randmized trail").suggestion
@@ -21,15 +24,19 @@ Only words searched as text are corrected (bare words, ``title:``, ``abstract:``
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 
+from whoosh.automata.fsa import find_all_matches
+from whoosh.automata.lev import levenshtein_automaton
 from whoosh.searching import Searcher
 
+from . import stemtable
 from .analysis import paper_analyzer
 from .pubmed_tags import TAGS, scan
 from .schema import FIELD_ALIASES, SECTION_FIELDS
 
-__all__ = ["suggest", "FEW", "edit_distance"]
+__all__ = ["suggest", "FEW", "edit_distance", "vocabulary_size"]
 
 #: Below this many matches, even known words are checked for a far commoner neighbour.
 FEW = 3
@@ -41,8 +48,6 @@ _analyzer = paper_analyzer()
 def suggest(searcher: Searcher, text: str, total: int, count: Callable[[str], int]) -> str | None:
     """A corrected ``text`` that ``count`` (papers found by a query string) finds more of, or None."""
     reader = searcher.reader()
-    if "vocabulary" not in reader.schema:
-        return None
     replacements: list[tuple[int, int, str]] = []
     for start, word in _text_words(text):
         fixed = _correct(reader, word, total)
@@ -109,30 +114,63 @@ def _text_words(text: str) -> list[tuple[int, str]]:
 
 
 def _correct(reader, word: str, total: int) -> str | None:  # type: ignore[no-untyped-def]
-    terms = [t.text for t in _analyzer(word, mode="query")]
-    if not terms:
+    known = _papers(reader, word)
+    if known is None:
         return None  # a stopword
-    known = max(reader.doc_frequency(f, t) for f in ("title", "abstract") for t in terms)
     if known and total >= FEW:
         return None
     low = word.lower()
     maxdist = 2 if len(low) >= 6 else 1
-    best: tuple[int, int, str] | None = None
-    # Whoosh's automaton counts a swap as two edits, so ask it for two and measure again.
-    for candidate in reader.terms_within("vocabulary", low, 2 if len(low) > 3 else 1, prefix=1):
+    old_index = "vocabulary" in reader.schema
+    best: tuple[int, int, str, int] | None = None
+    for candidate in _within(reader, low, 2 if len(low) > 3 else 1):
         distance = edit_distance(low, candidate)
         if candidate == low or distance > maxdist:
             continue
-        df = reader.doc_frequency("vocabulary", candidate)
-        key = (distance, -df, candidate)
+        df = _papers(reader, candidate)
+        if not df:
+            continue  # a word of another index, or of papers deleted since
+        common = reader.doc_frequency("vocabulary", candidate) if old_index else stemtable.occurrences(candidate)
+        key = (distance, -common, candidate, df)
         if best is None or key < best:
             best = key
-    if best is None or (known and -best[1] < 10 * known):
+    if best is None or (known and best[3] < 10 * known):
         return None
     fixed = best[2]
     if word.isupper():
         return fixed.upper()
     return fixed.capitalize() if word[0].isupper() else fixed
+
+
+def _papers(reader, word: str) -> int | None:  # type: ignore[no-untyped-def]
+    """Papers whose title or abstract holds ``word``'s terms (the most of its terms), or None for a stopword."""
+    terms = [t.text for t in _analyzer(word, mode="query")]
+    if not terms:
+        return None
+    return max(reader.doc_frequency(f, t) for f in ("title", "abstract") for t in terms)
+
+
+def _within(reader, low: str, maxdist: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The index's words within ``maxdist`` edits of ``low`` that share its first letter (Whoosh's Levenshtein
+    automaton, which counts a swap as two edits: callers measure again)."""
+    if "vocabulary" in reader.schema:  # an index built before the word list was kept
+        return list(reader.terms_within("vocabulary", low, maxdist, prefix=1))
+    words = stemtable.words()
+
+    def at_or_after(text: str) -> str | None:
+        i = bisect_left(words, text)
+        return words[i] if i < len(words) else None
+
+    return list(find_all_matches(levenshtein_automaton(low, maxdist, prefix=1).to_dfa(), at_or_after))
+
+
+def vocabulary_size(reader) -> int:  # type: ignore[no-untyped-def]
+    """How many words suggestions can draw on: distinct words as written whose terms are in this index's titles
+    or abstracts."""
+    if "vocabulary" in reader.schema:
+        return sum(1 for _ in reader.lexicon("vocabulary"))
+    terms = {t.decode("utf-8") for field in ("title", "abstract") for t in reader.lexicon(field)}
+    return sum(1 for word in stemtable.words() if (_analyzer.terms(word, mode="query") or set()) & terms)
 
 
 def edit_distance(a: str, b: str) -> int:

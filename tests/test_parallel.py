@@ -104,7 +104,7 @@ def test_the_last_copy_of_a_paper_wins_whichever_process_wrote_each(tmp_path, re
     assert [h.doi for h in index.search('title:"part 0"')] == []
 
 
-def test_words_stemmed_by_a_helper_are_saved(tmp_path, records, monkeypatch) -> None:
+def test_words_stemmed_or_read_by_a_helper_are_saved(tmp_path, records, monkeypatch) -> None:
     # A made-up word in each of the last records: whichever process indexed a record stemmed its word.
     def word(n: int) -> str:
         return "zorb" + "abcdefghij"[n % 10] + "klmnopqrstuvwxyz"[n // 10] + "ications"
@@ -115,11 +115,18 @@ def test_words_stemmed_by_a_helper_are_saved(tmp_path, records, monkeypatch) -> 
         # Only the words this build stems: not those of indexes opened before (the first, once it is built).
         monkeypatch.setattr(stemtable, "_known", {})
         monkeypatch.setattr(stemtable, "_pending", [])
+        monkeypatch.setattr(stemtable, "_words", {})
+        monkeypatch.setattr(stemtable, "_pending_words", [])
         build_index(data, tmp_path / name, procs=procs)
     one = orjson.loads((tmp_path / "one" / stemtable.TABLE_FILE).read_bytes())
     two = orjson.loads((tmp_path / "two" / stemtable.TABLE_FILE).read_bytes())
     assert {word(n) for n in range(len(tail))} <= one.keys()
     assert two == one
+    # The words as written, with their counts, for "Did you mean".
+    one_words = orjson.loads((tmp_path / "one" / stemtable.WORDS_FILE).read_bytes())
+    two_words = orjson.loads((tmp_path / "two" / stemtable.WORDS_FILE).read_bytes())
+    assert all(one_words[word(n)] >= 1 for n in range(len(tail)))
+    assert two_words == one_words
 
 
 def test_a_failing_helper_fails_the_build_and_leaves_no_index(tmp_path, records, monkeypatch) -> None:

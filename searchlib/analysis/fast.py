@@ -17,6 +17,7 @@ not know to be per-word.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,6 +45,7 @@ class CachedAnalyzer(CompositeAnalyzer):
         self._fast = False
         self._caches: dict[str, dict[str, _Entry]] = {}
         self._folded: dict[str, dict[str, _Entry]] = {}
+        self._seen: Counter[str] = Counter()
 
     def __getstate__(self) -> dict[str, Any]:
         return {"items": self.items}
@@ -54,6 +56,7 @@ class CachedAnalyzer(CompositeAnalyzer):
         self._fast = False
         self._caches = {}
         self._folded = {}
+        self._seen = Counter()
 
     def __or__(self, other: Any) -> CompositeAnalyzer:
         return CompositeAnalyzer(self, other)  # another filter may not be per-word: no cache
@@ -113,6 +116,8 @@ class CachedAnalyzer(CompositeAnalyzer):
         words = self._words(value)
         if words is None:
             return None
+        if mode == "index":
+            self._seen.update(words)  # in C: the words' counts, for indexed_words()
         cache = self._cache(mode)
         stop = self._plan[1]  # type: ignore[index]
         renumber = stop is not None and stop.renumber
@@ -161,6 +166,34 @@ class CachedAnalyzer(CompositeAnalyzer):
                     if not flag:
                         add(text)
         return out
+
+    def indexed_words(self) -> dict[str, int]:
+        """How often each word of three letters or more occurred in the documents :meth:`positions` indexed
+        (``mode="index"``), as lower-casing and character mapping leave it, stopwords left out: the words of
+        the text, before respelling and stemming.
+
+        >>> from whoosh.analysis import LowercaseFilter, StopFilter
+        >>> from searchlib.analysis.tokenizers import PaperTokenizer
+        >>> analyzer = CachedAnalyzer(PaperTokenizer(), LowercaseFilter(), StopFilter())
+        >>> analyzer.positions("The Trials and THE trial of IL-6, a trial")
+        {'trials': [1], 'trial': [2, 4], 'il-6': [3]}
+        >>> analyzer.indexed_words()
+        {'trials': 1, 'trial': 2}
+        """
+        counts: dict[str, int] = {}
+        cache = self._cache("index")
+        for raw, n in self._seen.items():
+            entry = cache.get(raw)
+            if entry is None:
+                entry = self._remember(cache, raw, "index")
+            if entry[0]:
+                continue  # a stopword
+            word = raw
+            for f in self._plan[0]:  # type: ignore[index]  # lower-casing and character mapping only
+                word = word.lower() if type(f) is LowercaseFilter else word.translate(f.charmap)
+            if len(word) >= 3 and word.isalpha():
+                counts[word] = counts.get(word, 0) + n
+        return counts
 
     def _words(self, value: str) -> list[str] | None:
         """The tokenizer's words of ``value``, or None when it cannot list them or the chain is not per-word."""
