@@ -243,7 +243,7 @@ def _helper_main(
                 writer.add_document(**doc)
         segment = writer._finalize_segment()
         writer._tempstorage.destroy()
-        stemtable.add_words(indexed_words(writer.schema))
-        results.put(("ok", segment, stemtable.known()))
+        # The words this helper counted, not those this process knew when it was forked.
+        results.put(("ok", segment, (stemtable.known(), indexed_words(writer.schema))))
     except BaseException:
-        results.put(("error", traceback.format_exc(), ({}, [])))
+        results.put(("error", traceback.format_exc(), ({}, {})))

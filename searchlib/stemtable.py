@@ -96,14 +96,14 @@ def _replace(target: Path, data: bytes) -> None:
     os.replace(temp, target)
 
 
-def known() -> tuple[dict[str, str], dict[str, int]]:
-    """Every stem and word this process knows (copies), to hand to another process's :func:`learn`."""
-    return dict(_known), dict(_words)
+def known() -> dict[str, str]:
+    """Every stem this process knows (a copy), to hand to another process's :func:`learn`."""
+    return dict(_known)
 
 
 def learn(stems: dict[str, str], counts: Mapping[str, int] | None = None) -> None:
-    """Remember stems and words found elsewhere (another process of the same build), so :func:`save` keeps
-    them."""
+    """Remember stems and word counts found elsewhere (another process of the same build), so :func:`save`
+    keeps them."""
     _merge(dict(stems))
     add_words(counts or {})
 
