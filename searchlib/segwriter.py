@@ -292,23 +292,24 @@ def _add_terms(terms: dict[str, _Term], table: set[str], docnum: int) -> int:
 
 def _add_table(terms: dict[str, _Term], table: dict[str, list[int]], kind: int, docnum: int) -> int:
     """Add one document's ``term -> positions`` table to a field's terms; returns the field's length."""
-    length = 0
     one = _ONE_POSITION
+    get = terms.get
     for text, poses in table.items():
-        term = terms.get(text)
+        term = get(text)
         if term is None:
             term = terms[text] = _Term()
         n = len(poses)
         term.ids.append(docnum)
-        length += n
-        term.weights.append(float(n))
-        if kind == _POSITIONS:
-            p = poses[0]
-            term.blob += one[p] if n == 1 and p < _ONE_POSITIONS else _encode_positions(poses)
+        term.weights.append(n)
+        blob = term.blob
+        if kind != _POSITIONS:
+            blob += pack_uint(n)
+        elif n == 1 and poses[0] < _ONE_POSITIONS:
+            blob += one[poses[0]]
         else:
-            term.blob += pack_uint(n)
-        term.ends.append(len(term.blob))
-    return length
+            blob += _encode_positions(poses)
+        term.ends.append(len(blob))
+    return sum(map(len, table.values()))
 
 
 def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, bytes, _Term]]) -> None:

@@ -44,6 +44,7 @@ class CachedAnalyzer(CompositeAnalyzer):
         self._plan: tuple[list[Filter], StopFilter | None, list[Filter]] | None = None
         self._fast = False
         self._caches: dict[str, dict[str, _Entry]] = {}
+        self._singles: dict[str, dict[str, str]] = {}
         self._folded: dict[str, dict[str, _Entry]] = {}
         self._seen: Counter[str] = Counter()
 
@@ -55,6 +56,7 @@ class CachedAnalyzer(CompositeAnalyzer):
         self._plan = None
         self._fast = False
         self._caches = {}
+        self._singles = {}
         self._folded = {}
         self._seen = Counter()
 
@@ -119,22 +121,39 @@ class CachedAnalyzer(CompositeAnalyzer):
         if mode == "index":
             self._seen.update(words)  # in C: the words' counts, for indexed_words()
         cache = self._cache(mode)
+        # Most words give one term and no stopped token: those map straight to it.
+        single = self._singles.get(mode)
+        if single is None:
+            single = self._singles[mode] = {}
+        one = single.get
         stop = self._plan[1]  # type: ignore[index]
         renumber = stop is not None and stop.renumber
         out: dict[str, list[int]] = {}
+        seen_at = out.get
         pos = -1
         for raw, word in enumerate(words):
+            text = one(word)
+            if text is not None:
+                pos = raw if not renumber or pos < 0 else pos + 1
+                seen = seen_at(text)
+                if seen is None:
+                    out[text] = [pos]
+                else:
+                    seen.append(pos)
+                continue
             entry = cache.get(word)
             if entry is None:
                 entry = self._remember(cache, word, mode)
             stopped, tokens = entry
             if stopped:
                 continue
+            if len(tokens) == 1 and not tokens[0][1] and len(single) < CACHE_WORDS:
+                single[word] = tokens[0][0]
             pos = raw if not renumber or pos < 0 else pos + 1
             for text, flag in tokens:
                 if flag:
                     continue
-                seen = out.get(text)
+                seen = seen_at(text)
                 if seen is None:
                     out[text] = [pos]
                 else:
