@@ -83,11 +83,13 @@ def register(folder: str | os.PathLike) -> None:
 
 def save(folder: str | os.PathLike) -> None:
     """Write the stems and words known in this process to the index at ``folder``, replacing its files
-    atomically."""
+    atomically. The words another process saved there since this one read them are kept."""
     _load_pending()
     _load_pending_words()
+    words_file = Path(folder) / WORDS_FILE
+    _read_words(words_file)
     _replace(Path(folder) / TABLE_FILE, orjson.dumps(_known))
-    _replace(Path(folder) / WORDS_FILE, orjson.dumps(_words))
+    _replace(words_file, orjson.dumps(_words))
 
 
 def _replace(target: Path, data: bytes) -> None:
@@ -153,13 +155,16 @@ def _load_pending() -> None:
 
 def _load_pending_words() -> None:
     while _pending_words:
-        path = _pending_words.pop()
-        try:
-            table = orjson.loads(path.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            continue  # an index written before words were kept, or an unreadable list: no suggestions from it
-        if isinstance(table, dict):
-            add_words({w: n for w, n in table.items() if isinstance(n, int)}, add=False)
+        _read_words(_pending_words.pop())
+
+
+def _read_words(path: Path) -> None:
+    try:
+        table = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return  # an index written before words were kept, or an unreadable list: no suggestions from it
+    if isinstance(table, dict):
+        add_words({w: n for w, n in table.items() if isinstance(n, int)}, add=False)
 
 
 def _merge(table: dict) -> None:

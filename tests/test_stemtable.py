@@ -73,3 +73,19 @@ def test_a_table_adds_words_and_never_overrides_known_ones(tmp_path, monkeypatch
         assert stemtable.stem("wordone" if n == 0 else "wordtwo") == ("stemone" if n == 0 else "stemtwo")
         assert stemtable.stem("trials") == "trial"
         assert stemtable.stem("zebras") == "zebra"  # not a string in the table: NLTK's stem
+
+
+def test_words_another_process_saved_are_kept(tmp_path) -> None:
+    from searchlib import stemtable
+
+    build_index(bundled_records_path(), tmp_path / "ix").close()
+    index = open_index(tmp_path / "ix")
+    assert "interviews" in stemtable.words()  # this process has read the index's words
+    # Another process adds a paper and saves its words...
+    words_file = tmp_path / "ix" / stemtable.WORDS_FILE
+    saved = orjson.loads(words_file.read_bytes())
+    words_file.write_bytes(orjson.dumps({**saved, "quokkas": 1}))
+    # ...and this one adds another: its save keeps them.
+    index.add([{"doi": "10.1/wombat", "title": "Wombats in primary care"}])
+    saved = orjson.loads(words_file.read_bytes())
+    assert "quokkas" in saved and "wombats" in saved
