@@ -48,6 +48,24 @@ def expected_count(source: object) -> int:
     return len(source)
 
 
+def source_bytes(source: object) -> int:
+    """The size on disk of the record files ``source`` names (a gzip file counts four times its size), or 0."""
+    if isinstance(source, (str, os.PathLike)):
+        paths: list[Any] = [source]
+    elif isinstance(source, (list, tuple)):
+        paths = [item for item in source if isinstance(item, (str, os.PathLike))]
+    else:
+        return 0
+    total = 0
+    for path in paths:
+        try:
+            size = os.path.getsize(path) if os.path.isfile(path) else 0
+        except OSError:
+            continue
+        total += size * (4 if os.fspath(path).endswith(".gz") else 1)
+    return total
+
+
 def stream_records(source: Any, errors: Literal["raise", "skip"]) -> Iterator[Record]:
     """Every record of ``source``, read as needed; in skip mode, malformed ones are left out with a warning
     that counts them."""

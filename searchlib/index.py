@@ -32,7 +32,7 @@ from whoosh.searching import Searcher
 
 from . import __name__ as _pkg
 from . import facets, stemtable, termwise
-from .building import DocumentWriter, expected_count, identity_keys, stream_records
+from .building import DocumentWriter, expected_count, identity_keys, source_bytes, stream_records
 from .errors import SearchlibError
 from .explain import Explanation, explain_doc, score_of
 from .feedback import FEEDBACK_DOCS, expand
@@ -476,7 +476,8 @@ def build_index(
     ``timeout`` seconds for its write lock, so a build never replaces an index another process is writing to.
     ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`). ``procs`` is
     the number of processes that index (default on Linux: the CPUs available, at most 2; elsewhere 1); past
-    10,000 records each writes a segment of its own (see :mod:`searchlib.parallel`). In memory, one process.
+    10,000 records (1,000 from record files of 64 MB or more) each writes a segment of its own (see
+    :mod:`searchlib.parallel`). In memory, one process.
 
     >>> from searchlib import bundled_records_path
     >>> index = build_index(bundled_records_path())
@@ -508,7 +509,7 @@ def build_index(
     staging.mkdir()
     try:
         ix = SafeFileStorage(str(staging)).create_index(make_schema())
-        _write_all(ix, records, progress, total, procs)
+        _write_all(ix, records, progress, total, procs, source_bytes(source))
         stemtable.save(staging)
         _write_manifest(staging)
         _swap_into_place(staging, target, timeout)
@@ -569,12 +570,17 @@ class _PrivateRamStorage(RamStorage):
 
 
 def _write_all(
-    ix: windex.Index, records: Iterator[Record], progress: Progress | None, total: int, procs: int | None = 1
+    ix: windex.Index,
+    records: Iterator[Record],
+    progress: Progress | None,
+    total: int,
+    procs: int | None = 1,
+    size: int = 0,
 ) -> None:
     from .parallel import default_procs, write_records  # multiprocessing: only builds need it, not searches
 
     feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
-    write_records(ix, records, feed, default_procs() if procs is None else procs)
+    write_records(ix, records, feed, default_procs() if procs is None else procs, size)
 
 
 def _swap_into_place(staging: Path, target: Path, timeout: float) -> None:

@@ -2,7 +2,8 @@
 
 A build spends most of its time analysing text and writing postings, one paper after another, on one core.
 :func:`write_records` reads the records in this process and, once :data:`PARALLEL_AFTER` have been read (small
-builds stay in one process and one segment), forks helper processes. Records then go out in batches to whichever
+builds stay in one process and one segment; from record files of :data:`LARGE_SOURCE` or more on disk, once
+:data:`EARLY` have), forks helper processes. Records then go out in batches to whichever
 process is free: a helper takes a batch when its queue has room, otherwise this process indexes the batch
 itself, so the work balances itself whatever the records cost to read. Each helper writes its own segment with
 :class:`~searchlib.segwriter.FastSegmentWriter` and hands back the segment (and the words it stemmed, for the
@@ -42,10 +43,14 @@ from .records import Record
 from .schema import indexed_words, to_document
 from .segwriter import SPILL_POSTINGS, FastSegmentWriter
 
-__all__ = ["write_records", "default_procs", "PARALLEL_AFTER", "BATCH"]
+__all__ = ["write_records", "default_procs", "PARALLEL_AFTER", "LARGE_SOURCE", "EARLY", "BATCH"]
 
 #: Records read before helper processes start; smaller builds stay in one process, one segment.
 PARALLEL_AFTER = 10_000
+#: Record files at least this large on disk (about 30,000 records of typical size) start the helpers after
+#: :data:`EARLY` records instead, so that they share the first records too.
+LARGE_SOURCE = 64 * 2**20
+EARLY = 1_000
 #: Records sent to a helper at a time.
 BATCH = 64
 #: Batches waiting for each helper at most; past this, the build's own process indexes the batch.
@@ -68,14 +73,18 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def write_records(ix: Any, records: Iterable[Record], feed: DocumentWriter, procs: int) -> None:
-    """Write ``records`` into the new index ``ix`` (on disk, empty) and commit, with up to ``procs`` processes."""
+def write_records(ix: Any, records: Iterable[Record], feed: DocumentWriter, procs: int, size: int = 0) -> None:
+    """Write ``records`` into the new index ``ix`` (on disk, empty) and commit, with up to ``procs`` processes.
+
+    ``size`` is the size of the record files on disk, if known: a large source starts the helpers early.
+    """
     if procs < 1:
         raise ValueError("procs must be at least 1")
     helpers = procs - 1 if _can_fork() and getattr(ix.storage, "folder", None) else 0
     spill = SPILL_POSTINGS // procs if helpers else SPILL_POSTINGS  # the processes' postings share the memory
     writer = FastSegmentWriter(ix, spill_postings=spill)
     build = _Build(ix, writer, feed, helpers, spill)
+    build.start_after = EARLY if size >= LARGE_SOURCE else PARALLEL_AFTER
     try:
         build.run(iter(records))
         build.close()  # the helpers write their segments while this process writes its own
@@ -159,6 +168,7 @@ class _Build:
         self.writer = writer
         self.feed = feed
         self.wanted = helpers
+        self.start_after = PARALLEL_AFTER  # records read before the helpers start
         self.spill = spill
         self.helpers: list[_Helper] = []
         # identity key -> (helper number + 1, or 0 for this process; document number in that segment)
@@ -176,7 +186,7 @@ class _Build:
 
     def _dispatch(self, batch: list[Record]) -> None:
         feed = self.feed
-        if self.wanted and not self.helpers and feed.read + len(batch) > PARALLEL_AFTER:
+        if self.wanted and not self.helpers and feed.read + len(batch) > self.start_after:
             ctx = multiprocessing.get_context("fork")
             self.helpers = [_Helper(ctx, self.ix, self.spill, n, self.writer) for n in range(self.wanted)]
         docs = [to_document(record) for record in batch]

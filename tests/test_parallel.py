@@ -160,6 +160,18 @@ def test_an_interrupted_build_keeps_the_old_index_and_stops_the_helpers(tmp_path
     assert len(open_index(target)) == 30
 
 
+def test_a_large_record_file_starts_the_helpers_early(tmp_path, records, monkeypatch) -> None:
+    source = tmp_path / "records.jsonl"
+    source.write_bytes(b"\n".join(orjson.dumps(r) for r in records))
+    monkeypatch.setattr(parallel, "PARALLEL_AFTER", 10_000)
+    monkeypatch.setattr(parallel, "EARLY", 40)
+    monkeypatch.setattr(parallel, "LARGE_SOURCE", source.stat().st_size + 1)
+    assert segments(build_index(source, tmp_path / "small", procs=2)) == 1  # 240 records: one process
+    monkeypatch.setattr(parallel, "LARGE_SOURCE", source.stat().st_size)
+    large = build_index(source, tmp_path / "large", procs=2)
+    assert segments(large) == 2 and len(large) == len(records)
+
+
 def test_small_and_in_memory_builds_stay_in_one_segment(tmp_path, records) -> None:
     assert segments(build_index(records[:30], tmp_path / "small", procs=2)) == 1
     assert segments(build_index(records, procs=2)) == 1
