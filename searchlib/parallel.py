@@ -83,8 +83,7 @@ def write_records(ix: Any, records: Iterable[Record], feed: DocumentWriter, proc
     helpers = procs - 1 if _can_fork() and getattr(ix.storage, "folder", None) else 0
     spill = SPILL_POSTINGS // procs if helpers else SPILL_POSTINGS  # the processes' postings share the memory
     writer = FastSegmentWriter(ix, spill_postings=spill)
-    build = _Build(ix, writer, feed, helpers, spill)
-    build.start_after = EARLY if size >= LARGE_SOURCE else PARALLEL_AFTER
+    build = _Build(ix, writer, feed, helpers, spill, EARLY if size >= LARGE_SOURCE else PARALLEL_AFTER)
     try:
         build.run(iter(records))
         build.close()  # the helpers write their segments while this process writes its own
@@ -163,12 +162,14 @@ class _Helper:
 
 
 class _Build:
-    def __init__(self, ix: Any, writer: Any, feed: DocumentWriter, helpers: int, spill: int) -> None:
+    def __init__(
+        self, ix: Any, writer: Any, feed: DocumentWriter, helpers: int, spill: int, start_after: int
+    ) -> None:
         self.ix = ix
         self.writer = writer
         self.feed = feed
         self.wanted = helpers
-        self.start_after = PARALLEL_AFTER  # records read before the helpers start
+        self.start_after = start_after  # records read before the helpers start
         self.spill = spill
         self.helpers: list[_Helper] = []
         # identity key -> (helper number + 1, or 0 for this process; document number in that segment)

@@ -76,11 +76,15 @@ class CachedAnalyzer(CompositeAnalyzer):
             return None
         return before, filters[stops[0]], filters[stops[0] + 1 :]
 
+    def _fold(self, word: str) -> str:
+        """``word`` through the filters before the stop filter: only lower-casing and character mapping."""
+        for f in self._plan[0]:  # type: ignore[index]  # (see _make_plan)
+            word = word.lower() if type(f) is LowercaseFilter else word.translate(f.charmap)
+        return word
+
     def _analyse_word(self, word: str, mode: str) -> _Entry:
-        before, stop, after = self._plan  # type: ignore[misc]
-        text = word
-        for f in before:  # only lower-casing and character mapping (see _make_plan)
-            text = text.lower() if type(f) is LowercaseFilter else text.translate(f.charmap)
+        _, stop, after = self._plan  # type: ignore[misc]
+        text = self._fold(word)
         # "Trial", "trial" and "TRIAL" fold to one word: the rest of the chain runs once for the three.
         folded = self._folded.get(mode)
         if folded is None:
@@ -207,9 +211,7 @@ class CachedAnalyzer(CompositeAnalyzer):
                 entry = self._remember(cache, raw, "index")
             if entry[0]:
                 continue  # a stopword
-            word = raw
-            for f in self._plan[0]:  # type: ignore[index]  # lower-casing and character mapping only
-                word = word.lower() if type(f) is LowercaseFilter else word.translate(f.charmap)
+            word = self._fold(raw)
             if len(word) >= 3 and word.isalpha():
                 counts[word] = counts.get(word, 0) + n
         return counts
