@@ -121,20 +121,21 @@ def _correct(reader, word: str, total: int) -> str | None:  # type: ignore[no-un
         return None
     low = word.lower()
     maxdist = 2 if len(low) >= 6 else 1
-    old_index = "vocabulary" in reader.schema
-    best: tuple[int, int, str, int] | None = None
-    for candidate in _within(reader, low, 2 if len(low) > 3 else 1):
+    old_index = "vocabulary" in reader.schema  # built before the word list was kept
+    best: tuple[int, int, str] | None = None
+    best_df = 0
+    for candidate in _within(reader if old_index else None, low, 2 if len(low) > 3 else 1):
         distance = edit_distance(low, candidate)
         if candidate == low or distance > maxdist:
             continue
-        df = _papers(reader, candidate)
-        if not df:
-            continue  # a word of another index, or of papers deleted since
         common = reader.doc_frequency("vocabulary", candidate) if old_index else stemtable.occurrences(candidate)
-        key = (distance, -common, candidate, df)
-        if best is None or key < best:
-            best = key
-    if best is None or (known and best[3] < 10 * known):
+        key = (distance, -common, candidate)
+        if best is not None and key >= best:
+            continue  # cannot win: no need to look its terms up
+        df = _papers(reader, candidate)
+        if df:  # else a word of another index, or of papers deleted since
+            best, best_df = key, df
+    if best is None or (known and best_df < 10 * known):
         return None
     fixed = best[2]
     if word.isupper():
@@ -150,11 +151,12 @@ def _papers(reader, word: str) -> int | None:  # type: ignore[no-untyped-def]
     return max(reader.doc_frequency(f, t) for f in ("title", "abstract") for t in terms)
 
 
-def _within(reader, low: str, maxdist: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _within(old_reader, low: str, maxdist: int) -> list[str]:  # type: ignore[no-untyped-def]
     """The index's words within ``maxdist`` edits of ``low`` that share its first letter (Whoosh's Levenshtein
-    automaton, which counts a swap as two edits: callers measure again)."""
-    if "vocabulary" in reader.schema:  # an index built before the word list was kept
-        return list(reader.terms_within("vocabulary", low, maxdist, prefix=1))
+    automaton, which counts a swap as two edits: callers measure again): from the word list, or from the
+    ``vocabulary`` field of ``old_reader``, an index built before the list was kept."""
+    if old_reader is not None:
+        return list(old_reader.terms_within("vocabulary", low, maxdist, prefix=1))
     words = stemtable.words()
 
     def at_or_after(text: str) -> str | None:
