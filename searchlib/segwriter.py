@@ -2,7 +2,8 @@
 
 Whoosh's ``SegmentWriter`` turns every posting into a tuple, sorts them all (spilling runs to disk past a
 memory limit), then writes them one call at a time, and for each one reads the document's field length back
-from disk. Here, for every field whose analyzer is a :class:`~searchlib.analysis.fast.CachedAnalyzer`:
+from disk. Here, for every field whose analyzer is a :class:`~searchlib.analysis.fast.CachedAnalyzer` (or, for
+author names, a :class:`~searchlib.analysis.fast.NameListAnalyzer`):
 
 - a document's words are analysed straight into a ``term -> positions`` table, without token objects;
 - each term's postings are appended to compact arrays (document numbers, weights, encoded values);
@@ -46,7 +47,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
-from .analysis.fast import CachedAnalyzer
+from .analysis.fast import CachedAnalyzer, NameListAnalyzer
 
 __all__ = ["FastSegmentWriter", "SPILL_POSTINGS"]
 
@@ -189,7 +190,7 @@ class _Postings:
 
 def _kind(field: Any) -> int:
     analyzer = getattr(field, "analyzer", None)
-    if not isinstance(analyzer, CachedAnalyzer) or field.format.field_boost != 1.0:
+    if not isinstance(analyzer, (CachedAnalyzer, NameListAnalyzer)) or field.format.field_boost != 1.0:
         return _OTHER
     fmt = type(field.format)
     return {formats.Positions: _POSITIONS, formats.Frequency: _FREQUENCY, formats.Existence: _EXISTENCE}.get(

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchlib.analysis import paper_analyzer, plain_analyzer, surface_analyzer
+from searchlib.analysis import author_analyzer, paper_analyzer, plain_analyzer, surface_analyzer
 from searchlib.analysis.fast import CachedAnalyzer
 from searchlib.records import load_records
 
@@ -109,3 +109,34 @@ def test_positions_and_terms_are_the_chains_tokens(make) -> None:
             table.setdefault(t.text, []).append(t.pos)
         assert fast.positions(text) == table, text[:80]
         assert fast.terms(text) == set(table), text[:80]
+
+
+NAME_LISTS = [
+    "Bent Høie; Ann Lee",
+    "Johannes G van der Hoeven; Arantza López de Munain; Rodríguez-Barranco M; Lawton, Rebecca J",
+    "Li An; Theresa May;; ; Kim Do",
+    "Smith J; Smith J; Graham P Martin",  # the same name twice: its terms twice, further on
+    "",
+]
+
+
+def test_name_list_positions_are_the_chains_tokens() -> None:
+    fast, slow = author_analyzer(), author_analyzer(cached=False)
+    lists = NAME_LISTS + [t for t in sample_texts() if ";" in t]
+    for _ in range(2):  # the second time every name comes from the cache
+        for value in lists:
+            table: dict[str, list[int]] = {}
+            for t in slow(value, mode="index", positions=True):
+                table.setdefault(t.text, []).append(t.pos)
+            assert fast.positions(value) == table, value[:80]
+            assert fast.terms(value) == set(table), value[:80]
+    assert fast.positions("Lawton R", mode="query") is None  # queries go through the chain
+    assert [t.text for t in fast("Lawton R")] == [t.text for t in slow("Lawton R")]
+
+
+def test_name_list_analyzer_pickles_without_its_cache() -> None:
+    analyzer = author_analyzer()
+    analyzer.positions("Bent Høie")
+    copy = pickle.loads(pickle.dumps(analyzer))
+    assert copy._names == {} and copy == analyzer
+    assert copy.positions("Bent Høie") == analyzer.positions("Bent Høie")

@@ -16,7 +16,7 @@ from whoosh.support.charset import accent_map
 
 from ..stemtable import stem as _stem
 from .authors import AuthorTokenizer
-from .fast import CachedAnalyzer
+from .fast import CachedAnalyzer, NameListAnalyzer
 from .filters import PAPER_CHARMAP, CompoundFilter, QueryStopFilter, SpellingFilter, StemFilter
 from .stopwords import STOPWORDS
 from .tokenizers import PaperTokenizer
@@ -60,19 +60,23 @@ def paper_analyzer(
 AUTHOR_QUERY_STOPWORDS: frozenset[str] = STOPWORDS - {"an", "do", "so", "may", "will", "can", "more", "own", "few"}
 
 
-def author_analyzer() -> CompositeAnalyzer:
+def author_analyzer(*, cached: bool = True) -> CompositeAnalyzer:
     """Author names (see :mod:`searchlib.analysis.authors`): no stemming, accents folded.
 
     Names are indexed whole; stopwords are dropped from queries only, so a bare "the" or "is" in a query that
     searches titles, abstracts and authors at once does not have to match an author.
+
+    With ``cached`` (the default) each name is analysed once when indexing
+    (:class:`~searchlib.analysis.fast.NameListAnalyzer`); the tokens are the same either way.
     """
-    return (
+    chain = (
         AuthorTokenizer()
         | LowercaseFilter()
         | CharsetFilter(accent_map)
         | QueryStopFilter(AUTHOR_QUERY_STOPWORDS)
         | CompoundFilter()
     )
+    return NameListAnalyzer(chain) if cached else chain
 
 
 def plain_analyzer(*, cached: bool = True) -> CompositeAnalyzer:

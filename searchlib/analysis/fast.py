@@ -26,12 +26,14 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 
 from .filters import CompoundFilter, SpellingFilter, StemFilter
 
-__all__ = ["CachedAnalyzer", "PER_WORD_FILTERS"]
+__all__ = ["CachedAnalyzer", "NameListAnalyzer", "PER_WORD_FILTERS"]
 
 #: Filters whose output for a token depends on that token alone (its text, mode and stopped flag).
 PER_WORD_FILTERS: tuple[type, ...] = (LowercaseFilter, CharsetFilter, SpellingFilter, CompoundFilter, StemFilter)
 #: Distinct words remembered per mode; past this, new words are analysed each time they occur.
 CACHE_WORDS = 500_000
+#: Distinct author names remembered (a few hundred bytes each); past this, new names go through the chain.
+CACHE_NAMES = 200_000
 
 _Entry = tuple[bool, tuple[tuple[str, bool], ...]]  # (a stopword?, the (text, stopped) tokens the chain gives)
 
@@ -265,6 +267,72 @@ class CachedAnalyzer(CompositeAnalyzer):
                 t.text = text
                 t.stopped = flag
                 yield t
+
+
+class NameListAnalyzer(CompositeAnalyzer):
+    """A chain whose tokenizer indexes a ";"-separated list of names one name at a time, leaving
+    :data:`~searchlib.analysis.authors.NAME_GAP` positions after each of a name's forms
+    (:class:`~searchlib.analysis.authors.AuthorTokenizer`). The same authors recur across papers, so
+    :meth:`positions` works out each name's terms once and moves them to where the name falls in the list.
+    Calling it runs the chain, as any Whoosh analyzer.
+
+    >>> from searchlib.analysis import author_analyzer
+    >>> author_analyzer().positions("Bent Høie; Ann Lee")
+    {'bent': [0, 13], 'hoie': [1, 12, 24], 'b': [25], 'ann': [36, 49], 'lee': [37, 48, 60], 'a': [61]}
+    """
+
+    def __init__(self, *composables: Any) -> None:
+        super().__init__(*composables)
+        self._names: dict[str, tuple[tuple[str, ...], tuple[int, ...], int]] = {}
+        self._texts: dict[str, str] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"items": self.items}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.items = state["items"]
+        self._names = {}
+        self._texts = {}
+
+    def __or__(self, other: Any) -> CompositeAnalyzer:
+        return CompositeAnalyzer(self, other)
+
+    def positions(self, value: str, mode: str = "index") -> dict[str, list[int]] | None:
+        """Each indexed term of the name list ``value`` with its positions, as a Whoosh format collects them
+        from this analyzer's tokens; None outside index mode (a query is words, not names)."""
+        span_of = getattr(self.items[0], "name_span", None)
+        if mode != "index" or span_of is None:
+            return None
+        names = self._names
+        out: dict[str, list[int]] = {}
+        seen_at = out.get
+        base = 0
+        for name in value.split(";"):
+            entry = names.get(name)
+            if entry is None:
+                entry = self._analyse_name(name, span_of(name))
+            texts, poses, span = entry
+            for text, pos in zip(texts, poses, strict=True):
+                seen = seen_at(text)
+                if seen is None:
+                    out[text] = [base + pos]
+                else:
+                    seen.append(base + pos)
+            base += span
+        return out
+
+    def terms(self, value: str, mode: str = "index") -> set[str] | None:
+        """The distinct indexed terms of ``value`` (the keys of :meth:`positions`)."""
+        table = self.positions(value, mode)
+        return None if table is None else set(table)
+
+    def _analyse_name(self, name: str, span: int) -> tuple[tuple[str, ...], tuple[int, ...], int]:
+        tokens = [(t.text, t.pos) for t in super().__call__(name, positions=True, mode="index")]
+        texts = self._texts  # one copy of each term's text, however many names share it
+        entry = tuple(texts.setdefault(text, text) for text, _ in tokens), tuple(p for _, p in tokens), span
+        if len(self._names) < CACHE_NAMES:
+            self._names[name] = entry
+        return entry
 
 
 def _run(filters: list[Filter], text: str, mode: str, stopped: bool) -> tuple[tuple[str, bool], ...]:
