@@ -72,15 +72,15 @@ _ONE_POSITION = [_encode_positions([p]) for p in range(_ONE_POSITIONS)]
 
 
 class _Term:
-    """One term's postings, in document order: numbers, weights, and the values' bytes end to end."""
+    """One term's postings, in document order: numbers, weights and encoded values (none for a field that
+    keeps only which documents hold a term). Most values are one position, whose encoding is shared."""
 
-    __slots__ = ("ids", "weights", "blob", "ends")
+    __slots__ = ("ids", "weights", "values")
 
     def __init__(self) -> None:
         self.ids = array("I")
         self.weights = array("f")
-        self.blob = bytearray()
-        self.ends = array("I")
+        self.values: list[bytes] = []
 
 
 class _Postings:
@@ -115,9 +115,7 @@ class _Postings:
             term = table[btext] = _Term()
         term.ids.append(docnum)
         term.weights.append(weight)
-        if vbytes:
-            term.blob += vbytes
-        term.ends.append(len(term.blob))
+        term.values.append(vbytes or b"")
         self.count += 1
         if self.count >= self.limit:
             self.spill()
@@ -134,14 +132,14 @@ class _Postings:
         self.fields = {}
         self.count = 0
 
-    def _sorted(self) -> Iterator[tuple[str, bytes, bytes, bytes, bytes, bytes]]:
+    def _sorted(self) -> Iterator[tuple[str, bytes, bytes, bytes, list[bytes]]]:
         for fieldname in sorted(self.fields):
             table = self.fields[fieldname]
             for btext in sorted(table):
                 t = table[btext]
-                yield fieldname, btext, t.ids.tobytes(), t.weights.tobytes(), bytes(t.blob), t.ends.tobytes()
+                yield fieldname, btext, t.ids.tobytes(), t.weights.tobytes(), t.values
 
-    def _read_run(self, name: str) -> Iterator[tuple[str, bytes, bytes, bytes, bytes, bytes]]:
+    def _read_run(self, name: str) -> Iterator[tuple[str, bytes, bytes, bytes, list[bytes]]]:
         with self.tempstorage.open_file(name).raw_file() as f:
             while True:
                 try:
@@ -161,20 +159,14 @@ class _Postings:
         streams = [self._read_run(name) for name in self.runs]
         current: tuple[str, bytes] | None = None
         term = _Term()
-        for fieldname, btext, ids, weights, blob, ends in heapq.merge(*streams, key=lambda item: item[:2]):
+        for fieldname, btext, ids, weights, values in heapq.merge(*streams, key=lambda item: item[:2]):
             if (fieldname, btext) != current:
                 if current is not None:
                     yield (*current, term)
                 current, term = (fieldname, btext), _Term()
-            base = len(term.blob)
             term.ids.frombytes(ids)
             term.weights.frombytes(weights)
-            term.blob += blob
-            more = array("I")
-            more.frombytes(ends)
-            if base:
-                more = array("I", [e + base for e in more])
-            term.ends.extend(more)
+            term.values += values
         if current is not None:
             yield (*current, term)
 
@@ -287,7 +279,6 @@ def _add_terms(terms: dict[str, _Term], table: set[str], docnum: int) -> int:
             term = terms[text] = _Term()
         term.ids.append(docnum)
         term.weights.append(1.0)
-        term.ends.append(0)
     return len(table)
 
 
@@ -302,14 +293,12 @@ def _add_table(terms: dict[str, _Term], table: dict[str, list[int]], kind: int, 
         n = len(poses)
         term.ids.append(docnum)
         term.weights.append(n)
-        blob = term.blob
         if kind != _POSITIONS:
-            blob += pack_uint(n)
+            term.values.append(pack_uint(n))
         elif n == 1 and poses[0] < _ONE_POSITIONS:
-            blob += one[poses[0]]
+            term.values.append(one[poses[0]])
         else:
-            blob += _encode_positions(poses)
-        term.ends.append(len(blob))
+            term.values.append(_encode_positions(poses))
     return sum(map(len, table.values()))
 
 
@@ -359,8 +348,7 @@ class _TermWriter:
         self.fixed = fmt.fixed_value_size()
 
     def write(self, btext: bytes, term: _Term, lengths: list[int] | None) -> None:
-        ids, weights, ends = term.ids, term.weights, term.ends
-        blob = bytes(term.blob)
+        ids, weights, all_values = term.ids, term.weights, term.values
         size, comp, fixed = self.size, self.compression, self.fixed
         postfile = self.postfile
         start = postfile.tell()
@@ -402,8 +390,9 @@ class _TermWriter:
             if fixed == 0:
                 mini_values: Any = None
             else:
-                starts = (ends[lo - 1] if lo else 0, *ends[lo : hi - 1])
-                values = [blob[s:e] for s, e in zip(starts, ends[lo:hi], strict=True) if e > s]
+                values = all_values[lo:hi]
+                if b"" in values:  # as Whoosh's writer, which keeps no empty value
+                    values = [v for v in values if v]
                 mini_values = tuple(values) if fixed is None or fixed < 0 else b"".join(values)
             data = dumps((mini_ids, mini_weights, mini_values), 2)
             level = comp if len(data) >= SMALL_BLOCK else 0
