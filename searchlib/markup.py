@@ -96,6 +96,10 @@ def html_to_text(text: str) -> str:
     """Return the plain text of an HTML or XML fragment, white space collapsed."""
     if not text:
         return ""
+    if "<" not in text and "&" not in text and "\u200b" not in text:
+        return " ".join(
+            text.split()
+        )  # plain text (most calls): str.split splits where _SPACE_RE does, but at U+200B
     # Entities escaped twice (``&amp;lt;i&amp;gt;``) are common in scraped exports: unescape until stable,
     # at most a few rounds, stripping tags after each round so decoded tags are removed too.
     for _ in range(3):

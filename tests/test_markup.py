@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from searchlib.markup import html_to_text, looks_like_markup
 
@@ -41,3 +43,16 @@ def test_looks_like_markup():
     assert looks_like_markup("a <i>b</i>")
     assert looks_like_markup("a &amp; b")
     assert not looks_like_markup("p < 0.05 & q > 1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("ab .\t\n\r\x0b\x0c\x1c\x1f\x85\u00a0\u1680\u2000\u200a\u200b\u2028\u202f\u205f\u3000\ufeff")
+        )
+    )
+)
+def test_plain_text_collapses_the_same_white_space_as_markup(text: str) -> None:
+    # Text without markup takes a shorter path; it must give what the markup path gives.
+    assert html_to_text(text) == html_to_text(text + "<br>").strip()
