@@ -14,9 +14,11 @@ grow with the records' text: 200,000 records index in a few hundred MB.
 
 from __future__ import annotations
 
+import gc
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from .errors import LoadError
@@ -24,7 +26,14 @@ from .progress import Progress
 from .records import Record, record_from_dict
 from .schema import to_document
 
-__all__ = ["identity_keys", "stream_records", "expected_count", "DocumentWriter", "delete_once"]
+__all__ = [
+    "identity_keys",
+    "stream_records",
+    "expected_count",
+    "DocumentWriter",
+    "delete_once",
+    "collector_paused",
+]
 
 #: Records between calls of a progress callback.
 PROGRESS_EVERY = 100
@@ -110,6 +119,24 @@ def stream_records(source: Any, errors: Literal["raise", "skip"]) -> Iterator[Re
         warnings.warn(
             f"skipped {len(skipped)} malformed record(s): " + "; ".join(map(str, skipped[:5])), stacklevel=3
         )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while records are written, and restored after.
+
+    A build makes millions of objects that live until its segment is written (term tables, postings, analysis
+    caches) and almost no cyclic garbage (about a thousand objects in a build of 18,000 records). Each full
+    collection walks every one of them: 0.7 s of a 8.8 s SciFact build, 1.6 s of 30 s for 18,000 generated
+    records, for the same peak memory either way. Memory that reference counting frees is freed as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def delete_once(segment: Any, docnum: int) -> bool:

@@ -32,7 +32,14 @@ from whoosh.searching import Searcher
 
 from . import __name__ as _pkg
 from . import facets, stemtable, termwise
-from .building import DocumentWriter, expected_count, identity_keys, source_bytes, stream_records
+from .building import (
+    DocumentWriter,
+    collector_paused,
+    expected_count,
+    identity_keys,
+    source_bytes,
+    stream_records,
+)
 from .errors import SearchlibError
 from .explain import Explanation, explain_doc, score_of
 from .feedback import FEEDBACK_DOCS, expand
@@ -300,14 +307,15 @@ class Index:
         step = batch_size if batch_size and batch_size > 0 else None
         first = next(records, None)  # nothing to add: no commit
         records = chain([first], records) if first is not None else iter(())
-        while first is not None:
-            batch = list(islice(records, step)) if step else records
-            if step and not batch:
-                break
-            with self._writing(timeout) as writer:
-                feed.write(writer, batch)
-            if not step:
-                break
+        with collector_paused():
+            while first is not None:
+                batch = list(islice(records, step)) if step else records
+                if step and not batch:
+                    break
+                with self._writing(timeout) as writer:
+                    feed.write(writer, batch)
+                if not step:
+                    break
         feed.finish()
         return feed.papers
 
@@ -580,7 +588,8 @@ def _write_all(
     from .parallel import default_procs, write_records  # multiprocessing: only builds need it, not searches
 
     feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
-    write_records(ix, records, feed, default_procs() if procs is None else procs, size)
+    with collector_paused():
+        write_records(ix, records, feed, default_procs() if procs is None else procs, size)
 
 
 def _swap_into_place(staging: Path, target: Path, timeout: float) -> None:

@@ -160,3 +160,34 @@ def test_the_same_paper_under_two_ids_is_one_document(tmp_path):
     assert index.get("pmid:31").doi == "10.1/falls"
     # within one batch too, the last load wins
     assert [r.id for r in build_index([with_doi, without_doi])] == ["pmid:31"]
+
+
+def test_the_garbage_collector_is_paused_while_writing_and_restored_after(tmp_path, seed_path):
+    import gc
+
+    seen: list[bool] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append(gc.isenabled())
+
+    assert gc.isenabled()
+    index = build_index(seed_path, tmp_path / "ix", progress=progress)
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    seen.clear()
+    index.add(seed_path, progress=progress)
+    assert seen[0] is False  # the first record; the last report comes once the add is done
+    assert gc.isenabled()
+
+    def fail(done: int, total: int) -> None:
+        raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        build_index(seed_path, tmp_path / "failed", progress=fail)
+    assert gc.isenabled()
+    gc.disable()  # a caller's own choice is kept
+    try:
+        build_index(seed_path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
