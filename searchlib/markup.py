@@ -97,9 +97,8 @@ def html_to_text(text: str) -> str:
     if not text:
         return ""
     if "<" not in text and "&" not in text and "\u200b" not in text:
-        return " ".join(
-            text.split()
-        )  # plain text (most calls): str.split splits where _SPACE_RE does, but at U+200B
+        # Plain text (most calls): str.split splits where _SPACE_RE does, but at U+200B.
+        return " ".join(text.split())
     # Entities escaped twice (``&amp;lt;i&amp;gt;``) are common in scraped exports: unescape until stable,
     # at most a few rounds, stripping tags after each round so decoded tags are removed too.
     for _ in range(3):

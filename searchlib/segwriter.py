@@ -6,7 +6,8 @@ from disk. Here, for every field whose analyzer is a :class:`~searchlib.analysis
 author names, a :class:`~searchlib.analysis.fast.NameListAnalyzer`):
 
 - a document's words are analysed straight into a ``term -> positions`` table, without token objects;
-- each term's postings are appended to compact arrays (document numbers, weights, encoded values);
+- each term's postings are appended to its document numbers and weights (arrays) and its encoded values (a list,
+  the common one-position encodings shared, so a block's pickle names each once);
 - past :data:`SPILL_POSTINGS` postings the arrays go to a sorted run file, and the runs are merged at the end
   by concatenation, since document numbers only grow;
 - each term's blocks (up to 128 postings) and its row of the term table are made in one go, with field

@@ -140,3 +140,16 @@ def test_name_list_analyzer_pickles_without_its_cache() -> None:
     copy = pickle.loads(pickle.dumps(analyzer))
     assert copy._names == {} and copy == analyzer
     assert copy.positions("Bent Høie") == analyzer.positions("Bent Høie")
+
+
+def test_names_past_the_cache_limit_are_still_the_chains(monkeypatch) -> None:
+    from searchlib.analysis import fast
+
+    monkeypatch.setattr(fast, "CACHE_NAMES", 1)
+    analyzer, slow = author_analyzer(), author_analyzer(cached=False)
+    for value in NAME_LISTS * 2:
+        table: dict[str, list[int]] = {}
+        for t in slow(value, mode="index", positions=True):
+            table.setdefault(t.text, []).append(t.pos)
+        assert analyzer.positions(value) == table, value
+    assert len(analyzer._names) == 1

@@ -328,10 +328,11 @@ class NameListAnalyzer(CompositeAnalyzer):
 
     def _analyse_name(self, name: str, span: int) -> tuple[tuple[str, ...], tuple[int, ...], int]:
         tokens = [(t.text, t.pos) for t in super().__call__(name, positions=True, mode="index")]
-        texts = self._texts  # one copy of each term's text, however many names share it
+        if len(self._names) >= CACHE_NAMES:
+            return tuple(text for text, _ in tokens), tuple(p for _, p in tokens), span
+        texts = self._texts  # one copy of each cached term's text, however many names share it
         entry = tuple(texts.setdefault(text, text) for text, _ in tokens), tuple(p for _, p in tokens), span
-        if len(self._names) < CACHE_NAMES:
-            self._names[name] = entry
+        self._names[name] = entry
         return entry
 
 
