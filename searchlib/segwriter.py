@@ -8,8 +8,8 @@ author names, a :class:`~searchlib.analysis.fast.NameListAnalyzer`):
 - a document's words are analysed straight into a ``term -> positions`` table, without token objects;
 - each term's postings are appended to its document numbers and weights (arrays) and its encoded values (a list,
   the common one-position encodings shared, so a block's pickle names each once);
-- past :data:`SPILL_POSTINGS` postings the arrays go to a sorted run file, and the runs are merged at the end
-  by concatenation, since document numbers only grow;
+- past :data:`SPILL_POSTINGS` postings the arrays go to a sorted run file, and at the end the runs and what is
+  still held are merged by concatenation, since document numbers only grow;
 - each term's blocks (up to 128 postings) and its row of the term table are made in one go, with field
   lengths read once, not through a call per posting.
 
@@ -39,6 +39,7 @@ import zlib
 from array import array
 from collections.abc import Iterator
 from pickle import dumps
+from struct import Struct
 from typing import Any
 
 from whoosh import formats
@@ -58,6 +59,11 @@ SPILL_POSTINGS = 6_000_000
 #: reads either): zlib makes them no smaller, and compressing one costs more than writing it. Whoosh's writer
 #: means to skip pickles under 20 bytes but compresses every block.
 SMALL_BLOCK = 96
+
+#: Terms written to a run file per ``marshal`` call. Within one call, a value object held by several postings
+#: (the shared one-position encodings) is written once and read back as one object, so reading a run makes few
+#: objects and a block's pickle still names each value once.
+RUN_CHUNK = 1024
 
 _POSITIONS, _FREQUENCY, _EXISTENCE, _OTHER = range(4)
 _TERMINFO = W3TermInfo._struct
@@ -127,8 +133,14 @@ class _Postings:
             return
         name = f"postings-{len(self.runs)}.run"
         with self.tempstorage.create_file(name).raw_file() as f:
+            chunk: list[tuple[str, bytes, bytes, bytes, list[bytes]]] = []
             for item in self._sorted():
-                marshal.dump(item, f)
+                chunk.append(item)
+                if len(chunk) == RUN_CHUNK:
+                    _dump_chunk(chunk, f)
+                    chunk = []
+            if chunk:
+                _dump_chunk(chunk, f)
         self.runs.append(name)
         self.fields = {}
         self.count = 0
@@ -143,10 +155,11 @@ class _Postings:
     def _read_run(self, name: str) -> Iterator[tuple[str, bytes, bytes, bytes, list[bytes]]]:
         with self.tempstorage.open_file(name).raw_file() as f:
             while True:
-                try:
-                    yield marshal.load(f)
-                except EOFError:
+                head = f.read(_CHUNK_HEAD.size)
+                if not head:
                     return
+                (size,) = _CHUNK_HEAD.unpack(head)
+                yield from marshal.loads(f.read(size))
 
     def merged(self) -> Iterator[tuple[str, bytes, _Term]]:
         """Every term's postings in (field, term) order, the runs' postings concatenated."""
@@ -156,8 +169,10 @@ class _Postings:
                 for btext in sorted(table):
                     yield fieldname, btext, table[btext]
             return
-        self.spill()
+        # The postings still held are the latest documents: they come last, straight from memory. (heapq.merge
+        # takes equal keys in the order of its streams, so each term's documents stay in order.)
         streams = [self._read_run(name) for name in self.runs]
+        streams.append(self._sorted())
         current: tuple[str, bytes] | None = None
         term = _Term()
         for fieldname, btext, ids, weights, values in heapq.merge(*streams, key=lambda item: item[:2]):
@@ -179,6 +194,17 @@ class _Postings:
                 pass
         self.runs = []
         self.fields = {}
+
+
+_CHUNK_HEAD = Struct("<Q")
+
+
+def _dump_chunk(chunk: list[Any], f: Any) -> None:
+    # Each chunk is prefixed by its size and read back whole: marshal.load on a file object would make a
+    # Python-level read call for every string in it.
+    data = marshal.dumps(chunk)
+    f.write(_CHUNK_HEAD.pack(len(data)))
+    f.write(data)
 
 
 def _kind(field: Any) -> int:

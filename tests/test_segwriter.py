@@ -19,7 +19,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
-from searchlib import bundled_records_path
+from searchlib import bundled_records_path, segwriter
 from searchlib.analysis import paper_analyzer, plain_analyzer, surface_analyzer
 from searchlib.errors import LoadError
 from searchlib.formats import read_records
@@ -157,7 +157,10 @@ def test_only_small_blocks_are_left_uncompressed(tmp_path, documents) -> None:
     assert {level for level, _ in blocks} == {0, 3}  # both kinds occur
 
 
-def test_postings_spilled_to_runs_are_merged_back_exactly(tmp_path, documents) -> None:
+@pytest.mark.parametrize("chunk", [3, segwriter.RUN_CHUNK])
+def test_postings_spilled_to_runs_are_merged_back_exactly(tmp_path, documents, monkeypatch, chunk) -> None:
+    # Runs are written a few terms per chunk, and what is still held at the end is merged from memory.
+    monkeypatch.setattr(segwriter, "RUN_CHUNK", chunk)
     ours = build(tmp_path / "fast", FastSegmentWriter, [documents], spill_postings=500)
     theirs = build(tmp_path / "whoosh", SegmentWriter, [documents])
     assert ours == theirs
