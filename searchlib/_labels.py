@@ -29,13 +29,15 @@ _CATEGORY_NAMES = {
 #: The longest label (in words) in either list; longer phrases are never looked up.
 MAX_LABEL_WORDS = 8
 
-_SPACES_RE = re.compile(r"\s+")
 _NOT_LETTER_RE = re.compile(r"[^A-Z]+")
+#: Phrases whose answers :func:`lookup_label` and :func:`may_open_label` remember: a sentence's first words
+#: ("The", "In this study") are asked about again and again.
+_CACHED = 1 << 16
 
 
 def normalise_label(label: str) -> str:
     """Upper-case ``label``, collapse its white space and drop trailing punctuation: NLM's spelling of it."""
-    return _SPACES_RE.sub(" ", label.strip().rstrip(":.-–—, ").strip()).upper()
+    return " ".join(label.strip().rstrip(":.-–—, ").split()).upper()  # split(): where \s+ matches
 
 
 def _compact(key: str) -> str:
@@ -65,6 +67,7 @@ def _tables() -> tuple[dict[str, str], dict[str, str]]:
     return exact, compact
 
 
+@lru_cache(maxsize=_CACHED)
 def lookup_label(label: str) -> str | None:
     """The category of a known label, ``None`` when neither list knows it."""
     exact, compact = _tables()
@@ -91,6 +94,7 @@ def _openings() -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=_CACHED)
 def may_open_label(word: str) -> bool:
     """False when no known label can start with ``word``, whatever follows it: :func:`lookup_label` of any
     phrase opening with ``word`` is then None. Looking a phrase up is far dearer than this test.

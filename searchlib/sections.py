@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from ._labels import MAX_LABEL_WORDS, lookup_label, may_open_label, normalise_label
 from .markup import html_to_text, looks_like_markup
@@ -173,7 +174,9 @@ def _markup_drafts(html: str) -> list[_Draft]:
 # Stage 2: labels inline in plain text.
 
 # Where a label may start: the text's start or a sentence's (after . ! ? and maybe a closing quote or bracket).
-_SENTENCE_START_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]?\s+(?=\S)")
+# (Each regex here that scans a whole text consumes the character before its match: a look-behind would be
+# tried at every position, at twice the cost.)
+_SENTENCE_START_RE = re.compile(r"[.!?][\"'”’)\]]?\s+(?=\S)")
 # "LABEL: text", "Label - text", "Label — text": a short phrase starting with a letter, then the separator.
 # A dash needs white space after it, so "1923–2014" or "COVID-19" never reads as "label - text".
 _PUNCT_LABEL_RE = re.compile(r"(?P<label>[^\W\d_][^:.!?;\n]{0,99}?)(?::\s*|\s*[-–—]{1,2}\s+)")
@@ -186,7 +189,7 @@ _CAPS_JOINERS = frozenset({"AND", "OF", "OR", "&", "/"})
 _CAPS_WORD_RE = re.compile(r"[A-Z]{3,}(?:/[A-Z]{3,})*|AND|OF|OR|&|/")
 # An upper-case label and colon where a sentence lacks its full stop ("... in 2 groups CLINICAL TRIAL REGISTRATION
 # NUMBER: NCT..."): such a label stands out even there, so it may start anywhere after white space.
-_CAPS_COLON_RE = re.compile(r"(?<=\s)[A-Z][A-Z()/&,\- ]{2,100}:")
+_CAPS_COLON_RE = re.compile(r"\s(?P<label>[A-Z][A-Z()/&,\- ]{2,100}:)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,21 +259,21 @@ def _bare_hit(text: str, start: int, allow_unknown: bool = False) -> _Hit | None
     """
     if not allow_unknown and not (text[start : start + 1].isupper() and may_open_label(_first_word(text, start))):
         return None  # most sentences: no label opens with their first word
-    words = list(_NON_SPACE_RE.finditer(text[start : start + 160]))[: MAX_LABEL_WORDS + 1]
+    words = list(islice(_NON_SPACE_RE.finditer(text, start, start + 160), MAX_LABEL_WORDS + 1))
     viable = 0  # the most words that may still make a known label (a cheap test, before the dear lookups)
     while viable < min(MAX_LABEL_WORDS, len(words) - 1) and may_open_label(
-        text[start : start + words[viable].end()]
+        text[start : words[viable].end()]
     ):
         viable += 1
     for k in range(viable, 0, -1):
-        label = text[start : start + words[k - 1].end()]
+        label = text[start : words[k - 1].end()]
         if not label[0].isupper() or label[-1] in ".,;:" or normalise_label(label) in _NOT_SECTION_LABELS:
             continue
         upper = _is_upper(label)
         if _is_upper(words[0].group()) and not upper:
             continue  # "RESULTS Patients" is not one label; MEDLINE labels are upper case all through
         if (upper or _BARE_NEXT_RE.match(words[k].group())) and lookup_label(label) is not None:
-            return _Hit(start, start + words[k].start(), label, True)
+            return _Hit(start, words[k].start(), label, True)
     if not allow_unknown:
         return None
     k = 0
@@ -278,16 +281,16 @@ def _bare_hit(text: str, start: int, allow_unknown: bool = False) -> _Hit | None
         k += 1
     while k and words[k - 1].group() in _CAPS_JOINERS:
         k -= 1
-    label = text[start : start + words[k - 1].end()] if k else ""
+    label = text[start : words[k - 1].end()] if k else ""
     if k > 1 or sum(c.isalpha() for c in label) >= _MIN_BARE_UNKNOWN_LETTERS:
-        return _Hit(start, start + words[k].start(), label, False)
+        return _Hit(start, words[k].start(), label, False)
     return None
 
 
 def _caps_colon_hits(text: str) -> list[_Hit]:
     hits = []
     for m in _CAPS_COLON_RE.finditer(text):
-        hit = _punct_hit(text, m.start())
+        hit = _punct_hit(text, m.start("label"))
         if hit and hit.known and _is_upper(hit.label):
             hits.append(hit)
     return hits
