@@ -261,9 +261,7 @@ def _bare_hit(text: str, start: int, allow_unknown: bool = False) -> _Hit | None
         return None  # most sentences: no label opens with their first word
     words = list(islice(_NON_SPACE_RE.finditer(text, start, start + 160), MAX_LABEL_WORDS + 1))
     viable = 0  # the most words that may still make a known label (a cheap test, before the dear lookups)
-    while viable < min(MAX_LABEL_WORDS, len(words) - 1) and may_open_label(
-        text[start : words[viable].end()]
-    ):
+    while viable < min(MAX_LABEL_WORDS, len(words) - 1) and may_open_label(text[start : words[viable].end()]):
         viable += 1
     for k in range(viable, 0, -1):
         label = text[start : words[k - 1].end()]
