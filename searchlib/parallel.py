@@ -87,6 +87,7 @@ def write_records(ix: Any, records: Iterable[Record], feed: DocumentWriter, proc
     try:
         build.run(iter(records))
         build.close()  # the helpers write their segments while this process writes its own
+        build.owner.clear()  # every record is placed: let the keys go now, while the helpers are still busy
         if writer._added:
             final = [writer._finalize_segment()]
         else:

@@ -295,6 +295,9 @@ class FastSegmentWriter(SegmentWriter):
         finally:
             self.fieldwriter.close()
             pdr.close()
+            # The term table's hash buckets hold a tuple per term, and the closed writer holding them sits in
+            # a reference cycle: let them go now, rather than leave them for the cyclic collector to walk.
+            self.fieldwriter._tindex.buckets = []
 
 
 def _add_terms(terms: dict[str, _Term], table: set[str], docnum: int) -> int:
