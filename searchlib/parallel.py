@@ -5,7 +5,9 @@ A build spends most of its time analysing text and writing postings, one paper a
 builds stay in one process and one segment; from record files of :data:`LARGE_SOURCE` or more on disk, once
 :data:`EARLY` have), forks helper processes. Records then go out in batches to whichever
 process is free: a helper takes a batch when its queue has room, otherwise this process indexes the batch
-itself, so the work balances itself whatever the records cost to read. Each helper writes its own segment with
+itself, so the work balances itself whatever the records cost to read. Records are read with their abstracts
+not yet split into sections (:func:`~searchlib.records.sections_deferred`): whichever process indexes a record
+splits it, so that work, most of the cost of reading, is shared too. Each helper writes its own segment with
 :class:`~searchlib.segwriter.FastSegmentWriter` and hands back the segment (and the words it stemmed, for the
 stem table); this process then writes one table of contents that lists every segment, so the index appears
 whole or not at all, as with one process.
@@ -39,7 +41,7 @@ from typing import Any
 from . import stemtable
 from .building import DocumentWriter, Key, delete_once, identity_keys
 from .errors import SearchlibError
-from .records import Record
+from .records import Record, sections_deferred
 from .schema import indexed_words, to_document
 from .segwriter import SPILL_POSTINGS, FastSegmentWriter
 
@@ -85,7 +87,8 @@ def write_records(ix: Any, records: Iterable[Record], feed: DocumentWriter, proc
     writer = FastSegmentWriter(ix, spill_postings=spill)
     build = _Build(ix, writer, feed, helpers, spill, EARLY if size >= LARGE_SOURCE else PARALLEL_AFTER)
     try:
-        build.run(iter(records))
+        with sections_deferred():  # the sections of records sent to a helper are found there
+            build.run(iter(records))
         build.close()  # the helpers write their segments while this process writes its own
         build.owner.clear()  # every record is placed: let the keys go now, while the helpers are still busy
         if writer._added:
@@ -119,12 +122,12 @@ class _Helper:
         )
         self.process.start()
 
-    def offer(self, docs: list[dict[str, Any]]) -> bool:
+    def offer(self, records: list[Record]) -> bool:
         try:
-            self.jobs.put_nowait(docs)
+            self.jobs.put_nowait(records)
         except queue.Full:
             return False
-        self.docs += len(docs)
+        self.docs += len(records)
         return True
 
     def close(self) -> None:
@@ -191,17 +194,16 @@ class _Build:
         if self.wanted and not self.helpers and feed.read + len(batch) > self.start_after:
             ctx = multiprocessing.get_context("fork")
             self.helpers = [_Helper(ctx, self.ix, self.spill, n, self.writer) for n in range(self.wanted)]
-        docs = [to_document(record) for record in batch]
         for slot, helper in enumerate(self.helpers, start=1):
             base = helper.docs
-            if helper.offer(docs):
+            if helper.offer(batch):
                 for n, record in enumerate(batch):
                     self._claim(record, slot, base + n)
                 return
         writer = self.writer
-        for record, doc in zip(batch, docs, strict=True):
+        for record in batch:
             docnum = writer.docnum
-            writer.add_document(**doc)
+            writer.add_document(**to_document(record))
             self._claim(record, 0, docnum)
 
     def _claim(self, record: Record, slot: int, docnum: int) -> None:
@@ -248,11 +250,11 @@ def _helper_main(
         ix = FileStorage(folder).open_index(indexname)
         writer = FastSegmentWriter(ix, _lk=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
         while True:
-            docs = jobs.get()
-            if docs is None:
+            records = jobs.get()
+            if records is None:
                 break
-            for doc in docs:
-                writer.add_document(**doc)
+            for record in records:
+                writer.add_document(**to_document(record))
         segment = writer._finalize_segment()
         writer._tempstorage.destroy()
         # The words this helper counted, not those this process knew when it was forked.

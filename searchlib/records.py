@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -70,6 +72,83 @@ class Record:
     def section_text(self, category: str) -> str:
         """All text of the sections in ``category`` (e.g. ``"methods"``), joined; empty when there is none."""
         return " ".join(s.text for s in self.sections if s.category == category)
+
+
+class _SplitOnRead:
+    """``sections`` or ``abstract`` of a :class:`_Deferred` record: found from its ``abstract_html`` when first
+    read, then kept. (A data descriptor, so it comes before the class defaults ``()`` and ``""``.)"""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, record: Record | None, owner: type | None = None) -> Any:
+        if record is None:
+            return self
+        held = record.__dict__
+        if self.name not in held:
+            sections = tuple(parse_abstract(record.abstract_html))
+            held["sections"] = sections
+            held["abstract"] = " ".join(s.text for s in sections)
+        return held[self.name]
+
+    def __set__(self, record: Record, value: Any) -> None:  # Record.__init__ sets every field
+        record.__dict__[self.name] = value
+
+
+class _Deferred(Record):
+    """A :class:`Record` whose abstract is split into sections when ``sections`` or ``abstract`` is first read.
+
+    Made only while :func:`sections_deferred` is in effect: a build reads every record in one process but hands
+    most of them to helper processes, which then do the splitting (most of the cost of reading a record).
+    """
+
+    sections = _SplitOnRead()  # type: ignore[assignment]
+    abstract = _SplitOnRead()  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:  # equal to the eager Record of the same paper
+        if not isinstance(other, Record):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(Record) if f.compare)
+
+    __hash__ = Record.__hash__
+
+
+_DEFERRED_FIELDS = ("sections", "abstract")
+_DEFER: ContextVar[bool] = ContextVar("searchlib_sections_deferred", default=False)
+
+
+@contextmanager
+def sections_deferred() -> Iterator[None]:
+    """Records read from sources inside this block split their abstracts only when their sections are first
+    read (and so, when sent to another process, in that process). For builds; the records equal eager ones.
+
+    >>> paper = {"title": "T", "abstract": "Methods: We asked. Results: Fewer falls."}
+    >>> with sections_deferred():
+    ...     record = record_from_dict(paper)
+    >>> "sections" in vars(record), [s.category for s in record.sections], record == record_from_dict(paper)
+    (False, ['methods', 'results'], True)
+    """
+    token = _DEFER.set(True)
+    try:
+        yield
+    finally:
+        _DEFER.reset(token)
+
+
+def deferring() -> bool:
+    """True inside :func:`sections_deferred`."""
+    return _DEFER.get()
+
+
+def record_or_deferred(**values: Any) -> Record:
+    """``Record(**values)``; with ``sections=None`` (``abstract`` then unused), a record that splits its
+    ``abstract_html`` into sections when they are first read (a reader passes that only when :func:`deferring`)."""
+    if values["sections"] is not None:
+        return Record(**values)
+    record = _Deferred(**{**values, "sections": (), "abstract": ""})
+    for name in _DEFERRED_FIELDS:
+        del record.__dict__[name]
+    return record
 
 
 class RecordList(list[Record]):
@@ -228,12 +307,16 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
         if len(value) > limit:
             raise LoadError(f"the {name} is {len(value):,} characters long; searchlib reads up to {limit:,}")
     given = _given_sections(obj.get("sections"))
-    sections = given if given is not None else tuple(parse_abstract(abstract_html))
-    abstract = " ".join(s.text for s in sections) if sections else ""
     source_id = _source_id(obj)
-    if not (title or abstract or doi or pmid or pmcid or source_id):
-        raise LoadError("record has no title, abstract, DOI or id")
-    return Record(
+    named = bool(title or doi or pmid or pmcid or source_id)
+    sections: tuple[Section, ...] | None = None  # None: split when first read (see sections_deferred)
+    abstract = ""
+    if given is not None or not (named and deferring()):
+        sections = given if given is not None else tuple(parse_abstract(abstract_html))
+        abstract = " ".join(s.text for s in sections)
+        if not (named or abstract):
+            raise LoadError("record has no title, abstract, DOI or id")
+    return record_or_deferred(
         id=paper_id(doi, pmid, pmcid, source_id, title=title, authors=authors, year=year),
         doi=doi,
         title=title,

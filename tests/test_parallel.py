@@ -9,6 +9,7 @@ import os
 import orjson
 import pytest
 
+import searchlib.records
 from searchlib import SearchlibError, build_index, open_index, parallel, stemtable
 from searchlib.records import load_records
 from searchlib.segwriter import FastSegmentWriter
@@ -170,6 +171,26 @@ def test_a_large_record_file_starts_the_helpers_early(tmp_path, records, monkeyp
     monkeypatch.setattr(parallel, "LARGE_SOURCE", source.stat().st_size)
     large = build_index(source, tmp_path / "large", procs=2)
     assert segments(large) == 2 and len(large) == len(records)
+    small = open_index(tmp_path / "small")
+    for query, kwargs in QUERIES:
+        assert ranked(large, query, **kwargs) == ranked(small, query, **kwargs), query
+
+
+def test_helpers_split_the_abstracts_of_the_records_they_index(tmp_path, records, monkeypatch) -> None:
+    parsed_by = tmp_path / "pids.txt"
+    parse = searchlib.records.parse_abstract
+
+    def noting(html):
+        with open(parsed_by, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return parse(html)
+
+    monkeypatch.setattr(searchlib.records, "parse_abstract", noting)
+    index = build_index(records, tmp_path / "ix", procs=2)
+    pids = parsed_by.read_text().split()
+    assert len(pids) == len(records)  # each abstract split once, by the process that indexed it
+    assert 0 < pids.count(str(os.getpid())) < len(records)
+    assert ranked(index, "methods:interview")
 
 
 def test_small_and_in_memory_builds_stay_in_one_segment(tmp_path, records) -> None:

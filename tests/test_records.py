@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import pickle
 import warnings
 
 import orjson
@@ -8,6 +9,7 @@ import pytest
 
 import searchlib
 from searchlib import LoadError, load_records
+from searchlib.records import record_from_dict, sections_deferred
 
 from .conftest import FIXTURES
 
@@ -122,3 +124,49 @@ def test_record_without_doi_gets_a_stable_id():
     a = searchlib.records.record_from_dict({"title": "No DOI here", "authors": "A B"})
     b = searchlib.records.record_from_dict({"title": "No  DOI here", "authors": "A B"})
     assert a.doi is None and a.id.startswith("sha1:") and a.id == b.id
+
+
+# -- Records whose sections are found when first read (builds hand them to helper processes) -------------------
+
+FORMAT_FILES = [
+    "crossref.json",
+    "europepmc.json",
+    "pubmed.nbib",
+    "pubmed.xml",
+    "references.bib",
+    "same_as_pubmed.ris",
+    "semanticscholar.jsonl",
+    "semanticscholar_batch.json",
+]
+
+
+@pytest.mark.parametrize("name", FORMAT_FILES)
+def test_deferred_sections_are_those_found_at_once(name):
+    path = FIXTURES / "formats" / name
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # two of the files also hold a broken record, skipped either way
+        eager = list(load_records(path, errors="skip"))
+        with sections_deferred():
+            deferred = list(load_records(path, errors="skip"))
+    assert eager and deferred == eager
+    assert [r.sections for r in deferred] == [r.sections for r in eager]
+    assert [r.abstract for r in deferred] == [r.abstract for r in eager]
+
+
+def test_a_deferred_record_is_split_where_it_is_first_read(seed_path, seed_records):
+    with sections_deferred():
+        deferred = list(load_records(seed_path))
+    assert not any("sections" in vars(r) for r in deferred)  # nothing parsed while reading
+    shipped = [pickle.loads(pickle.dumps(r)) for r in deferred]  # as a helper process receives them
+    assert not any("sections" in vars(r) for r in shipped)
+    assert [r.sections for r in shipped] == [r.sections for r in seed_records]
+    assert shipped[0].section_text("methods") == seed_records[0].section_text("methods") != ""
+    assert shipped == list(seed_records) and list(seed_records) == shipped
+
+
+def test_deferring_still_refuses_empty_records_and_keeps_abstract_only_ones():
+    with sections_deferred():
+        with pytest.raises(LoadError, match="no title, abstract, DOI or id"):
+            record_from_dict({"abstract": "Abstract"})  # a placeholder: no sections, so nothing at all
+        only_abstract = record_from_dict({"abstract": "Methods: We asked 12 nurses. Results: Most agreed."})
+    assert [s.category for s in only_abstract.sections] == ["methods", "results"]

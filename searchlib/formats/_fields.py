@@ -16,7 +16,15 @@ from typing import Any
 
 from ..errors import LoadError
 from ..markup import html_to_text
-from ..records import Record, normalise_doi, normalise_pmcid, normalise_pmid, paper_id
+from ..records import (
+    Record,
+    deferring,
+    normalise_doi,
+    normalise_pmcid,
+    normalise_pmid,
+    paper_id,
+    record_or_deferred,
+)
 from ..sections import CATEGORIES, Section, label_category, parse_abstract
 
 __all__ = [
@@ -59,8 +67,9 @@ def nlm_category(value: str | None) -> str | None:
     return _NLM_CATEGORIES.get((value or "").strip().upper())
 
 
-def sections_from_parts(parts: Sequence[Part]) -> tuple[tuple[Section, ...], str]:
-    """Sections and abstract HTML from labelled parts. Unlabelled single parts go through the section parser.
+def sections_from_parts(parts: Sequence[Part], defer: bool = False) -> tuple[tuple[Section, ...] | None, str]:
+    """Sections and abstract HTML from labelled parts. Unlabelled single parts go through the section parser,
+    or with ``defer`` are left to it (sections None: see :func:`~searchlib.records.sections_deferred`).
 
     A source that labels its parts (PubMed's ``Label``) is trusted; one that gives a single unlabelled part may
     still carry its labels inline ("BACKGROUND: ..."), which :func:`parse_abstract` finds.
@@ -72,7 +81,7 @@ def sections_from_parts(parts: Sequence[Part]) -> tuple[tuple[Section, ...], str
         body = "".join(
             p.html.strip() if p.html.lstrip().startswith("<") else f"<p>{p.html.strip()}</p>" for p in parts
         )
-        return tuple(parse_abstract(body)), body
+        return (None if defer else tuple(parse_abstract(body))), body
     sections = []
     for p in parts:
         label = " ".join(html_to_text(p.label).split()).rstrip(":") if p.label else None
@@ -206,15 +215,16 @@ def build_record(
 
     ``title`` may hold markup; ``parts`` are the abstract's labelled parts (HTML); ids are normalised here.
     """
-    sections, abstract_html = sections_from_parts(parts)
     title_text = html_to_text(title or "")
     names = tuple(n for n in (" ".join(a.split()) for a in authors) if n)
     doi_n, pmid_n, pmcid_n = normalise_doi(doi), normalise_pmid(pmid), normalise_pmcid(pmcid)
-    abstract = " ".join(s.text for s in sections)
-    if not (title_text or abstract or doi_n or pmid_n or pmcid_n or source_id):
+    named = bool(title_text or doi_n or pmid_n or pmcid_n or source_id)
+    sections, abstract_html = sections_from_parts(parts, defer=named and deferring())
+    abstract = " ".join(s.text for s in sections or ())
+    if not (named or abstract):
         raise LoadError("record has no title, abstract, DOI or id")
     iso, year = date
-    return Record(
+    return record_or_deferred(
         id=paper_id(doi_n, pmid_n, pmcid_n, source_id, title=title_text, authors=names, year=year),
         doi=doi_n,
         title=title_text,
