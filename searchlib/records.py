@@ -135,20 +135,24 @@ def sections_deferred() -> Iterator[None]:
         _DEFER.reset(token)
 
 
-def deferring() -> bool:
-    """True inside :func:`sections_deferred`."""
-    return _DEFER.get()
+def new_record(*, sections: tuple[Section, ...] | None, named: bool, **values: Any) -> Record:
+    """A :class:`Record` of ``values`` (every field but ``sections`` and ``abstract``), as the readers make them.
 
-
-def record_or_deferred(**values: Any) -> Record:
-    """``Record(**values)``; with ``sections=None`` (``abstract`` then unused), a record that splits its
-    ``abstract_html`` into sections when they are first read (a reader passes that only when :func:`deferring`)."""
-    if values["sections"] is not None:
-        return Record(**values)
-    record = _Deferred(**{**values, "sections": (), "abstract": ""})
-    for name in _DEFERRED_FIELDS:
-        del record.__dict__[name]
-    return record
+    ``sections=None`` means those :func:`parse_abstract` finds in ``abstract_html``: found now or, inside
+    :func:`sections_deferred` for a ``named`` record (one with a title, DOI or id), when first read. Raises
+    :class:`LoadError` for a record with nothing in it: not named, and no section text.
+    """
+    if sections is None and named and _DEFER.get():
+        record = _Deferred(sections=(), abstract="", **values)
+        for name in _DEFERRED_FIELDS:
+            del record.__dict__[name]
+        return record
+    if sections is None:
+        sections = tuple(parse_abstract(values["abstract_html"]))
+    abstract = " ".join(s.text for s in sections)
+    if not (named or abstract):
+        raise LoadError("record has no title, abstract, DOI or id")
+    return Record(sections=sections, abstract=abstract, **values)
 
 
 class RecordList(list[Record]):
@@ -308,15 +312,9 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
             raise LoadError(f"the {name} is {len(value):,} characters long; searchlib reads up to {limit:,}")
     given = _given_sections(obj.get("sections"))
     source_id = _source_id(obj)
-    named = bool(title or doi or pmid or pmcid or source_id)
-    sections: tuple[Section, ...] | None = None  # None: split when first read (see sections_deferred)
-    abstract = ""
-    if given is not None or not (named and deferring()):
-        sections = given if given is not None else tuple(parse_abstract(abstract_html))
-        abstract = " ".join(s.text for s in sections)
-        if not (named or abstract):
-            raise LoadError("record has no title, abstract, DOI or id")
-    return record_or_deferred(
+    return new_record(
+        sections=given,  # None: found by the parser
+        named=bool(title or doi or pmid or pmcid or source_id),
         id=paper_id(doi, pmid, pmcid, source_id, title=title, authors=authors, year=year),
         doi=doi,
         title=title,
@@ -327,8 +325,6 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
         date=date,
         year=year,
         abstract_html=abstract_html,
-        abstract=abstract,
-        sections=sections,
         pdf_url=_pdf_url(obj.get("openAccessPdf")) or _pdf_url(obj.get("pdf_url")),
         pmid=pmid,
         pmcid=pmcid,

@@ -16,16 +16,8 @@ from typing import Any
 
 from ..errors import LoadError
 from ..markup import html_to_text
-from ..records import (
-    Record,
-    deferring,
-    normalise_doi,
-    normalise_pmcid,
-    normalise_pmid,
-    paper_id,
-    record_or_deferred,
-)
-from ..sections import CATEGORIES, Section, label_category, parse_abstract
+from ..records import Record, new_record, normalise_doi, normalise_pmcid, normalise_pmid, paper_id
+from ..sections import CATEGORIES, Section, label_category
 
 __all__ = [
     "Part",
@@ -67,9 +59,9 @@ def nlm_category(value: str | None) -> str | None:
     return _NLM_CATEGORIES.get((value or "").strip().upper())
 
 
-def sections_from_parts(parts: Sequence[Part], defer: bool = False) -> tuple[tuple[Section, ...] | None, str]:
-    """Sections and abstract HTML from labelled parts. Unlabelled single parts go through the section parser,
-    or with ``defer`` are left to it (sections None: see :func:`~searchlib.records.sections_deferred`).
+def sections_from_parts(parts: Sequence[Part]) -> tuple[tuple[Section, ...] | None, str]:
+    """Sections and abstract HTML from labelled parts. Unlabelled parts are left to the section parser: sections
+    None, for :func:`~searchlib.records.new_record` (which parses them, now or when first read).
 
     A source that labels its parts (PubMed's ``Label``) is trusted; one that gives a single unlabelled part may
     still carry its labels inline ("BACKGROUND: ..."), which :func:`parse_abstract` finds.
@@ -81,7 +73,7 @@ def sections_from_parts(parts: Sequence[Part], defer: bool = False) -> tuple[tup
         body = "".join(
             p.html.strip() if p.html.lstrip().startswith("<") else f"<p>{p.html.strip()}</p>" for p in parts
         )
-        return (None if defer else tuple(parse_abstract(body))), body
+        return None, body
     sections = []
     for p in parts:
         label = " ".join(html_to_text(p.label).split()).rstrip(":") if p.label else None
@@ -218,13 +210,11 @@ def build_record(
     title_text = html_to_text(title or "")
     names = tuple(n for n in (" ".join(a.split()) for a in authors) if n)
     doi_n, pmid_n, pmcid_n = normalise_doi(doi), normalise_pmid(pmid), normalise_pmcid(pmcid)
-    named = bool(title_text or doi_n or pmid_n or pmcid_n or source_id)
-    sections, abstract_html = sections_from_parts(parts, defer=named and deferring())
-    abstract = " ".join(s.text for s in sections or ())
-    if not (named or abstract):
-        raise LoadError("record has no title, abstract, DOI or id")
+    sections, abstract_html = sections_from_parts(parts)
     iso, year = date
-    return record_or_deferred(
+    return new_record(
+        sections=sections,
+        named=bool(title_text or doi_n or pmid_n or pmcid_n or source_id),
         id=paper_id(doi_n, pmid_n, pmcid_n, source_id, title=title_text, authors=names, year=year),
         doi=doi_n,
         title=title_text,
@@ -235,8 +225,6 @@ def build_record(
         date=iso,
         year=year,
         abstract_html=abstract_html,
-        abstract=abstract,
-        sections=sections,
         pdf_url=clean(pdf_url),
         pmid=pmid_n,
         pmcid=pmcid_n,
