@@ -38,6 +38,7 @@ import marshal
 import zlib
 from array import array
 from collections.abc import Iterator
+from hashlib import md5
 from pickle import dumps
 from struct import Struct
 from typing import Any
@@ -59,6 +60,9 @@ SPILL_POSTINGS = 6_000_000
 #: reads either): zlib makes them no smaller, and compressing one costs more than writing it. Whoosh's writer
 #: means to skip pickles under 20 bytes but compresses every block.
 SMALL_BLOCK = 96
+#: Bytes of postings and term rows held before they are written out (each term costs a few list appends, not
+#: two ``tell`` and four ``write`` calls through Whoosh's file wrappers).
+FLUSH_BYTES = 1 << 22
 
 #: Terms written to a run file per ``marshal`` call. Within one call, a value object held by several postings
 #: (the shared one-position encodings) is written once and read back as one object, so reading a run makes few
@@ -67,6 +71,7 @@ RUN_CHUNK = 1024
 
 _POSITIONS, _FREQUENCY, _EXISTENCE, _OTHER = range(4)
 _TERMINFO = W3TermInfo._struct
+_ROW_LENGTHS = Struct("!ii")  # a term table row's key and value lengths, as whoosh.filedb.filetables writes
 
 
 def _encode_positions(poses: list[int]) -> bytes:
@@ -339,7 +344,8 @@ def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, b
     out: _TermWriter | None = None
     for fieldname, btext, term in terms:
         if fieldname != lastfield:
-            if lastfield is not None:
+            if out is not None:
+                out.flush()
                 fw.finish_field()
             fieldobj = schema[fieldname]
             fw.start_field(fieldname, fieldobj)
@@ -347,7 +353,10 @@ def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, b
             out = _TermWriter(fw, fieldobj.format)
             lastfield = fieldname
         out.write(btext.encode("utf-8") if isinstance(btext, str) else btext, term, lengths)  # type: ignore[union-attr]
-    if lastfield is not None:
+        if out.held >= FLUSH_BYTES:  # type: ignore[union-attr]
+            out.flush()  # type: ignore[union-attr]
+    if out is not None:
+        out.flush()
         fw.finish_field()
 
 
@@ -376,12 +385,52 @@ class _TermWriter:
         self.size = pw._blocklimit
         self.compression = pw._compression
         self.fixed = fmt.fixed_value_size()
+        # What is not yet written: postings chunks, and the term table's rows (each a length header, a key and
+        # a value) with the positions its hash buckets and ordered index need.
+        self.post_pos = self.postfile.tell()
+        self.posts: list[bytes] = []
+        self.row_pos = self.tindex.dbfile.tell()
+        self.rows: list[bytes] = []
+        self.row_starts: list[int] = []
+        self.held = 0
+        self.lastkey = self.tindex.lastkey
+
+    def _add_row(self, key: bytes, value: bytes) -> None:
+        """``OrderedHashWriter.add(key, value)``: the same bytes, hash bucket entry and index entry."""
+        if key <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
+        pos = self.row_pos
+        self.row_starts.append(pos)
+        header = _ROW_LENGTHS.pack(len(key), len(value))
+        self.rows += (header, key, value)
+        self.row_pos = pos + 8 + len(key) + len(value)
+        h = int.from_bytes(md5(key).digest()[12:], "big")  # whoosh.filedb.filetables.md5_hash
+        self.tindex.buckets[h & 255].append((h, pos))
+        self.lastkey = key
+
+    def flush(self) -> None:
+        """Write what is held to the postings file and the term table."""
+        if self.posts:
+            self.postfile.write(b"".join(self.posts))
+            self.posts = []
+        if self.rows:
+            tindex = self.tindex
+            tindex.dbfile.write(b"".join(self.rows))
+            index = tindex.index
+            try:
+                index.array.extend(array(index.array.typecode, self.row_starts))
+            except OverflowError:  # past 64 KiB the positions need a wider type, as GrowableArray.append finds
+                index._retype(self.row_starts[-1])
+                index.array.extend(self.row_starts)
+            tindex.lastkey = self.lastkey
+            self.rows = []
+            self.row_starts = []
+        self.held = 0
 
     def write(self, btext: bytes, term: _Term, lengths: list[int] | None) -> None:
         ids, weights, all_values = term.ids, term.weights, term.values
         size, comp, fixed = self.size, self.compression, self.fixed
-        postfile = self.postfile
-        start = postfile.tell()
+        start = self.post_pos
         n = len(ids)
         if n == 1:  # most terms: the same bytes as the loop below makes, with less work
             self._write_one(btext, term, lengths, start)
@@ -436,7 +485,9 @@ class _TermWriter:
             blocklength = len(info) + len(data)
             parts += (pack_int(-blocklength if hi == n else blocklength), info, data)
         chunk = b"".join(parts)
-        postfile.write(chunk)
+        self.posts.append(chunk)
+        self.post_pos = start + len(chunk)
+        self.held += len(chunk)
         terminfo = _TERMINFO.pack(
             False,
             total_weight,
@@ -447,7 +498,7 @@ class _TermWriter:
             ids[0],
             ids[-1],
         )
-        self.tindex.add(self.prefix + btext, terminfo + pack_long(start) + pack_int(len(chunk)))
+        self._add_row(self.prefix + btext, terminfo + pack_long(start) + pack_int(len(chunk)))
 
     def _write_one(self, btext: bytes, term: _Term, lengths: list[int] | None, start: int) -> None:
         """:meth:`write` for a term in one document: one block of one posting."""
@@ -469,6 +520,8 @@ class _TermWriter:
         length_byte = length_to_byte(length)
         info = dumps((1, docnum, block_max, level, length_byte, length_byte), 2)
         chunk = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(info) + len(data))), info, data))
-        self.postfile.write(chunk)
+        self.posts.append(chunk)
+        self.post_pos = start + len(chunk)
+        self.held += len(chunk)
         terminfo = _TERMINFO.pack(False, weight, 1, length_byte, length_byte, block_max, docnum, docnum)
-        self.tindex.add(self.prefix + btext, terminfo + pack_long(start) + pack_int(len(chunk)))
+        self._add_row(self.prefix + btext, terminfo + pack_long(start) + pack_int(len(chunk)))

@@ -157,6 +157,20 @@ def test_only_small_blocks_are_left_uncompressed(tmp_path, documents) -> None:
     assert {level for level, _ in blocks} == {0, 3}  # both kinds occur
 
 
+def test_term_table_written_a_row_at_a_time_is_the_same(tmp_path, documents, monkeypatch) -> None:
+    # Rows and postings are held and written in batches; written one at a time, every byte is the same.
+    whole = build(tmp_path / "whole", FastSegmentWriter, [documents])
+    monkeypatch.setattr(segwriter, "FLUSH_BYTES", 1)
+    rows = build(tmp_path / "rows", FastSegmentWriter, [documents])
+    assert rows == whole
+    raw = {}
+    for name in ("whole", "rows"):
+        files = {f.suffix: f.read_bytes() for f in (tmp_path / name).glob("*.*") if f.suffix in (".trm", ".pst")}
+        raw[name] = files
+    assert raw["rows"] == raw["whole"]
+    assert len(raw["whole"][".trm"]) > 2**16  # rows past 64 KiB: the table's index of rows needs a wider type
+
+
 @pytest.mark.parametrize("chunk", [3, segwriter.RUN_CHUNK])
 def test_postings_spilled_to_runs_are_merged_back_exactly(tmp_path, documents, monkeypatch, chunk) -> None:
     # Runs are written a few terms per chunk, and what is still held at the end is merged from memory.
