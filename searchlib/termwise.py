@@ -3,15 +3,16 @@
 A pasted claim is 10 to 50 words, each searched in title, abstract and authors: an OR of 30 to 150 terms (and
 80 more once feedback adds its words). Whoosh ranks it by stepping a tree of matchers one paper at a time, a
 few Python calls per term per paper. A paper's score is the sum of its matching terms' scores, so the same
-ranking comes out of adding each term's scores into one array of scores, a slot per paper of the segment: a
+ranking comes out of adding each term's scores into one array of scores, a slot per paper of the index: a
 NumPy operation per term instead of Python calls per posting. The array then gives the top hits and, for free,
 the exact number of matching papers. Typed queries of terms joined by AND, NOT and ANDMAYBE are ranked the same
 way (:func:`supports`): every term scores above 0, so a paper matches a part of the query where its score for
 that part is above 0, and an AND or a NOT is an operation on those arrays.
 
-A term's postings are decoded once per open searcher and kept with their BM25 scores, so the words that recur
-from search to search (and the claim's own words, searched again with feedback) cost one array addition each;
-the searcher keeps at most :data:`MAX_CACHED_POSTINGS` postings.
+A term's postings are decoded once per open searcher and kept with their BM25 scores, those of every segment in
+one array, so the words that recur from search to search (and the claim's own words, searched again with
+feedback) cost one array addition each, however many segments the index has; the searcher keeps at most
+:data:`MAX_CACHED_POSTINGS` postings.
 
 Every score is worked out as Whoosh's own scorer would: the idf, ``K1``, ``B`` and average field length of the
 searcher's weighting (:class:`searchlib.ranking.PaperBM25`) are used with the paper's stored (lossy,
@@ -38,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pickle import loads
+from typing import Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -123,21 +125,19 @@ def rank(searcher: Searcher, q: wq.Query, limit: int | None, allowed: set[int] |
     if not supports(q) or (limit is not None and limit < 1):
         return None
     keep = None if allowed is None else np.fromiter(allowed, dtype=np.int64, count=len(allowed))
-    found: list[tuple[float, int]] = []  # (score, -docnum): the collector's order is higher score, lower docnum
-    total = 0
-    for leaf, (leafsearcher, base) in enumerate(searcher.leaf_searchers()):
-        try:
-            scores = _leaf_scores(searcher, leaf, leafsearcher, q, base, keep)
-        except _NotBM25:
-            return None
-        matched = np.flatnonzero(scores)
-        total += len(matched)
-        if limit is not None and len(matched) > limit:
-            # Only papers scoring at least the segment's limit-th best score can reach the top (ties included).
-            values = scores[matched]
-            floor = np.partition(values, len(values) - limit)[len(values) - limit]
-            matched = matched[values >= floor]
-        found += zip(scores[matched].tolist(), (-(matched + base)).tolist(), strict=True)
+    try:
+        scores = _index_scores(searcher, q, keep)
+    except _NotBM25:
+        return None
+    matched = np.flatnonzero(scores)
+    total = len(matched)
+    if limit is not None and len(matched) > limit:
+        # Only papers scoring at least the limit-th best score can reach the top (ties included).
+        values = scores[matched]
+        floor = np.partition(values, len(values) - limit)[len(values) - limit]
+        matched = matched[values >= floor]
+    # (score, -docnum): the collector's order is higher score, then lower document number.
+    found = list(zip(scores[matched].tolist(), (-matched).tolist(), strict=True))
     best = sorted(found, reverse=True) if limit is None else heapq.nlargest(limit, found)
     return Ranking([(score, -negdoc) for score, negdoc in best], total)
 
@@ -177,33 +177,39 @@ def results_of(searcher: Searcher, q: wq.Query, ranking: Ranking) -> Results:
     return results
 
 
-# -- scoring one segment ------------------------------------------------------------------------------------
+# -- scoring the whole index ---------------------------------------------------------------------------------
 
 
 class _NotBM25(Exception):
     """The searcher's weighting is not BM25's: the query is searched with Whoosh instead."""
 
 
-def _leaf_scores(
-    searcher: Searcher, leaf: int, leafsearcher: Searcher, q: wq.Query, base: int, allowed
-) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Every paper's score in this segment (0.0 for papers that do not match, are deleted or not ``allowed``).
+def _index_scores(searcher: Searcher, q: wq.Query, allowed) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Every paper's score, a slot per document number of the whole index (0.0 for papers that do not match,
+    are deleted or not ``allowed``).
 
     Every term score is above 0 (idf and term frequency are), so a paper matches a part of the query exactly
     when its score for that part is above 0: an AND keeps the papers every part scores, an AND NOT drops those
-    its second part scores, as Whoosh's matchers do; the scores are the sums Whoosh adds.
+    its second part scores, as Whoosh's matchers do; the scores are the sums Whoosh adds. A term's postings in
+    every segment are kept as one array (:meth:`_SearcherCache.postings`), so an index of several segments costs
+    a search no more operations than an index of one.
     """
-    reader = leafsearcher.reader()
-    n = reader.doc_count_all()
+    n = searcher.doc_count_all()
     cache = _cache(searcher)
+    schema = searcher.schema
 
     def add_terms(terms: Sequence[QueryTerm], scores: np.ndarray) -> None:
-        for field, btext, boost, info in _terms_in(reader, terms, cache, leaf):
-            found = cache.postings(leaf, leafsearcher, searcher.weighting, field, btext, info)
-            if found is None:
-                raise _NotBM25
-            ids, term_scores = found
-            scores[ids] += term_scores if boost == 1.0 else term_scores * boost
+        for field, text, boost in terms:
+            if field not in schema:
+                continue
+            try:
+                btext = schema[field].to_bytes(text)  # as Whoosh's Term does
+            except ValueError:
+                continue
+            found = cache.postings(searcher, field, btext)
+            if found is not None:
+                ids, term_scores = found
+                scores[ids] += term_scores if boost == 1.0 else term_scores * boost
 
     def scores_of(node: wq.Query) -> np.ndarray:
         terms = terms_of(node)
@@ -211,7 +217,8 @@ def _leaf_scores(
         if terms is not None:  # an OR of terms (or one term)
             add_terms(terms, scores)
         elif type(node) is wq.NumericRange:  # each paper in the range scores 1, as in Whoosh
-            scores[np.fromiter(leafsearcher.docs_for_query(node), dtype=np.int64)] = 1.0
+            for sub, base in searcher.leaf_searchers():
+                scores[np.fromiter(sub.docs_for_query(node), dtype=np.int64) + base] = 1.0
         elif type(node) is wq.Or:
             for child in node.subqueries:
                 scores += scores_of(child)
@@ -236,35 +243,18 @@ def _leaf_scores(
         return scores
 
     scores = scores_of(q)
-    _drop_excluded(scores, cache.deleted(leaf, reader), base, allowed)
+    _drop_excluded(scores, cache.deleted(searcher), allowed)
     return scores
 
 
-def _drop_excluded(scores: np.ndarray, deleted: np.ndarray | None, base: int, allowed) -> None:  # type: ignore[no-untyped-def]
-    """Zero the scores (or marks) of the segment's deleted papers and, with a filter, of those not ``allowed``."""
+def _drop_excluded(scores: np.ndarray, deleted: np.ndarray | None, allowed) -> None:  # type: ignore[no-untyped-def]
+    """Zero the scores (or marks) of deleted papers and, with a filter, of those not ``allowed``."""
     if deleted is not None:
         scores[deleted] = 0
     if allowed is not None:
         keep = np.zeros(len(scores), dtype=bool)
-        local = allowed - base
-        keep[local[(local >= 0) & (local < len(scores))]] = True
+        keep[allowed[(allowed >= 0) & (allowed < len(scores))]] = True
         scores[~keep] = 0
-
-
-def _terms_in(reader, terms: Sequence[QueryTerm], cache: _SearcherCache, leaf: int):  # type: ignore[no-untyped-def]
-    """The query's terms that occur in this segment, as ``(field, btext, boost, terminfo)``: their text as indexed
-    (bytes) and their term info, looked up in the segment's term table once per open searcher (``cache``)."""
-    schema = reader.schema
-    for field, text, boost in terms:
-        if field not in schema:
-            continue
-        try:
-            btext = schema[field].to_bytes(text)  # as Whoosh's Term does
-        except ValueError:
-            continue
-        info = cache.term_info(leaf, reader, field, btext)
-        if info is not None:
-            yield field, btext, boost, info
 
 
 def _read_postings(reader, field: str, btext: bytes, info) -> tuple[list[int], list[float]]:  # type: ignore[no-untyped-def]
@@ -359,9 +349,9 @@ class _SearcherCache:
 
     def __init__(self) -> None:
         self._norms: dict[tuple[int, str, float, float, float], np.ndarray] = {}
-        self._deleted: dict[int, np.ndarray | None] = {}
+        self._deleted: list[np.ndarray | None] = []  # (once read)
         self._infos: dict[tuple[int, str, bytes], object] = {}
-        self._postings: OrderedDict[tuple[int, str, bytes], tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
+        self._postings: OrderedDict[tuple[str, bytes], Any] = OrderedDict()
         self._postings_held = 0
         self._stats: dict[tuple[str, bytes], tuple[float, float, float, float]] = {}
         self._avgfl: dict[str, float] = {}
@@ -407,40 +397,62 @@ class _SearcherCache:
             terms._postfile, info, reader.schema[field].format, term=(field, btext)
         )
 
-    def postings(self, leaf: int, leafsearcher: Searcher, weighting, field: str, btext: bytes, info):  # type: ignore[no-untyped-def]
-        """The term's ``(document numbers, BM25 scores)`` in this segment, as arrays, or None if the searcher's
-        scorer is not BM25's.
+    def postings(self, searcher: Searcher, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """The term's ``(document numbers, BM25 scores)`` over the whole index, as arrays (document numbers of
+        the index, segment after segment), or None if no segment holds it. Raises :class:`_NotBM25` if the
+        searcher's scorer is not BM25's.
 
         Each score is worked out as Whoosh's scorer works it out, ``idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B)
         + B * length / avgfl))``, with the idf and average length of the whole index and the paper's stored
         (byte-encoded) length; the query's boost multiplies it when the term is searched.
         """
-        key = (leaf, field, btext)
+        key = (field, btext)
         cached = self._postings
         if key in cached:
             cached.move_to_end(key)
-            return cached[key]
-        reader = leafsearcher.reader()
+            found = cached[key]
+            if found is _NOT_BM25:
+                raise _NotBM25
+            return found
+        parts = []
+        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
+            reader = sub.reader()
+            info = self.term_info(leaf, reader, field, btext)
+            if info is None:
+                continue
+            part = self._segment_postings(leaf, sub, searcher.weighting, field, btext, info)
+            if part is None:
+                cached[key] = _NOT_BM25
+                raise _NotBM25
+            parts.append((part[0] + base if base else part[0], part[1]))
         found = None
-        if not reader.schema[field].scorable:  # a year, an id: Whoosh scores a match by its weight, 1
-            ids, weights = _read_postings(reader, field, btext, info)
-            found = (np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float64))
-        else:
-            params = self.scoring(leafsearcher, weighting, field, btext)
-            if params is not None:
-                idf, k1, b, avgfl = params
-                ids, weights = _read_postings(reader, field, btext, info)
-                docs = np.array(ids, dtype=np.int32)
-                tf = np.array(weights, dtype=np.float64)
-                norms = self.norms(leaf, reader, field, k1, b, avgfl)
-                found = (docs, idf * ((tf * (k1 + 1)) / (tf + norms[docs])))
+        if len(parts) == 1:
+            found = parts[0]
+        elif parts:
+            found = (np.concatenate([ids for ids, _ in parts]), np.concatenate([sc for _, sc in parts]))
         if found is not None:
             self._postings_held += len(found[0])
         cached[key] = found
         while self._postings_held > MAX_CACHED_POSTINGS and len(cached) > 1:
             _key, dropped = cached.popitem(last=False)
-            self._postings_held -= 0 if dropped is None else len(dropped[0])
+            self._postings_held -= len(dropped[0]) if type(dropped) is tuple else 0
         return found
+
+    def _segment_postings(self, leaf: int, leafsearcher: Searcher, weighting, field: str, btext: bytes, info):  # type: ignore[no-untyped-def]
+        """The term's document numbers and scores in one segment, or None if the scorer is not BM25's."""
+        reader = leafsearcher.reader()
+        if not reader.schema[field].scorable:  # a year, an id: Whoosh scores a match by its weight, 1
+            ids, weights = _read_postings(reader, field, btext, info)
+            return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float64)
+        params = self.scoring(leafsearcher, weighting, field, btext)
+        if params is None:
+            return None
+        idf, k1, b, avgfl = params
+        ids, weights = _read_postings(reader, field, btext, info)
+        docs = np.array(ids, dtype=np.int32)
+        tf = np.array(weights, dtype=np.float64)
+        norms = self.norms(leaf, reader, field, k1, b, avgfl)
+        return docs, idf * ((tf * (k1 + 1)) / (tf + norms[docs]))
 
     def scoring(self, leafsearcher: Searcher, weighting, field: str, btext: bytes):  # type: ignore[no-untyped-def]
         """``(idf, K1, B, average length)`` of the scorer Whoosh would use for this term, or None if it is not
@@ -474,17 +486,20 @@ class _SearcherCache:
             found = self._norms[key] = by_byte[np.frombuffer(_length_bytes(reader, field), dtype=np.uint8)]
         return found
 
-    def deleted(self, leaf: int, reader) -> np.ndarray | None:  # type: ignore[no-untyped-def]
-        """The segment's deleted document numbers, or None when it has none."""
-        if leaf not in self._deleted:
-            found = None
-            if reader.has_deletions():
-                found = np.array(
-                    [d for d in range(reader.doc_count_all()) if reader.is_deleted(d)], dtype=np.int64
-                )
-            self._deleted[leaf] = found
-        return self._deleted[leaf]
+    def deleted(self, searcher: Searcher) -> np.ndarray | None:
+        """The index's deleted document numbers, or None when it has none."""
+        if not self._deleted:
+            found = [
+                np.array([d for d in range(reader.doc_count_all()) if reader.is_deleted(d)], dtype=np.int64) + base
+                for sub, base in searcher.leaf_searchers()
+                if (reader := sub.reader()).has_deletions()
+            ]
+            self._deleted.append(np.concatenate(found) if found else None)
+        return self._deleted[0]
 
+
+#: Kept for a term whose scorer is not BM25's.
+_NOT_BM25 = object()
 
 _CACHES: WeakKeyDictionary[Searcher, _SearcherCache] = WeakKeyDictionary()
 

@@ -389,3 +389,16 @@ def test_a_searcher_whose_term_cache_fills_up_ranks_as_before(indexes, monkeypat
     got = [[(h.id, h.score) for h in index.search(c, match="any", plain=True, limit=20)] for c in CLAIMS]
     assert got == expected
     assert len(termwise._cache(index._current_searcher())._infos) <= 7
+
+
+def test_a_terms_postings_in_every_segment_are_held_as_one_array(indexes):
+    index = indexes["several"]
+    index.close()  # a new searcher, with nothing decoded yet
+    index.search("patient safety", match="any", plain=True, feedback=False)
+    searcher = index._current_searcher()
+    bases = [base for _, base in searcher.leaf_searchers()]
+    cache = termwise._cache(searcher)
+    ids, scores = cache._postings["abstract", b"patient"]
+    # One array of the index's document numbers, segment after segment: a search adds it once.
+    assert len(bases) == 3 and len(ids) == len(scores) == searcher.doc_frequency("abstract", "patient")
+    assert list(ids) == sorted(ids) and ids[0] < bases[1] and ids[-1] >= bases[2]
