@@ -2,15 +2,15 @@
 
 A build spends most of its time analysing text and writing postings, one paper after another, on one core.
 :func:`write_records` reads the records in this process and, once :data:`PARALLEL_AFTER` have been read (small
-builds stay in one process and one segment; from record files of :data:`LARGE_SOURCE` or more on disk, once
-:data:`EARLY` have), forks helper processes. Records then go out in batches to whichever
-process is free: a helper takes a batch when its queue has room, otherwise this process indexes the batch
-itself, so the work balances itself whatever the records cost to read. Records are read with their abstracts
-not yet split into sections (:func:`~searchlib.records.sections_deferred`): whichever process indexes a record
-splits it, so that work, most of the cost of reading, is shared too. Each helper writes its own segment with
-:class:`~searchlib.segwriter.FastSegmentWriter` and hands back the segment (and the words it stemmed, for the
-stem table); this process then writes one table of contents that lists every segment, so the index appears
-whole or not at all, as with one process.
+builds stay in one process and one segment; from record files of :data:`LARGE_SOURCE` or more on disk, or a list
+of at least :data:`PARALLEL_AFTER` records, once :data:`EARLY` have), forks helper processes. Records then go out
+in batches to whichever process is free: a helper takes a batch when its queue has room, otherwise this process
+indexes the batch itself, so the work balances itself whatever the records cost to read. Records are read with
+their abstracts not yet split into sections (:func:`~searchlib.records.sections_deferred`): whichever process
+indexes a record splits it, so that work, most of the cost of reading, is shared too. Each helper writes its
+own segment with :class:`~searchlib.segwriter.FastSegmentWriter` and hands back the segment (and the words it
+stemmed, for the stem table); this process then writes one table of contents that lists every segment, so the
+index appears whole or not at all, as with one process.
 
 A paper read twice is written once, as in :class:`~searchlib.building.DocumentWriter`: this process remembers
 where each identity key went (which segment, which document) and marks the earlier copy deleted, in its own
@@ -47,12 +47,15 @@ from .segwriter import SPILL_POSTINGS, FastSegmentWriter
 
 __all__ = ["write_records", "default_procs", "PARALLEL_AFTER", "LARGE_SOURCE", "EARLY", "BATCH"]
 
-#: Records read before helper processes start; smaller builds stay in one process, one segment.
-PARALLEL_AFTER = 10_000
-#: Record files at least this large on disk (about 30,000 records of typical size) start the helpers after
-#: :data:`EARLY` records instead, so that they share the first records too.
-LARGE_SOURCE = 64 * 2**20
-EARLY = 1_000
+#: Records read before helper processes start; smaller builds stay in one process, one segment. (A second
+#: segment costs a search little: a term's postings in every segment are decoded into one array, see
+#: :mod:`searchlib.termwise`.)
+PARALLEL_AFTER = 2_000
+#: Record files at least this large on disk (about 2,000 records of typical size), and lists of at least
+#: :data:`PARALLEL_AFTER` records, start the helpers after :data:`EARLY` records instead, so that they share
+#: the first records too.
+LARGE_SOURCE = 3 * 2**20
+EARLY = 100
 #: Records sent to a helper at a time.
 BATCH = 64
 #: Batches waiting for each helper at most; past this, the build's own process indexes the batch.
@@ -85,7 +88,8 @@ def write_records(ix: Any, records: Iterable[Record], feed: DocumentWriter, proc
     helpers = procs - 1 if _can_fork() and getattr(ix.storage, "folder", None) else 0
     spill = SPILL_POSTINGS // procs if helpers else SPILL_POSTINGS  # the processes' postings share the memory
     writer = FastSegmentWriter(ix, spill_postings=spill)
-    build = _Build(ix, writer, feed, helpers, spill, EARLY if size >= LARGE_SOURCE else PARALLEL_AFTER)
+    large = size >= LARGE_SOURCE or feed.total >= PARALLEL_AFTER
+    build = _Build(ix, writer, feed, helpers, spill, EARLY if large else PARALLEL_AFTER)
     try:
         with sections_deferred():  # the sections of records sent to a helper are found there
             build.run(iter(records))

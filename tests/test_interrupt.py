@@ -49,7 +49,7 @@ def _interrupt(*args: str) -> tuple[int, str]:
 def test_ctrl_c_during_a_rebuild_keeps_the_old_index(tmp_path) -> None:
     target = tmp_path / "ix"
     build_index(bundled_records_path(), target)
-    code, output = _interrupt("build", str(target), "3000")
+    code, output = _interrupt("build", str(target), "30000")
     assert code != 0 and "FINISHED" not in output and "KeyboardInterrupt" in output
     index = open_index(target)
     assert len(index) == 10 and index.get("10.1136/bmjqs-2024-017268") is not None

@@ -176,6 +176,21 @@ def test_a_large_record_file_starts_the_helpers_early(tmp_path, records, monkeyp
         assert ranked(large, query, **kwargs) == ranked(small, query, **kwargs), query
 
 
+def test_a_long_list_of_records_starts_the_helpers_early(tmp_path, records, monkeypatch) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_AFTER", 200)
+    monkeypatch.setattr(parallel, "EARLY", 16)
+
+    def segment_sizes(index) -> list[int]:
+        return sorted(sub.doc_count_all() for sub, _ in index._current_searcher().leaf_searchers())
+
+    # A list's length is known: 240 records are at least PARALLEL_AFTER, so the helper starts after 16.
+    listed = segment_sizes(build_index(records, tmp_path / "list", procs=2))
+    assert len(listed) == 2 and listed[0] > 240 - 200
+    # The same records one at a time: the helper starts only after 200 have been read.
+    streamed = segment_sizes(build_index(iter(records), tmp_path / "iter", procs=2))
+    assert len(streamed) == 2 and streamed[0] <= 240 - 200
+
+
 def test_helpers_split_the_abstracts_of_the_records_they_index(tmp_path, records, monkeypatch) -> None:
     parsed_by = tmp_path / "pids.txt"
     parse = searchlib.records.parse_abstract

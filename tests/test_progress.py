@@ -85,7 +85,7 @@ def test_a_not_query_finds_the_true_top_hits_after_an_add(tmp_path) -> None:
         }
         for i in range(3000)
     ]
-    index = build_index(records[:2000], tmp_path / "ix")
+    index = build_index(records[:2000], tmp_path / "ix", procs=1)
     index.add(records[2000:])
     assert index.stats()["segments"] == 2
     for query in ("(cancer OR tumour) NOT mice", "(cells OR growth) NOT mice"):
