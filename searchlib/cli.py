@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         "--procs",
         type=int,
         metavar="N",
-        help="processes for a new index, used past 10,000 records (default on Linux: the CPUs, at most 2)",
+        help="processes for a new index, used past 2,000 records (default on Linux: the CPUs, at most 2)",
     )
     sp.add_argument(
         "--progress",

@@ -484,8 +484,8 @@ def build_index(
     ``timeout`` seconds for its write lock, so a build never replaces an index another process is writing to.
     ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`). ``procs`` is
     the number of processes that index (default on Linux: the CPUs available, at most 2; elsewhere 1); past
-    10,000 records (1,000 from record files of 64 MB or more) each writes a segment of its own (see
-    :mod:`searchlib.parallel`). In memory, one process.
+    2,000 records (100 from a list of 2,000 or more, or from record files of 3 MB or more) each writes a
+    segment of its own (see :mod:`searchlib.parallel`). In memory, one process.
 
     >>> from searchlib import bundled_records_path
     >>> index = build_index(bundled_records_path())
