@@ -333,9 +333,11 @@ class Index:
             writer.cancel()
             raise
         writer.commit(optimize=optimize)  # records itself in the manifest, under the lock (see storage.py)
-        stemtable.add_words(indexed_words(writer.schema))
+        words = indexed_words(writer.schema)
         if self.path is not None:
-            stemtable.save(self.path)
+            stemtable.save(self.path, words)
+        else:
+            stemtable.add_words(words)
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
         """Remove papers by DOI (any case, with or without ``https://doi.org/``), PMID, PMCID or id, as
@@ -496,7 +498,7 @@ def build_index(
     total = expected_count(source)
     if path is None:
         ix = _PrivateRamStorage().create_index(make_schema())
-        _write_all(ix, records, progress, total)
+        stemtable.add_words(_write_all(ix, records, progress, total))
         return Index(ix, None)
     target = Path(path)
     if target.exists():
@@ -517,8 +519,8 @@ def build_index(
     staging.mkdir()
     try:
         ix = SafeFileStorage(str(staging)).create_index(make_schema())
-        _write_all(ix, records, progress, total, procs, source_bytes(source))
-        stemtable.save(staging)
+        words = _write_all(ix, records, progress, total, procs, source_bytes(source))
+        stemtable.save(staging, words)
         _write_manifest(staging)
         _swap_into_place(staging, target, timeout)
     except BaseException:
@@ -584,12 +586,14 @@ def _write_all(
     total: int,
     procs: int | None = 1,
     size: int = 0,
-) -> None:
+) -> dict[str, int]:
+    """Write ``records`` into the new index ``ix`` and commit; returns the words indexed (see
+    :func:`searchlib.stemtable.save`)."""
     from .parallel import default_procs, write_records  # multiprocessing: only builds need it, not searches
 
     feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
     with collector_paused():
-        write_records(ix, records, feed, default_procs() if procs is None else procs, size)
+        return write_records(ix, records, feed, default_procs() if procs is None else procs, size)
 
 
 def _swap_into_place(staging: Path, target: Path, timeout: float) -> None:

@@ -78,8 +78,11 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def write_records(ix: Any, records: Iterable[Record], feed: DocumentWriter, procs: int, size: int = 0) -> None:
-    """Write ``records`` into the new index ``ix`` (on disk, empty) and commit, with up to ``procs`` processes.
+def write_records(
+    ix: Any, records: Iterable[Record], feed: DocumentWriter, procs: int, size: int = 0
+) -> dict[str, int]:
+    """Write ``records`` into the new index ``ix`` (on disk, empty) and commit, with up to ``procs`` processes;
+    returns the words indexed, with how often each occurred (for :func:`searchlib.stemtable.save`).
 
     ``size`` is the size of the record files on disk, if known: a large source starts the helpers early.
     """
@@ -106,9 +109,13 @@ def write_records(ix: Any, records: Iterable[Record], feed: DocumentWriter, proc
         writer.cancel()
         raise
     feed.finish()
-    stemtable.add_words(indexed_words(writer.schema))
+    words = indexed_words(writer.schema)
+    for counts in build.words:
+        for word, n in counts.items():
+            words[word] = words.get(word, 0) + n
     writer._commit_toc(final + segments)
     writer._finish()
+    return words
 
 
 class _Helper:
@@ -119,6 +126,7 @@ class _Helper:
         self.results = ctx.Queue()
         self.docs = 0  # documents sent: the next one's number in the helper's segment
         self.deleted: set[int] = set()
+        self.words: dict[str, int] = {}  # the words the helper indexed, once it has handed its segment back
         self.process = ctx.Process(
             target=_helper_main,
             args=(ix.storage.folder, ix.indexname, spill, number, self.jobs, self.results, parent),
@@ -157,7 +165,8 @@ class _Helper:
         self.process.join()
         if status != "ok":
             raise SearchlibError(f"a helper process of the build failed:\n{payload}")
-        stemtable.learn(*stems)
+        known, self.words = stems
+        stemtable.learn(known)
         for docnum in self.deleted:
             payload.delete_document(docnum)
         return payload
@@ -231,6 +240,11 @@ class _Build:
 
     def finish(self) -> list[Any]:
         return [helper.finish() for helper in self.helpers]
+
+    @property
+    def words(self) -> list[dict[str, int]]:
+        """The words each helper indexed (after :meth:`finish`)."""
+        return [helper.words for helper in self.helpers]
 
     def stop(self) -> None:
         for helper in self.helpers:

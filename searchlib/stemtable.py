@@ -9,8 +9,9 @@ of that one function, never a different stemmer.
 
 The same folder keeps the index's words (``words.json``: word -> occurrences): every word of three letters or
 more in its titles, abstracts and sections as written, lower-cased and accent-folded, stopwords left out.
-"Did you mean" suggests from them (:mod:`searchlib.suggest`); writers add the words their documents held
-(:func:`add_words`), and the list is saved with the stems.
+"Did you mean" suggests from them (:mod:`searchlib.suggest`); each commit adds the words its documents held
+to the index's list (:func:`save`). This process's suggestions draw on the words of every index it opened or
+wrote (:func:`words`); each index's list holds only its own.
 
 >>> stem("hospitalizations"), stem("interviews")
 ('hospit', 'interview')
@@ -81,15 +82,23 @@ def register(folder: str | os.PathLike) -> None:
             pending.append(path)
 
 
-def save(folder: str | os.PathLike) -> None:
-    """Write the stems and words known in this process to the index at ``folder``, replacing its files
-    atomically. The words another process saved there since this one read them are kept."""
+def save(folder: str | os.PathLike, counts: Mapping[str, int]) -> None:
+    """Write the stems known in this process to the index at ``folder``, and add ``counts`` (the words a writer
+    has just indexed there, with how often each occurred) to the index's word list, replacing both files
+    atomically. The word list keeps what it held, including words another process saved there since this one
+    read it, and never takes in the words of other indexes this process knows."""
     _load_pending()
-    _load_pending_words()
+    add_words(counts)
     words_file = Path(folder) / WORDS_FILE
-    _read_words(words_file)
+    saved = _saved_words(words_file)
+    for word, n in counts.items():
+        old = saved.get(word)
+        if old is not None:
+            saved[word] = old + n
+        elif len(saved) < MAX_WORDS:
+            saved[word] = n
     _replace(Path(folder) / TABLE_FILE, orjson.dumps(_known))
-    _replace(words_file, orjson.dumps(_words))
+    _replace(words_file, orjson.dumps(saved))
 
 
 def _replace(target: Path, data: bytes) -> None:
@@ -103,11 +112,9 @@ def known() -> dict[str, str]:
     return dict(_known)
 
 
-def learn(stems: dict[str, str], counts: Mapping[str, int] | None = None) -> None:
-    """Remember stems and word counts found elsewhere (another process of the same build), so :func:`save`
-    keeps them."""
+def learn(stems: dict[str, str]) -> None:
+    """Remember stems found elsewhere (another process of the same build), so :func:`save` keeps them."""
     _merge(dict(stems))
-    add_words(counts or {})
 
 
 def add_words(counts: Mapping[str, int], *, add: bool = True) -> None:
@@ -159,12 +166,19 @@ def _load_pending_words() -> None:
 
 
 def _read_words(path: Path) -> None:
+    add_words(_saved_words(path), add=False)
+
+
+def _saved_words(path: Path) -> dict[str, int]:
+    """The word list saved at ``path``; empty for an index written before words were kept, or an unreadable
+    list (no suggestions from it)."""
     try:
         table = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):
-        return  # an index written before words were kept, or an unreadable list: no suggestions from it
-    if isinstance(table, dict):
-        add_words({w: n for w, n in table.items() if isinstance(n, int)}, add=False)
+        return {}
+    if not isinstance(table, dict):
+        return {}
+    return {w: n for w, n in table.items() if type(n) is int}
 
 
 def _merge(table: dict) -> None:

@@ -89,3 +89,27 @@ def test_words_another_process_saved_are_kept(tmp_path) -> None:
     index.add([{"doi": "10.1/wombat", "title": "Wombats in primary care"}])
     saved = orjson.loads(words_file.read_bytes())
     assert "quokkas" in saved and "wombats" in saved
+
+
+def test_each_index_saves_its_own_words_counted_once(tmp_path) -> None:
+    from searchlib import stemtable
+
+    def saved(name: str) -> dict[str, int]:
+        return orjson.loads((tmp_path / name / stemtable.WORDS_FILE).read_bytes())
+
+    build_index(bundled_records_path(), tmp_path / "a").close()
+    first = saved("a")
+    assert first["interviews"] >= 1
+    # Built again in the same process: the same list, not the counts of both builds.
+    build_index(bundled_records_path(), tmp_path / "a", overwrite=True).close()
+    assert saved("a") == first
+    # Another index holds only its own words, not those of the index this process built before.
+    wombats = {"doi": "10.1/wombat", "title": "Wombats in primary care", "abstract": "Wombats were counted."}
+    build_index([wombats], tmp_path / "b").close()
+    assert saved("b") == {"wombats": 2, "primary": 1, "care": 1, "counted": 1}
+    # Papers added in three commits add their words once each, to what the list held.
+    index = open_index(tmp_path / "a")
+    index.add([{**wombats, "doi": f"10.1/wombat{n}"} for n in range(3)], batch_size=1)
+    after = saved("a")
+    assert after["wombats"] == first.get("wombats", 0) + 6 and after["interviews"] == first["interviews"]
+    assert sum(after.values()) == sum(first.values()) + 15
