@@ -35,6 +35,7 @@ import queue
 import signal
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -109,10 +110,9 @@ def write_records(
         writer.cancel()
         raise
     feed.finish()
-    words = indexed_words(writer.schema)
-    for counts in build.words:
-        for word, n in counts.items():
-            words[word] = words.get(word, 0) + n
+    words = Counter(indexed_words(writer.schema))
+    for helper in build.helpers:
+        words.update(helper.words)  # adds the counts
     writer._commit_toc(final + segments)
     writer._finish()
     return words
@@ -155,7 +155,7 @@ class _Helper:
     def finish(self) -> Any:
         while True:
             try:
-                status, payload, stems = self.results.get(timeout=1.0)
+                status, payload, (known, self.words) = self.results.get(timeout=1.0)
                 break
             except queue.Empty:
                 if not self.process.is_alive():
@@ -165,7 +165,6 @@ class _Helper:
         self.process.join()
         if status != "ok":
             raise SearchlibError(f"a helper process of the build failed:\n{payload}")
-        known, self.words = stems
         stemtable.learn(known)
         for docnum in self.deleted:
             payload.delete_document(docnum)
@@ -240,11 +239,6 @@ class _Build:
 
     def finish(self) -> list[Any]:
         return [helper.finish() for helper in self.helpers]
-
-    @property
-    def words(self) -> list[dict[str, int]]:
-        """The words each helper indexed (after :meth:`finish`)."""
-        return [helper.words for helper in self.helpers]
 
     def stop(self) -> None:
         for helper in self.helpers:

@@ -61,8 +61,8 @@ SPILL_POSTINGS = 6_000_000
 #: index; longer ones by half or more), and compressing them took a tenth of writing a segment. Whoosh's writer
 #: means to skip pickles under 20 bytes but compresses every block.
 SMALL_BLOCK = 256
-#: Bytes of postings and term rows held before they are written out (each term costs a few list appends, not
-#: two ``tell`` and four ``write`` calls through Whoosh's file wrappers).
+#: Bytes of postings held before they and their term table rows are written out (each term costs a few list
+#: appends, not two ``tell`` and four ``write`` calls through Whoosh's file wrappers).
 FLUSH_BYTES = 1 << 22
 
 #: Terms written to a run file per ``marshal`` call. Within one call, a value object held by several postings
@@ -354,8 +354,6 @@ def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, b
             out = _TermWriter(fw, fieldobj.format)
             lastfield = fieldname
         out.write(btext.encode("utf-8") if isinstance(btext, str) else btext, term, lengths)  # type: ignore[union-attr]
-        if out.held >= FLUSH_BYTES:  # type: ignore[union-attr]
-            out.flush()  # type: ignore[union-attr]
     if out is not None:
         out.flush()
         fw.finish_field()
@@ -395,6 +393,16 @@ class _TermWriter:
         self.row_starts: list[int] = []
         self.held = 0
         self.lastkey = self.tindex.lastkey
+
+    def _emit(self, btext: bytes, chunk: bytes, terminfo: bytes, start: int) -> None:
+        """Hold a term's postings ``chunk`` (written at ``start`` in the postings file) and its term table row;
+        past :data:`FLUSH_BYTES`, write what is held."""
+        self.posts.append(chunk)
+        self.post_pos = start + len(chunk)
+        self.held += len(chunk)
+        self._add_row(self.prefix + btext, terminfo + pack_long(start) + pack_int(len(chunk)))
+        if self.held >= FLUSH_BYTES:
+            self.flush()
 
     def _add_row(self, key: bytes, value: bytes) -> None:
         """``OrderedHashWriter.add(key, value)``: the same bytes, hash bucket entry and index entry."""
@@ -485,10 +493,6 @@ class _TermWriter:
             info = dumps((hi - lo, block_ids[-1], block_max, level, min_byte, max_byte), 2)
             blocklength = len(info) + len(data)
             parts += (pack_int(-blocklength if hi == n else blocklength), info, data)
-        chunk = b"".join(parts)
-        self.posts.append(chunk)
-        self.post_pos = start + len(chunk)
-        self.held += len(chunk)
         terminfo = _TERMINFO.pack(
             False,
             total_weight,
@@ -499,7 +503,7 @@ class _TermWriter:
             ids[0],
             ids[-1],
         )
-        self._add_row(self.prefix + btext, terminfo + pack_long(start) + pack_int(len(chunk)))
+        self._emit(btext, b"".join(parts), terminfo, start)
 
     def _write_one(self, btext: bytes, term: _Term, lengths: list[int] | None, start: int) -> None:
         """:meth:`write` for a term in one document: one block of one posting."""
@@ -521,8 +525,5 @@ class _TermWriter:
         length_byte = length_to_byte(length)
         info = dumps((1, docnum, block_max, level, length_byte, length_byte), 2)
         chunk = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(info) + len(data))), info, data))
-        self.posts.append(chunk)
-        self.post_pos = start + len(chunk)
-        self.held += len(chunk)
         terminfo = _TERMINFO.pack(False, weight, 1, length_byte, length_byte, block_max, docnum, docnum)
-        self._add_row(self.prefix + btext, terminfo + pack_long(start) + pack_int(len(chunk)))
+        self._emit(btext, chunk, terminfo, start)

@@ -91,12 +91,7 @@ def save(folder: str | os.PathLike, counts: Mapping[str, int]) -> None:
     add_words(counts)
     words_file = Path(folder) / WORDS_FILE
     saved = _saved_words(words_file)
-    for word, n in counts.items():
-        old = saved.get(word)
-        if old is not None:
-            saved[word] = old + n
-        elif len(saved) < MAX_WORDS:
-            saved[word] = n
+    _count(saved, counts, add=True)
     _replace(Path(folder) / TABLE_FILE, orjson.dumps(_known))
     _replace(words_file, orjson.dumps(saved))
 
@@ -126,12 +121,18 @@ def add_words(counts: Mapping[str, int], *, add: bool = True) -> None:
     >>> occurrences("trial") >= 5 and "hospital" in words()
     True
     """
+    _count(_words, counts, add=add)
+
+
+def _count(table: dict[str, int], counts: Mapping[str, int], *, add: bool) -> None:
+    """Add ``counts`` to ``table`` (or keep the larger count, ``add=False``), taking at most :data:`MAX_WORDS`
+    words."""
     for word, n in counts.items():
-        old = _words.get(word)
+        old = table.get(word)
         if old is not None:
-            _words[word] = old + n if add else max(old, n)
-        elif len(_words) < MAX_WORDS:
-            _words[word] = n
+            table[word] = old + n if add else max(old, n)
+        elif len(table) < MAX_WORDS:
+            table[word] = n
 
 
 def occurrences(word: str) -> int:
@@ -162,11 +163,7 @@ def _load_pending() -> None:
 
 def _load_pending_words() -> None:
     while _pending_words:
-        _read_words(_pending_words.pop())
-
-
-def _read_words(path: Path) -> None:
-    add_words(_saved_words(path), add=False)
+        add_words(_saved_words(_pending_words.pop()), add=False)
 
 
 def _saved_words(path: Path) -> dict[str, int]:
