@@ -1,11 +1,12 @@
 """Stems an index already knows, so that opening it and answering a query need not import NLTK; and its words.
 
-Importing NLTK takes up to a second (its package imports SciPy and NumPy when they are installed), most of a
-fresh process's wait for its first answer. Every word stemmed while an index is built is kept in a table that
-is saved in the index folder (``stems.json``: word -> Snowball stem) after each commit; opening the index
-registers the table, and :func:`stem` reads it the first time a stem is asked for. NLTK's Snowball English
-stemmer is imported only for a word the table lacks, so stems are NLTK's in every case: the table is a cache
-of that one function, never a different stemmer.
+Importing NLTK takes up to a second (its package imports SciPy and NumPy when they are installed, though
+:func:`stem` keeps SciPy out: see :func:`_snowball_stemmer`), most of a fresh process's wait for its first
+answer. Every word stemmed while an index is built is kept in a table that is saved in the index folder
+(``stems.json``: word -> Snowball stem) after each commit; opening the index registers the table, and
+:func:`stem` reads it the first time a stem is asked for. NLTK's Snowball English stemmer is imported only for
+a word the table lacks, so stems are NLTK's in every case: the table is a cache of that one function, never a
+different stemmer.
 
 The same folder keeps the index's words (``words.json``: word -> occurrences): every word of three letters or
 more in its titles, abstracts and sections as written, lower-cased and accent-folded, stopwords left out.
@@ -20,6 +21,7 @@ wrote (:func:`words`); each index's list holds only its own.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -66,13 +68,52 @@ def stem(word: str) -> str:
             return found
     global _snowball
     if _snowball is None:
-        from nltk.stem.snowball import EnglishStemmer
-
-        _snowball = EnglishStemmer()
+        _snowball = _snowball_stemmer()
     found = _snowball.stem(word)
     if len(_known) < MAX_WORDS:
         _known[word] = found
     return found
+
+
+def _snowball_stemmer() -> Any:
+    """NLTK's Snowball English stemmer, with NLTK imported in a third of the time where SciPy is installed.
+
+    NLTK's package imports its collocation measures, and those import ``scipy.stats`` (0.4 s of a 0.6 s import)
+    for one function, Fisher's exact test. While NLTK is imported here, ``scipy.stats`` cannot be, so NLTK takes
+    its fallback; the measure is then given a stand-in that imports SciPy's function when first called, so
+    ``BigramAssocMeasures.fisher`` works as before. When NLTK or ``scipy.stats`` is already imported, or NLTK
+    fails to import this way, NLTK is imported as usual.
+    """
+    if "nltk" in sys.modules or "scipy.stats" in sys.modules:
+        from nltk.stem.snowball import EnglishStemmer
+
+        return EnglishStemmer()
+    sys.modules["scipy.stats"] = None  # type: ignore[assignment]  # `import scipy.stats` now raises ImportError
+    try:
+        from nltk.metrics import association
+        from nltk.stem.snowball import EnglishStemmer
+    except ImportError:
+        for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
+            del sys.modules[name]
+        del sys.modules["scipy.stats"]
+        from nltk.stem.snowball import EnglishStemmer
+
+        return EnglishStemmer()
+    finally:
+        if sys.modules.get("scipy.stats", False) is None:
+            del sys.modules["scipy.stats"]
+    association.fisher_exact = _fisher_exact
+    return EnglishStemmer()
+
+
+def _fisher_exact(*args: Any, **kwargs: Any) -> Any:
+    """``scipy.stats.fisher_exact``, imported when first called (NotImplementedError without SciPy, as NLTK's own
+    fallback)."""
+    try:
+        from scipy.stats import fisher_exact
+    except ImportError:
+        raise NotImplementedError("Fisher's exact test needs SciPy") from None
+    return fisher_exact(*args, **kwargs)
 
 
 def register(folder: str | os.PathLike) -> None:

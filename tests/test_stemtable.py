@@ -113,3 +113,30 @@ def test_each_index_saves_its_own_words_counted_once(tmp_path) -> None:
     after = saved("a")
     assert after["wombats"] == first.get("wombats", 0) + 6 and after["interviews"] == first["interviews"]
     assert sum(after.values()) == sum(first.values()) + 15
+
+
+_STEM_FRESH = """
+import importlib.util, sys
+from searchlib import stemtable
+print(stemtable.stem("xylophones"), "scipy.stats" in sys.modules, importlib.util.find_spec("scipy") is not None)
+from nltk.metrics import BigramAssocMeasures
+try:
+    print(round(BigramAssocMeasures.fisher(3, (5, 7), 100), 6))
+except NotImplementedError:
+    print("no scipy")
+"""
+
+
+def test_nltk_is_imported_without_scipy_and_its_fisher_test_still_works() -> None:
+    src = str(Path(__file__).resolve().parent.parent)
+    out = subprocess.run(
+        [sys.executable, "-c", _STEM_FRESH], capture_output=True, text=True, check=True, env={"PYTHONPATH": src}
+    ).stdout.split("\n")
+    stemmed, scipy_imported, has_scipy = out[0].split()
+    assert stemmed == "xylophon" and scipy_imported == "False"
+    if has_scipy == "True":  # the test extras install SciPy (through ir-measures)
+        from scipy.stats import fisher_exact
+
+        assert float(out[1]) == round(fisher_exact([[3, 2], [4, 91]], alternative="less")[1], 6)
+    else:
+        assert out[1] == "no scipy"
