@@ -180,6 +180,8 @@ _SENTENCE_START_RE = re.compile(r"[.!?][\"'”’)\]]?\s+(?=\S)")
 # "LABEL: text", "Label - text", "Label — text": a short phrase starting with a letter, then the separator.
 # A dash needs white space after it, so "1923–2014" or "COVID-19" never reads as "label - text".
 _PUNCT_LABEL_RE = re.compile(r"(?P<label>[^\W\d_][^:.!?;\n]{0,99}?)(?::\s*|\s*[-–—]{1,2}\s+)")
+# A separator such a label needs (most abstracts, unstructured, have none: no label is then looked for after it).
+_PUNCT_MARK_RE = re.compile(r":|[-–—]\s")
 # A leading "Abstract"/"Summary" titling the text; before a lower-case word it is prose ("Abstract algebra is").
 _LEADING_TITLE_RE = re.compile(r"(?i:abstract|a bstract|summary)(?:\s*[.:]\s*|\s+)(?=[A-Z0-9(\[])")
 # What may follow a bare label: the capitalised first word of its text, a number or an opening bracket/quote.
@@ -305,9 +307,13 @@ def _merge_hits(hits: list[_Hit]) -> list[_Hit]:
 
 def _inline_hits(text: str, line_starts: list[int]) -> list[_Hit]:
     starts = _sentence_starts(text, line_starts)
-    punct = _merge_hits([hit for s in starts if (hit := _punct_hit(text, s))] + _caps_colon_hits(text))
+    if _PUNCT_MARK_RE.search(text):
+        punct = _merge_hits([hit for s in starts if (hit := _punct_hit(text, s))] + _caps_colon_hits(text))
+    else:
+        punct = []
     known = [hit for hit in punct if hit.known]
-    bare = [hit for s in starts if (hit := _bare_hit(text, s))]
+    # Bare labels count only when one opens the abstract: without that, there is no need to look for the rest.
+    bare = [hit for s in starts if (hit := _bare_hit(text, s))] if _bare_hit(text, 0) else []
     # Bare labels are only believed when the abstract is built of them: it opens with one and has another.
     bare_ok = len(bare) >= 2 and bare[0].start == 0
     if known and not (bare_ok and len(bare) > len(known)):
@@ -370,7 +376,7 @@ def parse_abstract(html: str | None) -> list[Section]:
     sections = [s for s in sections if s.text or s.label]
     if all(s.label is None for s in sections):
         text = " ".join(s.text for s in sections)
-        if len(_WORD_RE.findall(text)) < _MIN_ABSTRACT_WORDS:
+        if len(list(islice(_WORD_RE.finditer(text), _MIN_ABSTRACT_WORDS))) < _MIN_ABSTRACT_WORDS:
             return []
         return [Section(None, "other", text)]
     return sections
