@@ -104,13 +104,13 @@ def write_records(
         else:
             final = []
             writer._close_segment()
+        words = Counter(indexed_words(writer.schema))  # while the helpers finish their segments
         segments = build.finish()
     except BaseException:
         build.stop()
         writer.cancel()
         raise
     feed.finish()
-    words = Counter(indexed_words(writer.schema))
     for helper in build.helpers:
         words.update(helper.words)  # adds the counts
     writer._commit_toc(final + segments)
@@ -258,6 +258,7 @@ def _helper_main(
     parent.pool.fields = {}  # type: ignore[attr-defined]
     from whoosh.filedb.filestore import FileStorage
 
+    inherited = stemtable.known_count()  # stems this process knew when it was forked: the build's own already
     try:
         ix = FileStorage(folder).open_index(indexname)
         writer = FastSegmentWriter(ix, _lk=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
@@ -269,7 +270,7 @@ def _helper_main(
                 writer.add_document(**to_document(record))
         segment = writer._finalize_segment()
         writer._tempstorage.destroy()
-        # The words this helper counted, not those this process knew when it was forked.
-        results.put(("ok", segment, (stemtable.known(), indexed_words(writer.schema))))
+        # The stems and words this helper found, not those this process knew when it was forked.
+        results.put(("ok", segment, (stemtable.known(inherited), indexed_words(writer.schema))))
     except BaseException:
         results.put(("error", traceback.format_exc(), ({}, {})))

@@ -38,7 +38,9 @@ import marshal
 import zlib
 from array import array
 from collections.abc import Iterator
+from functools import partial
 from hashlib import md5
+from itertools import starmap
 from pickle import dumps
 from struct import Struct
 from typing import Any
@@ -73,6 +75,7 @@ RUN_CHUNK = 1024
 _POSITIONS, _FREQUENCY, _EXISTENCE, _OTHER = range(4)
 _TERMINFO = W3TermInfo._struct
 _ROW_LENGTHS = Struct("!ii")  # a term table row's key and value lengths, as whoosh.filedb.filetables writes
+_POINTER = Struct("!Iq")  # a hash table slot: a key's hash and its row's position (whoosh.filedb.filetables)
 
 
 def _encode_positions(poses: list[int]) -> bytes:
@@ -296,6 +299,8 @@ class FastSegmentWriter(SegmentWriter):
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         pdr = self.per_document_reader()
+        tindex = self.fieldwriter._tindex
+        tindex._write_hashes = partial(_write_hash_tables, tindex)  # what closing the field writer calls
         try:
             _write_postings(self.fieldwriter, self.schema, pdr, self.pool.merged())  # type: ignore[attr-defined]
         finally:
@@ -304,6 +309,24 @@ class FastSegmentWriter(SegmentWriter):
             # The term table's hash buckets hold a tuple per term, and the closed writer holding them sits in
             # a reference cycle: let them go now, rather than leave them for the cyclic collector to walk.
             self.fieldwriter._tindex.buckets = []
+
+
+def _write_hash_tables(hashwriter: Any) -> None:
+    """``HashWriter._write_hashes``: the same 256 open-addressing tables, each written in one call rather than a
+    call per slot (two slots a term)."""
+    dbfile = hashwriter.dbfile
+    empty = (0, 0)
+    pack = _POINTER.pack
+    for entries in hashwriter.buckets:
+        numslots = 2 * len(entries)
+        hashwriter.directory.append((dbfile.tell(), numslots))
+        table = [empty] * numslots
+        for entry in entries:
+            slot = (entry[0] >> 8) % numslots
+            while table[slot] is not empty:
+                slot = (slot + 1) % numslots
+            table[slot] = entry
+        dbfile.write(b"".join(starmap(pack, table)))
 
 
 def _add_terms(terms: dict[str, _Term], table: set[str], docnum: int) -> int:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "register",
     "save",
     "known",
+    "known_count",
     "learn",
     "add_words",
     "words",
@@ -143,9 +145,19 @@ def _replace(target: Path, data: bytes) -> None:
     os.replace(temp, target)
 
 
-def known() -> dict[str, str]:
-    """Every stem this process knows (a copy), to hand to another process's :func:`learn`."""
-    return dict(_known)
+def known(since: int = 0) -> dict[str, str]:
+    """The stems this process knows (a copy), to hand to another process's :func:`learn`; with ``since``, only
+    those it learned after it knew ``since`` (stems are kept in the order learned, and never dropped).
+
+    >>> before = len(known()); _ = stem("quokkas"); known(before) == {"quokkas": "quokka"}
+    True
+    """
+    return dict(islice(_known.items(), since, None)) if since else dict(_known)
+
+
+def known_count() -> int:
+    """How many stems this process knows (see :func:`known`)."""
+    return len(_known)
 
 
 def learn(stems: dict[str, str]) -> None:
