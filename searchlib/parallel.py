@@ -29,6 +29,7 @@ helpers and throws their segments away, and ``build_index`` removes the unfinish
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -104,7 +105,12 @@ def write_records(
         else:
             final = []
             writer._close_segment()
-        words = Counter(indexed_words(writer.schema))  # while the helpers finish their segments
+        # While the helpers finish their segments: count this process's words, and let the cyclic collector
+        # look once at what the build made while it was paused (mostly analysis cache entries, which it then
+        # stops tracking), rather than when the build turns it back on (0.05 s of a SciFact build).
+        words = Counter(indexed_words(writer.schema))
+        if build.helpers:
+            gc.collect(0)
         segments = build.finish()
     except BaseException:
         build.stop()
