@@ -14,9 +14,13 @@ author names, a :class:`~searchlib.analysis.fast.NameListAnalyzer`):
   lengths read once, not through a call per posting.
 
 Fields with other analyzers (ids, numbers, author names) go through Whoosh's own ``field.index``, into the same
-tables. The files written are those Whoosh's writer makes: byte for byte, but for small blocks, which zlib would
-shrink little and which are written uncompressed (:data:`SMALL_BLOCK`; each block says whether it is
-compressed, and Whoosh reads both). ``tests/test_segwriter.py`` checks it, so everything that reads an index
+tables. The files written are those Whoosh's writer makes, and every file but the postings and the term table
+is byte for byte Whoosh's. Those two hold the same terms, statistics, blocks and postings, in the same layout,
+with three differences Whoosh's reader reads as it reads its own: a block's postings are pickled with protocol
+:data:`BLOCK_PROTOCOL` (Whoosh's writer uses 2, which pickles each position list as a call that rebuilds the
+bytes); a block's pickle names each distinct value once; and small blocks, which zlib would shrink little, are
+written uncompressed (:data:`SMALL_BLOCK`; each block says whether it is compressed). The term table's offsets
+into the postings differ with them. ``tests/test_segwriter.py`` checks it, so everything that reads an index
 (searching, merging, ``optimize``, plain Whoosh) is unchanged.
 
 >>> from whoosh import fields
@@ -63,6 +67,10 @@ SPILL_POSTINGS = 6_000_000
 #: index; longer ones by half or more), and compressing them took a tenth of writing a segment. Whoosh's writer
 #: means to skip pickles under 20 bytes but compresses every block.
 SMALL_BLOCK = 256
+#: The pickle protocol of a block's postings. Protocol 2, Whoosh's, writes each position list (a bytes value) as
+#: a call to ``codecs.encode`` on a string: on SciFact, protocol 4 writes a segment 0.4 s faster (a third), with
+#: a fifth less index (31.3 -> 24.8 MiB), and its blocks read back faster too.
+BLOCK_PROTOCOL = 4
 #: Bytes of postings held before they and their term table rows are written out (each term costs a few list
 #: appends, not two ``tell`` and four ``write`` calls through Whoosh's file wrappers).
 FLUSH_BYTES = 1 << 22
@@ -395,8 +403,9 @@ class _TermWriter:
     """Writes a field's terms as Whoosh 3's postings writer and term table do, without a call per posting.
 
     Each term is a run of blocks of up to 128 postings in the postings file (a pickled header, then the pickled
-    document numbers, weights and values, compressed as the codec says) and a row in the term table; the bytes
-    are those of ``W3PostingsWriter`` and ``W3FieldWriter.finish_term``.
+    document numbers, weights and values, compressed as the codec says) and a row in the term table, as
+    ``W3PostingsWriter`` and ``W3FieldWriter.finish_term`` write them (the blocks' values pickled with
+    :data:`BLOCK_PROTOCOL`).
     """
 
     def __init__(self, fw: Any, fmt: Any) -> None:
@@ -508,7 +517,7 @@ class _TermWriter:
                 if b"" in values:  # as Whoosh's writer, which keeps no empty value
                     values = [v for v in values if v]
                 mini_values = tuple(values) if fixed is None or fixed < 0 else b"".join(values)
-            data = dumps((mini_ids, mini_weights, mini_values), 2)
+            data = dumps((mini_ids, mini_weights, mini_values), BLOCK_PROTOCOL)
             level = comp if len(data) >= SMALL_BLOCK else 0
             if level:
                 data = zlib.compress(data, level)
@@ -540,7 +549,7 @@ class _TermWriter:
             value = term.values[0]
             values = (value,) if value else ()
             mini_values = values if fixed is None or fixed < 0 else b"".join(values)
-        data = dumps(((docnum,), None if weight == 1.0 else weight, mini_values), 2)
+        data = dumps(((docnum,), None if weight == 1.0 else weight, mini_values), BLOCK_PROTOCOL)
         level = self.compression if len(data) >= SMALL_BLOCK else 0
         if level:
             data = zlib.compress(data, level)

@@ -300,9 +300,11 @@ _HEAD_BYTES_PER_POSTING = 14
 def _ids_and_weights(m: whoosh3.W3LeafMatcher) -> tuple[Sequence[int], Sequence[float] | float | None]:
     """The current block's id gaps and weights, as Whoosh stores them (``(gaps, weights, positions)`` pickled).
 
-    Unpickling the positions is nine tenths of the cost of reading a block (each is a bytes object rebuilt by a
-    call to ``codecs.encode``), and ranking needs none of them; so only the pickle's head, up to where the
-    positions start, is decompressed and read. Anything unexpected reads the whole block as Whoosh does.
+    In a block Whoosh's own writer pickled (protocol 2: segments Whoosh merged), unpickling the positions is
+    nine tenths of the cost of reading it (each is a bytes object rebuilt by a call to ``codecs.encode``), and
+    ranking needs none of them; so only the pickle's head, up to where the positions start, is decompressed and
+    read. Blocks searchlib writes (protocol 4, :data:`searchlib.segwriter.BLOCK_PROTOCOL`) hold the positions
+    as plain bytes, cheap to unpickle: those, and anything unexpected, are read whole as Whoosh reads them.
     """
     n = m._blocklength
     if n >= 4:  # a tuple of three or fewer positions has no mark to find

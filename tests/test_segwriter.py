@@ -1,9 +1,10 @@
 """The fast segment writer makes the files Whoosh's own writer makes, from the same documents.
 
 Every file but the postings and the term table is byte for byte Whoosh's. Those two hold the same terms, term
-statistics, blocks and postings. The bytes differ in two ways: a block's pickle names each distinct value once
-(most postings are one word at one position, whose encoding this writer shares), so blocks are smaller; and a
-pickle shorter than ``SMALL_BLOCK`` is left uncompressed. The offsets in the term table differ with them.
+statistics, blocks and postings. The bytes differ in three ways: a block is pickled with protocol 4, not 2; its
+pickle names each distinct value once (most postings are one word at one position, whose encoding this writer
+shares), so blocks are smaller; and a pickle shorter than ``SMALL_BLOCK`` is left uncompressed. The offsets in
+the term table differ with them.
 """
 
 from __future__ import annotations
@@ -145,7 +146,8 @@ def test_one_segment_is_whooshs(tmp_path, documents) -> None:
     for name in theirs:
         assert ours[name] == theirs[name], name
     sizes = [sum(size for _, size in compressed_blocks(tmp_path / name)) for name in ("fast", "whoosh")]
-    assert sizes[0] < sizes[1] * 0.8  # shared values are pickled once per block
+    # Shared values are pickled once per block, and protocol 4 pickles bytes as they are (0.43 with protocol 2).
+    assert sizes[0] < sizes[1] * 0.4
     many = [blocks for _, blocks in theirs[0, "postings"].values() if len(blocks) > 2]  # type: ignore[union-attr]
     assert many, "some terms should span several blocks"
 

@@ -309,12 +309,21 @@ def test_feedback_searches_rank_as_whoosh_ranks_them(indexes):
         _same(indexes["holes"], claim, limit=10, match="any", plain=True, feedback=True)
 
 
-def test_blocks_read_without_their_positions_hold_what_whoosh_reads(indexes):
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_blocks_read_without_their_positions_hold_what_whoosh_reads(tmp_path, seed_records, monkeypatch, protocol):
+    # Protocol 2: blocks as Whoosh's own writer pickles them (segments it merged), read up to their positions.
     from whoosh.codec import whoosh3
     from whoosh.matching import FilterMatcher
 
+    from searchlib import segwriter
+
+    monkeypatch.setattr(segwriter, "BLOCK_PROTOCOL", protocol)
+    index = searchlib.build_index([*seed_records, *_generated(300, seed_records)], tmp_path / "ix", procs=1)
+    read_whole = whoosh3.W3LeafMatcher._read_data
+    reads: list[object] = []  # the blocks read whole
+    monkeypatch.setattr(whoosh3.W3LeafMatcher, "_read_data", lambda m: (reads.append(m), read_whole(m))[1])
     checked = 0
-    reader = indexes["single"]._current_searcher().reader()
+    reader = index._current_searcher().reader()
     for field in ("title", "abstract", "authors", "methods"):
         for btext in reader.lexicon(field):
             m = reader.postings(field, btext)
@@ -323,11 +332,14 @@ def test_blocks_read_without_their_positions_hold_what_whoosh_reads(indexes):
                 continue
             while m.is_active():
                 ours = termwise._ids_and_weights(m)
-                m._read_data()
+                read_whole(m)
                 assert ours == (m._data[0], m._data[1]), (field, btext)
                 checked += 1
                 m._next_block()
+    index.close()
     assert checked > 1000
+    if protocol == 2:
+        assert len(reads) < checked / 2  # most blocks were read only up to their positions
 
 
 def test_stored_lengths_read_from_the_column_match_the_readers_lengths(indexes):
