@@ -306,14 +306,18 @@ def _merge_hits(hits: list[_Hit]) -> list[_Hit]:
 
 
 def _inline_hits(text: str, line_starts: list[int]) -> list[_Hit]:
+    marked = _PUNCT_MARK_RE.search(text) is not None
+    # Bare labels count only when one opens the abstract: without that, there is no need to look for the rest.
+    opens_bare = _bare_hit(text, 0) is not None
+    if not marked and not opens_bare:
+        return []  # most abstracts: no label of either kind can be there
     starts = _sentence_starts(text, line_starts)
-    if _PUNCT_MARK_RE.search(text):
+    if marked:
         punct = _merge_hits([hit for s in starts if (hit := _punct_hit(text, s))] + _caps_colon_hits(text))
     else:
         punct = []
     known = [hit for hit in punct if hit.known]
-    # Bare labels count only when one opens the abstract: without that, there is no need to look for the rest.
-    bare = [hit for s in starts if (hit := _bare_hit(text, s))] if _bare_hit(text, 0) else []
+    bare = [hit for s in starts if (hit := _bare_hit(text, s))] if opens_bare else []
     # Bare labels are only believed when the abstract is built of them: it opens with one and has another.
     bare_ok = len(bare) >= 2 and bare[0].start == 0
     if known and not (bare_ok and len(bare) > len(known)):
