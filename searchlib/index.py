@@ -486,7 +486,7 @@ def build_index(
     ``timeout`` seconds for its write lock, so a build never replaces an index another process is writing to.
     ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`). ``procs`` is
     the number of processes that index (default on Linux: the CPUs available, at most 2; elsewhere 1); past
-    2,000 records (100 from a list of 2,000 or more, or from record files of 3 MB or more) each writes a
+    2,000 records (from the first, for a list of 2,000 or more or record files of 3 MB or more) each writes a
     segment of its own (see :mod:`searchlib.parallel`). In memory, one process.
 
     >>> from searchlib import bundled_records_path

@@ -54,10 +54,11 @@ __all__ = ["write_records", "default_procs", "PARALLEL_AFTER", "LARGE_SOURCE", "
 #: :mod:`searchlib.termwise`.)
 PARALLEL_AFTER = 2_000
 #: Record files at least this large on disk (about 2,000 records of typical size), and lists of at least
-#: :data:`PARALLEL_AFTER` records, start the helpers after :data:`EARLY` records instead, so that they share
-#: the first records too.
+#: :data:`PARALLEL_AFTER` records, start the helpers after :data:`EARLY` records instead: at once, so that they
+#: share the first records too, and import NLTK while this process does (on SciFact, 0.05 s sooner done than
+#: after 100 records, when this process alone has imported NLTK and indexed the first batch).
 LARGE_SOURCE = 3 * 2**20
-EARLY = 100
+EARLY = 0
 #: Records sent to a helper at a time.
 BATCH = 64
 #: Batches waiting for each helper at most; past this, the build's own process indexes the batch.
