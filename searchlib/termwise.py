@@ -293,6 +293,8 @@ def _read_postings(reader, field: str, btext: bytes, info) -> tuple[list[int], l
 #: Where a block's positions start in Whoosh 2.7's pickle of it (protocol 2): the mark of the tuple of values,
 #: then the decoder of the first value's bytes.
 _VALUES_START = b"(c_codecs\nencode\n"
+#: How a protocol 4 pickle starts: PROTO 4, then FRAME (its length follows).
+_PROTOCOL_4_FRAME = b"\x80\x04\x95"
 #: A block's ids take at most 5 pickled bytes each, its weights 9.
 _HEAD_BYTES_PER_POSTING = 14
 
@@ -303,8 +305,9 @@ def _ids_and_weights(m: whoosh3.W3LeafMatcher) -> tuple[Sequence[int], Sequence[
     In a block Whoosh's own writer pickled (protocol 2: segments Whoosh merged), unpickling the positions is
     nine tenths of the cost of reading it (each is a bytes object rebuilt by a call to ``codecs.encode``), and
     ranking needs none of them; so only the pickle's head, up to where the positions start, is decompressed and
-    read. Blocks searchlib writes (protocol 4, :data:`searchlib.segwriter.BLOCK_PROTOCOL`) hold the positions
-    as plain bytes, cheap to unpickle: those, and anything unexpected, are read whole as Whoosh reads them.
+    read. Blocks searchlib writes (protocol 4, :data:`searchlib.segwriter.BLOCK_PROTOCOL`) hold the ids and
+    weights in a pickle frame of their own, before the positions': only that frame is decompressed and read.
+    Anything unexpected reads the whole block as Whoosh does.
     """
     n = m._blocklength
     if n >= 4:  # a tuple of three or fewer positions has no mark to find
@@ -313,8 +316,13 @@ def _ids_and_weights(m: whoosh3.W3LeafMatcher) -> tuple[Sequence[int], Sequence[
             head = (
                 zlib.decompressobj().decompress(raw, n * _HEAD_BYTES_PER_POSTING + 64) if m._compression else raw
             )
-            cut = head.find(_VALUES_START)
-            found = loads(head[:cut] + b"\x86.") if cut > 0 else None  # TUPLE2, STOP
+            if head.startswith(_PROTOCOL_4_FRAME):  # searchlib's: ids and weights in a frame of their own
+                size = int.from_bytes(head[3:11], "little")
+                apart = head[11 + size : 12 + size] == b"\x95"  # the values' frame follows
+                found = loads(b"\x80\x04" + head[11 : 11 + size] + b"\x86.") if apart else None  # TUPLE2, STOP
+            else:  # Whoosh's: up to the call that rebuilds the first position list
+                cut = head.find(_VALUES_START)
+                found = loads(head[:cut] + b"\x86.") if cut > 0 else None
         except Exception:
             found = None
         if (

@@ -223,3 +223,20 @@ def test_a_paper_indexed_fast_is_found(tmp_path) -> None:
     )
     assert [h.doi for h in index.search("results:walk")] == ["10.1/x"]
     assert index.search('"exercise after stroke"').total == 1
+
+
+def test_a_blocks_positions_are_a_pickle_frame_of_their_own() -> None:
+    from pickle import dumps, loads
+
+    ids, weights = tuple(range(0, 256, 2)), None
+    small = tuple(bytes([i % 7]) * 3 for i in range(128))
+    head = dumps((ids, weights), 4)
+    data = dumps((ids, weights, small), 4)
+    apart = segwriter._values_framed_apart(data, head)
+    assert apart != data and loads(apart) == loads(data) == (ids, weights, small)
+    first = int.from_bytes(apart[3:11], "little")
+    assert loads(b"\x80\x04" + apart[11 : 11 + first] + b"\x86.") == (ids, weights)
+    # A pickle of 64 KiB or more is framed by the pickler itself: left as it is.
+    large = tuple(bytes([i % 256]) * 600 for i in range(128))
+    data = dumps((ids, weights, large), 4)
+    assert segwriter._values_framed_apart(data, head) == data
