@@ -11,6 +11,10 @@ answers:
   queries (peers run what they can express: their schema is title and text, as their tutorials show; the rest
   is reported n/a).
 
+Each engine builds its index ``--builds`` times (default 3), the engines taking turns, each build in a fresh
+process; documents/s is from the median build time, peak RSS and size from the last build, whose index answers
+the queries.
+
 Cold start is a fresh process that imports the engine, opens the index and answers one query, timed from the
 parent's side (interpreter start included), median of 5; ``--cold-python`` times it also with another
 interpreter, e.g. a venv holding only searchlib's own dependencies (this one may hold SciPy, which NLTK imports).
@@ -19,6 +23,7 @@ searchlib's query time is search plus reading the hits' ids; ``total`` and the s
 first read, and the "+total" row times a search that also reads the total.
 
     python benchmarks/speed.py [--sizes 5k,50k,200k] [--json out.json] [--cold-python venv/bin/python] [--claims N]
+                               [--builds N]
 
 ``--claims 100`` times a third of the claims (every third one), for the largest corpus, where plain Whoosh
 takes seconds a claim. searchlib's claims are also timed with ``feedback=False``: the default adds
@@ -37,6 +42,7 @@ import re
 import resource
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -211,9 +217,8 @@ def _docs(corpus: Path):
 ENGINE_CLASSES = {"searchlib": SearchlibEngine, "whoosh": WhooshEngine, "fts5": Fts5Engine}
 
 
-def worker(engine: str, corpus: Path, where: Path, queries: Path) -> None:
-    """Build, then time queries; prints one JSON object."""
-    e = ENGINE_CLASSES[engine]()
+def _build(e, corpus: Path, where: Path) -> dict:
+    """Build the index; its time, documents/s, peak RSS and size on disk."""
     n = sum(1 for line in open(corpus, "rb") if line.strip())
     t0 = time.perf_counter()
     e.build(corpus, where)
@@ -222,9 +227,18 @@ def worker(engine: str, corpus: Path, where: Path, queries: Path) -> None:
     # (the peaks need not coincide, so the sum is an upper bound).
     rss = sum(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
     size = sum(f.stat().st_size for f in where.rglob("*") if f.is_file())
+    return {"docs": n, "build_s": build, "docs_per_s": n / build, "rss_mib": rss, "size_mib": size / 2**20}
+
+
+def worker(engine: str, corpus: Path, where: Path, queries: Path | None) -> None:
+    """Build, then time queries (none without ``queries``); prints one JSON object."""
+    e = ENGINE_CLASSES[engine]()
+    out = _build(e, corpus, where)
+    if queries is None:
+        print(orjson.dumps(out).decode())
+        return
     e.open(where)
     spec = orjson.loads(queries.read_bytes())
-    out: dict = {"docs": n, "build_s": build, "docs_per_s": n / build, "rss_mib": rss, "size_mib": size / 2**20}
     claims = spec["claims"]
     for label, k, total in (("claims10", 10, False), ("claims100", 100, False), ("claims10+total", 10, True)):
         e.claim(claims[0], k, total)  # warm-up
@@ -294,6 +308,7 @@ def run_size(
     claims: list[str],
     lib: Path = HERE.parent,
     cold_python: str | None = None,
+    builds: int = 1,
 ) -> dict:
     n = _size(label)
     if n <= 5183:
@@ -312,24 +327,31 @@ def run_size(
     queries = workdir / f"queries-{n}.json"
     queries.write_bytes(orjson.dumps({"claims": claims, "typed": typed_queries(corpus)}))
     row: dict = {}
-    for engine in engines:
-        where = workdir / f"{engine}-{n}"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(lib), os.environ.get("PYTHONPATH", "")])}
+
+    def run_worker(engine: str, where: Path, queries: Path | None) -> dict:
         where.mkdir()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(lib), os.environ.get("PYTHONPATH", "")])}
-        cmd = [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--worker",
-            engine,
-            str(corpus),
-            str(where),
-            str(queries),
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, str(corpus), str(where)]
+        proc = subprocess.run(cmd + ([str(queries)] if queries else []), capture_output=True, text=True, env=env)
         if proc.returncode:
             print(proc.stderr, file=sys.stderr)
             raise SystemExit(f"{engine} failed at {label}")
-        row[engine] = orjson.loads(proc.stdout.strip().splitlines()[-1])
+        return orjson.loads(proc.stdout.strip().splitlines()[-1])
+
+    # Builds but the last, the engines taking turns, so that a slow spell of the machine falls on each alike.
+    times: dict[str, list[float]] = {engine: [] for engine in engines}
+    for turn in range(builds - 1):
+        for engine in engines:
+            where = workdir / f"{engine}-{n}-build{turn}"
+            times[engine].append(run_worker(engine, where, None)["build_s"])
+            shutil.rmtree(where, ignore_errors=True)
+    for engine in engines:
+        where = workdir / f"{engine}-{n}"
+        row[engine] = run_worker(engine, where, queries)
+        times[engine].append(row[engine]["build_s"])
+        row[engine]["build_runs_s"] = times[engine]
+        row[engine]["build_s"] = statistics.median(times[engine])
+        row[engine]["docs_per_s"] = row[engine]["docs"] / row[engine]["build_s"]
         for key, python in (("cold_s", sys.executable), ("cold_min_s", cold_python)):
             if python is None:
                 continue
@@ -393,7 +415,7 @@ def report(results: dict[str, dict]) -> str:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        worker(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5]))
+        worker(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5]) if len(sys.argv) > 5 else None)
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="5k,50k,200k", help="corpus sizes, e.g. 5k,50k (5k is SciFact)")
@@ -404,6 +426,12 @@ def main() -> None:
         "--claims", type=int, default=0, help="time only this many claims, evenly spaced (default: all 300)"
     )
     ap.add_argument("--lib", type=Path, default=HERE.parent, help="the searchlib source tree to measure")
+    ap.add_argument(
+        "--builds",
+        type=int,
+        default=3,
+        help="builds per engine, the engines taking turns; documents/s is from the median build (default 3)",
+    )
     ap.add_argument(
         "--cold-python",
         help="also time cold starts with this interpreter (e.g. a venv with only searchlib's own dependencies)",
@@ -418,7 +446,9 @@ def main() -> None:
     results: dict[str, dict] = {}
     try:
         for label in args.sizes.split(","):
-            results[label] = run_size(label, args.engines.split(","), workdir, claims, args.lib, args.cold_python)
+            results[label] = run_size(
+                label, args.engines.split(","), workdir, claims, args.lib, args.cold_python, max(1, args.builds)
+            )
             print(report({label: results[label]}), flush=True)
             if args.json:
                 args.json.write_bytes(orjson.dumps({"machine": machine(), "results": results}))
