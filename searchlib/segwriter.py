@@ -334,7 +334,7 @@ def _values_framed_apart(data: bytes, head: bytes) -> bytes:
         head.endswith(b"\x86\x94.")
         and data[2:3] == _FRAME
         and int.from_bytes(data[3:11], "little") == len(data) - 11
-        and data[11:split] == head[11:split]
+        and data.startswith(head[11:split], 11)
     ):
         return data
     rest = len(data) - split

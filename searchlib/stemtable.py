@@ -86,25 +86,19 @@ def _snowball_stemmer() -> Any:
     ``BigramAssocMeasures.fisher`` works as before. When NLTK or ``scipy.stats`` is already imported, or NLTK
     fails to import this way, NLTK is imported as usual.
     """
-    if "nltk" in sys.modules or "scipy.stats" in sys.modules:
-        from nltk.stem.snowball import EnglishStemmer
+    if "nltk" not in sys.modules and "scipy.stats" not in sys.modules:
+        sys.modules["scipy.stats"] = None  # type: ignore[assignment]  # `import scipy.stats` now raises ImportError
+        try:
+            from nltk.metrics import association
 
-        return EnglishStemmer()
-    sys.modules["scipy.stats"] = None  # type: ignore[assignment]  # `import scipy.stats` now raises ImportError
-    try:
-        from nltk.metrics import association
-        from nltk.stem.snowball import EnglishStemmer
-    except ImportError:
-        for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
-            del sys.modules[name]
-        del sys.modules["scipy.stats"]
-        from nltk.stem.snowball import EnglishStemmer
-
-        return EnglishStemmer()
-    finally:
-        if sys.modules.get("scipy.stats", False) is None:
+            association.fisher_exact = _fisher_exact
+        except ImportError:  # some part of NLTK needs scipy.stats after all: forget it, and import it as usual
+            for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
+                del sys.modules[name]
+        finally:
             del sys.modules["scipy.stats"]
-    association.fisher_exact = _fisher_exact
+    from nltk.stem.snowball import EnglishStemmer
+
     return EnglishStemmer()
 
 

@@ -359,7 +359,7 @@ class _SearcherCache:
 
     def __init__(self) -> None:
         self._norms: dict[tuple[int, str, float, float, float], np.ndarray] = {}
-        self._deleted: list[np.ndarray | None] = []  # (once read)
+        self._deleted: np.ndarray | None | object = _UNREAD
         self._infos: dict[tuple[int, str, bytes], object] = {}
         self._postings: OrderedDict[tuple[str, bytes], Any] = OrderedDict()
         self._postings_held = 0
@@ -498,18 +498,20 @@ class _SearcherCache:
 
     def deleted(self, searcher: Searcher) -> np.ndarray | None:
         """The index's deleted document numbers, or None when it has none."""
-        if not self._deleted:
+        if self._deleted is _UNREAD:
             found = [
                 np.array([d for d in range(reader.doc_count_all()) if reader.is_deleted(d)], dtype=np.int64) + base
                 for sub, base in searcher.leaf_searchers()
                 if (reader := sub.reader()).has_deletions()
             ]
-            self._deleted.append(np.concatenate(found) if found else None)
-        return self._deleted[0]
+            self._deleted = np.concatenate(found) if found else None
+        return self._deleted  # type: ignore[return-value]
 
 
 #: Kept for a term whose scorer is not BM25's.
 _NOT_BM25 = object()
+#: A searcher's deleted papers, not yet looked up.
+_UNREAD = object()
 
 _CACHES: WeakKeyDictionary[Searcher, _SearcherCache] = WeakKeyDictionary()
 
