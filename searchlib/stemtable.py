@@ -1,7 +1,7 @@
 """Stems an index already knows, so that opening it and answering a query need not import NLTK; and its words.
 
 Importing NLTK takes up to a second (its package imports SciPy and NumPy when they are installed, though
-:func:`stem` keeps SciPy out: see :func:`_snowball_stemmer`), most of a fresh process's wait for its first
+:func:`stem` keeps most of SciPy out: see :func:`_snowball_stemmer`), most of a fresh process's wait for its first
 answer. Every word stemmed while an index is built is kept in a table that is saved in the index folder
 (``stems.json``: word -> Snowball stem) after each commit; opening the index registers the table, and
 :func:`stem` reads it the first time a stem is asked for. NLTK's Snowball English stemmer is imported only for
@@ -20,6 +20,7 @@ wrote (:func:`words`); each index's list holds only its own.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Mapping
@@ -80,26 +81,43 @@ def stem(word: str) -> str:
 def _snowball_stemmer() -> Any:
     """NLTK's Snowball English stemmer, with NLTK imported in a third of the time where SciPy is installed.
 
-    NLTK's package imports its collocation measures, and those import ``scipy.stats`` (0.4 s of a 0.6 s import)
-    for one function, Fisher's exact test. While NLTK is imported here, ``scipy.stats`` cannot be, so NLTK takes
-    its fallback; the measure is then given a stand-in that imports SciPy's function when first called, so
-    ``BigramAssocMeasures.fisher`` works as before. When NLTK or ``scipy.stats`` is already imported, or NLTK
-    fails to import this way, NLTK is imported as usual.
+    NLTK's package imports two parts of SciPy it rarely uses: ``scipy.stats`` (0.4 s of a 0.6 s import) for
+    Fisher's exact test in its collocation measures, and ``scipy.sparse`` (0.1 s more) in its transition parser,
+    which imports scikit-learn's SVM only after it. While NLTK is imported here, neither can be, so NLTK takes its
+    fallbacks; then the measure and the parser are given stand-ins that import what they name when first used,
+    so ``BigramAssocMeasures.fisher`` and ``TransitionParser.train`` work as before. When NLTK or SciPy's parts
+    are already imported, or NLTK fails to import this way, NLTK is imported as usual.
     """
-    if "nltk" not in sys.modules and "scipy.stats" not in sys.modules:
-        sys.modules["scipy.stats"] = None  # type: ignore[assignment]  # `import scipy.stats` now raises ImportError
+    if "nltk" not in sys.modules and not any(name in sys.modules for name in _KEPT_OUT):
+        for name in _KEPT_OUT:
+            sys.modules[name] = None  # type: ignore[assignment]  # importing it now raises ImportError
         try:
             from nltk.metrics import association
+            from nltk.parse import transitionparser
 
             association.fisher_exact = _fisher_exact
-        except ImportError:  # some part of NLTK needs scipy.stats after all: forget it, and import it as usual
+            for name, (module, attr) in _PARSER_IMPORTS.items():
+                if not hasattr(transitionparser, name):
+                    setattr(transitionparser, name, _OnFirstUse(module, attr))
+        except ImportError:  # some part of NLTK needs them after all: forget it, and import it as usual
             for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
                 del sys.modules[name]
         finally:
-            del sys.modules["scipy.stats"]
+            for name in _KEPT_OUT:
+                del sys.modules[name]
     from nltk.stem.snowball import EnglishStemmer
 
     return EnglishStemmer()
+
+
+#: What NLTK's import is kept from (see :func:`_snowball_stemmer`).
+_KEPT_OUT = ("scipy.stats", "scipy.sparse")
+#: The optional imports of ``nltk.parse.transitionparser`` that follow its ``from scipy import sparse``.
+_PARSER_IMPORTS = {
+    "sparse": ("scipy.sparse", None),
+    "svm": ("sklearn.svm", None),
+    "load_svmlight_file": ("sklearn.datasets", "load_svmlight_file"),
+}
 
 
 def _fisher_exact(*args: Any, **kwargs: Any) -> Any:
@@ -110,6 +128,24 @@ def _fisher_exact(*args: Any, **kwargs: Any) -> Any:
     except ImportError:
         raise NotImplementedError("Fisher's exact test needs SciPy") from None
     return fisher_exact(*args, **kwargs)
+
+
+class _OnFirstUse:
+    """A module, or a name in one, imported when first used (ImportError then if it is not installed)."""
+
+    def __init__(self, module: str, attr: str | None) -> None:
+        self._module = module
+        self._attr = attr
+
+    def _target(self) -> Any:
+        found = importlib.import_module(self._module)
+        return found if self._attr is None else getattr(found, self._attr)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target(), name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._target()(*args, **kwargs)
 
 
 def register(folder: str | os.PathLike) -> None:
