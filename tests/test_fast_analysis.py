@@ -111,6 +111,27 @@ def test_positions_and_terms_are_the_chains_tokens(make) -> None:
         assert fast.terms(text) == set(table), text[:80]
 
 
+def test_indexed_words_counts_the_texts_words_as_written() -> None:
+    """The words "Did you mean" suggests from: lower-cased and accent-folded, three letters or more, no stopwords
+    or numbers, each counted as often as it occurred, whatever the cache saw first."""
+    from searchlib.analysis.filters import PAPER_CHARMAP
+    from searchlib.analysis.stopwords import STOPWORDS
+
+    analyzer = paper_analyzer()
+    texts = sample_texts()
+    analyzer.positions("TRIAL", mode="query")  # a word first met in a query is counted once indexed
+    for text in texts:
+        analyzer.positions(text)
+    expected: dict[str, int] = {}
+    for text in texts:
+        for word in analyzer.items[0].words(text):
+            word = word.lower().translate(PAPER_CHARMAP)
+            if len(word) >= 3 and word.isalpha() and word not in STOPWORDS:
+                expected[word] = expected.get(word, 0) + 1
+    assert analyzer.indexed_words() == expected
+    assert expected["trial"] > 1 and "the" not in expected and "covid" not in expected
+
+
 NAME_LISTS = [
     "Bent Høie; Ann Lee",
     "Johannes G van der Hoeven; Arantza López de Munain; Rodríguez-Barranco M; Lawton, Rebecca J",

@@ -49,6 +49,7 @@ class CachedAnalyzer(CompositeAnalyzer):
         self._singles: dict[str, dict[str, str]] = {}
         self._folded: dict[str, dict[str, _Entry]] = {}
         self._seen: Counter[str] = Counter()
+        self._counted: dict[str, str] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {"items": self.items}
@@ -61,6 +62,7 @@ class CachedAnalyzer(CompositeAnalyzer):
         self._singles = {}
         self._folded = {}
         self._seen = Counter()
+        self._counted = {}
 
     def __or__(self, other: Any) -> CompositeAnalyzer:
         return CompositeAnalyzer(self, other)  # another filter may not be per-word: no cache
@@ -99,6 +101,8 @@ class CachedAnalyzer(CompositeAnalyzer):
             entry = stopped, _run(after, text, mode, stopped)
             if len(folded) < CACHE_WORDS:
                 folded[text] = entry
+        if mode == "index":  # the word indexed_words() counts it as ("": none)
+            self._counted[word] = text if not entry[0] and len(text) >= 3 and text.isalpha() else ""
         return entry
 
     def __call__(self, value: str, no_morph: bool = False, **kwargs: Any) -> Iterator[Token]:
@@ -206,15 +210,10 @@ class CachedAnalyzer(CompositeAnalyzer):
         {'trials': 1, 'trial': 2}
         """
         counts: dict[str, int] = {}
-        cache = self._cache("index")
+        counted = self._counted  # every word positions() saw was analysed in index mode, so is in it
         for raw, n in self._seen.items():
-            entry = cache.get(raw)
-            if entry is None:
-                entry = self._remember(cache, raw, "index")
-            if entry[0]:
-                continue  # a stopword
-            word = self._fold(raw)
-            if len(word) >= 3 and word.isalpha():
+            word = counted[raw]
+            if word:
                 counts[word] = counts.get(word, 0) + n
         return counts
 
