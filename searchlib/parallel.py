@@ -133,7 +133,7 @@ class _Helper:
         self.results = ctx.Queue()
         self.docs = 0  # documents sent: the next one's number in the helper's segment
         self.deleted: set[int] = set()
-        self.words: dict[str, int] = {}  # the words the helper indexed, once it has handed its segment back
+        self.words: dict[str, int] = {}  # the words the helper indexed, once it has sent them
         self.process = ctx.Process(
             target=_helper_main,
             args=(ix.storage.folder, ix.indexname, spill, number, self.jobs, self.results, parent),
@@ -160,22 +160,27 @@ class _Helper:
                     return  # finish() reports it
 
     def finish(self) -> Any:
-        while True:
-            try:
-                status, payload, (known, self.words) = self.results.get(timeout=1.0)
-                break
-            except queue.Empty:
-                if not self.process.is_alive():
-                    raise SearchlibError(
-                        f"a helper process of the build stopped unexpectedly (exit code {self.process.exitcode})"
-                    ) from None
+        status, payload = self._receive()
+        if status == "words":
+            known, self.words = payload
+            stemtable.learn(known)
+            status, payload = self._receive()
         self.process.join()
         if status != "ok":
             raise SearchlibError(f"a helper process of the build failed:\n{payload}")
-        stemtable.learn(known)
         for docnum in self.deleted:
             payload.delete_document(docnum)
         return payload
+
+    def _receive(self) -> tuple[str, Any]:
+        while True:
+            try:
+                return self.results.get(timeout=1.0)  # type: ignore[no-any-return]
+            except queue.Empty:
+                if not self.process.is_alive() and self.results.empty():
+                    raise SearchlibError(
+                        f"a helper process of the build stopped unexpectedly (exit code {self.process.exitcode})"
+                    ) from None
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -275,9 +280,11 @@ def _helper_main(
                 break
             for record in records:
                 writer.add_document(**to_document(record))
+        # The stems and words this helper found (not those this process knew when it was forked), sent before
+        # the segment is written: the build's process takes them in while this one writes.
+        results.put(("words", (stemtable.known(inherited), indexed_words(writer.schema))))
         segment = writer._finalize_segment()
         writer._tempstorage.destroy()
-        # The stems and words this helper found, not those this process knew when it was forked.
-        results.put(("ok", segment, (stemtable.known(inherited), indexed_words(writer.schema))))
+        results.put(("ok", segment))
     except BaseException:
-        results.put(("error", traceback.format_exc(), ({}, {})))
+        results.put(("error", traceback.format_exc()))
