@@ -130,16 +130,17 @@ def test_words_stemmed_or_read_by_a_helper_are_saved(tmp_path, records, monkeypa
     assert two_words == one_words
 
 
-def test_a_failing_helper_fails_the_build_and_leaves_no_index(tmp_path, records, monkeypatch) -> None:
+@pytest.mark.parametrize("step", ["add_document", "_finalize_segment"])  # before and after it sends its words
+def test_a_failing_helper_fails_the_build_and_leaves_no_index(tmp_path, records, monkeypatch, step) -> None:
     parent = os.getpid()
-    add = FastSegmentWriter.add_document
+    original = getattr(FastSegmentWriter, step)
 
-    def fail_in_helpers(self, **fields):
+    def fail_in_helpers(self, *args, **fields):
         if os.getpid() != parent:
             raise RuntimeError("disk on fire")
-        add(self, **fields)
+        return original(self, *args, **fields)
 
-    monkeypatch.setattr(FastSegmentWriter, "add_document", fail_in_helpers)
+    monkeypatch.setattr(FastSegmentWriter, step, fail_in_helpers)
     with pytest.raises(SearchlibError, match="disk on fire"):
         build_index(records, tmp_path / "ix", procs=2)
     assert list(tmp_path.iterdir()) == []
