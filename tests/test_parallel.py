@@ -209,6 +209,15 @@ def test_helpers_split_the_abstracts_of_the_records_they_index(tmp_path, records
     assert ranked(index, "methods:interview")
 
 
+def test_the_build_indexes_the_last_batches_while_the_helper_finishes(tmp_path, records, monkeypatch) -> None:
+    monkeypatch.setattr(parallel, "QUEUED", 1_000)  # the helper would take every batch it is offered
+    index = build_index(records, tmp_path / "ix", procs=2)
+    (own, _), (helper, _) = index._current_searcher().leaf_searchers()
+    own_dois = {own.stored_fields(d)["doi"] for d in range(own.doc_count_all())}
+    assert own_dois == {r["doi"] for r in records[-parallel.HELD * parallel.BATCH :]}
+    assert helper.doc_count_all() == len(records) - len(own_dois)
+
+
 def test_small_and_in_memory_builds_stay_in_one_segment(tmp_path, records) -> None:
     assert segments(build_index(records[:30], tmp_path / "small", procs=2)) == 1
     assert segments(build_index(records, procs=2)) == 1
