@@ -31,6 +31,7 @@ _BLOCK_TAGS = (
 _BLOCK_RE = re.compile(rf"</?(?:{_BLOCK_TAGS})\b[^<>]*>", re.IGNORECASE)
 _TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>|<!\[CDATA\[|\]\]>")
 _MARKUP_RE = re.compile(r"</?[A-Za-z!][^<>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
+_TAG_START_RE = re.compile(r"<[A-Za-z0-9/!]")
 _SPACE_RE = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 # An emphasis tag squeezed between two letters: the source meant a word break there.
@@ -43,6 +44,12 @@ _EMPHASIS_GLUE_RE = re.compile(
 _MATH_OPEN_RE = re.compile(r"<(?P<p>(?:[a-z0-9]+:)?)math\b", re.IGNORECASE)
 _MATH_ANNOTATION_OPEN_RE = re.compile(r"<(?P<p>(?:[a-z0-9]+:)?)(?P<n>annotation(?:-xml)?)\b", re.IGNORECASE)
 _MATH_GAP_RE = re.compile(r">\s+<")
+
+
+def _has_tags(text: str) -> bool:
+    """Whether the tag-stripping steps of :func:`html_to_text` could change ``text``: each needs a "<" before a
+    letter, digit, "/" or "!" (or a "]]>" with a "<" anywhere). A "<" in prose ("p < 0.05") skips them."""
+    return "<" in text and ("]]>" in text or _TAG_START_RE.search(text) is not None)
 
 
 def looks_like_markup(text: str) -> bool:
@@ -97,13 +104,13 @@ def html_to_text(text: str) -> str:
     """Return the plain text of an HTML or XML fragment, white space collapsed."""
     if not text:
         return ""
-    if "<" not in text and "&" not in text and "\u200b" not in text:
-        # Plain text (most calls): str.split splits where _SPACE_RE does, but at U+200B.
+    if "&" not in text and "\u200b" not in text and not _has_tags(text):
+        # Plain text (most calls, and "p < 0.05"): str.split splits where _SPACE_RE does, but at U+200B.
         return " ".join(text.split())
     # Entities escaped twice (``&amp;lt;i&amp;gt;``) are common in scraped exports: unescape until stable,
     # at most a few rounds, stripping tags after each round so decoded tags are removed too.
     for _ in range(3):
-        if "<" in text:
+        if _has_tags(text):
             if "math" in text:
                 text = _replace_elements(text, _MATH_OPEN_RE, _math_to_text)
             text = _BLOCK_RE.sub(" ", text)
