@@ -37,8 +37,10 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from hashlib import md5
 from itertools import accumulate
 from pickle import loads
+from struct import Struct
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -46,6 +48,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.codec import whoosh3
+from whoosh.filedb import filetables
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.searching import Results, Searcher
@@ -290,6 +293,45 @@ def _read_postings(reader, field: str, btext: bytes, info) -> tuple[list[int], l
     return ids, weights
 
 
+#: A slot of a Whoosh hash file's tables (the key's hash, its row's position) and a row's key and value lengths.
+_SLOT = Struct("!Iq")
+_ROW_LENGTHS = Struct("!ii")
+
+
+def _term_row(reader, field: str, btext: bytes) -> bytes | None | object:  # type: ignore[no-untyped-def]
+    """The term's row in the segment's term table (its term info's bytes), or None if the segment lacks it.
+
+    Whoosh looks a term up through two generators and a file read per slot, key and value; this probes the same
+    hash table in the mapped file with ``struct.unpack_from``, in half the time (a claim with feedback looks up
+    some 300 terms per segment). :data:`_UNREAD` when the segment is not read that way (another codec or
+    storage, a field the segment lacks): the caller then asks Whoosh.
+    """
+    terms = getattr(reader, "_terms", None)
+    if type(terms) is not whoosh3.W3TermsReader or field not in terms._fieldmap:
+        return _UNREAD
+    table = terms._tindex
+    buf = getattr(table.dbfile, "_buf", None)
+    if buf is None or table.hashfn is not filetables.md5_hash:
+        return _UNREAD
+    key = terms._keycoder(field, btext)
+    keyhash = int.from_bytes(md5(key).digest()[12:], "big")  # md5_hash
+    start, slots = table.tables[keyhash & 255]
+    if not slots:
+        return None
+    slot = (keyhash >> 8) % slots
+    for _ in range(slots):
+        slothash, pos = _SLOT.unpack_from(buf, start + slot * _SLOT.size)
+        if not pos:
+            return None
+        if slothash == keyhash:
+            keylen, datalen = _ROW_LENGTHS.unpack_from(buf, pos)
+            keypos = pos + _ROW_LENGTHS.size
+            if keylen == len(key) and buf[keypos : keypos + keylen] == key:
+                return bytes(buf[keypos + keylen : keypos + keylen + datalen])
+        slot = slot + 1 if slot + 1 < slots else 0
+    return None
+
+
 #: Where a block's positions start in Whoosh 2.7's pickle of it (protocol 2): the mark of the tuple of values,
 #: then the decoder of the first value's bytes.
 _VALUES_START = b"(c_codecs\nencode\n"
@@ -379,10 +421,14 @@ class _SearcherCache:
         infos = self._infos
         if key in infos:
             return infos[key]
-        try:
-            info = reader.term_info(field, btext)
-        except TermNotFound:
-            info = None
+        row = _term_row(reader, field, btext)
+        if row is not _UNREAD:
+            info = None if row is None else whoosh3.W3TermInfo.from_bytes(row)
+        else:
+            try:
+                info = reader.term_info(field, btext)
+            except TermNotFound:
+                info = None
         if len(infos) >= MAX_CACHED_TERMS:
             infos.clear()
         infos[key] = info
