@@ -147,7 +147,8 @@ class StemFilter(Filter):
                 text = t.text
                 stemmed = cache.get(text)
                 if stemmed is None:
-                    stemmed = text if any(c.isdigit() for c in text) else stem(text)
+                    digits = not text.isalpha() and any(c.isdigit() for c in text)  # most words: letters only
+                    stemmed = text if digits else stem(text)
                     if len(cache) < self.cachesize:
                         cache[text] = stemmed
                 t.text = stemmed
