@@ -102,11 +102,11 @@ def best_words(
     scores, as ``(score, word)`` best first (ties: alphabetical); ``cf(word)`` is the word's count in the
     collection of ``n`` papers.
 
-    A word's Bo1 score is ``count * log2((1 + f) / f) + log2(1 + f)`` with ``f = cf / n``: at most
-    ``count * log2(1 + n) + log2(1 + most)`` when no word occurs more than ``most`` times per paper (the
-    average paper length, title and abstract). Words are taken in order of count, and once that bound falls
-    below the last of the best words' scores the rest are passed over without looking up their ``cf`` (a
-    lookup each). ``most=None`` looks every word up; both give the same words.
+    A word's Bo1 score is ``count * log2((1 + f) / f) + log2(1 + f)`` with ``f = cf / n``, which lies between
+    ``1 / n`` and ``most`` (the average paper length, title and abstract): the score is then at most the
+    larger of its values at those two ends (:func:`_best_possible`). Words are taken in order of count, and
+    once that bound falls below the last of the best words' scores the rest are passed over without looking
+    up their ``cf`` (a lookup in every segment). ``most=None`` looks every word up; both give the same words.
 
     >>> counts = {"insulin": 3.0, "glucose": 2.0, "patient": 2.0, "rare": 0.01}
     >>> cfs = {"insulin": 10, "glucose": 40, "patient": 900, "rare": 1}
@@ -115,10 +115,9 @@ def best_words(
     """
     heap: list[float] = []  # the best scores so far, lowest first
     scored = []
-    top_idf = log2(1 + n)
     for term, count in sorted(in_top.items(), key=lambda tc: (-tc[1], tc[0])):
         if most is not None and len(heap) == FEEDBACK_TERMS:
-            if count * top_idf + log2(1 + most) < heap[0]:
+            if _best_possible(count, n, most) < heap[0]:
                 break
         found = cf(term)
         if found:
@@ -130,6 +129,16 @@ def best_words(
             elif score > heap[0]:
                 heapq.heapreplace(heap, score)
     return sorted(scored, key=lambda st: (-st[0], st[1]))[:FEEDBACK_TERMS]
+
+
+def _best_possible(count: float, n: int, most: float) -> float:
+    """The highest Bo1 score a word counted ``count`` times can have, whatever its collection frequency ``f``
+    (per paper): ``count * log2((1 + f) / f) + log2(1 + f)`` falls while ``f < count`` and rises after, so it is
+    highest at one end of the range ``f`` can take, from one occurrence in ``n`` papers to ``most`` a paper."""
+    rare, common = 1 / n, max(most, 1 / n)
+    return max(
+        count * log2((1 + rare) / rare) + log2(1 + rare), count * log2((1 + common) / common) + log2(1 + common)
+    )
 
 
 def paper_weights(scores: Sequence[float]) -> list[float]:

@@ -10,11 +10,13 @@ import random
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 import searchlib
 import searchlib.index as index_module
-from searchlib import termwise
+from searchlib import feedback, termwise
 
 CLAIMS = [
     "Hybrid interventions allow adaptation to the local context while maintaining fidelity in patient safety.",
@@ -361,7 +363,6 @@ def test_stored_lengths_read_from_the_column_match_the_readers_lengths(indexes):
 def test_feedback_picks_the_same_words_without_looking_each_one_up(indexes, layout):
     """Feedback passes over words whose Bo1 score cannot reach the best ones; the words it adds are the same as
     when every word of the feedback papers is looked up and scored."""
-    from searchlib import feedback
 
     index = indexes[layout]
     searcher = index._current_searcher()
@@ -390,6 +391,37 @@ def test_feedback_picks_the_same_words_without_looking_each_one_up(indexes, layo
         assert len(bounded) == min(feedback.FEEDBACK_TERMS, len(counts))
         passed_over += len(counts) - (len(looked_up) - len(counts))
     assert passed_over > 0  # the bound does pass over words
+
+
+@given(
+    count=st.floats(min_value=0.001, max_value=50),
+    n=st.integers(min_value=1, max_value=10**7),
+    most=st.floats(min_value=0.01, max_value=5000),
+)
+def test_no_word_scores_above_the_bound_feedback_stops_at(count, n, most) -> None:
+    from math import log2
+
+    rare = 1 / n
+    for step in range(101):  # frequencies from one occurrence in the collection to `most` a paper
+        f = rare * (max(most, rare) / rare) ** (step / 100)
+        score = count * log2((1 + f) / f) + log2(1 + f)
+        assert score <= feedback._best_possible(count, n, most) * (1 + 1e-12) + 1e-12
+
+
+def test_terms_are_looked_up_in_the_mapped_table_as_whoosh_looks_them_up(indexes) -> None:
+    from whoosh.codec import whoosh3
+
+    searcher = indexes["holes"]._current_searcher()
+    checked = 0
+    for sub, _base in searcher.leaf_searchers():
+        reader = sub.reader()
+        for field, btext in reader.all_terms():
+            row = termwise._term_row(reader, field, btext)
+            assert whoosh3.W3TermInfo.from_bytes(row).__dict__ == reader.term_info(field, btext).__dict__
+            checked += 1
+        assert termwise._term_row(reader, "abstract", b"notaword") is None
+        assert termwise._term_row(reader, "nosuchfield", b"care") is termwise._UNREAD
+    assert checked > 1000
 
 
 def test_a_searcher_whose_term_cache_fills_up_ranks_as_before(indexes, monkeypatch):
