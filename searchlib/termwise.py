@@ -263,9 +263,14 @@ def _drop_excluded(scores: np.ndarray, deleted: np.ndarray | None, allowed) -> N
 def _read_postings(reader, field: str, btext: bytes, info) -> tuple[list[int], list[float]]:  # type: ignore[no-untyped-def]
     """The term's document numbers and term frequencies in this segment, deleted papers included.
 
-    Whoosh's on-disk postings are read a block at a time without their positions (:func:`_ids_and_weights`);
-    other matchers (a term found in one paper is stored inline, other readers) are stepped through.
+    Whoosh's on-disk postings are read a block at a time without their positions (:func:`_read_blocks`); other
+    postings (a term found in one paper is stored inline, other readers) are stepped through with a matcher.
     """
+    terms = getattr(reader, "_terms", None)
+    if type(terms) is whoosh3.W3TermsReader and not info.is_inlined():
+        found = _read_blocks(terms._postfile, info.extent()[0])
+        if found is not None:
+            return found
     m = _SearcherCache.matcher(reader, field, btext, info)
     if m is None:  # a reader not in Whoosh's own layout reads its postings itself
         try:
@@ -276,21 +281,37 @@ def _read_postings(reader, field: str, btext: bytes, info) -> tuple[list[int], l
         m = m.child
     ids: list[int] = []
     weights: list[float] = []
-    if type(m) is whoosh3.W3LeafMatcher and not m._byteids:
-        while m.is_active():
-            deltas, block_weights = _ids_and_weights(m)
-            ids += accumulate(deltas)
-            if block_weights is None or isinstance(block_weights, float):  # one weight for the whole block
-                weights += [1.0 if block_weights is None else block_weights] * len(deltas)
-            else:
-                weights += block_weights
-            m._next_block()
-        return ids, weights
     while m.is_active():
         ids.append(m.id())
         weights.append(m.weight())
         m.next()
     return ids, weights
+
+
+def _read_blocks(postfile: Any, offset: int) -> tuple[list[int], list[float]] | None:
+    """The document numbers and weights of the postings at ``offset``, block after block as Whoosh 3's matcher
+    reads them (a magic number; then per block its length, negative for the last, a pickled header and the
+    pickled data), without making a matcher; None if they do not start with Whoosh 3's magic number."""
+    postfile.seek(offset)
+    if postfile.read(4) != whoosh3.WHOOSH3_HEADER_MAGIC:
+        return None
+    ids: list[int] = []
+    weights: list[float] = []
+    pos = offset + 4
+    while True:
+        postfile.seek(pos)
+        length = postfile.read_int()
+        count, _maxid, _maxweight, compression = postfile.read_pickle()[:4]
+        end = pos + 4 + abs(length)
+        deltas, block_weights = _ids_and_weights(postfile, count, compression, postfile.tell(), end)
+        ids += accumulate(deltas)  # each block's first number is whole, the rest are gaps
+        if block_weights is None or isinstance(block_weights, float):  # one weight for the whole block
+            weights += [1.0 if block_weights is None else block_weights] * len(deltas)
+        else:
+            weights += block_weights
+        if length < 0:
+            return ids, weights
+        pos = end
 
 
 #: A slot of a Whoosh hash file's tables (the key's hash, its row's position) and a row's key and value lengths.
@@ -341,23 +362,21 @@ _PROTOCOL_4_FRAME = b"\x80\x04\x95"
 _HEAD_BYTES_PER_POSTING = 14
 
 
-def _ids_and_weights(m: whoosh3.W3LeafMatcher) -> tuple[Sequence[int], Sequence[float] | float | None]:
-    """The current block's id gaps and weights, as Whoosh stores them (``(gaps, weights, positions)`` pickled).
+def _ids_and_weights(postfile: Any, n: int, compression: int, start: int, end: int) -> tuple[Any, Any]:
+    """The id gaps and weights of the block of ``n`` postings whose data lies from ``start`` to ``end``, as
+    Whoosh stores them (``(gaps, weights, positions)`` pickled, compressed if ``compression``).
 
     In a block Whoosh's own writer pickled (protocol 2: segments Whoosh merged), unpickling the positions is
     nine tenths of the cost of reading it (each is a bytes object rebuilt by a call to ``codecs.encode``), and
     ranking needs none of them; so only the pickle's head, up to where the positions start, is decompressed and
     read. Blocks searchlib writes (protocol 4, :data:`searchlib.segwriter.BLOCK_PROTOCOL`) hold the ids and
     weights in a pickle frame of their own, before the positions': only that frame is decompressed and read.
-    Anything unexpected reads the whole block as Whoosh does.
+    Anything unexpected reads the whole block as Whoosh does (:func:`_read_whole`).
     """
-    n = m._blocklength
     if n >= 4:  # a tuple of three or fewer positions has no mark to find
-        raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+        raw = postfile.get(start, end - start)
         try:
-            head = (
-                zlib.decompressobj().decompress(raw, n * _HEAD_BYTES_PER_POSTING + 64) if m._compression else raw
-            )
+            head = zlib.decompressobj().decompress(raw, n * _HEAD_BYTES_PER_POSTING + 64) if compression else raw
             if head.startswith(_PROTOCOL_4_FRAME):  # searchlib's: ids and weights in a frame of their own
                 size = int.from_bytes(head[3:11], "little")
                 apart = head[11 + size : 12 + size] == b"\x95"  # the values' frame follows
@@ -375,8 +394,14 @@ def _ids_and_weights(m: whoosh3.W3LeafMatcher) -> tuple[Sequence[int], Sequence[
             and (found[1] is None or type(found[1]) is float or (type(found[1]) is tuple and len(found[1]) == n))
         ):
             return found
-    m._read_data()
-    return m._data[0], m._data[1]
+    return _read_whole(postfile, compression, start, end)
+
+
+def _read_whole(postfile: Any, compression: int, start: int, end: int) -> tuple[Any, Any]:
+    """A block's id gaps and weights, its data read whole as Whoosh's matcher reads it."""
+    data = postfile.get(start, end - start)
+    block = loads(zlib.decompress(data) if compression else data)
+    return block[0], block[1]
 
 
 # -- what is read once per searcher ---------------------------------------------------------------------------
