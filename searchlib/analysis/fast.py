@@ -44,6 +44,7 @@ class CachedAnalyzer(CompositeAnalyzer):
     def __init__(self, *composables: Any) -> None:
         super().__init__(*composables)
         self._plan: tuple[list[Filter], StopFilter | None, list[Filter]] | None = None
+        self._one_word: list[Any] | None = None  # the filters after the stop filter, one word at a time
         self._fast = False
         self._caches: dict[str, dict[str, _Entry]] = {}
         self._singles: dict[str, dict[str, str]] = {}
@@ -57,6 +58,7 @@ class CachedAnalyzer(CompositeAnalyzer):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.items = state["items"]
         self._plan = None
+        self._one_word = None
         self._fast = False
         self._caches = {}
         self._singles = {}
@@ -98,12 +100,28 @@ class CachedAnalyzer(CompositeAnalyzer):
             stopped = stop is not None and not (
                 len(text) >= stop.min and (stop.max is None or len(text) <= stop.max) and text not in stop.stops
             )
-            entry = stopped, _run(after, text, mode, stopped)
+            entry = stopped, self._one_token(text, mode, stopped) or _run(after, text, mode, stopped)
             if len(folded) < CACHE_WORDS:
                 folded[text] = entry
         if mode == "index":  # the word indexed_words() counts it as ("": none)
             self._counted[word] = text if not entry[0] and len(text) >= 3 and text.isalpha() else ""
         return entry
+
+    def _one_token(self, text: str, mode: str, stopped: bool) -> tuple[tuple[str, bool], ...] | None:
+        """The one token the filters after the stop filter make of a word, without making a token object, when
+        every one of them says what it makes of one word (a ``one_word`` method) and each makes one; else None.
+        Most words, with no hyphen, digit or "%", take this way: a third of the time of the filter chain."""
+        steps = self._one_word
+        if steps is None:
+            after = self._plan[2]  # type: ignore[index]
+            steps = self._one_word = [getattr(f, "one_word", None) for f in after]
+        for step in steps:
+            if step is None:
+                return None
+            text = step(text, stopped, mode)
+            if text is None:
+                return None
+        return ((text, stopped),)
 
     def __call__(self, value: str, no_morph: bool = False, **kwargs: Any) -> Iterator[Token]:
         if self._plan is None:

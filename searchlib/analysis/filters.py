@@ -55,6 +55,11 @@ class CompoundFilter(Filter):
     def __init__(self, stoplist: frozenset[str] = frozenset()) -> None:
         self.stoplist = stoplist
 
+    def one_word(self, text: str, stopped: bool, mode: str) -> str | None:
+        """The text of the one token this filter makes of a token, or None if it may make another (see
+        :func:`searchlib.analysis.fast.CachedAnalyzer`): a word with no hyphen and no "%" passes unchanged."""
+        return None if text.endswith("%") or _HYPHENS.search(text) else text
+
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         stoplist = self.stoplist
         for t in tokens:
@@ -103,13 +108,16 @@ class QueryStopFilter(Filter):
 class SpellingFilter(Filter):
     """British spellings to American ones ("randomised" -> "randomized"): :mod:`searchlib.analysis.spelling`."""
 
+    def one_word(self, text: str, stopped: bool = False, mode: str = "") -> str:
+        """The American spelling of the word ``text``."""
+        if _HYPHENS.search(text):  # "patient-centred": each part, so CompoundFilter's parts are American too
+            return "-".join(american(part) for part in _HYPHENS.split(text))
+        return american(text)
+
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        respell = self.one_word
         for t in tokens:
-            text = t.text
-            if _HYPHENS.search(text):  # "patient-centred": each part, so CompoundFilter's parts are American too
-                t.text = "-".join(american(part) for part in _HYPHENS.split(text))
-            else:
-                t.text = american(text)
+            t.text = respell(t.text)
             yield t
 
 
@@ -139,17 +147,21 @@ class StemFilter(Filter):
         self.__dict__.update(state)
         self._cache = {}
 
+    def one_word(self, text: str, stopped: bool = False, mode: str = "") -> str:
+        """The stem of the word ``text`` (``text`` itself if it is a stopword or holds a digit)."""
+        if stopped:
+            return text
+        stemmed = self._cache.get(text)
+        if stemmed is None:
+            digits = not text.isalpha() and any(c.isdigit() for c in text)  # most words: letters only
+            stemmed = text if digits else self.stem(text)
+            if len(self._cache) < self.cachesize:
+                self._cache[text] = stemmed
+        return stemmed
+
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        cache = self._cache
-        stem = self.stem
+        stem = self.one_word
         for t in tokens:
             if not t.stopped:
-                text = t.text
-                stemmed = cache.get(text)
-                if stemmed is None:
-                    digits = not text.isalpha() and any(c.isdigit() for c in text)  # most words: letters only
-                    stemmed = text if digits else stem(text)
-                    if len(cache) < self.cachesize:
-                        cache[text] = stemmed
-                t.text = stemmed
+                t.text = stem(t.text)
             yield t
