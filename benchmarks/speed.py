@@ -13,7 +13,9 @@ answers:
 
 Each engine builds its index ``--builds`` times (default 3), the engines taking turns, each build in a fresh
 process; documents/s is from the median build time, peak RSS and size from the last build, whose index answers
-the queries.
+the queries. The queries are timed ``--runs`` times (default 3), each run a fresh process that opens the index,
+as a user's would, the engines again taking turns; each latency is the median of the runs' figures (the
+machines these run on are shared, and a slow spell during one engine's only run would skew its ratios).
 
 Cold start is a fresh process that imports the engine, opens the index and answers one query, timed from the
 parent's side (interpreter start included), median of 5; ``--cold-python`` times it also with another
@@ -23,7 +25,7 @@ searchlib's query time is search plus reading the hits' ids; ``total`` and the s
 first read, and the "+total" row times a search that also reads the total.
 
     python benchmarks/speed.py [--sizes 5k,50k,200k] [--json out.json] [--cold-python venv/bin/python] [--claims N]
-                               [--builds N]
+                               [--builds N] [--runs N]
 
 ``--claims 100`` times a third of the claims (every third one), for the largest corpus, where plain Whoosh
 takes seconds a claim. searchlib's claims are also timed with ``feedback=False``: the default adds
@@ -232,12 +234,13 @@ def _build(e, corpus: Path, where: Path) -> dict:
 
 
 def worker(engine: str, corpus: Path, where: Path, queries: Path | None) -> None:
-    """Build, then time queries (none without ``queries``); prints one JSON object."""
+    """Build the index at ``where`` (``queries`` None), or open the one there and time ``queries``; prints one
+    JSON object."""
     e = ENGINE_CLASSES[engine]()
-    out = _build(e, corpus, where)
     if queries is None:
-        print(orjson.dumps(out).decode())
+        print(orjson.dumps(_build(e, corpus, where)).decode())
         return
+    out: dict = {}
     e.open(where)
     spec = orjson.loads(queries.read_bytes())
     claims = spec["claims"]
@@ -310,6 +313,7 @@ def run_size(
     lib: Path = HERE.parent,
     cold_python: str | None = None,
     builds: int = 1,
+    runs: int = 1,
 ) -> dict:
     n = _size(label)
     if n <= 5183:
@@ -330,8 +334,9 @@ def run_size(
     row: dict = {}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(lib), os.environ.get("PYTHONPATH", "")])}
 
-    def run_worker(engine: str, where: Path, queries: Path | None) -> dict:
-        where.mkdir()
+    def run_worker(engine: str, where: Path, queries: Path | None, fresh: bool = True) -> dict:
+        if fresh:
+            where.mkdir()
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, str(corpus), str(where)]
         proc = subprocess.run(cmd + ([str(queries)] if queries else []), capture_output=True, text=True, env=env)
         if proc.returncode:
@@ -339,20 +344,35 @@ def run_size(
             raise SystemExit(f"{engine} failed at {label}")
         return orjson.loads(proc.stdout.strip().splitlines()[-1])
 
-    # Builds but the last, the engines taking turns, so that a slow spell of the machine falls on each alike.
+    # The builds, the engines taking turns, so that a slow spell of the machine falls on each alike; the last
+    # build of each engine is kept and answers the queries.
     times: dict[str, list[float]] = {engine: [] for engine in engines}
-    for turn in range(builds - 1):
+    for turn in range(builds):
         for engine in engines:
-            where = workdir / f"{engine}-{n}-build{turn}"
-            times[engine].append(run_worker(engine, where, None)["build_s"])
-            shutil.rmtree(where, ignore_errors=True)
+            where = workdir / f"{engine}-{n}" if turn == builds - 1 else workdir / f"{engine}-{n}-build{turn}"
+            built = run_worker(engine, where, None)
+            times[engine].append(built["build_s"])
+            if turn == builds - 1:
+                row[engine] = built
+            else:
+                shutil.rmtree(where, ignore_errors=True)
+    # The queries, timed in a fresh process that opens the index (as a user's would), `runs` times, the engines
+    # taking turns again; each figure is the median of the runs' figures.
+    passes: dict[str, list[dict]] = {engine: [] for engine in engines}
+    for _ in range(runs):
+        for engine in engines:
+            passes[engine].append(run_worker(engine, workdir / f"{engine}-{n}", queries, fresh=False))
     for engine in engines:
-        where = workdir / f"{engine}-{n}"
-        row[engine] = run_worker(engine, where, queries)
-        times[engine].append(row[engine]["build_s"])
         row[engine]["build_runs_s"] = times[engine]
         row[engine]["build_s"] = statistics.median(times[engine])
         row[engine]["docs_per_s"] = row[engine]["docs"] / row[engine]["build_s"]
+        row[engine]["query_runs"] = len(passes[engine])
+        for key in passes[engine][0]:
+            found = [p[key] for p in passes[engine] if p.get(key) is not None]
+            row[engine][key] = (
+                {stat: statistics.median(f[stat] for f in found) for stat in ("p50", "p95")} if found else None
+            )
+        where = workdir / f"{engine}-{n}"
         for key, python in (("cold_s", sys.executable), ("cold_min_s", cold_python)):
             if python is None:
                 continue
@@ -434,6 +454,13 @@ def main() -> None:
         help="builds per engine, the engines taking turns; documents/s is from the median build (default 3)",
     )
     ap.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="query runs per engine, each in a fresh process, the engines taking turns; latencies are the "
+        "medians of the runs' figures (default 3)",
+    )
+    ap.add_argument(
         "--cold-python",
         help="also time cold starts with this interpreter (e.g. a venv with only searchlib's own dependencies)",
     )
@@ -451,7 +478,14 @@ def main() -> None:
     try:
         for label in args.sizes.split(","):
             results[label] = run_size(
-                label, args.engines.split(","), workdir, claims, args.lib, args.cold_python, max(1, args.builds)
+                label,
+                args.engines.split(","),
+                workdir,
+                claims,
+                args.lib,
+                args.cold_python,
+                max(1, args.builds),
+                max(1, args.runs),
             )
             print(report({label: results[label]}), flush=True)
             if args.json:
