@@ -90,6 +90,11 @@ _ROW_LENGTHS = Struct("!ii")  # a term table row's key and value lengths, as who
 _POINTER = Struct("!Iq")  # a hash table slot: a key's hash and its row's position (whoosh.filedb.filetables)
 
 
+def key_hash(key: bytes) -> int:
+    """Where ``key`` goes in a term table: ``whoosh.filedb.filetables.md5_hash``, without its hex string."""
+    return int.from_bytes(md5(key).digest()[12:], "big")
+
+
 def _encode_positions(poses: list[int]) -> bytes:
     return formats.Positions.encode(None, poses)  # type: ignore[arg-type]
 
@@ -476,7 +481,7 @@ class _TermWriter:
         header = _ROW_LENGTHS.pack(len(key), len(value))
         self.rows += (header, key, value)
         self.row_pos = pos + 8 + len(key) + len(value)
-        h = int.from_bytes(md5(key).digest()[12:], "big")  # whoosh.filedb.filetables.md5_hash
+        h = key_hash(key)
         self.tindex.buckets[h & 255].append((h, pos))
         self.lastkey = key
 

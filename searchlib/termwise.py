@@ -37,10 +37,8 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from hashlib import md5
 from itertools import accumulate
 from pickle import loads
-from struct import Struct
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -55,6 +53,7 @@ from whoosh.searching import Results, Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .ranking import PaperBM25, robertson_idf
+from .segwriter import _POINTER, _ROW_LENGTHS, key_hash  # the term table's layout, as the writer writes it
 
 __all__ = ["Ranking", "terms_of", "supports", "rank", "count", "frequency", "results_of"]
 
@@ -314,11 +313,6 @@ def _read_blocks(postfile: Any, offset: int) -> tuple[list[int], list[float]] | 
         pos = end
 
 
-#: A slot of a Whoosh hash file's tables (the key's hash, its row's position) and a row's key and value lengths.
-_SLOT = Struct("!Iq")
-_ROW_LENGTHS = Struct("!ii")
-
-
 def _term_row(reader, field: str, btext: bytes) -> bytes | None | object:  # type: ignore[no-untyped-def]
     """The term's row in the segment's term table (its term info's bytes), or None if the segment lacks it.
 
@@ -335,13 +329,13 @@ def _term_row(reader, field: str, btext: bytes) -> bytes | None | object:  # typ
     if buf is None or table.hashfn is not filetables.md5_hash:
         return _UNREAD
     key = terms._keycoder(field, btext)
-    keyhash = int.from_bytes(md5(key).digest()[12:], "big")  # md5_hash
+    keyhash = key_hash(key)
     start, slots = table.tables[keyhash & 255]
     if not slots:
         return None
     slot = (keyhash >> 8) % slots
     for _ in range(slots):
-        slothash, pos = _SLOT.unpack_from(buf, start + slot * _SLOT.size)
+        slothash, pos = _POINTER.unpack_from(buf, start + slot * _POINTER.size)
         if not pos:
             return None
         if slothash == keyhash:
@@ -581,7 +575,7 @@ class _SearcherCache:
 
 #: Kept for a term whose scorer is not BM25's.
 _NOT_BM25 = object()
-#: A searcher's deleted papers, not yet looked up.
+#: Not read: a searcher's deleted papers not yet looked up; a term table not read by :func:`_term_row`.
 _UNREAD = object()
 
 _CACHES: WeakKeyDictionary[Searcher, _SearcherCache] = WeakKeyDictionary()
