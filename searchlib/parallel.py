@@ -231,12 +231,13 @@ class _Build:
         if self.wanted and not self.helpers and not last and feed.read + len(batch) > self.start_after:
             ctx = multiprocessing.get_context("fork")
             self.helpers = [_Helper(ctx, self.ix, self.spill, n, self.writer) for n in range(self.wanted)]
-        for slot, helper in enumerate(self.helpers if not last else ()):
-            base = helper.docs
-            if helper.offer(batch):
-                for n, record in enumerate(batch):
-                    self._claim(record, slot + 1, base + n)
-                return
+        if not last:  # the last batches, once the helpers are told to write, are this process's
+            for slot, helper in enumerate(self.helpers, start=1):
+                base = helper.docs
+                if helper.offer(batch):
+                    for n, record in enumerate(batch):
+                        self._claim(record, slot, base + n)
+                    return
         writer = self.writer
         for record in batch:
             docnum = writer.docnum

@@ -44,7 +44,7 @@ class CachedAnalyzer(CompositeAnalyzer):
     def __init__(self, *composables: Any) -> None:
         super().__init__(*composables)
         self._plan: tuple[list[Filter], StopFilter | None, list[Filter]] | None = None
-        self._one_word: list[Any] | None = None  # the filters after the stop filter, one word at a time
+        self._one_word: list[Any] | None = None  # the one_word methods of the filters after the stop filter
         self._fast = False
         self._caches: dict[str, dict[str, _Entry]] = {}
         self._singles: dict[str, dict[str, str]] = {}
@@ -110,7 +110,7 @@ class CachedAnalyzer(CompositeAnalyzer):
     def _one_token(self, text: str, mode: str, stopped: bool) -> tuple[tuple[str, bool], ...] | None:
         """The one token the filters after the stop filter make of a word, without making a token object, when
         every one of them says what it makes of one word (a ``one_word`` method) and each makes one; else None.
-        Most words, with no hyphen, digit or "%", take this way: a third of the time of the filter chain."""
+        Most words, with no hyphen, digit or "%", take this way (a word's first sight: 8.0-8.6 -> 6.3-6.4 us)."""
         steps = self._one_word
         if steps is None:
             after = self._plan[2]  # type: ignore[index]

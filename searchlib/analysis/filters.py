@@ -55,9 +55,9 @@ class CompoundFilter(Filter):
     def __init__(self, stoplist: frozenset[str] = frozenset()) -> None:
         self.stoplist = stoplist
 
-    def one_word(self, text: str, stopped: bool, mode: str) -> str | None:
+    def one_word(self, text: str, stopped: bool = False, mode: str = "") -> str | None:
         """The text of the one token this filter makes of a token, or None if it may make another (see
-        :func:`searchlib.analysis.fast.CachedAnalyzer`): a word with no hyphen and no "%" passes unchanged."""
+        :class:`searchlib.analysis.fast.CachedAnalyzer`): a word with no hyphen and no "%" passes unchanged."""
         return None if text.endswith("%") or _HYPHENS.search(text) else text
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
