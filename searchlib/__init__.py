@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import _deferred  # noqa: F401  (first: imports Whoosh without the modules a search never uses)
 from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
 from .evaluation import Evaluation, evaluate
 from .explain import Explanation

@@ -20,7 +20,6 @@ wrote (:func:`words`); each index's list holds only its own.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Mapping
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from ._deferred import OnFirstUse
 
 __all__ = [
     "stem",
@@ -98,7 +99,7 @@ def _snowball_stemmer() -> Any:
             association.fisher_exact = _fisher_exact
             for name, (module, attr) in _PARSER_IMPORTS.items():
                 if not hasattr(transitionparser, name):
-                    setattr(transitionparser, name, _OnFirstUse(module, attr))
+                    setattr(transitionparser, name, OnFirstUse(module, attr))
         except ImportError:  # some part of NLTK needs them after all: forget it, and import it as usual
             for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
                 del sys.modules[name]
@@ -128,24 +129,6 @@ def _fisher_exact(*args: Any, **kwargs: Any) -> Any:
     except ImportError:
         raise NotImplementedError("Fisher's exact test needs SciPy") from None
     return fisher_exact(*args, **kwargs)
-
-
-class _OnFirstUse:
-    """A module, or a name in one, imported when first used (ImportError then if it is not installed)."""
-
-    def __init__(self, module: str, attr: str | None) -> None:
-        self._module = module
-        self._attr = attr
-
-    def _target(self) -> Any:
-        found = importlib.import_module(self._module)
-        return found if self._attr is None else getattr(found, self._attr)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target(), name)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._target()(*args, **kwargs)
 
 
 def register(folder: str | os.PathLike) -> None:
