@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import fields
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
@@ -120,11 +121,20 @@ def compressed_blocks(folder: Path) -> list[tuple[int, int]]:
     return out
 
 
-def build(folder: Path, writer_class, batches: list[list[dict]], schema=None, optimize=False, **kwargs):
+#: Postings a block holds in the comparisons below: small, so that many terms of the fixture span several blocks.
+BLOCKS = 16
+
+
+def build(
+    folder: Path, writer_class, batches: list[list[dict]], schema=None, optimize=False, blocks=BLOCKS, **kwargs
+):
+    """Index ``batches`` (a commit each) with ``writer_class`` and a codec of ``blocks`` postings a block (the
+    writer's own choice when None); the segments' files."""
     folder.mkdir()
     ix = FileStorage(str(folder)).create_index(schema or make_schema())
+    codec = None if blocks is None else W3Codec(blocklimit=blocks)
     for n, batch in enumerate(batches, start=1):
-        writer = writer_class(ix, compound=False, **kwargs)
+        writer = writer_class(ix, compound=False, codec=codec, **kwargs)
         for doc in batch:
             writer.add_document(**doc)
         writer.commit(optimize=optimize and n == len(batches))
@@ -138,9 +148,10 @@ def documents() -> list[dict]:
     return docs
 
 
-def test_one_segment_is_whooshs(tmp_path, documents) -> None:
-    ours = build(tmp_path / "fast", FastSegmentWriter, [documents])
-    theirs = build(tmp_path / "whoosh", SegmentWriter, [documents])
+@pytest.mark.parametrize("blocks", [BLOCKS, 128, segwriter.BLOCK_POSTINGS])
+def test_one_segment_is_whooshs(tmp_path, documents, blocks) -> None:
+    ours = build(tmp_path / "fast", FastSegmentWriter, [documents], blocks=blocks)
+    theirs = build(tmp_path / "whoosh", SegmentWriter, [documents], blocks=blocks)
     assert {(0, e) for e in ("postings", "_stored.col", "_abstract_len.col", "year.col")} <= set(theirs)
     assert ours.keys() == theirs.keys()
     for name in theirs:
@@ -148,8 +159,8 @@ def test_one_segment_is_whooshs(tmp_path, documents) -> None:
     sizes = [sum(size for _, size in compressed_blocks(tmp_path / name)) for name in ("fast", "whoosh")]
     # Shared values are pickled once per block, and protocol 4 pickles bytes as they are (0.43 with protocol 2).
     assert sizes[0] < sizes[1] * 0.4
-    many = [blocks for _, blocks in theirs[0, "postings"].values() if len(blocks) > 2]  # type: ignore[union-attr]
-    assert many, "some terms should span several blocks"
+    many = [b for _, b in theirs[0, "postings"].values() if len(b) > 2]  # type: ignore[union-attr]
+    assert many or blocks > 128, "some terms should span several blocks"
 
 
 def test_only_small_blocks_are_left_uncompressed(tmp_path, documents) -> None:
@@ -223,6 +234,15 @@ def test_a_paper_indexed_fast_is_found(tmp_path) -> None:
     )
     assert [h.doi for h in index.search("results:walk")] == ["10.1/x"]
     assert index.search('"exercise after stroke"').total == 1
+
+
+def test_a_writer_given_no_codec_writes_blocks_of_block_postings(tmp_path) -> None:
+    n = segwriter.BLOCK_POSTINGS + 40
+    docs = [to_document(record_from_dict({"title": f"Falls {i}", "doi": f"10.1/{i}"})) for i in range(n)]
+    files = build(tmp_path / "fast", FastSegmentWriter, [docs], blocks=None)
+    blocks = files[0, "postings"][("title", b"fall")][1]  # type: ignore[index]
+    assert [b[0] for b in blocks[::2]] == [segwriter.BLOCK_POSTINGS, 40]  # each block's length
+    assert len(blocks[1][0]) == segwriter.BLOCK_POSTINGS
 
 
 def test_a_blocks_positions_are_a_pickle_frame_of_their_own() -> None:
