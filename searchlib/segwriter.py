@@ -15,12 +15,12 @@ author names, a :class:`~searchlib.analysis.fast.NameListAnalyzer`):
 
 Fields with other analyzers (ids, numbers, author names) go through Whoosh's own ``field.index``, into the same
 tables. The files written are those Whoosh's writer makes with the same codec (searchlib's has blocks of
-:data:`BLOCK_POSTINGS`), and every file but the postings and the term table
-is byte for byte Whoosh's. Those two hold the same terms, statistics, blocks and postings, in the same layout,
-with three differences Whoosh's reader reads as it reads its own: a block's postings are pickled with protocol
-:data:`BLOCK_PROTOCOL` (Whoosh's writer uses 2, which pickles each position list as a call that rebuilds the
-bytes); a block's pickle names each distinct value once; and small blocks, which zlib would shrink little, are
-written uncompressed (:data:`SMALL_BLOCK`; each block says whether it is compressed). The term table's offsets
+:data:`BLOCK_POSTINGS`), and every file but the postings and the term table is byte for byte Whoosh's. Those two
+hold the same terms, statistics, blocks and postings, in the same layout, with three differences Whoosh's reader
+reads as it reads its own: a block's postings are pickled with protocol :data:`BLOCK_PROTOCOL` (Whoosh's writer
+uses 2, which pickles each position list as a call that rebuilds the bytes); a block's pickle names each distinct
+value once; and small blocks, which zlib would shrink little, are written uncompressed (:data:`SMALL_BLOCK`; each
+block says whether it is compressed). The term table's offsets
 into the postings differ with them. ``tests/test_segwriter.py`` checks it, so everything that reads an index
 (searching, merging, ``optimize``, plain Whoosh) is unchanged.
 
