@@ -231,16 +231,18 @@ def _from_tables(word: str) -> str | None:
     found = _known.get(word)  # tables in another layout are read whole
     if found is None and _searched:
         _lookups += 1
-        key = word.encode("utf-8", "surrogatepass")
-        try:
-            if _lookups > LOOKUPS_BEFORE_LOAD:
-                raise ValueError("enough words asked: read the tables whole")
-            found = next(filter(None, (_find(table, key) for table in _searched)), None)  # the last opened first
-        except ValueError:  # or a line not in the sorted layout
-            _load_pending()
-            return _known.get(word)
-        if found is not None and len(_known) < MAX_WORDS:
-            _known[word] = found
+        if _lookups <= LOOKUPS_BEFORE_LOAD:
+            key = word.encode("utf-8", "surrogatepass")
+            try:
+                found = next(filter(None, (_find(table, key) for table in _searched)), None)  # last opened first
+            except ValueError:  # a line not in the sorted layout
+                pass
+            else:
+                if found is not None and len(_known) < MAX_WORDS:
+                    _known[word] = found
+                return found
+        _load_pending()  # enough words asked, or a table not in the sorted layout: read the tables whole
+        return _known.get(word)
     return found
 
 
