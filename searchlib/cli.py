@@ -61,7 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     p = argparse.ArgumentParser(prog="searchlib", description="Search scholarly paper records.")
+    p.add_argument("--version", action="version", version=f"searchlib {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def with_index(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:

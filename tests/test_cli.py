@@ -61,3 +61,12 @@ def test_missing_index_and_missing_file_are_one_line_errors(in_tmp, capsys):
     assert main(["index", str(in_tmp / "none.txt")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("searchlib: error:") for line in err)
+
+
+def test_version_names_the_installed_package(capsys):
+    import searchlib
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"searchlib {searchlib.__version__}"
