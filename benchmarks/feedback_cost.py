@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, machine, percentile, read_jsonl  # noqa: E402
 
 import searchlib  # noqa: E402
-from searchlib.records import record_from_dict  # noqa: E402
+from searchlib.records.readers.seed import record_from_dict  # noqa: E402
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, load_collection, machine, median  # noqa: E402
 
 import searchlib  # noqa: E402
-from searchlib.query import MAX_QUERY_CHARS, MAX_QUERY_TERMS, MAX_WORD_CHARS  # noqa: E402
+from searchlib.search.query import MAX_QUERY_CHARS, MAX_QUERY_TERMS, MAX_WORD_CHARS  # noqa: E402
 
 PIECES = [
     "AND", "OR", "NOT", "ANDNOT", "TO", "(", ")", '"', "*", "?", "^2", "~", "~2", "[", "]", "{", "}", "-", ":",

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, load_collection, machine, ndcg_at, recall_at  # noqa: E402
 
 import searchlib  # noqa: E402
-from searchlib.records import record_from_dict  # noqa: E402
+from searchlib.records.readers.seed import record_from_dict  # noqa: E402
 
 COLLECTIONS = {"SciFact": ("scifact", "test"), "Cranfield": ("cranfield", "test"), "CISI": ("cisi", "test")}
 #: Training data (``--train``): (folder, split, which query ids: None for all, 1 for odd, 0 for even).

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, load_collection, machine  # noqa: E402
 
 import searchlib  # noqa: E402
-from searchlib.records import record_from_dict  # noqa: E402
+from searchlib.records.readers.seed import record_from_dict  # noqa: E402
 
 
 def _ms(samples: list[float]) -> str:

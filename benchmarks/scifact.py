@@ -27,7 +27,7 @@ from whoosh import fields, index, qparser  # noqa: E402
 from whoosh.analysis import StemmingAnalyzer  # noqa: E402
 
 import searchlib  # noqa: E402
-from searchlib.records import record_from_dict  # noqa: E402
+from searchlib.records.readers.seed import record_from_dict  # noqa: E402
 
 
 def run_whoosh(corpus, queries, workdir: Path):

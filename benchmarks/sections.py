@@ -1,4 +1,4 @@
-"""Benchmark: how well ``searchlib.sections.parse_abstract`` finds the gold sections of real abstracts.
+"""Benchmark: how well ``searchlib.records.sections.parse_abstract`` finds the gold sections of real abstracts.
 
 Reads every ``gold_sections.jsonl`` under the data folder (default ``../shared/data`` next to the repository,
 or ``$SEARCHLIB_DATA``, or ``--data DIR``) and feeds the parser each abstract in three renderings:
@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from searchlib.sections import label_category, parse_abstract  # noqa: E402
+from searchlib.records.sections import label_category, parse_abstract  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ENV_VAR = "SEARCHLIB_DATA"

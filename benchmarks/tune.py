@@ -42,8 +42,8 @@ from nltk.stem.porter import PorterStemmer  # noqa: E402
 
 from searchlib.analysis import paper_analyzer  # noqa: E402
 from searchlib.analysis.analyzers import stem as snowball  # noqa: E402
-from searchlib.query import _SYNTAX_CHARS  # noqa: E402
-from searchlib.records import record_from_dict  # noqa: E402
+from searchlib.records.readers.seed import record_from_dict  # noqa: E402
+from searchlib.search.query import _SYNTAX_CHARS  # noqa: E402
 
 STEMMERS = {"snowball": snowball, "porter": PorterStemmer(PorterStemmer.ORIGINAL_ALGORITHM).stem}
 GRID = {
@@ -122,7 +122,7 @@ class Collection:
     def feedback_ranking(
         self, terms: Counter, docs: int, nterms: int, weight: float, sharpness: float = 0.0, depth: int = 100
     ) -> list:
-        """What ``search(..., feedback=True)`` does (searchlib/feedback.py): rank, take the top ``docs`` papers'
+        """What ``search(..., feedback=True)`` does (search/feedback.py): rank, take the top ``docs`` papers'
         title and abstract terms, each paper's counted ``(score / top score) ** sharpness`` times (scaled to
         average 1), score them with Bo1 against their frequency in the collection, and search again with the
         ``nterms`` best added in proportion to their Bo1 scores, together weighing ``weight`` times the query's
@@ -331,7 +331,7 @@ def tune_coordination(sets, folds, top: int) -> None:
     """A coordination bonus on top of the default ranking with its feedback, against none."""
     colls = {name: Coordinated(corpus, snowball) for name, (corpus, _, _) in sets.items()}
     terms = {name: {q: colls[name].query_terms(t) for q, t in sets[name][1].items()} for name in sets}
-    fb = (3, 40, 0.7, 8.0)  # the default feedback (searchlib/feedback.py)
+    fb = (3, 40, 0.7, 8.0)  # the default feedback (searchlib/search/feedback.py)
     results = []
     for by_idf, power in [(False, 0.0)] + list(itertools.product((False, True), (0.1, 0.25, 0.5, 1.0))):
         runs: dict = {}

@@ -10,15 +10,22 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import _deferred  # noqa: F401  (first: imports Whoosh without the modules a search never uses)
+from . import analysis as _analysis  # noqa: F401  (first: it imports Whoosh, without what a search never uses)
 from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
-from .evaluation import Evaluation, evaluate
-from .explain import Explanation
-from .export import export_records
 from .index import Index, build_index, open_index
-from .records import Record, RecordList, bundled_records_path, load_records
+from .records import (
+    CATEGORIES,
+    Record,
+    RecordList,
+    Section,
+    bundled_records_path,
+    export_records,
+    load_records,
+    parse_abstract,
+)
 from .results import Hit, Results
-from .sections import CATEGORIES, Section, parse_abstract
+from .search.evaluation import Evaluation, evaluate
+from .search.explain import Explanation
 
 __all__ = [
     "CATEGORIES",

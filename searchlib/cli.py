@@ -29,16 +29,17 @@ from pathlib import Path
 
 import orjson
 
+from ._engine.schema import make_schema
+from ._engine.storage import MANIFEST
 from .errors import LoadError, SearchlibError
-from .export import EXPORT_FORMATS, export_records
-from .facets import FACETS, SORTS
-from .formats import FORMATS, read_records
-from .index import MANIFEST, Index, build_index, open_index
+from .index import Index, build_index, open_index
 from .progress import ProgressBar
-from .query import QueryParser
-from .records import Record, bundled_records_path
+from .records.export import EXPORT_FORMATS, export_records
+from .records.readers import FORMATS, bundled_records_path, read_records
+from .records.record import Record
 from .results import Results
-from .schema import make_schema
+from .search.facets import FACETS, SORTS
+from .search.query import QueryParser
 
 DEFAULT_INDEX = Path("indexes") / "default"
 #: Fewer records than this index in a few seconds: no progress bar.
@@ -361,7 +362,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluation import DEFAULT_METRICS, evaluate
+    from .search.evaluation import DEFAULT_METRICS, evaluate
 
     index = _open(args)
     metrics = args.metric or DEFAULT_METRICS

@@ -13,12 +13,8 @@ complete, so an index is never left half-written; adding to an existing index is
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Literal, Union
@@ -26,55 +22,54 @@ from typing import Any, Literal, Union
 from whoosh import collectors, highlight
 from whoosh import index as windex
 from whoosh import query as wq
-from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from . import __name__ as _pkg
-from . import facets, stemtable, termwise
-from .building import (
+from ._engine import folder
+from ._engine.building import (
     DocumentWriter,
     collector_paused,
     expected_count,
-    identity_keys,
     source_bytes,
     stream_records,
 )
-from .errors import SearchlibError
-from .explain import Explanation, explain_doc, score_of
-from .feedback import FEEDBACK_DOCS, expand
-from .progress import Progress
-from .query import QueryParser
-from .ranking import PaperBM25
-from .records import Record
-from .results import MARK_END, MARK_START, Hit, MarkFormatter, Results
-from .schema import INTERNAL_FIELDS, SECTION_FIELDS, TEXT_FIELDS, indexed_words, make_schema, record_from_stored
-from .segwriter import FastSegmentWriter
-from .similar import more_like_query
-from .storage import (
+from ._engine.schema import (
+    INTERNAL_FIELDS,
+    SECTION_FIELDS,
+    TEXT_FIELDS,
+    indexed_words,
+    make_schema,
+    record_from_stored,
+)
+from ._engine.segwriter import FastSegmentWriter
+from ._engine.storage import (
     SafeFileStorage,
-    WriteLock,
     locked_error,
     read_manifest,
     retrying,
-    update_manifest,
     verify_index_folder,
 )
-from .suggest import suggest, vocabulary_size
+from .analysis import stemtable
+from .errors import SearchlibError
+from .progress import Progress
+from .records.record import Record
+from .results import MARK_END, MARK_START, Hit, MarkFormatter, Results
+from .search import facets, termwise
+from .search.explain import Explanation, explain_doc, score_of
+from .search.feedback import FEEDBACK_DOCS, expand
+from .search.query import QueryParser
+from .search.ranking import PaperBM25
+from .search.similar import more_like_query
+from .search.suggest import suggest, vocabulary_size
 
-__all__ = ["Index", "build_index", "open_index", "Source", "MANIFEST", "FORMAT_VERSION"]
-
-MANIFEST = "searchlib.json"
-#: 2 added first_author, last_author, journal_name and vocabulary; a format 1 index must be rebuilt.
-FORMAT_VERSION = 3
-_FORMAT_NAME = "searchlib-index"
+__all__ = ["Index", "build_index", "open_index", "Source"]
 
 #: What can be indexed: a record file, several, or records (``Record`` objects or dicts in the seed's shape).
 Source = Union[str, os.PathLike, Iterable[Union[str, os.PathLike, Record, Mapping[str, Any]]]]  # noqa: UP007
 
-# BM25 per field with Robertson's idf; k1 and b chosen on training data (searchlib/ranking.py).
+# BM25 per field with Robertson's idf; k1 and b chosen on training data (searchlib/search/ranking.py).
 _SCORING = PaperBM25()
-#: Rank ORs of plain terms term by term (searchlib/termwise.py); False searches every query with Whoosh.
+#: Rank ORs of plain terms term by term (searchlib/search/termwise.py); False searches every query with Whoosh.
 _TERMWISE = True
 
 
@@ -112,7 +107,7 @@ class Index:
     def get(self, id_or_doi: str) -> Record | None:
         """The paper with this DOI (any case, with or without ``https://doi.org/``), PMID (``pmid:123``),
         PMCID (``PMC123``) or id; None if absent."""
-        from .records import normalise_doi, normalise_pmcid, normalise_pmid
+        from .records.record import normalise_doi, normalise_pmcid, normalise_pmid
 
         key = normalise_doi(id_or_doi) or id_or_doi.strip()
         searcher = self._current_searcher()
@@ -152,7 +147,7 @@ class Index:
         ``"section"``) counts every match; ``results.suggestion`` is a corrected query when this one matched
         little because of a misspelling.
 
-        ``feedback`` (pseudo-relevance feedback, :mod:`searchlib.feedback`) searches twice: the top papers'
+        ``feedback`` (pseudo-relevance feedback, :mod:`searchlib.search.feedback`) searches twice: the top papers'
         telling words are added to the query. It is on by default (None) for ``match="any"`` searches ranked by
         relevance, where it was tuned; ``True`` or ``False`` asks for it or not in any search.
 
@@ -266,7 +261,7 @@ class Index:
         reader = self._current_searcher().reader()
         live = [n for n in range(reader.doc_count_all()) if not reader.is_deleted(n)]
         sections = {name: sum(1 for n in live if reader.doc_field_length(n, name, 0)) for name in SECTION_FIELDS}
-        manifest = _read_manifest(self.path) if self.path else {}
+        manifest = read_manifest(self.path) if self.path else {}
         schema = self._ix.schema
         return {
             "path": str(self.path) if self.path else None,
@@ -419,7 +414,7 @@ def _allowed(searcher: Searcher, filt: wq.Query | None) -> set[int] | None:
 
 def _in_papers(searcher: Searcher) -> Callable[[str], bool]:
     """Whether an analysed term is in some paper's title or abstract: how the query parser learns that a
-    hyphenated word is in no paper joined, to search its parts instead (see :mod:`searchlib.query`). The
+    hyphenated word is in no paper joined, to search its parts instead (see :mod:`searchlib.search.query`). The
     answers come from the term infos the open searcher keeps."""
     return lambda term: any(termwise.frequency(searcher, field, term) for field in ("title", "abstract"))
 
@@ -487,7 +482,7 @@ def build_index(
     ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`). ``procs`` is
     the number of processes that index (default on Linux: the CPUs available, at most 2; elsewhere 1); past
     2,000 records (from the first, for a list of 2,000 or more or record files of 3 MB or more) each writes a
-    segment of its own (see :mod:`searchlib.parallel`). In memory, one process.
+    segment of its own (see :mod:`searchlib._engine.parallel`). In memory, one process.
 
     >>> from searchlib import bundled_records_path
     >>> index = build_index(bundled_records_path())
@@ -497,35 +492,17 @@ def build_index(
     records = stream_records(source, errors)
     total = expected_count(source)
     if path is None:
-        ix = _PrivateRamStorage().create_index(make_schema())
+        ix = folder.PrivateRamStorage().create_index(make_schema())
         stemtable.add_words(_write_all(ix, records, progress, total))
         return Index(ix, None)
     target = Path(path)
-    if target.exists():
-        if not target.is_dir():
-            raise SearchlibError(f"{target} exists and is not a folder")
-        if (target / MANIFEST).exists():
-            if not overwrite:
-                raise SearchlibError(
-                    f"an index already exists at {target}; pass overwrite=True to replace it, "
-                    f"or open_index({str(target)!r}).add(...) to add to it"
-                )
-        elif any(target.iterdir()):
-            raise SearchlibError(
-                f"{target} is a folder with other files in it, not a searchlib index; not touching it"
-            )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.building-{os.getpid()}-{int(time.time() * 1000)}"
-    staging.mkdir()
-    try:
-        ix = SafeFileStorage(str(staging)).create_index(make_schema())
+    folder.check_build_target(target, overwrite)
+    with folder.staging(target) as staged:
+        ix = SafeFileStorage(str(staged)).create_index(make_schema())
         words = _write_all(ix, records, progress, total, procs, source_bytes(source))
-        stemtable.save(staging, words)
-        _write_manifest(staging)
-        _swap_into_place(staging, target, timeout)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        stemtable.save(staged, words)
+        folder.stamp_manifest(staged)
+        folder.swap_into_place(staged, target, timeout)
     return open_index(target)
 
 
@@ -536,47 +513,10 @@ def open_index(path: str | os.PathLike) -> Index:
     untrusted source.
     """
     target = Path(path)
-    if not target.is_dir():
-        raise SearchlibError(f"no index at {target}: {'not a folder' if target.exists() else 'no such folder'}")
-    manifest = _read_manifest(target)
-    if manifest.get("format") != _FORMAT_NAME:
-        found = sorted(p.name for p in target.iterdir())[:5]
-        raise SearchlibError(
-            f"{target} is not a searchlib index (no valid {MANIFEST}; found: {', '.join(found) or 'nothing'})"
-        )
-    if manifest.get("version", 0) > FORMAT_VERSION:
-        raise SearchlibError(
-            f"{target} was written by a newer searchlib (format {manifest.get('version')}); upgrade searchlib"
-        )
-    if manifest.get("version", 0) < FORMAT_VERSION:
-        raise SearchlibError(
-            f"{target} was written by an older searchlib (format {manifest.get('version')}, now "
-            f"{FORMAT_VERSION}); rebuild it with build_index(..., overwrite=True) or `searchlib index --overwrite`"
-        )
+    folder.check_format(target)
     verify_index_folder(target)  # before Whoosh reads any pickle from it
     stemtable.register(target)
     return Index(retrying(SafeFileStorage(str(target)).open_index), target)
-
-
-class _PrivateRamStorage(RamStorage):
-    """Whoosh's in-memory storage, with scratch files in a folder of its own.
-
-    Whoosh's RamStorage puts the scratch files of a commit in ``$TMPDIR/MAIN.tmp``, the same folder for every
-    in-memory index on the machine, so two processes committing at once delete each other's files. Here each
-    name is one private folder while it exists: a writer and its column writer share it, and the writer
-    removes it when it finishes, as it does an on-disk index's.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._temps: dict[str, FileStorage] = {}
-
-    def temp_storage(self, name: str | None = None) -> FileStorage:
-        key = name or ""
-        storage = self._temps.get(key)
-        if storage is None or not os.path.isdir(storage.folder):
-            storage = self._temps[key] = FileStorage(tempfile.mkdtemp(prefix="searchlib-")).create()
-        return storage
 
 
 def _write_all(
@@ -588,49 +528,9 @@ def _write_all(
     size: int = 0,
 ) -> dict[str, int]:
     """Write ``records`` into the new index ``ix`` and commit; returns the words indexed (see
-    :func:`searchlib.stemtable.save`)."""
-    from .parallel import default_procs, write_records  # multiprocessing: only builds need it, not searches
+    :func:`searchlib.analysis.stemtable.save`)."""
+    from ._engine.parallel import default_procs, write_records  # multiprocessing: builds need it, searches not
 
     feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
     with collector_paused():
         return write_records(ix, records, feed, default_procs() if procs is None else procs, size)
-
-
-def _swap_into_place(staging: Path, target: Path, timeout: float) -> None:
-    """Move a complete index into place; the old one is removed only after the new one is there.
-
-    The old index's write lock is held across the swap, so no writer is midway through a commit to it.
-    """
-    if not target.exists():
-        staging.rename(target)
-        return
-    lock = WriteLock(target)
-    deadline = time.monotonic() + timeout
-    while not lock.acquire():
-        if time.monotonic() >= deadline:
-            raise locked_error(target, timeout)
-        time.sleep(0.05)
-    try:
-        old = target.parent / f".{target.name}.old-{os.getpid()}-{int(time.time() * 1000)}"
-        target.rename(old)
-        try:
-            staging.rename(target)
-        except BaseException:
-            old.rename(target)
-            raise
-    finally:
-        lock.release()
-    shutil.rmtree(old, ignore_errors=True)
-
-
-_read_manifest = read_manifest
-
-
-def _write_manifest(path: Path) -> None:
-    """Stamp a new index's manifest with its format (each commit records itself: see storage.py)."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    update_manifest(path, format=_FORMAT_NAME, version=FORMAT_VERSION, created_by=_pkg, last_change=now)
-
-
-#: Kept for code that imports them from here.
-_identity_keys = identity_keys

@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 from whoosh import highlight
 
-from . import export
 from .errors import SearchlibError
-from .records import Record
-from .sections import Section
+from .records import export
+from .records.record import Record
+from .records.sections import Section
 
 __all__ = ["Hit", "Results", "MarkFormatter"]
 
@@ -230,7 +230,7 @@ class Results(Sequence[Hit]):
         return [{"rank": h.rank, "score": round(h.score, 4)} for h in self.hits]
 
     def to_ris(self) -> str:
-        """The hits as RIS, for Zotero, EndNote, Mendeley or Rayyan (see :mod:`searchlib.export`)."""
+        """The hits as RIS, for Zotero, EndNote, Mendeley or Rayyan (see :mod:`searchlib.records.export`)."""
         return export.to_ris(self.records())
 
     def to_bibtex(self) -> str:

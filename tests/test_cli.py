@@ -4,8 +4,7 @@ import orjson
 import pytest
 
 from searchlib.cli import main
-
-from .conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 HYBRID = "10.1136/bmjqs-2024-017268"
 

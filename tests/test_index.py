@@ -5,8 +5,7 @@ import pytest
 
 import searchlib
 from searchlib import SearchlibError, build_index, open_index
-
-from .conftest import dois
+from tests.conftest import dois
 
 
 def test_build_open_and_reopen(tmp_path, seed_path):

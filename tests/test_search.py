@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 
 from searchlib import QueryError, SearchlibError
-
-from .conftest import dois
+from tests.conftest import dois
 
 HYBRID = "10.1136/bmjqs-2024-017268"
 REALIST = "10.1136/bmjqs-2024-017386"
@@ -172,7 +171,7 @@ def test_ors_skip_ahead_in_small_indexes_and_rank_as_whoosh_preloading_them(seed
     from whoosh import query as wq
 
     import searchlib.index as index_module
-    from searchlib import query as query_module
+    from searchlib.search import query as query_module
 
     monkeypatch.setattr(index_module, "_TERMWISE", False)
     q = seed_index._parser.parse(query)
@@ -191,8 +190,8 @@ def _walk(q):
 
 
 def test_any_searches_the_parts_of_a_hyphenated_word_at_a_lower_weight(seed_index):
-    from searchlib.query import COMPOUND_PART_WEIGHT, QueryParser
-    from searchlib.schema import make_schema
+    from searchlib._engine.schema import make_schema
+    from searchlib.search.query import COMPOUND_PART_WEIGHT, QueryParser
 
     parser = QueryParser(make_schema())
     q = parser.parse("patient-centred", match="any")

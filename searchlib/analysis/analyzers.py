@@ -14,10 +14,10 @@ from whoosh.analysis import CharsetFilter, LowercaseFilter, StopFilter
 from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.support.charset import accent_map
 
-from ..stemtable import stem as _stem
 from .authors import AuthorTokenizer
 from .fast import CachedAnalyzer, NameListAnalyzer
 from .filters import PAPER_CHARMAP, CompoundFilter, QueryStopFilter, SpellingFilter, StemFilter
+from .stemtable import stem as _stem
 from .stopwords import STOPWORDS
 from .tokenizers import PaperTokenizer
 
@@ -26,7 +26,7 @@ __all__ = ["paper_analyzer", "author_analyzer", "plain_analyzer", "surface_analy
 
 def stem(word: str) -> str:
     """NLTK's Snowball ("Porter2") English stemmer; needs no downloaded NLTK data. NLTK is imported only for
-    words no opened index has stemmed before (see :mod:`searchlib.stemtable`).
+    words no opened index has stemmed before (see :mod:`searchlib.analysis.stemtable`).
 
     >>> stem("hospitalizations"), stem("interviews")
     ('hospit', 'interview')

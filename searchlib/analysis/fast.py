@@ -26,8 +26,6 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 
 from .filters import CompoundFilter, SpellingFilter, StemFilter
 
-__all__ = ["CachedAnalyzer", "NameListAnalyzer", "PER_WORD_FILTERS"]
-
 #: Filters whose output for a token depends on that token alone (its text, mode and stopped flag).
 PER_WORD_FILTERS: tuple[type, ...] = (LowercaseFilter, CharsetFilter, SpellingFilter, CompoundFilter, StemFilter)
 #: Distinct words remembered per mode; past this, new words are analysed each time they occur.
@@ -136,7 +134,7 @@ class CachedAnalyzer(CompositeAnalyzer):
         """Each indexed term of ``value`` with its positions, exactly as a Whoosh format collects them from
         this analyzer's tokens (stopwords removed); None when the tokenizer cannot list its words or the chain
         is not per-word. No token objects are made: this is how documents are indexed fast
-        (:mod:`searchlib.segwriter`).
+        (:mod:`searchlib._engine.segwriter`).
 
         >>> from whoosh.analysis import LowercaseFilter, StopFilter
         >>> from searchlib.analysis.tokenizers import PaperTokenizer

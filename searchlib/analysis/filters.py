@@ -43,7 +43,7 @@ class CompoundFilter(Filter):
     When indexing, "covid-19" becomes "covid19", "covid" and "19", all at one position, so "COVID-19",
     "covid19" and "covid" all find it and phrases around it still match; "95%" also gives "95". A query
     for "COVID-19" looks for "covid19" only, which is more precise than either part (``match="any"`` searches
-    also add the parts, weighed less: :data:`searchlib.query.COMPOUND_PART_WEIGHT`).
+    also add the parts, weighed less: :data:`searchlib.search.query.COMPOUND_PART_WEIGHT`).
 
     Put it after the stop filter (which renumbers positions) so the parts keep the joined form's position.
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from whoosh.analysis import Token, Tokenizer
 
-from ..markup import html_to_text, looks_like_markup
+from ..records.markup import html_to_text, looks_like_markup
 
 __all__ = ["PaperTokenizer", "WORD_PATTERN"]
 

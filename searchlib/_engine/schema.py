@@ -1,0 +1,166 @@
+"""The index's fields, and how a :class:`~searchlib.records.Record` becomes a Whoosh document.
+
+Searchable text fields: ``title``, ``authors``, ``abstract`` (all of it) and one field per section category
+(``background``, ``objective``, ``methods``, ``results``, ``conclusions``); ``journal``; ``year`` (numeric)
+and ``date``; ``doi``, ``pmid``, ``pmcid`` and ``id`` (the DOI, or another id when a paper has none);
+``first_author`` and ``last_author``. The whole record is stored once, as JSON, so a hit can be shown without
+going back to the source file.
+
+One field is for the library's own use, not for queries (:data:`INTERNAL_FIELDS`): ``journal_name``, the
+journal exactly as the record gives it (a sortable column, for journal facets and filters). Indexes built
+before this version also have a ``vocabulary`` field (title and abstract words as written, for "Did you
+mean"), which is no longer written or read: suggestions come from the index's stem table
+(:mod:`searchlib.search.suggest`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from whoosh import fields
+
+from ..analysis import author_analyzer, paper_analyzer, plain_analyzer
+from ..analysis.fast import CachedAnalyzer
+from ..records.record import Record
+from ..records.sections import CATEGORIES, Section
+
+SECTION_FIELDS: tuple[str, ...] = CATEGORIES
+#: Fields a bare word searches.
+DEFAULT_FIELDS: tuple[str, ...] = ("title", "abstract", "authors")
+#: Fields whose text can be highlighted in a hit.
+TEXT_FIELDS: tuple[str, ...] = ("title", "abstract", *SECTION_FIELDS)
+
+#: Other names users may type for a field (``ti:``, ``au:``, ``ab:`` as in PubMed, singulars and plurals).
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("ti",),
+    "authors": ("au", "author"),
+    "abstract": ("ab",),
+    "journal": ("jo", "ta"),
+    "year": ("py",),
+    "background": ("introduction", "intro"),
+    "objective": ("objectives", "aim", "aims"),
+    "methods": ("method",),
+    "results": ("result", "findings"),
+    "conclusions": ("conclusion", "discussion"),
+    "first_author": ("firstauthor",),
+    "last_author": ("lastauthor",),
+}
+
+#: Fields the library keeps for itself: never searched by a query (``vocabulary``: in indexes built before
+#: suggestions came from the stem table).
+INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "vocabulary")
+
+
+def make_schema() -> fields.Schema:
+    text = paper_analyzer()
+    authors = author_analyzer()
+    schema = fields.Schema(
+        id=fields.ID(unique=True, stored=True),
+        doi=fields.ID(stored=True),
+        pmid=fields.ID(stored=True),
+        pmcid=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=text, phrase=True),
+        authors=fields.TEXT(analyzer=authors, phrase=True),
+        first_author=fields.TEXT(analyzer=authors, phrase=True),
+        last_author=fields.TEXT(analyzer=authors, phrase=True),
+        abstract=fields.TEXT(analyzer=text, phrase=True),
+        journal=fields.TEXT(analyzer=plain_analyzer(), phrase=True),
+        # signed: Whoosh 2.7.4's range queries on unsigned numeric fields match every document for some spans.
+        year=fields.NUMERIC(int, bits=16, signed=True, stored=False, sortable=True),
+        date=fields.ID(sortable=True),
+        record=fields.STORED(),
+        journal_name=fields.ID(sortable=True),
+    )
+    for name in SECTION_FIELDS:
+        schema.add(name, fields.TEXT(analyzer=text, phrase=True))
+    return schema
+
+
+def to_document(record: Record) -> dict[str, Any]:
+    """The Whoosh document for a record: searchable text per field plus the stored record."""
+    doc: dict[str, Any] = {
+        "id": record.id,
+        "title": record.title,
+        "abstract": record.abstract,
+        "record": orjson.dumps(_stored(record)),
+    }
+    if record.doi:
+        doc["doi"] = record.doi
+    if record.pmid:
+        doc["pmid"] = record.pmid
+    if record.pmcid:
+        doc["pmcid"] = record.pmcid
+    if record.authors:
+        doc["authors"] = "; ".join(record.authors)
+        doc["first_author"] = record.authors[0]
+        doc["last_author"] = record.authors[-1]
+    if record.journal:
+        doc["journal"] = record.journal
+        doc["journal_name"] = record.journal
+    if record.year is not None:
+        doc["year"] = record.year
+    if record.date:
+        doc["date"] = record.date
+    for name in SECTION_FIELDS:
+        text = record.section_text(name)
+        if text:
+            doc[name] = text
+    return doc
+
+
+def indexed_words(schema: fields.Schema) -> dict[str, int]:
+    """The title, abstract and section words a writer with ``schema`` has indexed, as written (lower-cased and
+    accent-folded, three letters or more, no stopwords), with how often each occurred: what "Did you mean"
+    suggests from (:func:`searchlib.analysis.stemtable.add_words`)."""
+    analyzers = {id(a): a for a in (schema[n].analyzer for n in TEXT_FIELDS if n in schema)}
+    counts: dict[str, int] = {}
+    for analyzer in analyzers.values():
+        if isinstance(analyzer, CachedAnalyzer):
+            for word, n in analyzer.indexed_words().items():
+                counts[word] = counts.get(word, 0) + n
+    return counts
+
+
+def _stored(record: Record) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "doi": record.doi,
+        "title": record.title,
+        "authors": list(record.authors),
+        "journal": record.journal,
+        "volume": record.volume,
+        "pages": record.pages,
+        "date": record.date,
+        "year": record.year,
+        "abstract_html": record.abstract_html,
+        "sections": [[s.label, s.category, s.text] for s in record.sections],
+        "pdf_url": record.pdf_url,
+        "pmid": record.pmid,
+        "pmcid": record.pmcid,
+        "raw": dict(record.raw),
+    }
+
+
+def record_from_stored(blob: bytes) -> Record:
+    """Rebuild the :class:`Record` stored in the index."""
+    d = orjson.loads(blob)
+    sections = tuple(Section(label, category, text) for label, category, text in d["sections"])
+    return Record(
+        id=d["id"],
+        doi=d["doi"],
+        title=d["title"],
+        authors=tuple(d["authors"]),
+        journal=d["journal"],
+        volume=d["volume"],
+        pages=d["pages"],
+        date=d["date"],
+        year=d["year"],
+        abstract_html=d["abstract_html"],
+        abstract=" ".join(s.text for s in sections),
+        sections=sections,
+        pdf_url=d["pdf_url"],
+        pmid=d.get("pmid"),
+        pmcid=d.get("pmcid"),
+        raw=d["raw"],
+    )

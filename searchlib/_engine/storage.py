@@ -1,0 +1,550 @@
+"""Crash-safe commits, a write lock that names its holder, and the checks made before an index folder is opened.
+
+Whoosh writes a commit as several files: new segment files (``MAIN_<id>.seg``), then a table of contents
+(``_MAIN_<generation>.toc``) naming the segments of the new generation, renamed into place from a temporary
+file, after which the files no generation uses any more are deleted. The newest TOC is the index. On its own it
+does not flush anything to disk, so after a power cut a TOC can name segments whose data never reached the disk,
+and a crashed writer leaves temporary TOCs and a ``MAIN.tmp`` folder behind for ever.
+
+:class:`SafeFileStorage` is the Whoosh storage searchlib uses. Its commit, in order:
+
+1. flushes (fsync) every segment file and the temporary TOC;
+2. records the new TOC's generation and sha256 as *pending* in the manifest (``searchlib.json``);
+3. renames the TOC into place and flushes the folder: this rename is the commit;
+4. records the generation and sha256 as committed.
+
+Until step 3 the previous generation is the index and all its files are still there, so a process killed at any
+point leaves either the previous commit or the new one, whole. Temporary files a dead writer left behind are
+removed by the next writer, under the lock.
+
+The write lock is Whoosh's own ``MAIN_WRITELOCK`` file, locked with ``flock`` (so plain Whoosh writers respect it
+too, and the kernel releases it when its holder dies), holding who has it: process id, host, process start
+time and since when. A lock whose recorded holder is dead is stale and is taken over, with a warning.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import mmap
+import os
+import pickle
+import re
+import shutil
+import socket
+import time
+import warnings
+from collections.abc import Callable
+from datetime import datetime, timezone
+from io import BytesIO
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile
+
+from ..errors import IndexLockedError, SearchlibError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: Whoosh's own msvcrt lock is used instead
+    fcntl = None  # type: ignore[assignment]
+
+MANIFEST = "searchlib.json"
+FORMAT_NAME = "searchlib-index"
+INDEX_NAME = "MAIN"
+LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
+
+_TOC_RE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
+_TEMP_TOC_RE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc\.[0-9.]+$")
+_SEGMENT_RE = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+$")
+_TEMP_DIR = f"{INDEX_NAME}.tmp"
+_MANIFEST_TMP_RE = re.compile(rf"^{re.escape(MANIFEST)}\.tmp(?:-\d+)?$")
+#: The stem table and word list (searchlib/analysis/stemtable.py) and their temporary files.
+_STEMS_RE = re.compile(r"^(?:stems|words)\.json(?:\.tmp-\d+)?$")
+
+
+# -- manifest ----------------------------------------------------------------------------------------------------
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest of the index folder ``path`` as a dict; empty when it is missing or not a JSON object."""
+    try:
+        data = orjson.loads((Path(path) / MANIFEST).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def update_manifest(path: Path, **changes: Any) -> dict[str, Any]:
+    """Write the manifest with ``changes`` applied (a value of None removes the key), atomically and durably.
+
+    Called with the write lock held, or on a new index no other process sees yet.
+    """
+    from .. import __version__
+
+    path = Path(path)
+    manifest = read_manifest(path)
+    manifest["searchlib_version"] = __version__
+    for key, value in changes.items():
+        if value is None:
+            manifest.pop(key, None)
+        else:
+            manifest[key] = value
+    tmp = path / f"{MANIFEST}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path / MANIFEST)
+    _fsync_dir(path)
+    return manifest
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms that cannot open folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- the lock -----------------------------------------------------------------------------------------------------
+
+
+def _process_start(pid: int) -> int | None:
+    """When process ``pid`` started, in clock ticks since boot (Linux), so a reused pid is not mistaken."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):  # pragma: no cover
+        return None
+
+
+def _alive(holder: dict[str, Any]) -> bool | None:
+    """Whether the recorded holder is running: True, False, or None when it is on another host."""
+    pid = holder.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    if holder.get("host") != socket.gethostname():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, another user's
+    except OSError:  # pragma: no cover
+        return False
+    try:
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return False  # exited, not yet reaped by its parent
+    except (OSError, IndexError):
+        pass
+    start = _process_start(pid)
+    return not (start is not None and holder.get("start") is not None and start != holder.get("start"))
+
+
+def _describe(holder: dict[str, Any]) -> str:
+    if not holder:
+        return "another process"
+    return f"process {holder.get('pid')} on {holder.get('host')} (since {holder.get('since')})"
+
+
+def lock_holder(path: Path) -> dict[str, Any]:
+    """Who holds (or last held) the write lock of the index at ``path``: pid, host, start, since; {} if nobody."""
+    try:
+        data = orjson.loads((Path(path) / LOCK_FILE).read_bytes() or b"{}")
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def locked_error(path: Path | None, timeout: float) -> IndexLockedError:
+    """The error for a writer that waited ``timeout`` seconds for the lock of ``path`` in vain."""
+    holder = lock_holder(path) if path is not None else {}
+    return IndexLockedError(
+        f"{path} is being written by {_describe(holder)}; waited {timeout:g}s for it to finish",
+        holder=holder,
+    )
+
+
+class WriteLock:
+    """The index's write lock: an ``flock`` on ``MAIN_WRITELOCK``, with the holder written inside.
+
+    ``acquire()`` never blocks (Whoosh retries it until its timeout). A lock file naming a holder that is no
+    longer running (the kernel has released its ``flock``) is a stale lock: it is taken over, with a warning,
+    and the temporary files the dead writer left are removed. A lock file naming a live process on this host
+    is respected even when ``flock`` does not say so (a filesystem without working ``flock``).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / LOCK_FILE
+        self.fd: int | None = None
+        self.stale: dict[str, Any] = {}
+
+    def acquire(self, blocking: bool = False) -> bool:
+        if self.fd is not None:
+            return False
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                return False
+            raise
+        holder = _read_fd(fd)
+        if holder and holder.get("pid") != os.getpid() and _alive(holder) is True:
+            os.close(fd)  # closing releases our flock
+            return False
+        self.stale = holder if holder.get("pid") else {}
+        mine = {"pid": os.getpid(), "host": socket.gethostname(), "start": _process_start(os.getpid())}
+        mine["since"] = _now()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, orjson.dumps(mine), 0)
+        os.fsync(fd)
+        self.fd = fd
+        if self.stale:
+            warnings.warn(
+                f"{self.folder}: cleared a stale write lock left by {_describe(self.stale)}, which is no longer "
+                "running; papers it had not committed were not saved",
+                stacklevel=4,
+            )
+        recover(self.folder)
+        return True
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        fd, self.fd = self.fd, None
+        try:
+            os.ftruncate(fd, 0)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        self.release()
+
+
+def _read_fd(fd: int) -> dict[str, Any]:
+    data = os.pread(fd, 4096, 0)
+    try:
+        holder = orjson.loads(data) if data.strip() else {}
+    except orjson.JSONDecodeError:
+        return {"pid": -1}  # unreadable: whoever wrote it is gone (a live holder's file is always whole)
+    return holder if isinstance(holder, dict) else {"pid": -1}
+
+
+def recover(folder: Path) -> None:
+    """Remove what a dead writer left: temporary TOCs, its temporary folder, a pending manifest entry.
+
+    Called with the write lock held. Segment files no generation uses are removed by Whoosh at the next commit.
+    """
+    for name in os.listdir(folder):
+        if _TEMP_TOC_RE.match(name) or (_MANIFEST_TMP_RE.match(name) and name != f"{MANIFEST}.tmp-{os.getpid()}"):
+            _remove(folder / name)
+    shutil.rmtree(folder / _TEMP_DIR, ignore_errors=True)
+    manifest = read_manifest(folder)
+    pending = manifest.get("pending")
+    if isinstance(pending, dict) and manifest.get("format") == FORMAT_NAME:
+        gen = _latest_generation(folder)
+        if gen == pending.get("generation") and _sha256(folder / _toc_name(gen)) == pending.get("toc_sha256"):
+            update_manifest(folder, generation=gen, toc_sha256=pending["toc_sha256"], pending=None)
+        else:
+            update_manifest(folder, pending=None)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+# -- the storage --------------------------------------------------------------------------------------------------
+
+
+#: How much :meth:`_View.peek` returns: enough for the pickles read while searching, little to copy.
+_PEEK_BYTES = 256
+
+
+class _View:
+    """A read-only file over a memory view: reading takes slices of the mapped file, nothing is copied."""
+
+    def __init__(self, buf: memoryview) -> None:
+        self._buf = buf
+        self._pos = 0
+        self.closed = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._buf) if size is None or size < 0 else min(self._pos + size, len(self._buf))
+        out = bytes(self._buf[self._pos : end])
+        self._pos = max(self._pos, end)
+        return out
+
+    def peek(self, size: int = 0) -> bytes:
+        """Some of what the next reads would return, without moving: pickle reads ahead with it (one call, not
+        dozens). It asks for 128 KiB each time and takes less; a postings block's header is about 40 bytes."""
+        return bytes(self._buf[self._pos : self._pos + _PEEK_BYTES])
+
+    def readline(self) -> bytes:
+        end = self._pos
+        while end < len(self._buf):
+            chunk = bytes(self._buf[end : end + 4096])
+            found = chunk.find(b"\n")
+            if found >= 0:
+                return self.read(end + found + 1 - self._pos)
+            end += len(chunk)
+        return self.read()
+
+    def seek(self, pos: int, whence: int = os.SEEK_SET) -> int:
+        self._pos = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos}.get(whence, len(self._buf)) + pos
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class _MappedFile(BufferFile):
+    """Whoosh's ``BufferFile`` without its copy: Whoosh reads a memory-mapped segment through ``BytesIO``, which
+    copies every part it opens (the postings, the terms) into memory, 2.5 GB for a 200,000-paper index."""
+
+    def __init__(self, buf: memoryview, name: str | None = None, onclose: Any = None) -> None:
+        self._buf = buf
+        self._name = name
+        self.file = _View(buf)
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+
+    def subset(self, position: int, length: int, name: str | None = None) -> _MappedFile:
+        return _MappedFile(self._buf[position : position + length], name=name or self._name)
+
+
+class SafeFileStorage(FileStorage):
+    """A Whoosh ``FileStorage`` whose commits are durable and recorded in the manifest, and whose lock names
+    its holder. Open or create indexes with it: ``SafeFileStorage(path).open_index()``.
+
+    Files are read through memory maps without copying them (Whoosh's own compound-file reader copies).
+    """
+
+    def __init__(self, path: str, readonly: bool = False) -> None:
+        # Whoosh then opens a segment's parts as subsets of the file this storage opens, which is mapped.
+        super().__init__(path, supports_mmap=False, readonly=readonly)
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        path = os.path.join(self.folder, name)
+        with open(path, "rb") as f:
+            try:
+                mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except (ValueError, OSError):  # an empty file cannot be mapped
+                return super().open_file(name, **kwargs)
+        return _MappedFile(memoryview(mapped), name=name, **kwargs)
+
+    def lock(self, name: str):  # type: ignore[no-untyped-def]
+        if name == LOCK_FILE and fcntl is not None:
+            return WriteLock(Path(self.folder))
+        return super().lock(name)
+
+    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
+        m = _TOC_RE.match(newname)
+        if not m:
+            super().rename_file(oldname, newname, safe)
+            return
+        folder = Path(self.folder)
+        for name in os.listdir(folder):
+            if _SEGMENT_RE.match(name):
+                _fsync_file(folder / name)
+        temp = folder / oldname
+        _fsync_file(temp)
+        entry = {"generation": int(m.group(1)), "toc_sha256": _sha256(temp)}
+        update_manifest(folder, pending=entry)
+        super().rename_file(oldname, newname, safe)
+        _fsync_dir(folder)
+        update_manifest(folder, **entry, pending=None, last_change=_now())
+
+
+def _toc_name(gen: int) -> str:
+    return f"_{INDEX_NAME}_{gen}.toc"
+
+
+def _latest_generation(folder: Path) -> int:
+    gens = [int(m.group(1)) for name in os.listdir(folder) if (m := _TOC_RE.match(name))]
+    return max(gens, default=-1)
+
+
+T = TypeVar("T")
+
+
+def retrying(fn: Callable[[], T], attempts: int = 20, patience: float = 10.0) -> T:
+    """``fn()``, tried again when a commit deleted the files of the generation it was opening.
+
+    A reader lists the newest TOC and then opens its segment files; a commit landing in between may remove
+    them. Reading the newest TOC again then gives a whole, newer generation. A writer committing faster than a
+    busy machine lets a reader open its files can win many times in a row: as long as each try misses another
+    file (newer generations), trying goes on for up to ``patience`` seconds; a file missing try after try is
+    really gone, and ``attempts`` tries are enough to say so.
+    """
+    deadline = time.monotonic() + patience
+    same = 0
+    missed = None
+    while True:
+        try:
+            return fn()
+        except FileNotFoundError as exc:
+            same = same + 1 if exc.filename == missed else 1
+            missed = exc.filename
+            if same >= attempts or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005 * same)
+
+
+# -- checks before opening ---------------------------------------------------------------------------------------
+
+# What the pickles in a TOC may name: the classes of a schema and of segment lists, nothing callable beyond.
+_SAFE_MODULES = re.compile(
+    r"^(?:whoosh\.(?:fields|formats|columns|analysis(?:\.\w+)?|codec(?:\.\w+)?|lang\.\w+|support\.\w+)"
+    r"|searchlib\.analysis(?:\.\w+)?)$"
+)
+_SAFE_GLOBALS = {
+    ("re", "_compile"),
+    ("collections", "defaultdict"),
+    ("copyreg", "_reconstructor"),
+    ("array", "array"),
+    ("array", "_array_reconstructor"),
+    *(("builtins", n) for n in "object frozenset set int float str bytes list dict tuple bool complex".split()),
+}
+
+
+_OLD_NAMES = {"__builtin__": "builtins", "copy_reg": "copyreg"}  # protocol 2 pickles use Python 2 names
+
+
+class _CheckingUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        module = _OLD_NAMES.get(module, module)
+        name = "int" if (module, name) == ("builtins", "long") else name
+        if (module, name) not in _SAFE_GLOBALS:
+            if not _SAFE_MODULES.match(module):
+                raise pickle.UnpicklingError(f"{module}.{name}")
+            obj = super().find_class(module, name)
+            if not isinstance(obj, type) and not (module.startswith("searchlib.analysis") and callable(obj)):
+                raise pickle.UnpicklingError(f"{module}.{name} (not a class)")
+            return obj
+        return super().find_class(module, name)
+
+
+def _check_pickle(data: bytes, what: str, toc: Path) -> None:
+    try:
+        _CheckingUnpickler(BytesIO(data)).load()
+    except pickle.UnpicklingError as exc:
+        raise SearchlibError(
+            f"{toc} is not a TOC searchlib writes: its {what} names {exc}; refusing to open it"
+        ) from None
+    except Exception as exc:
+        raise SearchlibError(f"{toc} is damaged: its {what} cannot be read ({type(exc).__name__})") from None
+
+
+def _check_toc(toc: Path) -> None:
+    """Read a TOC's header, then check its two pickles (schema, segments) name only expected classes."""
+    from whoosh.filedb.structfile import StructFile
+
+    data = toc.read_bytes()
+    stream = StructFile(BytesIO(data))
+    try:
+        sizes = [stream.read_varint() for _ in range(3)]
+        magic, version = stream.read_int(), stream.read_int()
+        [stream.read_varint() for _ in range(3)]
+        if magic != -12345 or version != -111 or sizes[0] not in (4, 8):
+            raise ValueError("header")
+        schema = stream.read_string()
+        stream.read_int(), stream.read_int()
+        segments = data[stream.tell() :]
+    except Exception:
+        raise SearchlibError(f"{toc} is not a Whoosh 2.7 TOC searchlib can read; refusing to open it") from None
+    _check_pickle(schema, "schema", toc)
+    _check_pickle(segments, "segment list", toc)
+
+
+def verify_index_folder(folder: Path, attempts: int = 8) -> None:
+    """Refuse a folder holding anything searchlib does not write, before Whoosh reads any pickle from it.
+
+    Checks: only searchlib's and Whoosh's file names and no links; the newest TOC's generation and sha256
+    as the manifest records them (a commit in progress is waited for); the TOC's pickles name only the classes
+    of a schema and of segments.
+    """
+    for attempt in range(attempts):
+        names = os.listdir(folder)
+        for name in names:
+            path = folder / name
+            if path.is_symlink():
+                raise SearchlibError(f"{folder} holds a link, {name!r}; searchlib never writes links")
+            if name == _TEMP_DIR and path.is_dir():
+                continue
+            known = (
+                name in (MANIFEST, LOCK_FILE)
+                or _TOC_RE.match(name)
+                or _TEMP_TOC_RE.match(name)
+                or _SEGMENT_RE.match(name)
+                or _MANIFEST_TMP_RE.match(name)
+                or _STEMS_RE.match(name)
+            )
+            if not known or not path.is_file():
+                raise SearchlibError(
+                    f"{folder} holds {name!r}, which searchlib does not write; it is not an index searchlib built"
+                )
+        gen = _latest_generation(folder)
+        if gen < 0:
+            raise SearchlibError(f"{folder} has a {MANIFEST} but no index files; rebuild it")
+        toc = folder / _toc_name(gen)
+        try:
+            digest = _sha256(toc)
+        except FileNotFoundError:
+            continue  # a commit replaced it just now
+        manifest = read_manifest(folder)
+        if "toc_sha256" not in manifest and "pending" not in manifest:
+            break  # written before searchlib recorded TOCs: nothing to compare with
+        recorded = [manifest, manifest.get("pending") or {}]
+        if any(r.get("generation") == gen and r.get("toc_sha256") == digest for r in recorded):
+            break
+        if attempt == attempts - 1:
+            raise SearchlibError(
+                f"{folder}: its newest table of contents ({toc.name}) is not the one its {MANIFEST} records "
+                f"(generation {manifest.get('generation')}); the folder was changed by something other than "
+                "searchlib, refusing to open it"
+            )
+        time.sleep(0.002 * (attempt + 1))
+    _check_toc(toc)

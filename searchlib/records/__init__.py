@@ -1,0 +1,27 @@
+"""Records in and out: the first and last stage of the flow.
+
+Owns the :class:`Record` (``record.py``), reading every export format into records (``readers/``, one module
+per format, told apart by content), turning abstract markup into text (``markup.py``), finding an abstract's
+sections and their categories (``sections.py``, ``labels.py`` and the label tables in ``data/``) and writing
+records out again (``export.py``).
+
+Imports nothing of searchlib but :mod:`searchlib.errors`: records know nothing of analysis, indexes or queries.
+"""
+
+from __future__ import annotations
+
+from .export import export_records
+from .readers import bundled_records_path, load_records
+from .record import Record, RecordList
+from .sections import CATEGORIES, Section, parse_abstract
+
+__all__ = [
+    "CATEGORIES",
+    "Record",
+    "RecordList",
+    "Section",
+    "bundled_records_path",
+    "export_records",
+    "load_records",
+    "parse_abstract",
+]

@@ -1,0 +1,290 @@
+"""Records out: RIS, BibTeX, CSV and JSON Lines, for reference managers, screening tools and spreadsheets.
+
+:func:`export_records` writes any iterable of :class:`Record` (a search's hits, a whole index, a loaded file) in
+one of :data:`EXPORT_FORMATS`; :class:`~searchlib.results.Results` and the ``searchlib export`` command use it.
+
+- **RIS** as Zotero, EndNote, Mendeley and Rayyan import it: ``TY  - JOUR``, one ``AU`` per author as
+  "Family, Given", ``PY``/``DA``, ``T2`` and ``JO`` (journal), ``VL``, ``SP``/``EP``, ``DO``, ``AN`` with
+  ``DB  - PubMed`` (the PMID), ``C2`` (the PMCID, as EndNote's PubMed import puts it), ``AB`` with one
+  "Label: text" line per section, ``UR`` (the DOI link), ``L1`` (a PDF), ``ID`` (searchlib's id), ``ER``.
+- **BibTeX** ``@article`` entries with unique keys (``lerro2018occupational``), LaTeX specials escaped,
+  ``pages`` with ``--``, and ``doi``, ``pmid``, ``pmcid``, ``url``, ``abstract`` fields (and ``id``, searchlib's
+  id, for a paper with none of those ids).
+- **CSV**: one row per paper, a column per section category (``background`` ... ``conclusions``, then
+  ``other`` for unlabelled text), as a spreadsheet opens it.
+- **JSON Lines** (orjson): one object per paper in the shape :func:`searchlib.load_records` reads back, sections
+  included, so exporting and loading again gives the same documents.
+
+>>> from searchlib import Record, Section
+>>> r = Record("10.1/x", "10.1/x", "A trial", ("Catherine C Lerro",), journal="J Tests", year=2021,
+...            pages="1-9", sections=(Section("Methods", "methods", "We tried."),))
+>>> print(to_ris([r]).rstrip())
+TY  - JOUR
+ID  - 10.1/x
+TI  - A trial
+AU  - Lerro, Catherine C
+PY  - 2021
+T2  - J Tests
+JO  - J Tests
+SP  - 1
+EP  - 9
+DO  - 10.1/x
+AB  - Methods: We tried.
+UR  - https://doi.org/10.1/x
+ER  -
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+
+from .record import Record
+from .sections import CATEGORIES
+
+#: Formats :func:`export_records` writes.
+EXPORT_FORMATS: tuple[str, ...] = ("ris", "bibtex", "csv", "jsonl")
+
+# Lower-case particles that belong to the family name ("Ludwig van Beethoven" -> "van Beethoven, Ludwig").
+_PARTICLES = frozenset("van von der den de del della di da dos das du le la ten ter bin al el".split())
+
+
+def export_records(records: Iterable[Record], format: str) -> str:
+    """``records`` as text in ``format`` (one of :data:`EXPORT_FORMATS`)."""
+    writers = {"ris": to_ris, "bibtex": to_bibtex, "csv": to_csv, "jsonl": to_jsonl}
+    if format not in writers:
+        raise ValueError(f"unknown export format {format!r}; known: {', '.join(EXPORT_FORMATS)}")
+    return writers[format](records)
+
+
+def family_given(name: str) -> str:
+    """A "Given Family" name as "Family, Given", the form RIS and BibTeX want.
+
+    The family name is the last word with any lower-case particles before it; a name of one word stays as is.
+
+    >>> family_given("Catherine C Lerro"), family_given("Ludwig van Beethoven"), family_given("WHO")
+    ('Lerro, Catherine C', 'van Beethoven, Ludwig', 'WHO')
+    """
+    words = name.split()
+    if len(words) < 2:
+        return name.strip()
+    i = len(words) - 1
+    while i > 1 and words[i - 1] in _PARTICLES:
+        i -= 1
+    return f"{' '.join(words[i:])}, {' '.join(words[:i])}"
+
+
+def _page_range(pages: str | None) -> tuple[str | None, str | None]:
+    if not pages:
+        return None, None
+    first, _, last = pages.partition("-")
+    return first.strip() or None, last.strip() or None
+
+
+def _abstract_lines(record: Record) -> list[str]:
+    """The abstract as lines: one "Label: text" line per labelled section, unlabelled text as it is."""
+    return [f"{s.label}: {s.text}" if s.label else s.text for s in record.sections if s.text]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- RIS -----------------------------------------------------------------------------------------------------
+
+
+def to_ris(records: Iterable[Record]) -> str:
+    """RIS text for ``records``, each ending ``ER  - `` and a blank line (see the module docstring for tags)."""
+    out: list[str] = []
+    for r in records:
+        lines = [("TY", "JOUR"), ("ID", r.id), ("TI", _one_line(r.title))]
+        lines += [("AU", family_given(a)) for a in r.authors]
+        if r.year:
+            lines.append(("PY", str(r.year)))
+        if r.date and len(r.date) > 4:
+            lines.append(("DA", r.date.replace("-", "/")))
+        if r.journal:
+            lines += [("T2", r.journal), ("JO", r.journal)]
+        first, last = _page_range(r.pages)
+        lines += [("VL", r.volume), ("SP", first), ("EP", last), ("DO", r.doi)]
+        if r.pmid:
+            lines += [("AN", r.pmid), ("DB", "PubMed")]
+        lines.append(("C2", r.pmcid))
+        abstract = _abstract_lines(r)
+        if abstract:
+            lines.append(("AB", "\n".join(abstract)))
+        url = (
+            f"https://doi.org/{r.doi}"
+            if r.doi
+            else f"https://pubmed.ncbi.nlm.nih.gov/{r.pmid}/"
+            if r.pmid
+            else None
+        )
+        lines += [("UR", url), ("L1", r.pdf_url)]
+        out += [f"{tag}  - {value}" for tag, value in lines if value]
+        out += ["ER  - ", ""]
+    return "\n".join(out)
+
+
+# -- BibTeX --------------------------------------------------------------------------------------------------
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+    "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}  # fmt: skip
+_LATEX_RE = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIALS))
+_MONTH_MACROS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+
+
+def _latex(text: str) -> str:
+    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
+
+
+def _bibtex_key(record: Record, used: set[str]) -> str:
+    first = record.authors[0] if record.authors else "anon"
+    family = family_given(first).split(",")[0].split()[-1]
+    word = next((w for w in re.findall(r"[^\W\d_]{4,}", record.title)), "")
+    base = "".join(
+        c
+        for c in unicodedata.normalize("NFKD", f"{family}{record.year or ''}{word}".lower())
+        if c.isalnum() and c.isascii()
+    )
+    base = base or "paper"
+    key, n = base, 0
+    while key in used:
+        n += 1
+        key = base + ("abcdefghijklmnopqrstuvwxyz"[n - 1] if n <= 26 else str(n))
+    used.add(key)
+    return key
+
+
+def to_bibtex(records: Iterable[Record]) -> str:
+    """BibTeX ``@article`` entries for ``records``, with keys unique within the output.
+
+    >>> from searchlib import Record
+    >>> print(to_bibtex([Record("10.1/x", "10.1/x", "Costs & 50% savings", ("Ann Lee",), year=2021, pages="1-9")]))
+    @article{lee2021costs,
+      title = {Costs \\& 50\\% savings},
+      author = {Lee, Ann},
+      year = {2021},
+      pages = {1--9},
+      doi = {10.1/x},
+      url = {https://doi.org/10.1/x},
+    }
+    <BLANKLINE>
+    """
+    used: set[str] = set()
+    out: list[str] = []
+    for r in records:
+        fields: list[tuple[str, str | None]] = [
+            ("title", _latex(_one_line(r.title))),
+            ("author", " and ".join(_latex(family_given(a)) for a in r.authors) or None),
+            ("journal", _latex(r.journal) if r.journal else None),
+            ("year", str(r.year) if r.year else None),
+        ]
+        month = int(r.date[5:7]) if r.date and len(r.date) >= 7 else None
+        fields += [
+            ("month", _MONTH_MACROS[month - 1] if month else None),
+            ("date", r.date if r.date and len(r.date) > 4 else None),
+            ("volume", _latex(r.volume) if r.volume else None),
+            ("pages", _latex(r.pages).replace("-", "--") if r.pages else None),
+            ("doi", r.doi),
+            ("pmid", r.pmid),
+            ("pmcid", r.pmcid),
+            ("id", r.id if r.id not in (r.doi, f"pmid:{r.pmid}", f"pmcid:{r.pmcid}") else None),
+            ("url", f"https://doi.org/{r.doi}" if r.doi else None),
+            ("pdf", r.pdf_url),
+            ("abstract", "\n\n".join(_latex(line) for line in _abstract_lines(r)) or None),
+        ]
+        out.append(f"@article{{{_bibtex_key(r, used)},")
+        for name, value in fields:
+            if value:
+                out.append(f"  {name} = {value}," if name == "month" else f"  {name} = {{{value}}},")
+        out += ["}", ""]
+    return "\n".join(out)
+
+
+# -- CSV -----------------------------------------------------------------------------------------------------
+
+#: CSV columns, in order: a paper's fields, then one column per section category, then the whole abstract.
+CSV_COLUMNS: tuple[str, ...] = (
+    "id", "doi", "pmid", "pmcid", "title", "authors", "journal", "volume", "pages", "year", "date", "url",
+    *CATEGORIES, "other", "abstract",
+)  # fmt: skip
+
+
+def csv_row(record: Record) -> dict[str, Any]:
+    """One CSV row: authors joined by "; ", each section category's text in its own column."""
+    row: dict[str, Any] = {
+        "id": record.id,
+        "doi": record.doi,
+        "pmid": record.pmid,
+        "pmcid": record.pmcid,
+        "title": record.title,
+        "authors": "; ".join(record.authors),
+        "journal": record.journal,
+        "volume": record.volume,
+        "pages": record.pages,
+        "year": record.year,
+        "date": record.date,
+        "url": f"https://doi.org/{record.doi}" if record.doi else record.pdf_url,
+        "abstract": record.abstract,
+    }
+    for category in (*CATEGORIES, "other"):
+        row[category] = record.section_text(category)
+    return row
+
+
+def to_csv(records: Iterable[Record], extra: Iterable[Mapping[str, Any]] | None = None) -> str:
+    """CSV text with a header row and one row per paper (:data:`CSV_COLUMNS`).
+
+    ``extra`` gives leading columns per row (a search's ``rank`` and ``score``), in the same order as records.
+    """
+    rows = [csv_row(r) for r in records]
+    extras = list(extra) if extra is not None else []
+    columns = list(extras[0]) if extras else []
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=[*columns, *CSV_COLUMNS])
+    writer.writeheader()
+    for i, row in enumerate(rows):
+        writer.writerow({**(extras[i] if extras else {}), **row})
+    return buf.getvalue()
+
+
+# -- JSON Lines ----------------------------------------------------------------------------------------------
+
+
+def record_to_dict(record: Record) -> dict[str, Any]:
+    """The record as a JSON-ready dict that :func:`.record_from_dict` reads back unchanged."""
+    return {
+        "id": record.id,
+        "doi": record.doi,
+        "pmid": record.pmid,
+        "pmcid": record.pmcid,
+        "title": record.title,
+        "authors": list(record.authors),
+        "journal": record.journal,
+        "volume": record.volume,
+        "pages": record.pages,
+        "date": record.date,
+        "year": record.year,
+        "pdf_url": record.pdf_url,
+        "abstract": record.abstract_html,
+        "sections": [{"label": s.label, "category": s.category, "text": s.text} for s in record.sections],
+    }
+
+
+def to_jsonl(records: Iterable[Record], extra: Iterable[Mapping[str, Any]] | None = None) -> str:
+    """One JSON object per line per record (:func:`record_to_dict`); ``extra`` adds leading keys per record."""
+    extras = iter(extra) if extra is not None else None
+    lines = []
+    for r in records:
+        obj = {**next(extras), **record_to_dict(r)} if extras is not None else record_to_dict(r)
+        lines.append(orjson.dumps(obj).decode())
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,142 @@
+"""Record formats in: one reader module per format, each turning a source record into a :class:`Record`.
+
+| format            | module                | what it reads                                                     |
+|-------------------|-----------------------|-------------------------------------------------------------------|
+| ``json``          | ``seed.py``           | the seed format, JSON Lines, JSON arrays, API envelopes           |
+| ``crossref``      | ``crossref.py``       | Crossref works (JATS abstracts)                                   |
+| ``europepmc``     | ``europepmc.py``      | Europe PMC search results (``resultType=core``)                   |
+| ``semanticscholar`` | ``semanticscholar.py`` | Semantic Scholar Graph API papers                              |
+| ``pubmed``        | ``pubmed.py``         | PubMed efetch XML (``PubmedArticleSet``)                          |
+| ``medline``       | ``medline.py``        | MEDLINE / ``.nbib`` text                                          |
+| ``ris``           | ``ris.py``            | RIS (EndNote, Zotero, Mendeley, Rayyan, publishers)               |
+| ``bibtex``        | ``bibtex.py``         | BibTeX                                                            |
+
+:func:`read_records` unpacks gzip, tells the format from the content (:mod:`.detect`) and yields each record,
+or a :class:`~searchlib.errors.LoadError` naming the file and line for each one that cannot be read;
+:func:`searchlib.load_records` collects them. Writers (records out) are in :mod:`searchlib.records.export`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import warnings
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from ...errors import LoadError
+from ..record import Record, RecordList
+from . import bibtex, medline, pubmed, ris, seed
+from .detect import FORMATS, detect_format
+
+Reader = Callable[[bytes, str], Iterator["Record | LoadError"]]
+
+_READERS: dict[str, Reader] = {
+    "pubmed": pubmed.read,
+    "medline": medline.read,
+    "ris": ris.read,
+    "bibtex": bibtex.read,
+}
+
+
+def read_records(path: Path, format: str | None = None) -> Iterator[Record | LoadError]:
+    """Each record of the file at ``path`` in order, or a :class:`LoadError` for each unreadable one.
+
+    Problems with the file as a whole (missing, damaged gzip, unknown format) raise :class:`LoadError`.
+    """
+    if format is not None and format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
+    name = str(path)
+    if format in (None, "json"):
+        head = read_bytes(path, _HEAD_BYTES)
+        if (format or detect_format(head, name)) == "json" and seed.is_line_per_record(head):
+            # JSON Lines and the seed form are read a line at a time, so memory does not grow with the file.
+            yield from seed.read_lines(_lines(path), name, None)
+            return
+    data = read_bytes(path)
+    fmt = format or detect_format(data, name)
+    reader = _READERS.get(fmt)
+    if reader is not None:
+        yield from reader(data, name)
+    else:
+        yield from seed.read(data, name, None if fmt == "json" else fmt)
+
+
+_HEAD_BYTES = 1 << 16
+
+
+def _open(path: Path) -> BinaryIO:
+    """The file opened for reading bytes, gunzipped as it is read when it is gzip (by content)."""
+    try:
+        f = open(path, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
+    except IsADirectoryError:
+        raise LoadError("is a directory, not a record file", str(path)) from None
+    except FileNotFoundError:
+        raise LoadError("no such file", str(path)) from None
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    if f.read(2) == b"\x1f\x8b":
+        f.seek(0)
+        return gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[return-value]
+    f.seek(0)
+    return f
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    """The file's lines, read as needed."""
+    with _open(path) as f:
+        try:
+            for n, line in enumerate(f):
+                yield line[3:] if n == 0 and line[:3] == b"\xef\xbb\xbf" else line
+        except (OSError, EOFError) as exc:
+            raise LoadError(f"damaged gzip file: {exc}", str(path)) from None
+
+
+def read_bytes(path: Path, limit: int = -1) -> bytes:
+    """The file's bytes (the first ``limit`` of them, if given), gunzipped when they are gzip (by content, whatever
+    the name), without a UTF-8 BOM."""
+    with _open(path) as f:
+        try:
+            data = f.read(limit)
+        except (OSError, EOFError) as exc:
+            raise LoadError(f"damaged gzip file: {exc}", str(path)) from None
+    return data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+
+
+def bundled_records_path() -> Path:
+    """Path of the sample records that ship inside the package (10 BMJ Quality & Safety papers)."""
+    return Path(str(resources.files("searchlib.records.data").joinpath("seed_records.txt")))
+
+
+def load_records(
+    path: str | Path,
+    format: str | None = None,
+    errors: Literal["raise", "skip"] = "raise",
+) -> RecordList:
+    """Read a record file, in any format :mod:`.readers` knows, and return its records in file order.
+
+    The format is told from the content (a ``.gz`` is unpacked first); pass ``format`` (``"json"``,
+    ``"pubmed"``, ``"medline"``, ``"ris"``, ``"bibtex"``, ``"crossref"``, ``"europepmc"``,
+    ``"semanticscholar"``) to say it instead. ``errors="raise"`` (the default) stops at the first malformed
+    record with a :class:`LoadError` naming the file and line. ``errors="skip"`` keeps going: each skipped
+    record is in the result's ``skipped`` list, and a warning says how many were skipped. A file with no
+    records gives an empty list, not an error.
+    """
+    # The readers build Records, so they import this module; import them only when called.
+    if errors not in ("raise", "skip"):
+        raise ValueError("errors must be 'raise' or 'skip'")
+    records = RecordList()
+    for item in read_records(Path(path), format):
+        if isinstance(item, LoadError):
+            if errors == "raise":
+                raise item
+            records.skipped.append(item)
+        else:
+            records.append(item)
+    if records.skipped:
+        warnings.warn(
+            f"{path}: skipped {len(records.skipped)} malformed record(s); see .skipped on the result",
+            stacklevel=2,
+        )
+    return records

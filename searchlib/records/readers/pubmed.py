@@ -1,0 +1,178 @@
+"""PubMed XML (efetch ``PubmedArticleSet``, and MEDLINE baseline ``MedlineCitationSet``): each article as a Record.
+
+Sections come from the abstract's own structure: one ``AbstractText`` per section, its ``Label`` as the label and
+its ``NlmCategory`` as the category (``UNASSIGNED`` or none: the category of the label). A single unlabelled
+``AbstractText`` goes through the section parser, which finds inline labels. Inline markup (``<i>``, ``<sub>``,
+MathML) stays in ``abstract_html`` and is plain text in the sections.
+
+Each article is parsed on its own (split at ``<PubmedArticle>``, ``<PubmedBookArticle>`` or, in MEDLINE
+baseline files, ``<MedlineCitation>``), so a damaged article is reported with the line it starts on and the others
+are still read; an article that is opened but never closed (a truncated download) is reported too, never
+dropped. ``raw`` is ``{"xml": "<PubmedArticle>...</PubmedArticle>"}``: the article's XML text exactly as in the
+file, which any XML tool can read again.
+
+The standard library's ``xml.etree.ElementTree`` parses each article without the file's DOCTYPE, so entity
+declarations (the "billion laughs" attack) and external entities never reach the parser: an undeclared entity
+is an error in that article, nothing is expanded or fetched.
+
+>>> xml = b'''<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article>
+... <ArticleTitle>A trial</ArticleTitle><Abstract>
+... <AbstractText Label="AIMS" NlmCategory="OBJECTIVE">To test.</AbstractText>
+... <AbstractText Label="FINDINGS" NlmCategory="RESULTS">It <i>worked</i>.</AbstractText>
+... </Abstract></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>'''
+>>> [r] = read(xml, "x.xml")
+>>> r.id, r.pmid, [(s.label, s.category, s.text) for s in r.sections]
+('pmid:1', '1', [('AIMS', 'objective', 'To test.'), ('FINDINGS', 'results', 'It worked.')])
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+
+from ...errors import LoadError
+from ..record import Record
+from ._fields import Part, build_record, clean, free_date, iso_date, nlm_category, person
+
+ET.register_namespace("mml", "http://www.w3.org/1998/Math/MathML")
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+
+_ARTICLE_RE = re.compile(rb"<(PubmedArticle|PubmedBookArticle)(?=[\s>/])")
+_CITATION_RE = re.compile(rb"<(MedlineCitation)(?=[\s>/])")
+
+
+def read(data: bytes, name: str) -> Iterator[Record | LoadError]:
+    """Every article in a PubMed XML file, or a :class:`LoadError` naming the line of each unreadable one."""
+    opener = _ARTICLE_RE if _ARTICLE_RE.search(data) else _CITATION_RE
+    starts = list(opener.finditer(data))
+    line, counted = 1, 0  # lines are counted onward from the previous article, not from the top each time
+    for n, m in enumerate(starts, start=1):
+        tag = m.group(1)
+        line += data.count(b"\n", counted, m.start())
+        counted = m.start()
+        end_tag = b"</" + tag + b">"
+        stop = starts[n].start() if n < len(starts) else len(data)
+        end = data.find(end_tag, m.start(), stop)
+        if end < 0:
+            yield LoadError(f"<{tag.decode()}> {n} is never closed (is the file cut short?)", name, line)
+            continue
+        chunk = data[m.start() : end + len(end_tag)]
+        try:
+            element = ET.fromstring(chunk)
+        except ET.ParseError as exc:
+            row, col = exc.position
+            yield LoadError(f"<{tag.decode()}> {n}: invalid XML: {_reason(exc)}", name, line + row - 1)
+            continue
+        try:
+            yield record_from_element(element, chunk.decode("utf-8"))
+        except LoadError as exc:
+            yield LoadError(f"<{tag.decode()}> {n}: {exc.reason}", name, line)
+
+
+def _reason(exc: ET.ParseError) -> str:
+    return str(exc).split(":")[0]
+
+
+def record_from_element(article: ET.Element, xml_text: str | None = None) -> Record:
+    """A ``PubmedArticle``, ``PubmedBookArticle`` or ``MedlineCitation`` element as a :class:`Record`."""
+    citation = article if article.tag == "MedlineCitation" else article.find("MedlineCitation")
+    book = article.find("BookDocument")
+    root = citation if citation is not None else book
+    if root is None:
+        raise LoadError(f"<{article.tag}> has no MedlineCitation or BookDocument")
+    art = root.find("Article")
+    art = art if art is not None else root
+    journal = art.find("Journal")
+    issue = journal.find("JournalIssue") if journal is not None else None
+    ids = _article_ids(article, root)
+    doi = ids.get("doi") or next(
+        (e.text for e in art.findall("ELocationID") if e.get("EIdType") == "doi" and e.text), None
+    )
+    book_info = root.find("Book")
+    return build_record(
+        raw={"xml": xml_text if xml_text is not None else ET.tostring(article, encoding="unicode")},
+        title=_inner(art.find("ArticleTitle"))
+        or _inner(art.find("VernacularTitle"))
+        or _inner(root.find("Book/BookTitle")),
+        authors=_authors(art.find("AuthorList")),
+        parts=_parts(art.find("Abstract") if art.find("Abstract") is not None else root.find("Abstract")),
+        doi=doi,
+        pmid=_text(root.find("PMID")) or ids.get("pubmed"),
+        pmcid=ids.get("pmc"),
+        journal=_text(journal.find("Title")) if journal is not None else _text(root.find("Book/BookTitle")),
+        volume=_text(issue.find("Volume")) if issue is not None else None,
+        pages=_text(art.find("Pagination/MedlinePgn")),
+        date=_date(issue.find("PubDate") if issue is not None else None, art, book_info),
+    )
+
+
+def _text(element: ET.Element | None) -> str | None:
+    return clean("".join(element.itertext())) if element is not None else None
+
+
+def _inner(element: ET.Element | None) -> str:
+    """The element's content as XML text (inline markup kept; markup stripping happens later)."""
+    if element is None:
+        return ""
+    inner = [_escape(element.text or "")]
+    for child in element:
+        inner.append(ET.tostring(child, encoding="unicode"))  # includes the child's tail
+    return "".join(inner)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _article_ids(article: ET.Element, root: ET.Element) -> dict[str, str]:
+    """The paper's own ids (PubmedData/ArticleIdList, not the ids of the papers it cites)."""
+    ids: dict[str, str] = {}
+    for path in (
+        "PubmedData/ArticleIdList/ArticleId",
+        "PubmedBookData/ArticleIdList/ArticleId",
+        "ArticleIdList/ArticleId",
+    ):
+        base = root if path.startswith("ArticleIdList") else article
+        for e in base.findall(path):
+            kind, value = e.get("IdType"), _text(e)
+            if kind and value:
+                ids.setdefault(kind, value)
+    return ids
+
+
+def _authors(author_list: ET.Element | None) -> list[str]:
+    if author_list is None:
+        return []
+    names = []
+    for a in author_list.findall("Author"):
+        if a.get("ValidYN") == "N":
+            continue
+        name = person(_text(a.find("ForeName")) or _text(a.find("Initials")), _text(a.find("LastName")))
+        names.append(name or _text(a.find("CollectiveName")) or "")
+    return names
+
+
+def _parts(abstract: ET.Element | None) -> list[Part]:
+    if abstract is None:
+        return []
+    return [
+        Part(t.get("Label"), nlm_category(t.get("NlmCategory")), _inner(t).strip())
+        for t in abstract.findall("AbstractText")
+    ]
+
+
+def _date(pub_date: ET.Element | None, art: ET.Element, book: ET.Element | None) -> tuple[str | None, int | None]:
+    for element in (pub_date, book.find("PubDate") if book is not None else None):
+        if element is None:
+            continue
+        if element.find("Year") is not None:
+            return iso_date(_text(element.find("Year")), _text(element.find("Month")), _text(element.find("Day")))
+        if element.find("MedlineDate") is not None:
+            return free_date(_text(element.find("MedlineDate")))
+    electronic = art.find("ArticleDate")
+    if electronic is not None:
+        return iso_date(
+            _text(electronic.find("Year")), _text(electronic.find("Month")), _text(electronic.find("Day"))
+        )
+    return None, None

@@ -1,0 +1,234 @@
+"""The :class:`Record` every stage works on, what makes a paper's identity, and :class:`RecordList`.
+
+Readers (:mod:`searchlib.records.readers`) make records; the index stores them; results hand them back.
+
+>>> record = new_record(sections=None, named=True, id="10.1/x", doi="10.1/x", title="T", authors=("A B",),
+...                     abstract_html="Methods: We asked. Results: Fewer falls.")
+>>> [s.category for s in record.sections], record.abstract
+(['methods', 'results'], 'We asked. Fewer falls.')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from ..errors import LoadError
+from .sections import Section, parse_abstract
+
+
+@dataclass(frozen=True)
+class Record:
+    """One paper. ``raw`` is the source's record, whole, so nothing the source said is lost.
+
+    ``id`` is the DOI when there is one, else ``pmid:<PMID>``, ``pmcid:PMC<n>``, the source's own id (bare for
+    plain JSON such as BEIR corpora, prefixed by source for the others: ``s2:``, ``epmc:``) or a content hash
+    (``sha1:``). ``pmid`` is the bare PubMed id, ``pmcid`` the ``PMC`` id, when the source gives them.
+    """
+
+    id: str
+    doi: str | None
+    title: str
+    authors: tuple[str, ...]
+    journal: str | None = None
+    volume: str | None = None
+    pages: str | None = None
+    date: str | None = None
+    year: int | None = None
+    abstract_html: str = ""
+    abstract: str = ""
+    sections: tuple[Section, ...] = ()
+    pdf_url: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        first = self.authors[0] if self.authors else "-"
+        return f"Record({self.id!r}, {self.year or '-'}, {first!r}, {_shorten(self.title, 60)!r})"
+
+    def section_text(self, category: str) -> str:
+        """All text of the sections in ``category`` (e.g. ``"methods"``), joined; empty when there is none."""
+        return " ".join(s.text for s in self.sections if s.category == category)
+
+
+class _SplitOnRead:
+    """``sections`` or ``abstract`` of a :class:`_Deferred` record: found from its ``abstract_html`` when first
+    read, then kept. (A data descriptor, so it comes before the class defaults ``()`` and ``""``.)"""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, record: Record | None, owner: type | None = None) -> Any:
+        if record is None:
+            return self
+        held = record.__dict__
+        if self.name not in held:
+            sections = tuple(parse_abstract(record.abstract_html))
+            held["sections"] = sections
+            held["abstract"] = " ".join(s.text for s in sections)
+        return held[self.name]
+
+    def __set__(self, record: Record, value: Any) -> None:  # Record.__init__ sets every field
+        record.__dict__[self.name] = value
+
+
+class _Deferred(Record):
+    """A :class:`Record` whose abstract is split into sections when ``sections`` or ``abstract`` is first read.
+
+    Made only while :func:`sections_deferred` is in effect: a build reads every record in one process but hands
+    most of them to helper processes, which then do the splitting (most of the cost of reading a record).
+    """
+
+    sections = _SplitOnRead()  # type: ignore[assignment]
+    abstract = _SplitOnRead()  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:  # equal to the eager Record of the same paper
+        if not isinstance(other, Record):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(Record) if f.compare)
+
+    __hash__ = Record.__hash__
+
+
+_DEFERRED_FIELDS = ("sections", "abstract")
+_DEFER: ContextVar[bool] = ContextVar("searchlib_sections_deferred", default=False)
+
+
+@contextmanager
+def sections_deferred() -> Iterator[None]:
+    """Records read from sources inside this block split their abstracts only when their sections are first
+    read (and so, when sent to another process, in that process). For builds; the records equal eager ones.
+
+    >>> paper = dict(id="T", doi=None, title="T", authors=(), abstract_html="Methods: We asked. Results: Fewer.")
+    >>> with sections_deferred():
+    ...     record = new_record(sections=None, named=True, **paper)
+    >>> "sections" in vars(record), [s.category for s in record.sections]
+    (False, ['methods', 'results'])
+    >>> record == new_record(sections=None, named=True, **paper)
+    True
+    """
+    token = _DEFER.set(True)
+    try:
+        yield
+    finally:
+        _DEFER.reset(token)
+
+
+def new_record(*, sections: tuple[Section, ...] | None, named: bool, **values: Any) -> Record:
+    """A :class:`Record` of ``values`` (every field but ``sections`` and ``abstract``), as the readers make them.
+
+    ``sections=None`` means those :func:`parse_abstract` finds in ``abstract_html``: found now or, inside
+    :func:`sections_deferred` for a ``named`` record (one with a title, DOI or id), when first read. Raises
+    :class:`LoadError` for a record with nothing in it: not named, and no section text.
+    """
+    if sections is None and named and _DEFER.get():
+        record = _Deferred(sections=(), abstract="", **values)
+        for name in _DEFERRED_FIELDS:
+            del record.__dict__[name]
+        return record
+    if sections is None:
+        sections = tuple(parse_abstract(values["abstract_html"]))
+    abstract = " ".join(s.text for s in sections)
+    if not (named or abstract):
+        raise LoadError("record has no title, abstract, DOI or id")
+    return Record(sections=sections, abstract=abstract, **values)
+
+
+class RecordList(list[Record]):
+    """A list of records that also says what was skipped: ``skipped`` holds one :class:`LoadError` per line."""
+
+    def __init__(self, records: Iterable[Record] = (), skipped: Iterable[LoadError] = ()) -> None:
+        super().__init__(records)
+        self.skipped: list[LoadError] = list(skipped)
+
+    def report(self) -> str:
+        """One line per skipped record, after a count: what a user reads to see nothing was lost silently."""
+        head = f"{len(self)} records loaded, {len(self.skipped)} skipped"
+        return "\n".join([head, *(f"  {e}" for e in self.skipped)])
+
+
+_DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+
+
+def normalise_doi(value: object) -> str | None:
+    """Lower-case DOI without URL or ``doi:`` prefix; None when ``value`` holds no DOI.
+
+    >>> normalise_doi("https://doi.org/10.1136/BMJQS-2024-017386")
+    '10.1136/bmjqs-2024-017386'
+    """
+    if not isinstance(value, str):
+        return None
+    doi = _DOI_PREFIX.sub("", value).strip().lower()
+    return doi if doi.startswith("10.") and "/" in doi else None
+
+
+def normalise_pmid(value: object) -> str | None:
+    """The PubMed id as bare digits (from ``123``, ``"123"``, ``"PMID: 123"`` or ``"pmid:123"``); else None.
+
+    >>> normalise_pmid("PMID: 28775130"), normalise_pmid(28775130), normalise_pmid("abc")
+    ('28775130', '28775130', None)
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    m = _PMID_RE.match(value)
+    return m.group(1).lstrip("0") or None if m else None
+
+
+def normalise_pmcid(value: object) -> str | None:
+    """The PubMed Central id as ``PMC<digits>``; None when ``value`` holds none.
+
+    >>> normalise_pmcid("pmc5012345"), normalise_pmcid("pmcid:PMC5012345"), normalise_pmcid("5012345")
+    ('PMC5012345', 'PMC5012345', None)
+    """
+    if not isinstance(value, str):
+        return None
+    m = _PMCID_RE.match(value)
+    return f"PMC{m.group(1)}" if m else None
+
+
+_PMID_RE = re.compile(r"^\s*(?:pmid\s*[:\s]\s*)?(\d{1,9})\s*$", re.IGNORECASE)
+_PMCID_RE = re.compile(r"^\s*(?:pmcid\s*[:\s]\s*)?pmc\s*(\d{1,9})\s*$", re.IGNORECASE)
+
+
+def paper_id(
+    doi: str | None,
+    pmid: str | None = None,
+    pmcid: str | None = None,
+    source_id: str | None = None,
+    *,
+    title: str = "",
+    authors: tuple[str, ...] = (),
+    year: int | None = None,
+) -> str:
+    """A paper's identity: the DOI, else ``pmid:``, ``pmcid:``, the source's own id, else a content hash.
+
+    ``source_id`` is used as given, so readers pass it already prefixed (``s2:...``) when they want a prefix.
+
+    >>> paper_id(None, "123", "PMC9"), paper_id("10.1/x", "123"), paper_id(None, source_id="s2:abc")
+    ('pmid:123', '10.1/x', 's2:abc')
+    """
+    if doi:
+        return doi
+    if pmid:
+        return f"pmid:{pmid}"
+    if pmcid:
+        return f"pmcid:{pmcid}"
+    return source_id or _content_id(title, authors, year)
+
+
+def _content_id(title: str, authors: tuple[str, ...], year: int | None) -> str:
+    """A stable id for a paper with no DOI, so loading it again replaces rather than duplicates it."""
+    key = "\x1f".join([" ".join(title.lower().split()), ";".join(a.lower() for a in authors), str(year or "")])
+    return "sha1:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,190 @@
+""" "Did you mean": a corrected query, from the index's own words, when a query matches little.
+
+The searchable text fields hold stemmed, respelled terms ("random", "hospit"), which are not words to show
+anyone, and a misspelling's stem is no help in finding the right word ("randmized" stems to "randmiz").
+Suggestions are drawn instead from the index's words as written (lower-cased and accent-folded, neither
+respelled nor stemmed), which each build and addition saves with the stem table
+(:func:`searchlib.analysis.stemtable.words`, with how often each occurs): whole words a reader recognises. A word
+counts only if its terms are in some title or abstract of this index (the list also holds the words of other
+indexes opened in the process). Indexes built before the list was kept draw on their ``vocabulary`` field
+instead.
+
+A query word is replaced when it is unknown (its analysed term is in no paper's title or abstract), or,
+when the query finds fewer than :data:`FEW` papers, when a word within reach is in ten times as many papers.
+Candidates are the words within one edit (two for words of six letters or more; Damerau-Levenshtein, so
+"trail" -> "trial" is one transposition), sharing the first letter; the closest wins, then the most frequent.
+A suggestion is offered only if it finds more papers than the query did. Only words searched as text are
+corrected (bare words, ``title:``, ``abstract:``, section fields, ``[ti]``/``[tiab]``); names, journals,
+DOIs and years are left alone.
+
+>>> from searchlib import build_index, bundled_records_path
+>>> build_index(bundled_records_path()).search("randmized trail").suggestion
+'randomised trial'
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable
+
+from whoosh.automata.fsa import find_all_matches
+from whoosh.automata.lev import levenshtein_automaton
+from whoosh.searching import Searcher
+
+from .._engine.schema import FIELD_ALIASES, SECTION_FIELDS
+from ..analysis import paper_analyzer, stemtable
+from .pubmed_tags import TAGS, scan
+
+#: Below this many matches, even known words are checked for a far commoner neighbour.
+FEW = 3
+_TEXT_FIELDS = frozenset({"title", "abstract", *SECTION_FIELDS})
+_ALIASES = {alias: name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
+_analyzer = paper_analyzer()
+
+
+def suggest(searcher: Searcher, text: str, total: int, count: Callable[[str], int]) -> str | None:
+    """A corrected ``text`` that ``count`` (papers found by a query string) finds more of, or None."""
+    reader = searcher.reader()
+    replacements: list[tuple[int, int, str]] = []
+    for start, word in _text_words(text):
+        fixed = _correct(reader, word, total)
+        if fixed:
+            replacements.append((start, start + len(word), fixed))
+    if not replacements:
+        return None
+    out = text
+    for start, end, fixed in reversed(replacements):
+        out = out[:start] + fixed + out[end:]
+    try:
+        return out if count(out) > total else None
+    except Exception:  # a suggestion must never break a search
+        return None
+
+
+def _text_words(text: str) -> list[tuple[int, str]]:
+    """(offset, word) of each word in ``text`` that is searched as stemmed text."""
+    tokens = scan(text)
+    claimed_by: dict[int, str] = {}  # token index -> PubMed tag that takes it
+    for i, tok in enumerate(tokens):
+        if tok.kind != "tag":
+            continue
+        tag = tok.text.strip("[] ").lower()
+        j = i - 1
+        if j >= 0 and tokens[j].kind == "phrase":
+            claimed_by[j] = tag
+            continue
+        while j >= 0 and tokens[j].kind == "word" and not tokens[j].bound:
+            claimed_by[j] = tag
+            j -= 1
+    words: list[tuple[int, str]] = []
+    groups: list[str | None] = []  # the field of each open parenthesis
+    field: str | None = None  # the field a ``field:`` just before applies to the next token
+    for i, tok in enumerate(tokens):
+        if tok.kind == "field":
+            name = tok.text[:-1].lower()
+            field = _ALIASES.get(name, name)
+            continue
+        here = field if tok.bound else (groups[-1] if groups else None)
+        field = None
+        if tok.kind == "paren":
+            if tok.text == "(":
+                groups.append(here)
+            elif groups:
+                groups.pop()
+            continue
+        if tok.kind not in ("word", "phrase"):
+            continue
+        if i in claimed_by:
+            fields = TAGS.get(claimed_by[i])
+            if fields is None or not set(fields) <= _TEXT_FIELDS:
+                continue
+        elif here is not None and here not in _TEXT_FIELDS:
+            continue
+        offset = tok.start
+        for piece in tok.text.split(" ") if tok.kind == "phrase" else [tok.text]:
+            word = piece.strip('"')
+            lead = piece.index(word) if word else 0
+            if len(word) >= 3 and word.isalpha():
+                words.append((offset + lead, word))
+            offset += len(piece) + 1
+    return words
+
+
+def _correct(reader, word: str, total: int) -> str | None:  # type: ignore[no-untyped-def]
+    known = _papers(reader, word)
+    if known is None:
+        return None  # a stopword
+    if known and total >= FEW:
+        return None
+    low = word.lower()
+    maxdist = 2 if len(low) >= 6 else 1
+    old_index = "vocabulary" in reader.schema  # built before the word list was kept
+    best: tuple[int, int, str] | None = None
+    best_df = 0
+    for candidate in _within(reader if old_index else None, low, 2 if len(low) > 3 else 1):
+        distance = edit_distance(low, candidate)
+        if candidate == low or distance > maxdist:
+            continue
+        common = reader.doc_frequency("vocabulary", candidate) if old_index else stemtable.occurrences(candidate)
+        key = (distance, -common, candidate)
+        if best is not None and key >= best:
+            continue  # cannot win: no need to look its terms up
+        df = _papers(reader, candidate)
+        if df:  # else a word of another index, or of papers deleted since
+            best, best_df = key, df
+    if best is None or (known and best_df < 10 * known):
+        return None
+    fixed = best[2]
+    if word.isupper():
+        return fixed.upper()
+    return fixed.capitalize() if word[0].isupper() else fixed
+
+
+def _papers(reader, word: str) -> int | None:  # type: ignore[no-untyped-def]
+    """Papers whose title or abstract holds ``word``'s terms (the most of its terms), or None for a stopword."""
+    terms = [t.text for t in _analyzer(word, mode="query")]
+    if not terms:
+        return None
+    return max(reader.doc_frequency(f, t) for f in ("title", "abstract") for t in terms)
+
+
+def _within(old_reader, low: str, maxdist: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The index's words within ``maxdist`` edits of ``low`` that share its first letter (Whoosh's Levenshtein
+    automaton, which counts a swap as two edits: callers measure again): from the word list, or from the
+    ``vocabulary`` field of ``old_reader``, an index built before the list was kept."""
+    if old_reader is not None:
+        return list(old_reader.terms_within("vocabulary", low, maxdist, prefix=1))
+    words = stemtable.words()
+
+    def at_or_after(text: str) -> str | None:
+        i = bisect_left(words, text)
+        return words[i] if i < len(words) else None
+
+    return list(find_all_matches(levenshtein_automaton(low, maxdist, prefix=1).to_dfa(), at_or_after))
+
+
+def vocabulary_size(reader) -> int:  # type: ignore[no-untyped-def]
+    """How many words suggestions can draw on: distinct words as written whose terms are in this index's titles
+    or abstracts."""
+    if "vocabulary" in reader.schema:
+        return sum(1 for _ in reader.lexicon("vocabulary"))
+    terms = {t.decode("utf-8") for field in ("title", "abstract") for t in reader.lexicon(field)}
+    return sum(1 for word in stemtable.words() if (_analyzer.terms(word, mode="query") or set()) & terms)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): a swap of two letters is one edit.
+
+    >>> edit_distance("trail", "trial"), edit_distance("randmized", "randomised")
+    (1, 2)
+    """
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+
+import orjson
+import pytest
+
+from searchlib import export_records, load_records, open_index
+from searchlib._engine.schema import to_document
+from searchlib.cli import main
+from tests.conftest import FIXTURES
+
+FORMATS = FIXTURES / "formats"
+FIELDS = ("id", "doi", "pmid", "pmcid", "title", "authors", "journal", "volume", "pages", "date", "year",
+          "sections", "abstract", "pdf_url")  # fmt: skip
+
+
+def _sources(seed_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [
+            *load_records(seed_path),
+            *load_records(FORMATS / "pubmed.xml"),
+            *load_records(FORMATS / "europepmc.json"),
+            *load_records(FORMATS / "semanticscholar.jsonl"),
+            *load_records(FORMATS / "crossref.json"),
+            *load_records(FORMATS / "references.bib"),
+        ]
+
+
+@pytest.mark.parametrize("fmt, ext", [("jsonl", "jsonl"), ("ris", "ris")])
+def test_round_trip_gives_the_same_documents(tmp_path, seed_path, fmt, ext):
+    records = _sources(seed_path)
+    path = tmp_path / f"out.{ext}"
+    path.write_text(export_records(records, fmt), encoding="utf-8")
+    again = load_records(path)
+    assert len(again) == len(records)
+    for before, after in zip(records, again, strict=True):
+        for name in FIELDS:
+            if fmt == "ris" and name == "pdf_url":
+                continue
+            assert getattr(after, name) == getattr(before, name), (before.id, name)
+        if fmt == "jsonl":
+            assert after.abstract_html == before.abstract_html
+            doc_before, doc_after = to_document(before), to_document(after)
+            doc_before.pop("record"), doc_after.pop("record")
+            assert doc_after == doc_before
+
+
+def test_bibtex_round_trip_keeps_identity_and_text(tmp_path, seed_path):
+    records = _sources(seed_path)
+    path = tmp_path / "out.bib"
+    path.write_text(export_records(records, "bibtex"), encoding="utf-8")
+    again = load_records(path)
+    assert [r.id for r in again] == [r.id for r in records]
+    assert [r.title for r in again] == [r.title for r in records]
+    assert [r.authors for r in again] == [r.authors for r in records]
+    assert [r.sections for r in again] == [r.sections for r in records]
+
+
+def test_ris_has_what_zotero_and_endnote_expect(seed_records):
+    ris = export_records(seed_records[:2], "ris")
+    refs = ris.strip().split("\n\n")
+    assert len(refs) == 2
+    lines = refs[0].splitlines()
+    assert lines[0] == "TY  - JOUR" and lines[-1] == "ER  - "
+    tags = [line[:2] for line in lines if line[2:6] == "  - "]
+    for tag in ("TI", "AU", "PY", "JO", "SP", "EP", "DO", "AB", "UR"):
+        assert tag in tags, tag
+    assert tags.count("AU") == 4 and "AU  - Hampton, Sarah" in lines
+    assert "SP  - 92" in lines and "EP  - 99" in lines
+    assert "DO  - 10.1136/bmjqs-2024-017268" in lines
+
+
+def test_csv_is_one_row_per_paper_with_sections_as_columns(seed_records):
+    rows = list(csv.DictReader(io.StringIO(export_records(seed_records, "csv"))))
+    assert len(rows) == 10
+    hybrid = rows[0]
+    assert hybrid["doi"] == "10.1136/bmjqs-2024-017268"
+    assert hybrid["authors"] == "Sarah Hampton; Jenni Murray; Rebecca Lawton; Laura Sheard"
+    assert hybrid["methods"].startswith("The process evaluation took place")
+    assert hybrid["conclusions"] and hybrid["objective"] == ""
+    assert list(rows[0])[-7:] == [
+        "background",
+        "objective",
+        "methods",
+        "results",
+        "conclusions",
+        "other",
+        "abstract",
+    ]
+
+
+def test_bibtex_keys_are_unique_and_specials_escaped(seed_records):
+    bib = export_records([seed_records[0], seed_records[0]], "bibtex")
+    assert "@article{hampton2025understanding," in bib and "@article{hampton2025understandinga," in bib
+    assert "journal = {BMJ Quality \\& Safety}" in bib
+
+
+def test_results_methods(seed_index):
+    results = seed_index.search("methods:interviews")
+    lines = results.to_jsonl().splitlines()
+    assert [orjson.loads(line)["rank"] for line in lines] == [1, 2, 3]
+    assert orjson.loads(lines[0])["doi"] == results[0].doi
+    assert results.to_ris().count("TY  - JOUR") == 3
+    assert results.to_bibtex().count("@article{") == 3
+    rows = list(csv.DictReader(io.StringIO(results.to_csv())))
+    assert [r["rank"] for r in rows] == ["1", "2", "3"] and rows[0]["doi"] == results[0].doi
+
+
+def test_cli_search_formats_and_export(tmp_path, capsys, seed_path):
+    idx = str(tmp_path / "ix")
+    assert main(["index", str(seed_path), str(FORMATS / "pubmed.xml"), "--index", idx]) == 0
+    capsys.readouterr()
+    assert main(["search", "thyroid", "--index", idx, "--format", "ris"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("TY  - JOUR") and "AN  - 28775130" in out
+    assert main(["search", "thyroid", "--index", idx, "--json"]) == 0
+    assert orjson.loads(capsys.readouterr().out.splitlines()[0])["pmid"] == "28775130"
+    out_file = tmp_path / "all.csv"
+    assert main(["export", "--index", idx, "-o", str(out_file)]) == 0
+    text = out_file.read_text(encoding="utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(text)))) == 13
+    assert main(["export", "--index", idx, "--format", "jsonl"]) == 0
+    exported = tmp_path / "all.jsonl"
+    exported.write_text(capsys.readouterr().out)
+    assert {r.id for r in load_records(exported)} == {r.id for r in open_index(idx)}

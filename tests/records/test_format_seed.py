@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import gzip
+
+import orjson
+import pytest
+
+from searchlib import LoadError, load_records
+from searchlib.records.readers import detect_format
+from tests.conftest import FIXTURES
+
+FORMATS = FIXTURES / "formats"
+
+
+def test_beir_ids_stay_bare(tmp_path):
+    path = tmp_path / "corpus.jsonl"
+    path.write_text('{"_id": "4983", "title": "T", "text": "Some text."}\n')
+    assert load_records(path)[0].id == "4983"
+
+
+def test_pmid_without_doi_is_the_id(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"title": "T", "pmid": "PMID: 123"}\n{"title": "T2", "pmcid": "pmc9"}\n')
+    a, b = load_records(path)
+    assert (a.id, a.pmid, b.id, b.pmcid) == ("pmid:123", "123", "pmcid:PMC9", "PMC9")
+
+
+def test_content_hash_is_stable(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"title": "No ids at all", "authors": ["Ann Lee"], "year": 2020}\n')
+    first, again = load_records(path)[0], load_records(path)[0]
+    assert first.id.startswith("sha1:") and first.id == again.id
+
+
+@pytest.mark.parametrize(
+    "name, head, fmt",
+    [
+        ("a.txt", b"TY  - JOUR\n", "ris"),
+        ("a.txt", b"\n\nPMID- 1\nTI  - T\n", "medline"),
+        ("a.txt", b"% comment\n@article{k, title={T}}\n", "bibtex"),
+        ("a.txt", b'<?xml version="1.0"?>\n<PubmedArticleSet>', "pubmed"),
+        ("a.ris", b'[{"title": "T"}]', "json"),
+        ("a.txt", b'Ann Lee, Bob Roe\n{"title": "T"}\n', "json"),
+    ],
+)
+def test_format_is_told_from_content(name, head, fmt):
+    assert detect_format(head, name) == fmt
+
+
+def test_unknown_content_is_a_load_error(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Just some notes\nabout papers\n")
+    with pytest.raises(LoadError, match="cannot tell the format"):
+        load_records(path)
+    xml = tmp_path / "other.xml"
+    xml.write_text("<pmc-articleset><article/></pmc-articleset>")
+    with pytest.raises(LoadError, match="root <pmc-articleset> is not PubMed XML"):
+        load_records(xml)
+
+
+def test_unknown_format_name():
+    with pytest.raises(ValueError, match="unknown format"):
+        load_records(FORMATS / "pubmed.xml", format="endnote")
+
+
+def test_json_lines_are_read_a_line_at_a_time(tmp_path, monkeypatch):
+    # A large JSON Lines export must not be read into memory whole: only the head is read at once.
+    import searchlib.records.readers
+
+    path = tmp_path / "big.jsonl.gz"
+    lines = [orjson.dumps({"doi": f"10.1/{i}", "title": f"Paper {i}"}) for i in range(3000)]
+    path.write_bytes(gzip.compress(b"\n".join(lines)))
+    read_bytes = searchlib.records.readers.read_bytes
+
+    def head_only(path, limit=-1):
+        assert limit > 0, "the whole file was read at once"
+        return read_bytes(path, limit)
+
+    monkeypatch.setattr(searchlib.records.readers, "read_bytes", head_only)
+    records = load_records(path)
+    assert len(records) == 3000 and records[-1].doi == "10.1/2999"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"\n".join(lines[:5]) + b'\n{"doi": \n' + lines[5])
+    with pytest.raises(LoadError, match=r"bad\.jsonl:6: invalid JSON"):
+        load_records(bad)

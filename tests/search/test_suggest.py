@@ -1,0 +1,89 @@
+"""Did you mean: corrections from the index's own words, only when they find more."""
+
+from __future__ import annotations
+
+from whoosh import fields, formats
+
+import searchlib
+from searchlib import index as index_module
+from searchlib._engine import building, parallel, schema
+from searchlib.analysis import stemtable, surface_analyzer
+from searchlib.search.suggest import edit_distance
+
+
+def test_misspelt_query_gets_a_correction_that_finds_papers(seed_index):
+    results = seed_index.search("randmized trail")
+    assert results.total == 0
+    assert results.suggestion == "randomised trial"
+    assert seed_index.search(results.suggestion).total > 0
+
+
+def test_correct_query_gets_no_suggestion(seed_index):
+    assert seed_index.search("randomised trial").suggestion is None
+    assert seed_index.search("interviews").suggestion is None
+
+
+def test_suggestion_is_a_surface_word_not_a_stem(seed_index):
+    # The index holds the stem "hospit"; the suggestion must be a word someone writes.
+    suggestion = seed_index.search("hospitl").suggestion
+    assert suggestion in {"hospital", "hospitals"}
+
+
+def test_fields_and_operators_are_kept_and_names_left_alone(seed_index):
+    assert seed_index.search("methods:intervews").suggestion == "methods:interviews"
+    fixed = seed_index.search("antibiotc OR feedbak").suggestion
+    assert fixed == "antibiotic OR feedback"
+    # An author name is not corrected against title and abstract words.
+    assert seed_index.search("au:lawtn").suggestion is None
+
+
+def test_words_of_another_index_are_not_suggested():
+    searchlib.build_index([{"doi": "10.1/p", "title": "Pneumonia in adults"}])
+    other = searchlib.build_index([{"doi": "10.1/s", "title": "Pneumonic sepsis in children"}])
+    # "pneumonia" is one edit away and known in this process, but no paper of this index holds it.
+    assert other.search("pneumonai").suggestion == "pneumonic"
+    assert other.search("sepsus").suggestion == "sepsis"
+
+
+def test_case_is_kept():
+    index = searchlib.build_index([{"doi": "10.1/a", "title": "Sepsis in children", "abstract": "Sepsis care."}])
+    assert index.search("Sepssi").suggestion == "Sepsis"
+
+
+def test_a_word_that_exists_is_changed_only_for_a_far_commoner_one():
+    records = [{"doi": f"10.1/{i}", "title": "randomised trial of care"} for i in range(12)]
+    records.append({"doi": "10.1/trail", "title": "a walking trail"})
+    index = searchlib.build_index(records)
+    # "trail" is a real word in one paper, but with "randomised" it matches nothing, and "trial" is in 12.
+    results = index.search("randomised trail")
+    assert results.total == 0 and results.suggestion == "randomised trial"
+    assert index.search("walking trail").suggestion is None
+
+
+def test_edit_distance_counts_a_swap_as_one():
+    assert edit_distance("trail", "trial") == 1
+    assert edit_distance("abc", "abc") == 0
+    assert edit_distance("sepsis", "sepssi") == 1
+    assert edit_distance("kitten", "sitting") == 3
+
+
+def test_an_index_with_the_older_vocabulary_field_still_gets_suggestions(tmp_path, seed_path, monkeypatch):
+    # Indexes built before the word list was kept have a ``vocabulary`` field of surface words and no words.json.
+    def old_schema():
+        s = schema.make_schema()
+        s.add("vocabulary", fields.FieldType(formats.Existence(), analyzer=surface_analyzer(), scorable=True))
+        return s
+
+    def old_document(record):
+        return {**schema.to_document(record), "vocabulary": f"{record.title}\n{record.abstract}"}
+
+    monkeypatch.setattr(index_module, "make_schema", old_schema)
+    monkeypatch.setattr(building, "to_document", old_document)
+    monkeypatch.setattr(parallel, "to_document", old_document)
+    searchlib.build_index(seed_path, tmp_path / "old").close()
+    (tmp_path / "old" / stemtable.WORDS_FILE).unlink()
+    monkeypatch.setattr(stemtable, "_words", {})  # nothing known from this process's builds either
+    monkeypatch.setattr(stemtable, "_sorted", [])
+    old = searchlib.open_index(tmp_path / "old")
+    assert "vocabulary" in old.stats() and old.stats()["vocabulary"] > 100
+    assert old.search("randmized trail").suggestion == "randomised trial"
