@@ -26,6 +26,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Literal
 
 import orjson
 
@@ -219,7 +220,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    match = "any" if args.any else "all"
+    match: Literal["all", "any"] = "any" if args.any else "all"
     QueryParser(make_schema()).parse(args.query, match=match)  # a bad query fails before any index is built
     facet_names = [f.strip() for f in args.facets.split(",") if f.strip()] if args.facets else []
     for name in facet_names:

@@ -65,7 +65,7 @@ from .search.suggest import suggest, vocabulary_size
 __all__ = ["Index", "build_index", "open_index", "Source"]
 
 #: What can be indexed: a record file, several, or records (``Record`` objects or dicts in the seed's shape).
-Source = Union[str, os.PathLike, Iterable[Union[str, os.PathLike, Record, Mapping[str, Any]]]]  # noqa: UP007
+Source = Union[str, os.PathLike[str], Iterable[Union[str, os.PathLike[str], Record, Mapping[str, Any]]]]  # noqa: UP007
 
 # BM25 per field with Robertson's idf; k1 and b chosen on training data (searchlib/search/ranking.py).
 _SCORING = PaperBM25()
@@ -99,7 +99,7 @@ class Index:
         return self._searcher
 
     def __len__(self) -> int:
-        return self._current_searcher().doc_count()
+        return int(self._current_searcher().doc_count())
 
     def __contains__(self, id_or_doi: object) -> bool:
         return isinstance(id_or_doi, str) and self.get(id_or_doi) is not None
@@ -118,7 +118,7 @@ class Index:
             fields = searcher.document(pmcid=pmcid) if "pmcid" in self._ix.schema else None
         return record_from_stored(fields["record"]) if fields else None
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Record]:
         """Every paper in the index, in index order."""
         for fields in self._current_searcher().all_stored_fields():
             yield record_from_stored(fields["record"])
@@ -196,9 +196,9 @@ class Index:
             str(q),
             hits,
             ranking.total if ranking is not None else lambda: _count(searcher, q, filt),
+            suggestion=lambda: suggest(searcher, query, results.total, count),
             facet_counter=lambda name: facets.facet_counts(searcher, q, filt, name),
         )
-        results.suggestion = lambda: suggest(searcher, query, results.total, count)  # type: ignore[assignment]
         return results
 
     def similar(self, id_or_doi: str, limit: int | None = 10) -> Results:
@@ -343,7 +343,7 @@ class Index:
         found = (self.get(i) for i in ([ids] if isinstance(ids, str) else ids))
         keys = {record.id for record in found if record is not None}
         with self._writing(timeout) as writer:
-            deleted = sum(writer.delete_by_term("id", key) for key in sorted(keys))
+            deleted: int = sum(writer.delete_by_term("id", key) for key in sorted(keys))
         return deleted
 
     def optimize(self, *, timeout: float = 5.0) -> None:
@@ -438,7 +438,7 @@ def _lazy_hit(rank: int, score: float, whit: Any) -> Hit:
     return hit
 
 
-def _highlighter(whit: Any, record: Record | Hit):  # type: ignore[no-untyped-def]
+def _highlighter(whit: Any, record: Record | Hit) -> Callable[[], dict[str, str]]:
     def make() -> dict[str, str]:
         nonlocal record
         record = record.record if isinstance(record, Hit) else record
@@ -465,7 +465,7 @@ def _highlighter(whit: Any, record: Record | Hit):  # type: ignore[no-untyped-de
 
 def build_index(
     source: Source,
-    path: str | os.PathLike | None = None,
+    path: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
     *,
     errors: Literal["raise", "skip"] = "raise",
@@ -506,7 +506,7 @@ def build_index(
     return open_index(target)
 
 
-def open_index(path: str | os.PathLike) -> Index:
+def open_index(path: str | os.PathLike[str]) -> Index:
     """Open the index at ``path``. Raises :class:`SearchlibError` if it is not a searchlib index.
 
     Opening reads pickled data, so only open indexes you or your colleagues built: never one from an

@@ -26,7 +26,7 @@ __all__ = ["Hit", "Results", "MarkFormatter"]
 MARK_START, MARK_END = "\ue000", "\ue001"
 
 
-class MarkFormatter(highlight.Formatter):
+class MarkFormatter(highlight.Formatter):  # type: ignore[misc]  # Whoosh has no type hints: its Formatter is Any
     """Marks matched words with ``**`` on each side: readable in a terminal, bold in Markdown."""
 
     between = " … "

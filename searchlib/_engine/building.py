@@ -19,7 +19,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ..errors import LoadError
 from ..progress import Progress
@@ -44,7 +44,8 @@ def expected_count(source: object) -> int:
     """How many records ``source`` holds if that is known without reading it (a list of records), else 0."""
     if isinstance(source, (str, os.PathLike)) or not isinstance(source, Sized):
         return 0
-    if any(isinstance(item, (str, os.PathLike)) for item in source):  # type: ignore[attr-defined]
+    items = cast(Iterable[object], source)  # a source that is not a path is an iterable of them or records
+    if any(isinstance(item, (str, os.PathLike)) for item in items):
         return 0
     return len(source)
 
@@ -76,7 +77,7 @@ def stream_records(source: Any, errors: Literal["raise", "skip"]) -> Iterator[Re
         raise ValueError("errors must be 'raise' or 'skip'")
     skipped: list[LoadError] = []
 
-    def from_file(path: str | os.PathLike) -> Iterator[Record]:
+    def from_file(path: str | os.PathLike[str]) -> Iterator[Record]:
         from pathlib import Path
 
         for item in read_records(Path(path), None):

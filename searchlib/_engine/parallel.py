@@ -179,7 +179,7 @@ class _Helper:
     def _receive(self) -> tuple[str, Any]:
         while True:
             try:
-                return self.results.get(timeout=1.0)  # type: ignore[no-any-return]
+                return self.results.get(timeout=1.0)
             except queue.Empty:
                 if not self.process.is_alive() and self.results.empty():
                     raise SearchlibError(
@@ -279,7 +279,7 @@ def _helper_main(
     the helper lets them go at once (at 5k records this lowers the helper's peak RSS by a fifth).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build's process decides what Ctrl-C stops
-    parent.pool.fields = {}  # type: ignore[attr-defined]
+    parent.pool.fields = {}
     from whoosh.filedb.filestore import FileStorage
 
     inherited = stemtable.known_count()  # stems this process knew when it was forked: the build's own already

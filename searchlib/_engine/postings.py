@@ -15,8 +15,8 @@ from typing import Any
 
 from whoosh.codec import whoosh3
 from whoosh.filedb import filetables
-from whoosh.matching import FilterMatcher
-from whoosh.reading import TermNotFound
+from whoosh.matching import FilterMatcher, Matcher
+from whoosh.reading import IndexReader, TermInfo, TermNotFound
 
 from .termtable import POINTER, ROW_LENGTHS, key_hash
 
@@ -24,22 +24,22 @@ from .termtable import POINTER, ROW_LENGTHS, key_hash
 UNREAD = object()
 
 
-def matcher(reader, field: str, btext: bytes, info):  # type: ignore[no-untyped-def]
+def matcher(reader: IndexReader, field: str, btext: bytes, info: TermInfo) -> Matcher | None:
     """The term's postings read from its (cached) term info, as Whoosh's segment reader reads them, but
     without wrapping them in the segment's deletions; None for readers not in Whoosh's own layout."""
-    terms = getattr(reader, "_terms", None)
+    terms: Any = getattr(reader, "_terms", None)
     if type(terms) is not whoosh3.W3TermsReader:
         return None
     return terms._codec.postings_reader(terms._postfile, info, reader.schema[field].format, term=(field, btext))
 
 
-def read_postings(reader, field: str, btext: bytes, info) -> tuple[list[int], list[float]]:  # type: ignore[no-untyped-def]
+def read_postings(reader: IndexReader, field: str, btext: bytes, info: TermInfo) -> tuple[list[int], list[float]]:
     """The term's document numbers and term frequencies in this segment, deleted papers included.
 
     Whoosh's on-disk postings are read a block at a time without their positions (:func:`_read_blocks`); other
     postings (a term found in one paper is stored inline, other readers) are stepped through with a matcher.
     """
-    terms = getattr(reader, "_terms", None)
+    terms: Any = getattr(reader, "_terms", None)
     if type(terms) is whoosh3.W3TermsReader and not info.is_inlined():
         found = _read_blocks(terms._postfile, info.extent()[0])
         if found is not None:
@@ -87,7 +87,7 @@ def _read_blocks(postfile: Any, offset: int) -> tuple[list[int], list[float]] | 
         pos = end
 
 
-def term_row(reader, field: str, btext: bytes) -> bytes | None | object:  # type: ignore[no-untyped-def]
+def term_row(reader: IndexReader, field: str, btext: bytes) -> bytes | None | object:
     """The term's row in the segment's term table (its term info's bytes), or None if the segment lacks it.
 
     Whoosh looks a term up through two generators and a file read per slot, key and value; this probes the same
@@ -95,7 +95,7 @@ def term_row(reader, field: str, btext: bytes) -> bytes | None | object:  # type
     some 300 terms per segment). :data:`UNREAD` when the segment is not read that way (another codec or
     storage, a field the segment lacks): the caller then asks Whoosh.
     """
-    terms = getattr(reader, "_terms", None)
+    terms: Any = getattr(reader, "_terms", None)
     if type(terms) is not whoosh3.W3TermsReader or field not in terms._fieldmap:
         return UNREAD
     table = terms._tindex
@@ -172,14 +172,14 @@ def _read_whole(postfile: Any, compression: int, start: int, end: int) -> tuple[
     return block[0], block[1]
 
 
-def length_bytes(reader, field: str) -> bytes:  # type: ignore[no-untyped-def]
+def length_bytes(reader: IndexReader, field: str) -> bytes:
     """Every paper's stored length byte for ``field`` in this segment (0 where the paper has no such field).
 
     Read straight from Whoosh's length column when the segment has one in the usual layout (one byte per paper,
     papers past the last one written take the default 0); else paper by paper through the public reader.
     """
     n = reader.doc_count_all()
-    column = None
+    column: Any = None
     perdoc = getattr(reader, "_perdoc", None)
     if perdoc is not None and hasattr(perdoc, "_cached_reader"):
         column = perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)

@@ -92,7 +92,7 @@ _TERMINFO = W3TermInfo._struct
 
 
 def _encode_positions(poses: list[int]) -> bytes:
-    return formats.Positions.encode(None, poses)  # type: ignore[arg-type]
+    return formats.Positions.encode(None, poses)
 
 
 #: Most postings are one word at one position: their encodings, made once.
@@ -136,12 +136,11 @@ class _Postings:
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         fieldname, btext, docnum, weight, vbytes = item
-        if fieldname in self.text_fields:
-            btext = btext.decode("utf-8")
+        key: str | bytes = btext.decode("utf-8") if fieldname in self.text_fields else btext
         table = self.terms(fieldname)
-        term = table.get(btext)
+        term = table.get(key)
         if term is None:
-            term = table[btext] = _Term()
+            term = table[key] = _Term()
         term.ids.append(docnum)
         term.weights.append(weight)
         term.values.append(vbytes or b"")
@@ -256,7 +255,7 @@ class FastSegmentWriter(SegmentWriter):
         schema = self.schema
         self._kinds = {name: _kind(schema[name]) for name in schema.names()}
         text_fields = frozenset(name for name, kind in self._kinds.items() if kind != _OTHER)
-        self.pool = _Postings(self._tempstorage, text_fields, spill_postings)  # type: ignore[assignment]
+        self.pool = _Postings(self._tempstorage, text_fields, spill_postings)
         # Vectors and separate spelling words need Whoosh's own path; searchlib's schema has neither.
         self._plain = any(schema[n].vector or schema[n].separate_spelling() for n in schema.names())
 
@@ -286,11 +285,11 @@ class FastSegmentWriter(SegmentWriter):
                 if table is None:
                     length = self._add_generic(field, fieldname, value, docnum)
                 elif kind == _EXISTENCE:
-                    length = _add_terms(pool.terms(fieldname), table, docnum)  # type: ignore[attr-defined]
-                    pool.count += length  # type: ignore[attr-defined]
+                    length = _add_terms(pool.terms(fieldname), table, docnum)
+                    pool.count += length
                 else:
-                    length = _add_table(pool.terms(fieldname), table, kind, docnum)  # type: ignore[attr-defined]
-                    pool.count += len(table)  # type: ignore[attr-defined]
+                    length = _add_table(pool.terms(fieldname), table, kind, docnum)
+                    pool.count += len(table)
                 if not field.scorable:
                     length = 0
             pdw.add_field(fieldname, field, value if field.stored else None, length)
@@ -300,8 +299,8 @@ class FastSegmentWriter(SegmentWriter):
         pdw.finish_doc()
         self._added = True
         self.docnum += 1
-        if pool.count >= pool.limit:  # type: ignore[attr-defined]
-            pool.spill()  # type: ignore[attr-defined]
+        if pool.count >= pool.limit:
+            pool.spill()
 
     def _add_generic(self, field: Any, fieldname: str, value: Any, docnum: int) -> int:
         length = 0
@@ -317,7 +316,7 @@ class FastSegmentWriter(SegmentWriter):
         tindex = self.fieldwriter._tindex
         tindex._write_hashes = partial(termtable.write_hash_tables, tindex)  # what closing the field writer calls
         try:
-            _write_postings(self.fieldwriter, self.schema, pdr, self.pool.merged())  # type: ignore[attr-defined]
+            _write_postings(self.fieldwriter, self.schema, pdr, self.pool.merged())
         finally:
             self.fieldwriter.close()
             pdr.close()
@@ -391,7 +390,7 @@ def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, b
     lengths: list[int] | None = None
     out: _TermWriter | None = None
     for fieldname, btext, term in terms:
-        if fieldname != lastfield:
+        if out is None or fieldname != lastfield:  # the first term, or a new field's
             if out is not None:
                 out.flush()
                 fw.finish_field()
@@ -400,7 +399,7 @@ def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, b
             lengths = _field_lengths(pdr, fieldname)
             out = _TermWriter(fw, fieldobj.format)
             lastfield = fieldname
-        out.write(btext.encode("utf-8") if isinstance(btext, str) else btext, term, lengths)  # type: ignore[union-attr]
+        out.write(btext.encode("utf-8") if isinstance(btext, str) else btext, term, lengths)
     if out is not None:
         out.flush()
         fw.finish_field()

@@ -43,13 +43,14 @@ from typing import Any, TypeVar
 import orjson
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
+from whoosh.util.filelock import LockBase
 
 from ..errors import IndexLockedError, SearchlibError
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: Whoosh's own msvcrt lock is used instead
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # None stands for the module Windows lacks
 
 MANIFEST = "searchlib.json"
 FORMAT_NAME = "searchlib-index"
@@ -375,7 +376,7 @@ class SafeFileStorage(FileStorage):
                 return super().open_file(name, **kwargs)
         return _MappedFile(memoryview(mapped), name=name, **kwargs)
 
-    def lock(self, name: str):  # type: ignore[no-untyped-def]
+    def lock(self, name: str) -> WriteLock | LockBase:
         if name == LOCK_FILE and fcntl is not None:
             return WriteLock(Path(self.folder))
         return super().lock(name)

@@ -103,7 +103,7 @@ def to_ris(records: Iterable[Record]) -> str:
     """RIS text for ``records``, each ending ``ER  - `` and a blank line (see the module docstring for tags)."""
     out: list[str] = []
     for r in records:
-        lines = [("TY", "JOUR"), ("ID", r.id), ("TI", _one_line(r.title))]
+        lines: list[tuple[str, str | None]] = [("TY", "JOUR"), ("ID", r.id), ("TI", _one_line(r.title))]
         lines += [("AU", family_given(a)) for a in r.authors]
         if r.year:
             lines.append(("PY", str(r.year)))

@@ -85,8 +85,8 @@ class _Deferred(Record):
     most of them to helper processes, which then do the splitting (most of the cost of reading a record).
     """
 
-    sections = _SplitOnRead()  # type: ignore[assignment]
-    abstract = _SplitOnRead()  # type: ignore[assignment]
+    sections = _SplitOnRead()
+    abstract = _SplitOnRead()
 
     def __eq__(self, other: object) -> bool:  # equal to the eager Record of the same paper
         if not isinstance(other, Record):

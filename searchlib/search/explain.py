@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from whoosh import query as wq
+from whoosh.matching import Matcher
 from whoosh.searching import Searcher
 
 
@@ -149,7 +150,7 @@ def _walk(searcher: Searcher, q: wq.Query, docnum: int, boost: float) -> list[Te
     return _leaf(searcher, q, docnum, boost)
 
 
-def _matcher_at(searcher: Searcher, q: wq.Query, docnum: int):  # type: ignore[no-untyped-def]
+def _matcher_at(searcher: Searcher, q: wq.Query, docnum: int) -> Matcher | None:
     m = q.matcher(searcher, searcher.context())
     if m.is_active() and m.id() < docnum:
         m.skip_to(docnum)

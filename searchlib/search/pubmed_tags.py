@@ -144,7 +144,9 @@ def translate(text: str) -> str:
     pending: list[Token] = []  # words and phrases not yet claimed by a tag
     for tok in tokens:
         if tok.kind == "tag":
-            tag = _TAG_RE.fullmatch(tok.text).group(1).lower()  # type: ignore[union-attr]
+            named = _TAG_RE.fullmatch(tok.text)
+            assert named is not None  # scan() takes for a tag only what _TAG_RE matches
+            tag = named.group(1).lower()
             term = _claim(pending)
             if not term:
                 raise QueryError(f"PubMed tag {tok.text} at column {tok.start + 1} has no term before it")
@@ -220,12 +222,13 @@ def _rewrite(tag: str, term: list[Token], tok: Token) -> str:
 def _dates(value: str, tok: Token) -> str:
     """``2020``, ``2020:2024``, ``2020/03``, ``2020/01/15:2024/06/30`` as a year or date range."""
     parts = value.split(":")
-    if len(parts) > 2 or not all(_DATE.fullmatch(p.strip()) for p in parts):
+    dates = [m for p in parts if (m := _DATE.fullmatch(p.strip()))]
+    if len(parts) > 2 or len(dates) < len(parts):
         raise QueryError(
             f"PubMed tag {tok.text} at column {tok.start + 1}: cannot read the date {value!r}; "
             "use YYYY, YYYY/MM, YYYY/MM/DD or a range such as 2020:2024"
         )
-    ends = [_DATE.fullmatch(p.strip()).groups() for p in parts]  # type: ignore[union-attr]
+    ends = [m.groups() for m in dates]
     start, end = ends[0], ends[-1]
     if not any(start[1:]) and not any(end[1:]):
         return f"year:{start[0]}" if start[0] == end[0] else f"year:[{start[0]} TO {end[0]}]"

@@ -17,9 +17,11 @@ from contextvars import ContextVar
 from typing import Literal
 
 from whoosh import query as wq
+from whoosh.fields import FieldType, Schema
 from whoosh.qparser import AndGroup, FieldAliasPlugin, GtLtPlugin, OrGroup
 from whoosh.qparser import QueryParser as WhooshQueryParser
 from whoosh.qparser.plugins import MultifieldPlugin
+from whoosh.qparser.syntax import GroupNode
 
 from .._engine.schema import DEFAULT_FIELDS, FIELD_ALIASES, INTERNAL_FIELDS, TEXT_FIELDS
 from ..errors import QueryError
@@ -64,7 +66,7 @@ _QUERY_WORD = re.compile(r'[^\s()"]+')
 class QueryParser:
     """Parses searchlib's query language against a schema. ``match`` is how bare words combine."""
 
-    def __init__(self, schema, field_boosts: dict[str, float] | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, schema: Schema, field_boosts: dict[str, float] | None = None) -> None:
         self.schema = schema
         self.field_boosts = dict(FIELD_BOOSTS if field_boosts is None else field_boosts)
         self.fields: dict[str, str] = {name: name for name in schema.names() if name not in INTERNAL_FIELDS}
@@ -78,7 +80,7 @@ class QueryParser:
         self._plain_fields = [(name, self.field_boosts.get(name, 1.0)) for name in DEFAULT_FIELDS]
         self._plain_words: dict[str, tuple[tuple[str, float, tuple[str, ...], tuple[str, ...]], ...]] = {}
 
-    def _make_parser(self, group) -> WhooshQueryParser:  # type: ignore[no-untyped-def]
+    def _make_parser(self, group: type[GroupNode]) -> WhooshQueryParser:
         parser = _PartsParser(None, self.schema, group=group)  # what Whoosh's MultifieldParser makes, and parts
         parser.add_plugin(MultifieldPlugin(list(DEFAULT_FIELDS), fieldboosts=self.field_boosts))
         parser.add_plugin(FieldAliasPlugin({k: list(v) for k, v in FIELD_ALIASES.items()}))
@@ -166,8 +168,8 @@ class QueryParser:
                 groups[tuple(dict.fromkeys(group))] += 1
         seen: set[tuple[str, str, float]] = set()
         terms = []
-        for group, n in groups.items():
-            for field, token, boost in group:
+        for grouped, n in groups.items():
+            for field, token, boost in grouped:
                 term = (field, token, boost * n)
                 if term not in seen:
                     seen.add(term)
@@ -233,7 +235,15 @@ class _PartsParser(WhooshQueryParser):
     :data:`COMPOUND_PART_WEIGHT`, or as much as the word when its own terms are in no paper. Phrases, wildcards
     and other fields are left alone: a phrase still matches "COVID-19" as "covid19" only."""
 
-    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):  # type: ignore[no-untyped-def]
+    def term_query(
+        self,
+        fieldname: str,
+        text: str,
+        termclass: type[wq.Query],
+        boost: float = 1.0,
+        tokenize: bool = True,
+        removestops: bool = True,
+    ) -> wq.Query | None:
         q = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
         if q is None or self.group is not OrGroup or termclass is not wq.Term:
             return q
@@ -248,7 +258,7 @@ class _PartsParser(WhooshQueryParser):
         return wq.Or([q, *(wq.Term(fieldname, part, boost=boost * weight) for part in parts)])
 
 
-def _parts(field, word: str, said: tuple[str, ...], **kwargs: bool) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _parts(field: FieldType, word: str, said: tuple[str, ...], **kwargs: bool) -> tuple[str, ...]:
     """The terms ``word`` is indexed under in ``field`` besides ``said``, the ones a query for it searches."""
     searched = set(said)
     indexed = field.process_text(word, mode="index", **kwargs)

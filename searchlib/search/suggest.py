@@ -29,6 +29,7 @@ from collections.abc import Callable
 
 from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from .._engine.schema import FIELD_ALIASES, SECTION_FIELDS
@@ -110,7 +111,7 @@ def _text_words(text: str) -> list[tuple[int, str]]:
     return words
 
 
-def _correct(reader, word: str, total: int) -> str | None:  # type: ignore[no-untyped-def]
+def _correct(reader: IndexReader, word: str, total: int) -> str | None:
     known = _papers(reader, word)
     if known is None:
         return None  # a stopword
@@ -140,7 +141,7 @@ def _correct(reader, word: str, total: int) -> str | None:  # type: ignore[no-un
     return fixed.capitalize() if word[0].isupper() else fixed
 
 
-def _papers(reader, word: str) -> int | None:  # type: ignore[no-untyped-def]
+def _papers(reader: IndexReader, word: str) -> int | None:
     """Papers whose title or abstract holds ``word``'s terms (the most of its terms), or None for a stopword."""
     terms = [t.text for t in _analyzer(word, mode="query")]
     if not terms:
@@ -148,7 +149,7 @@ def _papers(reader, word: str) -> int | None:  # type: ignore[no-untyped-def]
     return max(reader.doc_frequency(f, t) for f in ("title", "abstract") for t in terms)
 
 
-def _within(old_reader, low: str, maxdist: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _within(old_reader: IndexReader | None, low: str, maxdist: int) -> list[str]:
     """The index's words within ``maxdist`` edits of ``low`` that share its first letter (Whoosh's Levenshtein
     automaton, which counts a swap as two edits: callers measure again): from the word list, or from the
     ``vocabulary`` field of ``old_reader``, an index built before the list was kept."""
@@ -163,7 +164,7 @@ def _within(old_reader, low: str, maxdist: int) -> list[str]:  # type: ignore[no
     return list(find_all_matches(levenshtein_automaton(low, maxdist, prefix=1).to_dfa(), at_or_after))
 
 
-def vocabulary_size(reader) -> int:  # type: ignore[no-untyped-def]
+def vocabulary_size(reader: IndexReader) -> int:
     """How many words suggestions can draw on: distinct words as written whose terms are in this index's titles
     or abstracts."""
     if "vocabulary" in reader.schema:

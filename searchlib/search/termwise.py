@@ -43,7 +43,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.codec import whoosh3
-from whoosh.reading import TermNotFound
+from whoosh.reading import IndexReader, TermInfo, TermNotFound
 from whoosh.searching import Results, Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -179,7 +179,7 @@ class _NotBM25(Exception):
     """The searcher's weighting is not BM25's: the query is searched with Whoosh instead."""
 
 
-def _index_scores(searcher: Searcher, q: wq.Query, allowed) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _index_scores(searcher: Searcher, q: wq.Query, allowed: np.ndarray | None) -> np.ndarray:
     """Every paper's score, a slot per document number of the whole index (0.0 for papers that do not match,
     are deleted or not ``allowed``).
 
@@ -250,7 +250,7 @@ def _index_scores(searcher: Searcher, q: wq.Query, allowed) -> np.ndarray:  # ty
     return scores
 
 
-def _drop_excluded(scores: np.ndarray, deleted: np.ndarray | None, allowed) -> None:  # type: ignore[no-untyped-def]
+def _drop_excluded(scores: np.ndarray, deleted: np.ndarray | None, allowed: np.ndarray | None) -> None:
     """Zero the scores (or marks) of deleted papers and, with a filter, of those not ``allowed``."""
     if deleted is not None:
         scores[deleted] = 0
@@ -282,7 +282,8 @@ class _SearcherCache:
 
     def __init__(self) -> None:
         self._norms: dict[tuple[int, str, float, float, float], np.ndarray] = {}
-        self._deleted: np.ndarray | None | object = _UNREAD
+        self._deleted: np.ndarray | None = None
+        self._deleted_read = False
         self._infos: dict[tuple[int, str, bytes], object] = {}
         self._postings: OrderedDict[tuple[str, bytes], Any] = OrderedDict()
         self._postings_held = 0
@@ -291,7 +292,7 @@ class _SearcherCache:
         #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
         self.frequencies: dict[tuple[str, object], float] = {}
 
-    def term_info(self, leaf: int, reader, field: str, btext: bytes):  # type: ignore[no-untyped-def]
+    def term_info(self, leaf: int, reader: IndexReader, field: str, btext: bytes) -> TermInfo | None:
         """The segment's term info for ``field:btext`` (None if the term is not in it), looked up once.
 
         A claim's words are looked up by feedback (their frequencies), by the scorer and to read their
@@ -315,7 +316,7 @@ class _SearcherCache:
         infos[key] = info
         return info
 
-    def index_term_infos(self, searcher: Searcher, field: str, btext: bytes) -> list:
+    def index_term_infos(self, searcher: Searcher, field: str, btext: bytes) -> list[TermInfo]:
         """The term's infos in every segment of ``searcher`` that holds it."""
         found = (
             self.term_info(leaf, sub.reader(), field, btext)
@@ -364,7 +365,15 @@ class _SearcherCache:
             self._postings_held -= len(dropped[0]) if type(dropped) is tuple else 0
         return found
 
-    def _segment_postings(self, leaf: int, leafsearcher: Searcher, weighting, field: str, btext: bytes, info):  # type: ignore[no-untyped-def]
+    def _segment_postings(
+        self,
+        leaf: int,
+        leafsearcher: Searcher,
+        weighting: scoring.WeightingModel,
+        field: str,
+        btext: bytes,
+        info: TermInfo,
+    ) -> tuple[np.ndarray, np.ndarray] | None:
         """The term's document numbers and scores in one segment, or None if the scorer is not BM25's."""
         reader = leafsearcher.reader()
         if not reader.schema[field].scorable:  # a year, an id: Whoosh scores a match by its weight, 1
@@ -380,7 +389,9 @@ class _SearcherCache:
         norms = self.norms(leaf, reader, field, k1, b, avgfl)
         return docs, idf * ((tf * (k1 + 1)) / (tf + norms[docs]))
 
-    def scoring(self, leafsearcher: Searcher, weighting, field: str, btext: bytes):  # type: ignore[no-untyped-def]
+    def scoring(
+        self, leafsearcher: Searcher, weighting: scoring.WeightingModel, field: str, btext: bytes
+    ) -> tuple[float, float, float, float] | None:
         """``(idf, K1, B, average length)`` of the scorer Whoosh would use for this term, or None if it is not
         BM25's. For :class:`~searchlib.search.ranking.PaperBM25` they are worked out as it works them out, from the
         cached term infos (Whoosh's scorer looks the term up twice more and sums the field's lengths each
@@ -403,7 +414,7 @@ class _SearcherCache:
             return None
         return scorer.idf, scorer.K1, scorer.B, scorer.avgfl
 
-    def norms(self, leaf: int, reader, field: str, k1: float, b: float, avgfl: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def norms(self, leaf: int, reader: IndexReader, field: str, k1: float, b: float, avgfl: float) -> np.ndarray:
         """``K1 * ((1 - B) + B * length / avgfl)`` for every paper of the segment, from its stored length."""
         key = (leaf, field, k1, b, avgfl)
         found = self._norms.get(key)
@@ -414,20 +425,19 @@ class _SearcherCache:
 
     def deleted(self, searcher: Searcher) -> np.ndarray | None:
         """The index's deleted document numbers, or None when it has none."""
-        if self._deleted is _UNREAD:
+        if not self._deleted_read:
             found = [
                 np.array([d for d in range(reader.doc_count_all()) if reader.is_deleted(d)], dtype=np.int64) + base
                 for sub, base in searcher.leaf_searchers()
                 if (reader := sub.reader()).has_deletions()
             ]
             self._deleted = np.concatenate(found) if found else None
-        return self._deleted  # type: ignore[return-value]
+            self._deleted_read = True
+        return self._deleted
 
 
 #: Kept for a term whose scorer is not BM25's.
 _NOT_BM25 = object()
-#: Not read: a searcher's deleted papers not yet looked up.
-_UNREAD = object()
 
 _CACHES: WeakKeyDictionary[Searcher, _SearcherCache] = WeakKeyDictionary()
 

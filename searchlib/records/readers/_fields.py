@@ -229,6 +229,12 @@ def opt_str(obj: Mapping[str, Any], key: str) -> str | None:
     return value
 
 
+def opt_object(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``obj[key]`` when it is an object, else an empty one: a part missing or of another type adds nothing."""
+    value = obj.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
 Block = tuple[int, dict[str, list[str]], "str | None"]
 
 
