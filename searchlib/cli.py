@@ -30,7 +30,6 @@ from typing import Literal
 
 import orjson
 
-from ._engine.schema import make_schema
 from ._engine.storage import MANIFEST
 from .errors import LoadError, SearchlibError
 from .index import Index, build_index, open_index
@@ -39,8 +38,8 @@ from .records.export import EXPORT_FORMATS, export_records
 from .records.readers import FORMATS, bundled_records_path, read_records
 from .records.record import Record
 from .results import Results
+from .search import syntax
 from .search.facets import FACETS, SORTS
-from .search.query import QueryParser
 
 DEFAULT_INDEX = Path("indexes") / "default"
 #: Fewer records than this index in a few seconds: no progress bar.
@@ -221,7 +220,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 def _cmd_search(args: argparse.Namespace) -> int:
     match: Literal["all", "any"] = "any" if args.any else "all"
-    QueryParser(make_schema()).parse(args.query, match=match)  # a bad query fails before any index is built
+    syntax.parse(args.query, match=match)  # a bad query fails before any index is built
     facet_names = [f.strip() for f in args.facets.split(",") if f.strip()] if args.facets else []
     for name in facet_names:
         if name not in FACETS:

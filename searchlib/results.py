@@ -11,32 +11,13 @@ from functools import cached_property
 from typing import Any, overload
 from urllib.parse import quote
 
-from whoosh import highlight
-
 from .errors import SearchlibError
 from .records import export
 from .records.record import Record
 from .records.sections import Section
+from .search.highlight import MARK_END, MARK_START
 
-__all__ = ["Hit", "Results", "MarkFormatter"]
-
-
-#: Private-use characters around matched words in raw snippets: no record text contains them, so matches can
-#: be shown as ``**word**`` in text and as ``<mark>`` in HTML without mistaking a record's own ``**`` for one.
-MARK_START, MARK_END = "\ue000", "\ue001"
-
-
-class MarkFormatter(highlight.Formatter):  # type: ignore[misc]  # Whoosh has no type hints: its Formatter is Any
-    """Marks matched words with ``**`` on each side: readable in a terminal, bold in Markdown."""
-
-    between = " … "
-
-    def __init__(self, start: str = "**", end: str = "**") -> None:
-        self.start = start
-        self.end = end
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"{self.start}{highlight.get_text(text, token, replace)}{self.end}"
+__all__ = ["Hit", "Results"]
 
 
 class Hit:
@@ -160,10 +141,13 @@ class Results(Sequence[Hit]):
         *,
         suggestion: str | None | Callable[[], str | None] = None,
         facet_counter: Callable[[str], dict[Any, int]] | None = None,
+        warnings: tuple[str, ...] = (),
     ) -> None:
         self.query = query
         self.parsed = parsed
         self.hits = hits
+        #: What the user should know about how the query was read ("'or' was searched as a word; ...").
+        self.warnings = warnings
         # Counting every match and looking for a spelling suggestion cost more than finding the top hits, so
         # either may be a function, called the first time the figure is read.
         self._total = total

@@ -22,6 +22,7 @@ from whoosh import fields
 
 from ..analysis import author_analyzer, paper_analyzer, plain_analyzer
 from ..analysis.fast import CachedAnalyzer
+from ..analysis.written import with_regions, written_analyzer
 from ..records.record import Record
 from ..records.sections import CATEGORIES, Section
 
@@ -47,9 +48,14 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "last_author": ("lastauthor",),
 }
 
-#: Fields the library keeps for itself: never searched by a query (``vocabulary``: in indexes built before
-#: suggestions came from the stem table).
-INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "vocabulary")
+#: Beside the title and the abstract, their words as written (:mod:`searchlib.analysis.written`): what quoted
+#: words, phrases, proximity and truncation search. A section's words are those of its region of the abstract's.
+EXACT_FIELDS: dict[str, str] = {"title": "title_exact", "abstract": "abstract_exact"}
+#: The region of ``abstract_exact`` each section category's words are in (text outside any category: 0).
+SECTION_REGIONS: dict[str, int] = {"other": 0, **{name: i for i, name in enumerate(SECTION_FIELDS, start=1)}}
+
+#: Fields the library keeps for itself, never named in a query.
+INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", *EXACT_FIELDS.values())
 
 
 def make_schema() -> fields.Schema:
@@ -60,11 +66,11 @@ def make_schema() -> fields.Schema:
         doi=fields.ID(stored=True),
         pmid=fields.ID(stored=True),
         pmcid=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=text, phrase=True),
+        title=fields.TEXT(analyzer=text, phrase=False),
         authors=fields.TEXT(analyzer=authors, phrase=True),
         first_author=fields.TEXT(analyzer=authors, phrase=True),
         last_author=fields.TEXT(analyzer=authors, phrase=True),
-        abstract=fields.TEXT(analyzer=text, phrase=True),
+        abstract=fields.TEXT(analyzer=text, phrase=False),
         journal=fields.TEXT(analyzer=plain_analyzer(), phrase=True),
         # signed: Whoosh 2.7.4's range queries on unsigned numeric fields match every document for some spans.
         year=fields.NUMERIC(int, bits=16, signed=True, stored=False, sortable=True),
@@ -73,7 +79,10 @@ def make_schema() -> fields.Schema:
         journal_name=fields.ID(sortable=True),
     )
     for name in SECTION_FIELDS:
-        schema.add(name, fields.TEXT(analyzer=text, phrase=True))
+        schema.add(name, fields.TEXT(analyzer=text, phrase=False))
+    written = written_analyzer()
+    for name in EXACT_FIELDS.values():
+        schema.add(name, fields.TEXT(analyzer=written, phrase=True))
     return schema
 
 
@@ -106,6 +115,12 @@ def to_document(record: Record) -> dict[str, Any]:
         text = record.section_text(name)
         if text:
             doc[name] = text
+    if record.title:
+        doc["title_exact"] = record.title
+    if record.sections:
+        doc["abstract_exact"] = with_regions(
+            [(SECTION_REGIONS.get(s.category, 0), s.text) for s in record.sections]
+        )
     return doc
 
 

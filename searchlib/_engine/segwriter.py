@@ -56,6 +56,7 @@ from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
 from ..analysis.fast import CachedAnalyzer, NameListAnalyzer
+from ..analysis.written import WrittenAnalyzer
 from . import termtable
 
 #: Postings held in memory before they are written to a sorted run file (about 30 bytes each).
@@ -230,7 +231,10 @@ def _dump_chunk(chunk: list[Any], f: Any) -> None:
 
 def _kind(field: Any) -> int:
     analyzer = getattr(field, "analyzer", None)
-    if not isinstance(analyzer, (CachedAnalyzer, NameListAnalyzer)) or field.format.field_boost != 1.0:
+    if (
+        not isinstance(analyzer, (CachedAnalyzer, NameListAnalyzer, WrittenAnalyzer))
+        or field.format.field_boost != 1.0
+    ):
         return _OTHER
     fmt = type(field.format)
     return {formats.Positions: _POSITIONS, formats.Frequency: _FREQUENCY, formats.Existence: _EXISTENCE}.get(
