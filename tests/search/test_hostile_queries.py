@@ -12,7 +12,7 @@ from searchlib.search.query import MAX_QUERY_CHARS, MAX_QUERY_TERMS
 
 pytestmark = pytest.mark.heavy
 
-#: Generated queries per property; the README's Reliability section quotes these.
+#: Generated queries per property; docs/explanation/reliability.md quotes these.
 TEXT_EXAMPLES = 1500
 SYNTAX_EXAMPLES = 2500
 
