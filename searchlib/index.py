@@ -118,7 +118,7 @@ class Index:
         sort: Literal["relevance", "date", "-date"] = "relevance",
         feedback: bool | None = None,
     ) -> Results:
-        """Ranked papers matching ``query`` (see the query syntax in the docs).
+        """Ranked papers matching ``query`` (see the query syntax in docs/guide/queries.md).
 
         ``match="all"`` (the default) needs every bare word to match, as PubMed does; ``match="any"`` ranks
         papers matching any of them, best for long natural-language queries. ``plain=True`` reads the query

@@ -120,8 +120,8 @@ def collector_paused() -> Iterator[None]:
 
     A build makes millions of objects that live until its segment is written (term tables, postings, analysis
     caches) and almost no cyclic garbage (about a thousand objects in a build of 18,000 records). Each full
-    collection walks every one of them: 0.7 s of an 8.8 s SciFact build, 1.6 s of 30 s for 18,000 generated
-    records, for the same peak memory either way. Memory that reference counting frees is freed as usual.
+    collection walks every one of them, a noticeable part of a build's time, for the same peak memory either
+    way. Memory that reference counting frees is freed as usual.
     """
     enabled = gc.isenabled()
     gc.disable()

@@ -21,7 +21,7 @@ reads as it reads its own: a block's postings are pickled with protocol :data:`B
 uses 2, which pickles each position list as a call that rebuilds the bytes); a block's pickle names each distinct
 value once; and small blocks, which zlib would shrink little, are written uncompressed (:data:`SMALL_BLOCK`; each
 block says whether it is compressed). The term table's offsets
-into the postings differ with them. ``tests/test_segwriter.py`` checks it, so everything that reads an index
+into the postings differ with them. ``tests/engine/test_segwriter.py`` checks it, so everything that reads an index
 (searching, merging, ``optimize``, plain Whoosh) is unchanged.
 
 >>> from whoosh import fields
@@ -63,8 +63,8 @@ from . import termtable
 SPILL_POSTINGS = 6_000_000
 #: Postings a block holds at most, in the codec a writer uses unless given one. Whoosh's default codec has 128;
 #: its reader reads blocks of any size. Ranking reads a term's postings whole (``termwise``), paying about as
-#: much per block as for 120 postings: on a 200k-paper index, blocks of 512 answer the SciFact claims with
-#: feedback in three quarters of the time (p50 81 -> 61 ms), with a 5% smaller index.
+#: much per block as for 120 postings: on a large index, blocks of 512 answer claims in about three
+#: quarters of the time that blocks of 128 take, with a slightly smaller index.
 BLOCK_POSTINGS = 512
 #: Blocks whose pickled postings are shorter than this are written uncompressed (the block says so, and Whoosh
 #: reads either). zlib saves them little (on SciFact, blocks of 96 to 255 bytes shrink by a fifth, 2% of the
@@ -72,8 +72,8 @@ BLOCK_POSTINGS = 512
 #: means to skip pickles under 20 bytes but compresses every block.
 SMALL_BLOCK = 256
 #: The pickle protocol of a block's postings. Protocol 2, Whoosh's, writes each position list (a bytes value) as
-#: a call to ``codecs.encode`` on a string: on SciFact, protocol 4 writes a segment 0.4 s faster (a third), with
-#: a fifth less index (31.3 -> 24.8 MiB), and its blocks read back faster too.
+#: a call to ``codecs.encode`` on a string: protocol 4 writes a segment in about two thirds of the time, with a
+#: fifth less index, and its blocks read back faster too.
 BLOCK_PROTOCOL = 4
 #: Blocks of at least this many postings put their values (the positions) in a pickle frame of their own, after
 #: the document numbers and weights: ranking reads only the first frame (``termwise._ids_and_weights``).

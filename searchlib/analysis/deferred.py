@@ -1,7 +1,7 @@
 """Modules a dependency imports but searchlib never uses, kept out of a fresh process until something uses them.
 
-A REPL user's first answer waits for the imports (see the cold start in the README's speed tables). Two of
-Whoosh's imports, about half of its import time, are never used by a search:
+A REPL user's first answer waits for the imports (see the cold starts in docs/benchmarks.md). Two of Whoosh's
+imports, about half of its import time, are never used by a search:
 
 - ``whoosh.compat`` imports ``urllib.request`` only to re-export ``urlretrieve``, which Whoosh never calls;
   it brings in ``http.client``, ``email``, ``ssl`` and ``socket``.

@@ -111,7 +111,7 @@ class CachedAnalyzer(CompositeAnalyzer):
     def _one_token(self, text: str, mode: str, stopped: bool) -> tuple[tuple[str, bool], ...] | None:
         """The one token the filters after the stop filter make of a word, without making a token object, when
         every one of them says what it makes of one word (a ``one_word`` method) and each makes one; else None.
-        Most words, with no hyphen, digit or "%", take this way (a word's first sight: 8.0-8.6 -> 6.3-6.4 us)."""
+        Most words, with no hyphen, digit or "%", take this way, a word's first sight without the token chain."""
         steps = self._one_word
         if steps is None:
             after = self._plan[2]

@@ -9,8 +9,8 @@ a word the table lacks, so stems are NLTK's in every case: the table is a cache 
 different stemmer.
 
 The table is saved sorted, an entry a line (still plain JSON). A fresh process's first search looks up its few
-hundred words in it by bisection (:func:`_find`) rather than reading its tens of thousands of entries (20-30 ms
-at 200k papers); past :data:`LOOKUPS_BEFORE_LOAD` words, as when papers are added, the table is read whole.
+hundred words in it by bisection (:func:`_find`) rather than reading its tens of thousands of entries; past
+:data:`LOOKUPS_BEFORE_LOAD` words, as when papers are added, the table is read whole.
 
 The same folder keeps the index's words (``words.json``: word -> occurrences): every word of three letters or
 more in its titles, abstracts and sections as written, lower-cased and accent-folded, stopwords left out.
@@ -76,8 +76,8 @@ def stem(word: str) -> str:
 def _snowball_stemmer() -> Any:
     """NLTK's Snowball English stemmer, with NLTK imported in a third of the time where SciPy is installed.
 
-    NLTK's package imports two parts of SciPy it rarely uses: ``scipy.stats`` (0.4 s of a 0.6 s import) for
-    Fisher's exact test in its collocation measures, and ``scipy.sparse`` (0.1 s more) in its transition parser,
+    NLTK's package imports two parts of SciPy it rarely uses: ``scipy.stats`` (most of NLTK's import time) for
+    Fisher's exact test in its collocation measures, and ``scipy.sparse`` in its transition parser,
     which imports scikit-learn's SVM only after it. While NLTK is imported here, neither can be, so NLTK takes its
     fallbacks; then the measure and the parser are given stand-ins that import what they name when first used,
     so ``BigramAssocMeasures.fisher`` and ``TransitionParser.train`` work as before. When NLTK or SciPy's parts

@@ -111,8 +111,8 @@ class _SearcherCache:
         """The segment's term info for ``field:btext`` (None if the term is not in it), looked up once.
 
         A claim's words are looked up by feedback (their frequencies), by the scorer and to read their
-        postings; the term table is a hash file read in Python, about 10 microseconds a lookup. The cache is
-        emptied when it holds :data:`MAX_CACHED_TERMS`.
+        postings; the term table is a hash file read in Python, dear for a lookup made three times over. The cache
+        is emptied when it holds :data:`MAX_CACHED_TERMS`.
         """
         key = (leaf, field, btext)
         infos = self._infos

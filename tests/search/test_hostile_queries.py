@@ -13,7 +13,7 @@ from searchlib.search.syntax import MAX_QUERY_CHARS
 
 pytestmark = pytest.mark.heavy
 
-#: Generated queries per property; the README's Reliability section quotes these.
+#: Generated queries per property; docs/explanation/reliability.md quotes these.
 TEXT_EXAMPLES = 1500
 SYNTAX_EXAMPLES = 2500
 
