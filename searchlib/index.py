@@ -18,6 +18,7 @@ and the page of hits made (:mod:`.results`); each step calls down, none calls ba
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from itertools import chain, islice
@@ -60,21 +61,24 @@ class Index:
         self._ix = ix
         self.path = path
         self._searcher: Searcher | None = None
+        self._opening = threading.Lock()
 
     # -- reading -------------------------------------------------------------------------------------------
 
     def _current_searcher(self) -> Searcher:
-        """One searcher kept open between queries and refreshed only when the index has changed."""
-        if self._searcher is None:
-            self._searcher = retrying(self._ix.searcher)
-        elif not self._searcher.up_to_date():
-            # A new searcher, then the old one closed; not Whoosh's refresh(), which closes the old readers even
-            # when opening the new ones fails (a commit deleted a file first), so that trying again closes them
-            # twice and raises ReaderClosed.
-            old = self._searcher
-            self._searcher = retrying(self._ix.searcher)
-            old.close()
-        return self._searcher
+        """The searcher of the newest commit, kept open between searches and replaced when the index changes.
+
+        A replaced searcher is not closed: a search under way in another thread, or a ``Results`` kept from
+        before, still reads from it (its files stay readable, mapped, after a commit removes them), and it
+        goes when the last of them lets it go.
+        """
+        searcher = self._searcher
+        if searcher is not None and searcher.up_to_date():
+            return searcher
+        with self._opening:
+            if self._searcher is None or not self._searcher.up_to_date():
+                self._searcher = retrying(self._ix.searcher)
+            return self._searcher
 
     def __len__(self) -> int:
         return int(self._current_searcher().doc_count())

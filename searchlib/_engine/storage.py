@@ -32,6 +32,7 @@ import pickle
 import re
 import shutil
 import socket
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -300,8 +301,12 @@ def _remove(path: Path) -> None:
 _PEEK_BYTES = 256
 
 
-class _View:
-    """A read-only file over a memory view: reading takes slices of the mapped file, nothing is copied."""
+class _View(threading.local):
+    """A read-only file over a memory view: reading takes slices of the mapped file, nothing is copied.
+
+    Each thread has its own position in it (a ``threading.local``), so threads sharing an open index read
+    their own places: one thread's seek never moves another's read.
+    """
 
     def __init__(self, buf: memoryview) -> None:
         self._buf = buf

@@ -16,6 +16,7 @@ statistics, as Whoosh counts them, and never matched.
 from __future__ import annotations
 
 import heapq
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -101,6 +102,7 @@ class _SearcherCache:
         self._infos: dict[tuple[int, str, bytes], object] = {}
         self._postings: OrderedDict[tuple[str, bytes], Any] = OrderedDict()
         self._postings_held = 0
+        self._lock = threading.Lock()
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
         self._avgfl: dict[str, float] = {}
         self._columns: dict[str, np.ndarray] = {}
@@ -116,8 +118,9 @@ class _SearcherCache:
         """
         key = (leaf, field, btext)
         infos = self._infos
-        if key in infos:
-            return infos[key]
+        found = infos.get(key, _UNREAD)
+        if found is not _UNREAD:
+            return found
         row = postings.term_row(reader, field, btext)
         if row is not postings.UNREAD:
             info = None if row is None else whoosh3.W3TermInfo.from_bytes(row)
@@ -150,9 +153,10 @@ class _SearcherCache:
         """
         key = (field, btext)
         cached = self._postings
-        if key in cached:
-            cached.move_to_end(key)
-            return cached[key]
+        with self._lock:
+            if key in cached:
+                cached.move_to_end(key)
+                return cached[key]
         parts = []
         for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
             reader = sub.reader()
@@ -166,12 +170,13 @@ class _SearcherCache:
             found = parts[0]
         elif parts:
             found = (np.concatenate([ids for ids, _ in parts]), np.concatenate([sc for _, sc in parts]))
-        if found is not None:
-            self._postings_held += len(found[0])
-        cached[key] = found
-        while self._postings_held > MAX_CACHED_POSTINGS and len(cached) > 1:
-            _key, dropped = cached.popitem(last=False)
-            self._postings_held -= len(dropped[0]) if type(dropped) is tuple else 0
+        with self._lock:  # threads share a searcher: one keeps the cache's count at a time
+            if key not in cached:
+                cached[key] = found
+                self._postings_held += len(found[0]) if found is not None else 0
+            while self._postings_held > MAX_CACHED_POSTINGS and len(cached) > 1:
+                _key, dropped = cached.popitem(last=False)
+                self._postings_held -= len(dropped[0]) if dropped is not None else 0
         return found
 
     def _segment_postings(self, leaf: int, leafsearcher: Searcher, field: str, btext: bytes, info: Any) -> Any:
