@@ -222,7 +222,6 @@ def docs(records: Iterable[object]) -> list[Doc]:
 
 # -- what one term finds in one paper ----------------------------------------------------------------------------
 
-TEXT_FIELDS = ("title", "abstract")
 DEFAULT = ("title", "abstract", "authors")
 
 
@@ -438,11 +437,6 @@ class Oracle:
     """The papers each predicate finds among ``docs``."""
 
     docs: list[Doc]
-    cache: dict[object, frozenset[str]] = field(default_factory=dict)
 
     def find(self, predicate: Predicate) -> frozenset[str]:
         return frozenset(d.id for d in self.docs if predicate(d))
-
-    @property
-    def all(self) -> frozenset[str]:
-        return frozenset(d.id for d in self.docs)
