@@ -39,8 +39,10 @@ HYPHENS = re.compile(r"[-\u2010\u2011\u2013\u2212]")
 REGION_MARK = "\ue010"
 #: Positions a region holds: more words than the longest abstract searchlib reads.
 REGION_SPAN = 1 << 20
-#: Positions left between two sections in one region.
-SECTION_GAP = 10
+#: Positions left between two sections in one region: more than the longest proximity a query may ask for
+#: (:data:`searchlib.search.lexer.MAX_DISTANCE`), so neither a phrase nor ``"a b"~N`` runs from one section into
+#: the next.
+SECTION_GAP = 1024
 #: Hyphenated words of more parts than this are joined only whole (their runs would be many).
 MAX_JOINED_PARTS = 5
 #: Distinct words remembered, with their forms.

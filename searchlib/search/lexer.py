@@ -14,6 +14,8 @@ from ..errors import QueryError
 #: Bounds that keep every query fast: words and operators in a query, and one word's length.
 MAX_QUERY_TERMS = 500
 MAX_WORD_CHARS = 300
+#: The largest distance of a proximity search (``"a b"~N``, ``NEAR/n``): words farther apart are not near.
+MAX_DISTANCE = 1000
 
 #: Field names and their aliases (case does not matter): every name a query may put before ``:``.
 FIELD_NAMES: dict[str, str] = {
@@ -70,7 +72,7 @@ def lex(text: str) -> list[Token]:
             i = end + 1
             tok = Token("phrase", text[col - 1 : i], col, value=inner, bound=glued, sign=sign)
             if m := re.match(r"~(\d+)", text[i:]):
-                tok.value = (inner, int(m.group(1)))
+                tok.value = (inner, check_distance(int(m.group(1)), f"'~{m.group(1)}'", col))
                 i += m.end()
             elif text[i : i + 1] == "~":
                 raise QueryError(f"'~' at column {i + 1} needs a number of words: \"a b\"~3")
@@ -179,13 +181,13 @@ def _word_token(raw: str, col: int) -> Token:
     if prox:
         near, nxt, adj = prox.groups()
         if near is not None:
-            value: tuple[int | None, bool] = (int(near), False)
+            value: tuple[int | None, bool] = (check_distance(int(near), raw, col), False)
         elif nxt is not None:
-            value = (int(nxt), True)
+            value = (check_distance(int(nxt), raw, col), True)
         elif adj:
             if int(adj) < 1:
                 raise QueryError(f"ADJ{adj} at column {col}: the distance of ADJn is at least 1")
-            value = (int(adj) - 1, False)
+            value = (check_distance(int(adj) - 1, raw, col), False)
         else:
             value = (0, True)
         return Token("prox", raw, col, value=value)
@@ -200,6 +202,13 @@ def _word_token(raw: str, col: int) -> Token:
             'or ~ after a phrase for words near each other ("a b"~3)'
         )
     return Token("word", raw, col, boost=boost)
+
+
+def check_distance(distance: int, what: str, column: int) -> int:
+    """``distance``, or :class:`QueryError` naming ``what`` when it is beyond :data:`MAX_DISTANCE`."""
+    if distance > MAX_DISTANCE:
+        raise QueryError(f"{what} at column {column}: a proximity distance is at most {MAX_DISTANCE:,} words")
+    return distance
 
 
 def claim_tags(tokens: list[Token]) -> list[Token]:

@@ -182,16 +182,15 @@ class Matcher:
         more neighbouring words joined when the field holds the joined word."""
         steps: list[Step] = []
         for i, word in enumerate(run):
-            if "*" in word or "?" in word:
-                steps.append((i, i + 1, frozenset(self.expand(field, word))))
-                continue
-            steps.append((i, i + 1, frozenset([word])))
+            steps.append((i, i + 1, frozenset(self.expand(field, word) if _is_pattern(word) else [word])))
             joined = word
             for j in range(i + 1, min(len(run), i + MAX_JOINED_PARTS)):
-                if "*" in run[j] or "?" in run[j]:
-                    break
                 joined += run[j]
-                if self.docs(field, joined).size:
+                if _is_pattern(joined):  # "follow-u*" also fits "followup" written as one word
+                    terms = frozenset(self.expand(field, joined))
+                    if terms:
+                        steps.append((i, j + 1, terms))
+                elif self.docs(field, joined).size:
                     steps.append((i, j + 1, frozenset([joined])))
         return len(run), steps
 
@@ -267,6 +266,10 @@ class Matcher:
                 if m.id() == doc:
                     out[doc + base] = m.value_as("positions")
         return out
+
+
+def _is_pattern(word: str) -> bool:
+    return "*" in word or "?" in word
 
 
 def _union(arrays: Iterable[np.ndarray]) -> np.ndarray:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Union
 
+from ..analysis.filters import PAPER_CHARMAP
 from ..analysis.written import HYPHENS, fold
 from ..errors import QueryError
 from .tree import And, AndMaybe, AndNot, Node, Or, Phrase, Query, Range, Word, _Node
@@ -160,7 +161,10 @@ class Planner:
 
     def stemmed(self, w: Word, fields: tuple[str, ...]) -> Plan | None:
         """A bare word in each field as that field's analyzer makes it: several terms in one field must all be
-        there (``match="any"``: any of them)."""
+        there (``match="any"``: any of them). A word that titles and abstracts drop (a stopword) is dropped from
+        the default fields, rather than searched in author names only ("cancer may")."""
+        if not w.fields and not any(self.analysed(f, w.text) for f in ("title", "abstract")):
+            return None
         per_field: list[Plan] = []
         for f in fields:
             weight = _weight(f, w)
@@ -200,6 +204,8 @@ class Planner:
     def phrase(self, p: Phrase) -> Plan | None:
         slots = tuple(tuple(p_slot) for p_slot in p.slots)
         fields = p.fields or DEFAULT_FIELDS
+        if p.distance is not None:  # proximity reads running text, not names
+            fields = tuple(f for f in fields if f not in NAME_FIELDS)
         return self.either([self.exact(f, slots, p.distance, p.ordered, _weight(f, p)) for f in fields])
 
     def exact(
@@ -222,8 +228,9 @@ class Planner:
         planned = []
         for slot in slots:
             alternatives = tuple(alt for alt in (split(word) for word in slot) if alt)
-            if alternatives:
-                planned.append(alternatives)
+            if not alternatives:  # a word this field never holds (a stopword in a name): no paper matches here
+                return None
+            planned.append(alternatives)
         if not planned:
             return None
         if distance is None and len(planned) > 1:  # a phrase: one run of words in order
@@ -237,9 +244,12 @@ class Planner:
         folded, not stemmed; patterns are folded the same way)."""
 
         def split(word: str) -> tuple[str, ...]:
-            if "*" in word or "?" in word:
-                return (fold(word),)
-            return tuple(self.analysed(field, word))
+            if "*" in word or "?" in word:  # names hold a hyphenated word joined (and its parts)
+                return (HYPHENS.sub("", fold(word)),)
+            analysed = tuple(self.analysed(field, word))
+            if not analysed and len(word) == 1 and word.isalpha():  # an initial, not the stopword "a"
+                return (word.lower(),)
+            return analysed
 
         return split
 
@@ -279,10 +289,10 @@ def _bare(n: Node) -> bool:
 
 
 def _written(word: str) -> tuple[str, ...]:
-    """A query word as the words-as-written fields hold it: folded, a hyphenated word as its parts."""
-    if "*" in word or "?" in word:
-        return (word.lower(),)
-    return tuple(p for p in HYPHENS.split(fold(word)) if p)
+    """A query word as the words-as-written fields hold it: folded, a hyphenated word as its parts. A word with
+    ``*`` or ``?`` is folded in case, accents and Greek letters only (a spelling rule cannot read a pattern)."""
+    folded = word.lower().translate(PAPER_CHARMAP) if "*" in word or "?" in word else fold(word)
+    return tuple(p for p in HYPHENS.split(folded) if p)
 
 
 def _boosted(plan: Plan | None, boost: float) -> Plan | None:

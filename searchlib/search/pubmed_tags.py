@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from ..errors import QueryError
-from .lexer import Token, clean_word
+from .lexer import Token, check_distance, clean_word
 from .tree import And, Node, Or, Phrase, Range, Word, range_node
 
 #: PubMed field tags and the fields each searches (``()``: the default fields).
@@ -66,7 +66,7 @@ def tagged(parser: Any, tok: Token) -> Node | None:
             raise QueryError(f"cannot read {tok.text} at column {tok.column}; proximity is written [tiab:~3]")
         if tag not in PROXIMITY_TAGS:
             raise QueryError(f"{tok.text} at column {tok.column}: proximity works with [ti], [tiab] and [ab]")
-        distance = int(m.group(1))
+        distance = check_distance(int(m.group(1)), tok.text, tok.column)
     fields = TAGS[tag]
     claimed = tok.claimed
     phrase = claimed[0].kind == "phrase"

@@ -290,6 +290,8 @@ class _Parser:
         if distance is not None and len(words) < 2:
             raise QueryError(f"'~{distance}' at column {tok.column} needs two or more words in the quotes")
         ordered = distance is None
+        if distance is not None:
+            _text_only(fields, tok)
         return Phrase(tuple((w,) for w in words), fields, distance, ordered, tok.boost)
 
     def phrase_words(self, inner: str, tok: Token) -> list[str]:
@@ -310,7 +312,7 @@ class _Parser:
         return self.word(tok, fields)
 
     def near(self, operands: list[Node | None], first: Token, fields: tuple[str, ...]) -> Node:
-        slots = [_slot(operands[0], first)]
+        slots = [_slot(operands[0], first, fields)]
         distance: int | None = None
         ordered = True
         while (prox := self.peek()) is not None and prox.kind == "prox":
@@ -324,10 +326,11 @@ class _Parser:
                 raise QueryError(f"{prox.text} at column {prox.column} needs a word on its right")
             self.next()
             if right.kind == "word":
-                slots.append(_slot(self.word(right, fields, inside_near=True), right))
+                slots.append(_slot(self.word(right, fields, inside_near=True), right, fields))
             else:
-                slots.append(_slot(self.inside_parentheses(right, fields), right))
+                slots.append(_slot(self.inside_parentheses(right, fields), right, fields))
         assert distance is not None
+        _text_only(fields, first)
         return Phrase(tuple(slots), fields, distance if distance >= 0 else 0, ordered)
 
     def word(self, tok: Token, fields: tuple[str, ...], inside_near: bool = False) -> Node | None:
@@ -388,15 +391,28 @@ def _group(required: list[Node], optional: list[Node], excluded: list[Node]) -> 
     return base
 
 
-def _slot(node: Node | None, tok: Token) -> tuple[str, ...]:
-    """The words one side of a proximity operator may be: a word, or words joined by OR."""
-    if isinstance(node, Word) and not node.fields:
+def _slot(node: Node | None, tok: Token, fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The words one side of a proximity operator may be: a word, or words joined by OR (in the field of the
+    parentheses around the operator, ``title:(heart NEAR/2 failure)``)."""
+    if isinstance(node, Word) and node.fields == fields:
         return (node.text,)
-    if isinstance(node, Or) and all(isinstance(p, Word) and not p.fields for p in node.parts):
+    if isinstance(node, Or) and all(isinstance(p, Word) and p.fields == fields for p in node.parts):
         return tuple(p.text for p in node.parts)  # type: ignore[union-attr]
     raise QueryError(
         f"the side of a proximity operator at column {tok.column} must be a word or words joined by OR"
     )
+
+
+#: Fields proximity cannot search: names and identifiers are not running text.
+_NOT_TEXT = ("authors", "first_author", "last_author", "journal", "doi", "pmid", "pmcid")
+
+
+def _text_only(fields: tuple[str, ...], tok: Token) -> None:
+    if set(fields) & set(_NOT_TEXT):
+        raise QueryError(
+            f"proximity at column {tok.column} searches running text (title, abstract and its sections), "
+            f"not {fields[0]}:"
+        )
 
 
 def _identifier(text: str) -> tuple[str, str] | None:
