@@ -31,8 +31,10 @@ from .plan import Exact, Plan, Terms, Values
 from .ranking import robertson_idf
 from .tree import And, AndNot, Or
 
-#: How many words as written one ``*`` or ``?`` word may stand for.
+#: How many words as written one ``*`` or ``?`` word may stand for, in one field, and all of a query's together:
+#: each is a term whose papers are read.
 MAX_EXPANSION = 10_000
+MAX_EXPANDED = 30_000
 
 #: A run of words as a chain of steps: ``(from, to, terms)``, a step covering words ``from`` to ``to - 1`` by
 #: any of ``terms``.
@@ -49,6 +51,7 @@ class Matcher:
         self.n = searcher.doc_count_all()
         self.cache = termwise.cache_of(searcher)
         self._expanded: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.expanded = 0  # words the patterns of this search stand for, so far
 
     def scores(self, plan: Plan, allowed: np.ndarray | None = None) -> np.ndarray:
         """Every paper's score for ``plan``: 0 for papers it does not match, that are deleted, or (with
@@ -144,6 +147,9 @@ class Matcher:
 
     def exact(self, plan: Exact) -> np.ndarray:
         slots = [[self.steps(plan.field, alt) for alt in slot] for slot in plan.slots]
+        one_word = plan.distance is None and len(slots) == 1 and len(slots[0]) == 1 and slots[0][0][0] == 1
+        if one_word and plan.region is None:  # a word, or a pattern, anywhere in the field: no positions needed
+            return self.one_word(plan, slots[0][0][1][0][2])
         candidates = self.candidates(plan.field, slots)
         scores = np.zeros(self.n)
         if candidates.size == 0:
@@ -176,6 +182,16 @@ class Matcher:
         tf = counts[matched]
         scores[matched] = plan.weight * idf * (tf * (k1 + 1)) / (tf + norms[matched])
         return scores
+
+    def one_word(self, plan: Exact, terms: frozenset[str]) -> np.ndarray:
+        """A quoted word (scored as a term of the field is) or a pattern (its weight for every paper holding a
+        word that fits it), read from the postings alone."""
+        if plan.has_pattern:
+            matched = np.zeros(self.n, dtype=bool)
+            for term in terms:
+                matched[self.docs(plan.field, term)] = True
+            return matched * plan.weight
+        return self.terms([(plan.field, term, plan.weight) for term in terms])
 
     def steps(self, field: str, run: tuple[str, ...]) -> tuple[int, list[Step]]:
         """The chain of steps a run of words may take: each word (a pattern: the words it fits), and two or
@@ -223,18 +239,26 @@ class Matcher:
         if found is not None:
             return found
         prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
-        regex = re.compile("".join(".*" if c == "*" else ".?" if c == "?" else re.escape(c) for c in pattern))
-        reader = self.searcher.reader()
+        regex = "".join(".*" if c == "*" else ".?" if c == "?" else re.escape(c) for c in pattern)
         words: list[str] = []
-        source: Iterable[bytes] = reader.expand_prefix(field, prefix) if prefix else reader.lexicon(field)
-        for btext in source:
-            text = btext.decode("utf-8") if isinstance(btext, bytes) else str(btext)
-            if regex.fullmatch(text):
-                words.append(text)
+        if prefix:  # the words beginning so, in order: a range of the term table
+            fits = re.compile(regex).fullmatch
+            for btext in self.searcher.reader().expand_prefix(field, prefix):
+                text = btext.decode("utf-8") if isinstance(btext, bytes) else str(btext)
+                if fits(text):
+                    words.append(text)
+                    if len(words) > MAX_EXPANSION:
+                        break
+        else:  # every word of the field, scanned in one pass over their text
+            lexicon = self.cache.lexicon_text(self.searcher, field)
+            for m in re.finditer(f"(?m)^{regex}$", lexicon):
+                words.append(m.group())
                 if len(words) > MAX_EXPANSION:
-                    raise QueryError(
-                        f"{pattern!r} stands for more than {MAX_EXPANSION:,} different words; give more letters"
-                    )
+                    break
+        if len(words) > MAX_EXPANSION:
+            raise QueryError(
+                f"{pattern!r} stands for more than {MAX_EXPANSION:,} different words; give more letters"
+            )
         found = tuple(words)
         self._expanded[key] = found
         return found

@@ -106,6 +106,7 @@ class _SearcherCache:
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
         self._avgfl: dict[str, float] = {}
         self._columns: dict[str, np.ndarray] = {}
+        self._lexicons: dict[str, str] = {}
         #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
         self.frequencies: dict[tuple[str, object], float] = {}
 
@@ -242,6 +243,18 @@ class _SearcherCache:
                 values += [_column_value(column[d], year) for d in range(n)]
             found = np.array(values, dtype=np.int64 if year else str)
             self._columns[name] = found
+        return found
+
+    def lexicon_text(self, searcher: Searcher, field: str) -> str:
+        """Every word of ``field``, a line each, read once: what a pattern with no first letters is matched
+        against in one pass of the regular expression engine (a word at a time through the term table takes
+        far longer)."""
+        found = self._lexicons.get(field)
+        if found is None:
+            words = (
+                b.decode("utf-8") if isinstance(b, bytes) else str(b) for b in searcher.reader().lexicon(field)
+            )
+            found = self._lexicons[field] = "\n".join(words) + "\n"
         return found
 
     def deleted(self, searcher: Searcher) -> np.ndarray | None:
