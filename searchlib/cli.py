@@ -278,9 +278,8 @@ def _year_range(text: str) -> tuple[int | None, int | None]:
 
 def _cmd_similar(args: argparse.Namespace) -> int:
     results = _open(args).similar(args.doi, limit=args.limit)
-    if args.json:
-        for hit in results:
-            sys.stdout.write(orjson.dumps(hit.to_dict(highlights=False)).decode() + "\n")
+    if args.json:  # the same keys as search --json
+        sys.stdout.write(results.to_jsonl(highlights=True))
         return 0
     _print_hits(results)
     return 0
@@ -336,7 +335,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if record is None:
         raise SearchlibError(f"no paper with DOI or id {args.doi!r} in {index.path}")
     if args.json:
-        sys.stdout.write(orjson.dumps(dict(record.raw)).decode() + "\n")
+        sys.stdout.write(orjson.dumps(record.to_dict()).decode() + "\n")
         return 0
     print(record.title)
     print(", ".join(record.authors) or "(no authors)")

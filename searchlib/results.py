@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any, overload
 from urllib.parse import quote
 
+import orjson
 from whoosh import highlight
 
 from .errors import SearchlibError
@@ -122,23 +123,15 @@ class Hit:
         return self._highlighter() if self._highlighter else {}
 
     def to_dict(self, highlights: bool = True) -> dict[str, Any]:
-        """A JSON-ready dict of the hit: rank, score, the paper's fields, sections and highlights."""
-        r = self.record
-        d: dict[str, Any] = {
-            "rank": self.rank,
-            "score": round(self.score, 4),
-            "id": r.id,
-            "doi": r.doi,
-            "title": r.title,
-            "authors": list(r.authors),
-            "year": r.year,
-            "date": r.date,
-            "journal": r.journal,
-            "volume": r.volume,
-            "pages": r.pages,
-            "pdf_url": r.pdf_url,
-            "sections": [{"label": s.label, "category": s.category, "text": s.text} for s in r.sections],
-        }
+        """The hit as JSON-ready data: ``rank``, ``score``, the paper as :meth:`Record.to_dict` gives it (so
+        :func:`searchlib.load_records` reads a line of them back), and ``highlights``.
+
+        >>> from searchlib import build_index, bundled_records_path
+        >>> hit = build_index(bundled_records_path()).search("methods:interviews")[0]
+        >>> list(hit.to_dict())[:4], list(hit.to_dict()["highlights"])
+        (['rank', 'score', 'id', 'doi'], ['methods'])
+        """
+        d = {"rank": self.rank, "score": round(self.score, 4), **self.record.to_dict()}
         if highlights:
             d["highlights"] = self.highlights
         return d
@@ -226,9 +219,6 @@ class Results(Sequence[Hit]):
         """The hits' records, best first."""
         return [h.record for h in self.hits]
 
-    def _ranks(self) -> list[dict[str, Any]]:
-        return [{"rank": h.rank, "score": round(h.score, 4)} for h in self.hits]
-
     def to_ris(self) -> str:
         """The hits as RIS, for Zotero, EndNote, Mendeley or Rayyan (see :mod:`searchlib.records.export`)."""
         return export.to_ris(self.records())
@@ -239,14 +229,11 @@ class Results(Sequence[Hit]):
 
     def to_csv(self) -> str:
         """The hits as CSV: rank, score, the paper's fields and one column per section category."""
-        return export.to_csv(self.records(), self._ranks())
+        return export.to_csv(self.records(), [{"rank": h.rank, "score": round(h.score, 4)} for h in self.hits])
 
     def to_jsonl(self, highlights: bool = False) -> str:
-        """One JSON object per hit: rank, score and the record as :func:`searchlib.load_records` reads it back."""
-        extra = self._ranks()
-        if highlights:
-            extra = [{**e, "highlights": h.highlights} for e, h in zip(extra, self.hits, strict=True)]
-        return export.to_jsonl(self.records(), extra)
+        """A JSON object a line per hit (:meth:`Hit.to_dict`), which :func:`searchlib.load_records` reads back."""
+        return "".join(orjson.dumps(h.to_dict(highlights)).decode() + "\n" for h in self.hits)
 
     def _repr_html_(self) -> str:
         """The results as an HTML table, for notebooks: matched words marked, every record value escaped."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from searchlib import load_records, open_index
 from searchlib.cli import main
 from tests.conftest import FIXTURES
 
@@ -69,3 +70,25 @@ def test_version_names_the_installed_package(capsys):
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"searchlib {searchlib.__version__}"
+
+
+# -- one shape for a paper ---------------------------------------------------------------------------------------
+
+
+def test_search_similar_and_show_print_a_paper_with_the_same_keys(in_tmp, capsys, seed_path):
+    assert main(["index", str(seed_path), str(FIXTURES / "formats" / "pubmed.xml"), "--index", "ix"]) == 0
+    capsys.readouterr()
+    assert main(["search", "care", "--index", "ix", "--json"]) == 0
+    searched = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main(["similar", HYBRID, "--index", "ix", "--json"]) == 0
+    similar = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main(["show", "pmid:28775130", "--index", "ix", "--json"]) == 0
+    shown = orjson.loads(capsys.readouterr().out)
+    assert searched and similar
+    keys = {tuple(hit) for hit in searched + similar}
+    assert len(keys) == 1  # the same keys, in the same order, for every hit of both
+    assert set(keys.pop()) - set(shown) == {"rank", "score", "highlights"}
+    assert {"pmid", "pmcid", "abstract", "sections"} <= set(shown) and shown["pmid"] == "28775130"
+    # and a hit, as printed, reads back as the paper in the index
+    (in_tmp / "hits.jsonl").write_text("".join(orjson.dumps(h).decode() + "\n" for h in similar))
+    assert list(load_records(in_tmp / "hits.jsonl")) == [open_index("ix").get(h["id"]) for h in similar]
