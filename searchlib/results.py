@@ -15,6 +15,7 @@ import orjson
 from whoosh import highlight
 
 from .errors import SearchlibError
+from .progress import counted
 from .records import export
 from .records.record import Record
 from .records.sections import Section
@@ -241,7 +242,7 @@ class Results(Sequence[Hit]):
 
     def table(self, width: int = 100) -> str:
         """The results as a compact text table: rank, score, year, first author, title."""
-        head = f"{self.total} paper{'s' if self.total != 1 else ''} match {self.query!r}"
+        head = _matches_head(self.total, repr(self.query))
         if len(self.hits) < self.total:
             head += f" (showing {len(self.hits)})"
         if not self.hits:
@@ -258,6 +259,10 @@ class Results(Sequence[Hit]):
         return "\n".join(lines)
 
 
+def _matches_head(total: int, query: str) -> str:
+    return f"{counted(total, 'paper')} {'matches' if total == 1 else 'match'} {query}"
+
+
 def _html_snippet(snippet: str) -> str:
     """An escaped snippet whose matches become ``<mark>``: the text is escaped first, so only marks are markup."""
     return html.escape(snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
@@ -266,7 +271,7 @@ def _html_snippet(snippet: str) -> str:
 def results_html(results: Results) -> str:
     """A compact HTML table of ``results``; every value that comes from a record is escaped."""
     e = html.escape
-    head = f"{results.total} paper{'s' if results.total != 1 else ''} match <code>{e(results.query)}</code>"
+    head = _matches_head(results.total, f"<code>{e(results.query)}</code>")
     if len(results.hits) < results.total:
         head += f" (showing {len(results.hits)})"
     if results.suggestion:

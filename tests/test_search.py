@@ -135,6 +135,12 @@ def test_results_and_hits_are_readable(seed_index):
     assert results[0].to_dict()["doi"] == results[0].doi
 
 
+def test_a_count_of_one_reads_as_english(seed_index):
+    assert repr(seed_index.search("conclusions:inequalities")).startswith("1 paper matches 'conclusions:")
+    assert "1 paper matches" in seed_index.search("conclusions:inequalities")._repr_html_()
+    assert repr(seed_index.search("zzzyx")) == "0 papers match 'zzzyx'"
+
+
 def test_total_counts_beyond_the_limit(seed_index):
     results = seed_index.search("care", limit=2)
     assert len(results) == 2 and results.total > 2

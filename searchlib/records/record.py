@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..errors import LoadError
+from ..progress import counted
 from .sections import Section, parse_abstract
 
 
@@ -177,7 +178,7 @@ class RecordList(list[Record]):
 
     def report(self) -> str:
         """One line per skipped record, after a count: what a user reads to see nothing was lost silently."""
-        head = f"{len(self)} records loaded, {len(self.skipped)} skipped"
+        head = f"{counted(len(self), 'record')} loaded, {len(self.skipped):,} skipped"
         return "\n".join([head, *(f"  {e}" for e in self.skipped)])
 
 

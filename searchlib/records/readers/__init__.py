@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from ...errors import LoadError
+from ...progress import counted
 from ..record import Record, RecordList
 from . import bibtex, medline, pubmed, ris, seed
 from .detect import FORMATS, detect_format
@@ -136,7 +137,7 @@ def load_records(
             records.append(item)
     if records.skipped:
         warnings.warn(
-            f"{path}: skipped {len(records.skipped)} malformed record(s); see .skipped on the result",
+            f"{path}: skipped {counted(len(records.skipped), 'malformed record')}; see .skipped on the result",
             stacklevel=2,
         )
     return records
