@@ -241,20 +241,25 @@ class Results(Sequence[Hit]):
         return results_html(self)
 
     def table(self, width: int = 100) -> str:
-        """The results as a compact text table: rank, score, year, first author, title."""
+        """The results as a compact text table: rank, score, year, first author, title, and the paper's DOI (or,
+        without one, its other id: ``pmid:...``), what :meth:`Index.get` and ``searchlib show`` take."""
         head = _matches_head(self.total, repr(self.query))
         if len(self.hits) < self.total:
             head += f" (showing {len(self.hits)})"
         if not self.hits:
             return head
-        author_w = 22
-        title_w = max(20, width - 4 - 8 - 6 - author_w - 4)
-        lines = [head, f"{'#':>3}  {'score':>6}  {'year':4}  {'first author':{author_w}}  title"]
+        author_w = 20
+        id_w = max(len(h.id) for h in self.hits)
+        title_w = max(20, width - 19 - (author_w + 2) - (id_w + 2))
+        lines = [
+            head,
+            f"{'#':>3}  {'score':>6}  {'year':4}  {'first author':{author_w}}  {'title':{title_w}}  doi or id",
+        ]
         for h in self.hits:
             first = h.authors[0] if h.authors else "-"
             lines.append(
                 f"{h.rank:>3}  {h.score:6.2f}  {h.year or '-':4}  {_clip(first, author_w):{author_w}}  "
-                f"{_clip(h.title, title_w)}"
+                f"{_clip(h.title, title_w):{title_w}}  {h.id}"
             )
         return "\n".join(lines)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import orjson
 import pytest
 
@@ -70,6 +72,39 @@ def test_version_names_the_installed_package(capsys):
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"searchlib {searchlib.__version__}"
+
+
+# -- the result table ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three(in_tmp):
+    """An index of three papers on falls: one with a DOI, one with a PMID only, one with its own id only."""
+    papers = [
+        {"title": "Falls on wards", "doi": "10.9/A", "abstract": "Falls in older patients."},
+        {"title": "Falls at home", "pmid": "123", "abstract": "Falls and fractures in older people."},
+        {"title": "Falls in care homes", "id": "own-7", "abstract": "Falls, hip fractures and staffing."},
+    ]
+    source = in_tmp / "three.jsonl"
+    source.write_bytes(b"\n".join(orjson.dumps(p) for p in papers))
+    assert main(["index", str(source), "--index", "ix"]) == 0
+    return "ix"
+
+
+def _table_ids(out: str) -> dict[str, str]:
+    """The last column of each row of a result table (the ids), by rank."""
+    rows = [line.split() for line in out.splitlines() if re.match(r" *\d+ +-?\d+\.\d\d ", line)]
+    return {row[0]: row[-1] for row in rows}
+
+
+def test_the_table_shows_what_show_takes(three, capsys):
+    capsys.readouterr()
+    assert main(["search", "falls", "--index", three]) == 0
+    ids = _table_ids(capsys.readouterr().out)
+    assert sorted(ids.values()) == ["10.9/a", "own-7", "pmid:123"]
+    for paper in ids.values():
+        assert main(["show", paper, "--index", three]) == 0
+        assert capsys.readouterr().out.startswith("Falls ")
 
 
 # -- one shape for a paper ---------------------------------------------------------------------------------------
