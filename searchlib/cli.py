@@ -2,20 +2,23 @@
 
     searchlib index FILE... [--index DIR] [--overwrite] [--skip-errors] [--from FORMAT] [--wait SECONDS]
                     [--procs N]
-    searchlib search QUERY [--index DIR] [--limit N] [--any] [--format table|jsonl|ris|bibtex|csv] [--json]
+    searchlib search QUERY... [--index DIR] [--limit N] [--any] [--plain] [--json]
+                     [--format table|jsonl|ris|bibtex|csv]
                      [--year 2020-2024] [--journal NAME] [--sort relevance|date|-date|newest|oldest]
                      [--facets year,journal,section]
     searchlib export [--index DIR] [--format jsonl|ris|bibtex|csv] [-o FILE]
     searchlib similar DOI [--index DIR] [--limit N] [--json]
-    searchlib explain QUERY DOI [--index DIR] [--any]
+    searchlib explain QUERY... DOI [--index DIR] [--any] [--plain]
     searchlib show DOI [--index DIR] [--json]
     searchlib stats [--index DIR] [--json]
     searchlib delete DOI... [--index DIR]
     searchlib optimize [--index DIR]
     searchlib evaluate --queries Q --qrels R [--index DIR] [--metric M]... [--all] [--json]
 
-Without ``--index`` the index is ``indexes/default`` under the current folder (or ``$SEARCHLIB_INDEX``);
-``search`` builds it from the bundled sample records the first time. Errors print one line and exit 1.
+A query's words need no quotes: they are joined with spaces. Without ``--index`` the index is
+``indexes/default`` under the current folder (or ``$SEARCHLIB_INDEX``); ``search`` builds it from the bundled
+sample records the first time. Every error is one line on standard error, ``searchlib: error: ...``, and a
+non-zero exit (2 for a mistake in the command's arguments, 1 for the rest).
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ import argparse
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import orjson
 
@@ -50,21 +55,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warn
+            return int(args.func(args) or 0)
     except SearchlibError as exc:
-        print(f"searchlib: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc))
     except KeyboardInterrupt:
         print("searchlib: interrupted; the index is as it was at its last commit", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `searchlib search ... | head`
         return 0
+    except OSError as exc:  # the disk, a folder's permissions: nothing searchlib can mend
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+    except Exception as exc:  # a bug: still one line, and what to do about it
+        return _fail(f"unexpected {type(exc).__name__}: {exc}; this is a bug in searchlib, please report it")
+
+
+def _warn(message: Warning | str, *args: object, **kwargs: object) -> None:
+    """A warning as one line, without the source line Python shows under it."""
+    print(f"searchlib: warning: {message}", file=sys.stderr)
+
+
+def _fail(message: str) -> int:
+    """Print an error as one line (a multi-line message keeps its first and last lines) and return 1."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()] or ["failed"]
+    text = lines[0] if len(lines) == 1 else f"{lines[0]} {lines[-1]}"
+    print(f"searchlib: error: {text}", file=sys.stderr)
+    return 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake in the arguments reported as one line like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"searchlib: error: {message} (see '{self.prog} --help')\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    p = argparse.ArgumentParser(prog="searchlib", description="Search scholarly paper records.")
+    p = _Parser(prog="searchlib", description="Search scholarly paper records.")
     p.add_argument("--version", action="version", version=f"searchlib {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -77,10 +128,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--overwrite", action="store_true", help="replace the index instead of adding to it")
     sp.add_argument("--skip-errors", action="store_true", help="skip malformed records, and list them")
     sp.add_argument("--from", dest="input_format", choices=FORMATS, help="the files' format (default: detected)")
-    sp.add_argument("--wait", type=float, default=5.0, metavar="SECONDS", help="wait for another writer")
+    sp.add_argument("--wait", type=_seconds, default=5.0, metavar="SECONDS", help="wait for another writer")
     sp.add_argument(
         "--procs",
-        type=int,
+        type=_positive,
         metavar="N",
         help="processes for a new index, used past 2,000 records (default on Linux: the CPUs, at most 2)",
     )
@@ -92,16 +143,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.add_argument(
         "--batch-size",
-        type=int,
+        type=_positive,
         metavar="N",
         help="when adding to an index, commit every N records, so an interrupted add keeps the batches done",
     )
     sp.set_defaults(func=_cmd_index)
 
     sp = with_index(sub.add_parser("search", help="search the index"))
-    sp.add_argument("query")
-    sp.add_argument("--limit", type=int, default=10, metavar="N")
+    sp.add_argument("query", nargs="+", help="the query; its words need no quotes")
+    sp.add_argument("--limit", type=_positive, default=10, metavar="N")
     sp.add_argument("--any", action="store_true", help="rank papers matching any word, not all of them")
+    sp.add_argument("--plain", action="store_true", help="read the query as plain words, not query syntax")
     sp.add_argument(
         "--feedback",
         action=argparse.BooleanOptionalAction,
@@ -127,14 +179,15 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = with_index(sub.add_parser("similar", help="papers like this one"))
     sp.add_argument("doi")
-    sp.add_argument("--limit", type=int, default=10, metavar="N")
+    sp.add_argument("--limit", type=_positive, default=10, metavar="N")
     sp.add_argument("--json", action="store_true", help="one JSON object per hit")
     sp.set_defaults(func=_cmd_similar)
 
     sp = with_index(sub.add_parser("explain", help="how a paper's score for a query arose"))
-    sp.add_argument("query")
-    sp.add_argument("doi")
+    sp.add_argument("query", nargs="+", help="the query; its words need no quotes")
+    sp.add_argument("doi", help="the paper's DOI or id")
     sp.add_argument("--any", action="store_true", help="as search --any")
+    sp.add_argument("--plain", action="store_true", help="as search --plain")
     sp.set_defaults(func=_cmd_explain)
 
     sp = with_index(sub.add_parser("delete", help="remove papers by DOI or id"))
@@ -220,16 +273,18 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 def _cmd_search(args: argparse.Namespace) -> int:
     match = "any" if args.any else "all"
-    QueryParser(make_schema()).parse(args.query, match=match)  # a bad query fails before any index is built
+    query = " ".join(args.query)
+    QueryParser(make_schema()).parse(query, match=match, plain=args.plain)  # a bad query fails before any build
     facet_names = [f.strip() for f in args.facets.split(",") if f.strip()] if args.facets else []
     for name in facet_names:
         if name not in FACETS:
             raise SearchlibError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
     index = _open(args, build_default=True)
     results = index.search(
-        args.query,
+        query,
         limit=args.limit,
         match=match,
+        plain=args.plain,
         year=args.year,
         journal=args.journal,
         sort={"newest": "-date", "oldest": "date"}.get(args.sort, args.sort),
@@ -273,6 +328,8 @@ def _year_range(text: str) -> tuple[int | None, int | None]:
         raise argparse.ArgumentTypeError(f"{text!r} is not a year or range (2024, 2020-2024, 2020-, -2024)")
     start = int(m.group(1)) if m.group(1) else None
     end = int(m.group(3)) if m.group(3) else (start if not m.group(2) else None)
+    if start is not None and end is not None and start > end:
+        raise argparse.ArgumentTypeError(f"{text!r} ends before it starts; give the earlier year first")
     return start, end
 
 
@@ -286,7 +343,8 @@ def _cmd_similar(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    print(_open(args).explain(args.query, args.doi, match="any" if args.any else "all"))
+    index = _open(args)
+    print(index.explain(" ".join(args.query), args.doi, match="any" if args.any else "all", plain=args.plain))
     return 0
 
 
@@ -341,7 +399,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(", ".join(record.authors) or "(no authors)")
     where = ", ".join(str(x) for x in (record.journal, record.year, record.volume, record.pages) if x)
     print(where)
-    print(f"doi: {record.doi or '-'}" + (f"   pdf: {record.pdf_url}" if record.pdf_url else ""))
+    ids = [("doi", record.doi or "-"), ("pmid", record.pmid), ("pmcid", record.pmcid), ("pdf", record.pdf_url)]
+    print("   ".join(f"{name}: {value}" for name, value in ids if value))
     for s in record.sections:
         print()
         print(f"{s.label}: {s.text}" if s.label else s.text)

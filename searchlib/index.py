@@ -12,6 +12,7 @@ complete, so an index is never left half-written; adding to an existing index is
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -157,6 +158,7 @@ class Index:
         >>> results.total, results[0].doi
         (1, '10.1136/bmjqs-2024-017386')
         """
+        _check_limit(limit)
         searcher = self._current_searcher()
         known = _in_papers(searcher)
         q = self._parser.parse(query, match=match, plain=plain, known=known)
@@ -209,6 +211,7 @@ class Index:
         >>> "10.1136/bmjqs-2024-017796" in [h.doi for h in index.similar("10.1136/bmjqs-2024-018081", limit=3)]
         True
         """
+        _check_limit(limit)
         searcher = self._current_searcher()
         docnum, record = self._locate(id_or_doi)
         q = more_like_query(searcher, record)
@@ -369,6 +372,15 @@ class Index:
     def __repr__(self) -> str:
         where = str(self.path) if self.path else "in memory"
         return f"<Index {where}: {len(self)} papers>"
+
+
+def _check_limit(limit: int | None) -> None:
+    try:
+        whole = limit is None or operator.index(limit) >= 1
+    except TypeError:
+        whole = False
+    if not whole:
+        raise SearchlibError(f"limit must be a whole number of 1 or more, or None for every match, not {limit!r}")
 
 
 def _search(searcher: Searcher, q: wq.Query, *, exhaustive: bool = False, **kwargs: Any) -> Any:

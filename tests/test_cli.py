@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 
 import orjson
@@ -74,7 +75,7 @@ def test_version_names_the_installed_package(capsys):
     assert capsys.readouterr().out.strip() == f"searchlib {searchlib.__version__}"
 
 
-# -- the result table ----------------------------------------------------------------------------------------------
+# -- the result table, queries as words, --plain ------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -105,6 +106,93 @@ def test_the_table_shows_what_show_takes(three, capsys):
     for paper in ids.values():
         assert main(["show", paper, "--index", three]) == 0
         assert capsys.readouterr().out.startswith("Falls ")
+
+
+def test_unquoted_words_are_one_query(three, capsys):
+    capsys.readouterr()
+    assert main(["search", "falls older", "--index", three]) == 0
+    quoted = capsys.readouterr().out
+    assert main(["search", "falls", "older", "--index", three]) == 0
+    assert capsys.readouterr().out == quoted
+    assert sorted(_table_ids(quoted).values()) == ["10.9/a", "pmid:123"]  # both words in them
+    assert main(["explain", "hip", "fractures", "own-7", "--index", three]) == 0
+    assert "scores" in capsys.readouterr().out
+
+
+def test_plain_reads_query_syntax_as_words(three, capsys):
+    capsys.readouterr()
+    assert main(["search", "falls:(wards", "--index", three]) == 1  # a syntax error as a query
+    assert "searchlib: error:" in capsys.readouterr().err
+    assert main(["search", "--plain", "falls:(wards", "--index", three]) == 0
+    ids = set(_table_ids(capsys.readouterr().out).values())
+    assert ids == {"10.9/a"}  # the paper with both words in it
+    assert main(["search", "--plain", "--any", "fractures OR wards", "--index", three]) == 0
+    assert set(_table_ids(capsys.readouterr().out).values()) == {"10.9/a", "pmid:123", "own-7"}
+
+
+# -- errors: one line, a non-zero exit ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate"],
+        ["search"],
+        ["search", "x", "--limit", "0"],
+        ["search", "x", "--limit", "-1"],
+        ["search", "x", "--limit", "ten"],
+        ["search", "x", "--year", "20x"],
+        ["search", "x", "--year", "2024-2020"],
+        ["search", "x", "--format", "docx"],
+        ["search", "x", "--sort", "random"],
+        ["similar", "10.9/a", "--limit", "0"],
+        ["index", "f.json", "--from", "word"],
+        ["index", "f.json", "--procs", "0"],
+        ["index", "f.json", "--batch-size", "-5"],
+        ["index", "f.json", "--wait", "-1"],
+        ["export", "--format", "pdf"],
+    ],
+)
+def test_a_mistake_in_the_arguments_is_one_line(in_tmp, capsys, argv):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and err.startswith("searchlib: error: ")
+    assert "--help" in err  # where to read what is expected
+
+
+def test_failures_outside_searchlib_are_one_line_too(in_tmp, capsys, seed_path, monkeypatch):
+    (in_tmp / "a-file").write_text("not a folder")
+    assert main(["index", str(seed_path), "--index", str(in_tmp / "a-file" / "ix")]) == 1  # the OS refuses
+    assert main(["search", "x", "--index", "ix0"]) == 1
+
+    def broken(*args, **kwargs):
+        raise ValueError("first line\nsecond line")
+
+    monkeypatch.setattr("searchlib.index.Index.stats", broken)
+    assert main(["index", str(seed_path), "--index", "ix"]) == 0
+    capsys.readouterr()
+    assert main(["stats", "--index", "ix"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("searchlib: error: unexpected ValueError: first line") and "report" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_warning_is_one_line(in_tmp, capsys, seed_path):
+    import socket
+
+    from searchlib._engine.storage import LOCK_FILE
+
+    assert main(["index", str(seed_path), "--index", "ix"]) == 0
+    # A lock left by a process that has ended (the pid now names another process, started at another time).
+    dead = {"pid": os.getppid(), "host": socket.gethostname(), "start": -1, "since": "2020-01-01T00:00:00"}
+    (in_tmp / "ix" / LOCK_FILE).write_bytes(orjson.dumps(dead))
+    capsys.readouterr()
+    assert main(["delete", HYBRID, "--index", "ix"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("searchlib: warning: ") and "stale write lock" in err[0]
 
 
 # -- one shape for a paper ---------------------------------------------------------------------------------------

@@ -146,6 +146,14 @@ def test_total_counts_beyond_the_limit(seed_index):
     assert len(results) == 2 and results.total > 2
 
 
+@pytest.mark.parametrize("limit", [0, -1, 2.5, "3"])
+def test_a_limit_that_is_not_a_count_is_a_searchlib_error(seed_index, limit):
+    with pytest.raises(SearchlibError, match="limit must be a whole number of 1 or more"):
+        seed_index.search("care", limit=limit)
+    with pytest.raises(SearchlibError, match="limit must be"):
+        seed_index.similar("10.1136/bmjqs-2024-018081", limit=limit)
+
+
 def test_hits_carry_sections_in_order(seed_index):
     hit = seed_index.search(f"doi:{HYBRID}")[0]
     assert [s.label for s in hit.sections] == ["Introduction", "Methods", "Results", "Discussion"]
