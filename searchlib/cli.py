@@ -38,9 +38,9 @@ from ._engine.schema import make_schema
 from ._engine.storage import MANIFEST
 from .errors import LoadError, SearchlibError
 from .index import Index, build_index, open_index
-from .progress import ProgressBar
+from .progress import ProgressBar, counted
 from .records.export import EXPORT_FORMATS, export_records
-from .records.readers import FORMATS, bundled_records_path, read_records
+from .records.readers import FORMATS, bundled_records_path, read_bytes, read_records
 from .records.record import Record
 from .results import Results
 from .search.facets import FACETS, SORTS
@@ -126,7 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     sp = with_index(sub.add_parser("index", help="index record files (insert or replace by DOI)"))
     sp.add_argument("files", nargs="+", metavar="FILE")
     sp.add_argument("--overwrite", action="store_true", help="replace the index instead of adding to it")
-    sp.add_argument("--skip-errors", action="store_true", help="skip malformed records, and list them")
+    sp.add_argument(
+        "--skip-errors",
+        action="store_true",
+        help="skip files that cannot be read and malformed records, list them, and index the rest",
+    )
     sp.add_argument("--from", dest="input_format", choices=FORMATS, help="the files' format (default: detected)")
     sp.add_argument("--wait", type=_seconds, default=5.0, metavar="SECONDS", help="wait for another writer")
     sp.add_argument(
@@ -237,38 +241,95 @@ def _open(args: argparse.Namespace, build_default: bool = False) -> Index:
 
 def _cmd_index(args: argparse.Namespace) -> int:
     path = _index_path(args)
-    skipped: list[LoadError] = []
-    count = [0]
+    report = _IndexReport(args.skip_errors)
+    files = [Path(name) for name in args.files if report.readable(Path(name))]
 
     def records() -> Iterator[Record]:
-        """The files' records as they are read, so memory does not grow with the files; skipped ones listed."""
-        for name in args.files:
-            for item in read_records(Path(name), args.input_format):
-                if isinstance(item, LoadError):
-                    if not args.skip_errors:
-                        raise item
-                    skipped.append(item)
-                    continue
-                count[0] += 1
-                yield item
+        """The files' records as they are read, so memory does not grow with the files."""
+        for file in files:
+            yield from report.records_of(file, args.input_format)
+        if not report.indexed:  # raised here, inside the build, so that no empty index is written
+            raise SearchlibError("no records to index: every file or record was skipped (listed above)")
 
     # A bar with rate and ETA for builds long enough to wait for (on a terminal, or when asked for).
-    size = sum(Path(name).stat().st_size for name in args.files if Path(name).is_file())
+    size = sum(file.stat().st_size for file in files)
     show = args.progress if args.progress is not None else size >= _PROGRESS_MIN_BYTES and sys.stderr.isatty()
     progress = ProgressBar() if show else None
-    if args.overwrite or not (path / MANIFEST).exists():
-        index = build_index(records(), path, overwrite=args.overwrite, progress=progress, procs=args.procs)
-        verb = "built"
-    else:
-        index = open_index(path)
-        index.add(records(), timeout=args.wait, progress=progress, batch_size=args.batch_size)
-        verb = "updated"
-    print(f"{verb} {path}: {count[0]} records indexed, {len(index)} papers in the index")
+    try:
+        if args.overwrite or not (path / MANIFEST).exists():
+            index = build_index(records(), path, overwrite=args.overwrite, progress=progress, procs=args.procs)
+            verb = "built"
+        else:
+            index = open_index(path)
+            index.add(records(), timeout=args.wait, progress=progress, batch_size=args.batch_size)
+            verb = "updated"
+    finally:
+        report.list_skipped()
+    summary = f"{verb} {path}: {counted(report.indexed, 'record')} indexed from {counted(report.files, 'file')}"
+    skipped = [counted(len(items), what) for items, what in report.skipped() if items]
     if skipped:
-        print(f"skipped {len(skipped)} malformed record(s):", file=sys.stderr)
-        for err in skipped:
-            print(f"  {err}", file=sys.stderr)
+        summary += f" ({' and '.join(skipped)} skipped)"
+    print(f"{summary}; {counted(len(index), 'paper')} in the index")
     return 0
+
+
+class _IndexReport:
+    """What ``searchlib index`` read: records indexed, and (with ``--skip-errors``) files and records skipped."""
+
+    def __init__(self, skip_errors: bool) -> None:
+        self.skip_errors = skip_errors
+        self.indexed = 0
+        self.files = 0  # files read to the end
+        self.skipped_files: list[str] = []
+        self.malformed: list[LoadError] = []
+
+    def readable(self, file: Path) -> bool:
+        """Whether ``file`` opens; checked for every file before any is indexed, so a missing one stops
+        ``searchlib index`` before it writes anything."""
+        try:
+            read_bytes(file, 1)
+        except LoadError as exc:
+            self._skip_file(exc)
+            return False
+        return True
+
+    def records_of(self, file: Path, fmt: str | None) -> Iterator[Record]:
+        found = errors = 0
+        try:
+            for item in read_records(file, fmt):
+                if isinstance(item, Record):
+                    found += 1
+                    self.indexed += 1
+                    yield item
+                elif self.skip_errors:
+                    errors += 1
+                    self.malformed.append(item)
+                else:
+                    raise item
+        except LoadError as exc:  # without --skip-errors, a malformed record; with it, the file as a whole
+            self._skip_file(exc)  # (damaged, or in no format searchlib reads)
+            return
+        if found or errors:
+            self.files += 1
+            return
+        how = f" as {fmt}; check its format, or leave out --from to have it told from the content" if fmt else ""
+        self._skip_file(SearchlibError(f"no records found in {file}{how or '; check that it holds records'}"))
+
+    def _skip_file(self, exc: SearchlibError) -> None:
+        if not self.skip_errors:
+            raise exc
+        self.skipped_files.append(str(exc))
+
+    def skipped(self) -> list[tuple[list, str]]:
+        return [(self.skipped_files, "file"), (self.malformed, "malformed record")]
+
+    def list_skipped(self) -> None:
+        """On standard error: each file and record skipped, under a count."""
+        for items, what in self.skipped():
+            if items:
+                print(f"skipped {counted(len(items), what)}:", file=sys.stderr)
+                for item in items:
+                    print(f"  {item}", file=sys.stderr)
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
@@ -351,14 +412,16 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_delete(args: argparse.Namespace) -> int:
     index = _open(args)
     deleted = index.delete(args.dois)
-    print(f"deleted {deleted} of {len(args.dois)} paper(s); {len(index)} papers in {index.path}")
+    print(
+        f"deleted {deleted} of {counted(len(args.dois), 'paper')}; {counted(len(index), 'paper')} in {index.path}"
+    )
     return 0
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
     index = _open(args)
     index.optimize()
-    print(f"optimized {index.path}: {len(index)} papers in one segment")
+    print(f"optimized {index.path}: {counted(len(index), 'paper')} in one segment")
     return 0
 
 
@@ -370,7 +433,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     index = _open(args)
     _write(export_records(index, fmt), args.output, fmt)
     if args.output:
-        print(f"wrote {len(index)} papers to {args.output} ({fmt})", file=sys.stderr)
+        print(f"wrote {counted(len(index), 'paper')} to {args.output} ({fmt})", file=sys.stderr)
     return 0
 
 

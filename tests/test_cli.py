@@ -195,6 +195,60 @@ def test_a_warning_is_one_line(in_tmp, capsys, seed_path):
     assert len(err) == 1 and err[0].startswith("searchlib: warning: ") and "stale write lock" in err[0]
 
 
+# -- indexing: nothing found, unreadable files --------------------------------------------------------------------
+
+
+def test_indexing_no_records_is_an_error_and_writes_nothing(in_tmp, capsys):
+    (in_tmp / "x.json").write_bytes(orjson.dumps({"title": "A paper", "doi": "10.9/x"}))
+    (in_tmp / "empty.json").write_bytes(b"")
+    assert main(["index", "--from", "pubmed", "x.json", "--index", "ix"]) == 1
+    assert main(["index", "empty.json", "--index", "ix"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("searchlib: error: no records found in x.json as pubmed; ")
+    assert err[1].startswith("searchlib: error: no records found in empty.json")
+    assert len(err) == 2 and not (in_tmp / "ix").exists()
+    assert main(["index", "x.json", "--index", "ix"]) == 0  # read as what it is, it has one
+
+
+def test_skip_errors_skips_unreadable_files_and_goes_on(in_tmp, capsys, seed_path):
+    (in_tmp / "binary.dat").write_bytes(bytes(range(256)) * 4)
+    (in_tmp / "empty.json").write_bytes(b"")
+    (in_tmp / "folder").mkdir()
+    bad = ["missing.json", "binary.dat", "empty.json", "folder"]
+    files = [bad[0], str(seed_path), *bad[1:], str(FIXTURES / "malformed.txt")]
+    assert main(["index", *files, "--index", "ix"]) == 1  # without --skip-errors: the first, and nothing written
+    assert "missing.json: no such file" in capsys.readouterr().err and not (in_tmp / "ix").exists()
+    assert main(["index", *files, "--index", "ix", "--skip-errors"]) == 0
+    out, err = capsys.readouterr()
+    assert "12 records indexed from 2 files (4 files and 3 malformed records skipped); 12 papers" in out
+    listed = err.split("skipped 4 files:\n")[1].split("skipped 3 malformed records:")[0].splitlines()
+    assert sorted(next(name for name in bad if name in line) for line in listed) == sorted(bad)
+    assert len(list(open_index(in_tmp / "ix"))) == 12
+
+
+def test_skipping_every_file_is_an_error(in_tmp, capsys):
+    assert main(["index", "missing.json", "gone.ris", "--index", "ix", "--skip-errors"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "skipped 2 files:" and err[-1].startswith("searchlib: error: no records to index")
+    assert not (in_tmp / "ix").exists()
+
+
+# -- counts read as English -------------------------------------------------------------------------------------
+
+
+def test_counts_of_one_are_singular(in_tmp, capsys):
+    (in_tmp / "one.jsonl").write_bytes(orjson.dumps({"title": "Falls at night", "doi": "10.9/one"}) + b"\n{x\n")
+    assert main(["index", "one.jsonl", "--index", "ix", "--skip-errors"]) == 0
+    assert main(["search", "falls", "--index", "ix"]) == 0
+    assert main(["delete", "10.9/one", "--index", "ix"]) == 0
+    out, err = capsys.readouterr()
+    assert "1 record indexed from 1 file (1 malformed record skipped); 1 paper in the index" in out
+    assert "skipped 1 malformed record:" in err
+    assert "1 paper matches 'falls'" in out
+    assert "deleted 1 of 1 paper; 0 papers in ix" in out
+    assert not re.search(r"\b1 (papers|records|files)\b|\(s\)|\b[02-9] (paper|record|file)\b", out + err)
+
+
 # -- one shape for a paper ---------------------------------------------------------------------------------------
 
 
