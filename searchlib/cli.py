@@ -17,8 +17,9 @@
 
 A query's words need no quotes: they are joined with spaces. Without ``--index`` the index is
 ``indexes/default`` under the current folder (or ``$SEARCHLIB_INDEX``); ``search`` builds it from the bundled
-sample records the first time. Every error is one line on standard error, ``searchlib: error: ...``, and a
-non-zero exit (2 for a mistake in the command's arguments, 1 for the rest).
+sample records the first time, and says so on standard error whenever it searches that sample. Every error is
+one line on standard error, ``searchlib: error: ...``, and a non-zero exit (2 for a mistake in the command's
+arguments, 1 for the rest).
 """
 
 from __future__ import annotations
@@ -231,12 +232,34 @@ def _index_path(args: argparse.Namespace) -> Path:
     return Path(args.index or os.environ.get("SEARCHLIB_INDEX") or DEFAULT_INDEX)
 
 
-def _open(args: argparse.Namespace, build_default: bool = False) -> Index:
+def _default_in_use(args: argparse.Namespace) -> bool:
+    """Whether the command works on the default index: neither ``--index`` nor ``$SEARCHLIB_INDEX`` given."""
+    return args.index is None and not os.environ.get("SEARCHLIB_INDEX")
+
+
+def _open(args: argparse.Namespace, searching: bool = False) -> Index:
+    """The index to read. A search on the default index builds it from the bundled sample the first time, and
+    says whenever it searches that sample, so that no one takes its ten papers for their own."""
     path = _index_path(args)
-    if build_default and args.index is None and not (path / MANIFEST).exists() and not path.exists():
+    if not (searching and _default_in_use(args)):
+        return open_index(path)
+    if not path.exists():
         print(f"searchlib: no index at {path}; building it from the bundled sample records", file=sys.stderr)
-        return build_index(bundled_records_path(), path)
-    return open_index(path)
+        index = build_index(bundled_records_path(), path)
+    else:
+        index = open_index(path)
+    if _holds_only_the_sample(index):
+        print(
+            f"searchlib: searching the {len(index)} bundled sample records; "
+            "use --index DIR or SEARCHLIB_INDEX for your own",
+            file=sys.stderr,
+        )
+    return index
+
+
+def _holds_only_the_sample(index: Index) -> bool:
+    sample = {item.id for item in read_records(bundled_records_path()) if isinstance(item, Record)}
+    return len(index) == len(sample) and all(paper in index for paper in sample)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
@@ -255,9 +278,14 @@ def _cmd_index(args: argparse.Namespace) -> int:
     size = sum(file.stat().st_size for file in files)
     show = args.progress if args.progress is not None else size >= _PROGRESS_MIN_BYTES and sys.stderr.isatty()
     progress = ProgressBar() if show else None
+    overwrite = args.overwrite
+    exists = (path / MANIFEST).exists()
+    if exists and not overwrite and _default_in_use(args) and _holds_only_the_sample(open_index(path)):
+        print(f"searchlib: replacing the bundled sample records at {path} with these", file=sys.stderr)
+        overwrite = True
     try:
-        if args.overwrite or not (path / MANIFEST).exists():
-            index = build_index(records(), path, overwrite=args.overwrite, progress=progress, procs=args.procs)
+        if overwrite or not exists:
+            index = build_index(records(), path, overwrite=overwrite, progress=progress, procs=args.procs)
             verb = "built"
         else:
             index = open_index(path)
@@ -340,7 +368,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     for name in facet_names:
         if name not in FACETS:
             raise SearchlibError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
-    index = _open(args, build_default=True)
+    index = _open(args, searching=True)
     results = index.search(
         query,
         limit=args.limit,
@@ -395,7 +423,7 @@ def _year_range(text: str) -> tuple[int | None, int | None]:
 
 
 def _cmd_similar(args: argparse.Namespace) -> int:
-    results = _open(args).similar(args.doi, limit=args.limit)
+    results = _open(args, searching=True).similar(args.doi, limit=args.limit)
     if args.json:  # the same keys as search --json
         sys.stdout.write(results.to_jsonl(highlights=True))
         return 0
@@ -404,7 +432,7 @@ def _cmd_similar(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    index = _open(args)
+    index = _open(args, searching=True)
     print(index.explain(" ".join(args.query), args.doi, match="any" if args.any else "all", plain=args.plain))
     return 0
 

@@ -233,6 +233,34 @@ def test_skipping_every_file_is_an_error(in_tmp, capsys):
     assert not (in_tmp / "ix").exists()
 
 
+# -- the bundled sample, said every time --------------------------------------------------------------------------
+
+NOTICE = "searching the 10 bundled sample records; use --index DIR or SEARCHLIB_INDEX for your own"
+
+
+def test_searching_the_bundled_sample_says_so_every_time(in_tmp, capsys, seed_path, monkeypatch):
+    for _ in range(2):
+        assert main(["search", "care"]) == 0
+        assert NOTICE in capsys.readouterr().err
+    assert main(["similar", HYBRID]) == 0
+    assert NOTICE in capsys.readouterr().err
+    assert main(["index", str(seed_path), "--index", "mine"]) == 0
+    assert main(["search", "care", "--index", "mine"]) == 0  # chosen: no notice
+    monkeypatch.setenv("SEARCHLIB_INDEX", "mine")
+    assert main(["search", "care"]) == 0
+    assert NOTICE not in capsys.readouterr().err
+
+
+def test_indexing_into_the_default_index_replaces_the_sample(in_tmp, capsys):
+    assert main(["search", "care"]) == 0
+    (in_tmp / "mine.jsonl").write_bytes(orjson.dumps({"title": "Care at night", "doi": "10.9/night"}))
+    assert main(["index", "mine.jsonl"]) == 0
+    assert "replacing the bundled sample records" in capsys.readouterr().err
+    assert main(["search", "care", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert [orjson.loads(line)["doi"] for line in out.splitlines()] == ["10.9/night"] and NOTICE not in err
+
+
 # -- counts read as English -------------------------------------------------------------------------------------
 
 
