@@ -133,30 +133,20 @@ def test_plain_reads_query_syntax_as_words(three, capsys):
 # -- errors: one line, a non-zero exit ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        [],
-        ["frobnicate"],
-        ["search"],
-        ["search", "x", "--limit", "0"],
-        ["search", "x", "--limit", "-1"],
-        ["search", "x", "--limit", "ten"],
-        ["search", "x", "--year", "20x"],
-        ["search", "x", "--year", "2024-2020"],
-        ["search", "x", "--format", "docx"],
-        ["search", "x", "--sort", "random"],
-        ["similar", "10.9/a", "--limit", "0"],
-        ["index", "f.json", "--from", "word"],
-        ["index", "f.json", "--procs", "0"],
-        ["index", "f.json", "--batch-size", "-5"],
-        ["index", "f.json", "--wait", "-1"],
-        ["export", "--format", "pdf"],
-    ],
-)
+#: Commands with a mistake in their arguments, one per item (split at spaces).
+MISTAKES = [
+    *("", "frobnicate", "search", "search x --format docx", "search x --sort random", "export --format pdf"),
+    *(f"search x --limit {n}" for n in ("0", "-1", "ten")),
+    *(f"search x --year {years}" for years in ("20x", "2024-2020")),
+    "similar 10.9/a --limit 0",
+    *(f"index f.json {option}" for option in ("--from word", "--procs 0", "--batch-size -5", "--wait -1")),
+]
+
+
+@pytest.mark.parametrize("argv", MISTAKES)
 def test_a_mistake_in_the_arguments_is_one_line(in_tmp, capsys, argv):
     with pytest.raises(SystemExit) as exit_:
-        main(argv)
+        main(argv.split())
     assert exit_.value.code == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.splitlines()) == 1 and err.startswith("searchlib: error: ")
