@@ -242,6 +242,8 @@ def _open(args: argparse.Namespace, searching: bool = False) -> Index:
     says whenever it searches that sample, so that no one takes its ten papers for their own."""
     path = _index_path(args)
     if not (searching and _default_in_use(args)):
+        if not path.exists():
+            raise SearchlibError(f"no index at {path}; make one with `searchlib index FILE... --index {path}`")
         return open_index(path)
     if not path.exists():
         print(f"searchlib: no index at {path}; building it from the bundled sample records", file=sys.stderr)

@@ -64,6 +64,7 @@ def test_missing_index_and_missing_file_are_one_line_errors(in_tmp, capsys):
     assert main(["index", str(in_tmp / "none.txt")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("searchlib: error:") for line in err)
+    assert f"no index at {in_tmp / 'none'}; make one with `searchlib index FILE... --index" in err[0]
 
 
 def test_version_names_the_installed_package(capsys):
