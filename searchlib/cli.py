@@ -155,8 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_index)
 
     sp = with_index(sub.add_parser("search", help="search the index"))
-    sp.add_argument("query", nargs="+", help="the query; its words need no quotes")
-    sp.add_argument("--limit", type=_positive, default=10, metavar="N")
+    sp.add_argument("query", nargs="+", metavar="QUERY", help="the query; its words need no quotes")
+    sp.add_argument("--limit", type=_positive, default=10, metavar="N", help="papers to show (default: 10)")
     sp.add_argument("--any", action="store_true", help="rank papers matching any word, not all of them")
     sp.add_argument("--plain", action="store_true", help="read the query as plain words, not query syntax")
     sp.add_argument(
@@ -183,13 +183,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_export)
 
     sp = with_index(sub.add_parser("similar", help="papers like this one"))
-    sp.add_argument("doi")
-    sp.add_argument("--limit", type=_positive, default=10, metavar="N")
-    sp.add_argument("--json", action="store_true", help="one JSON object per hit")
+    sp.add_argument("doi", help="the paper's DOI or id")
+    sp.add_argument("--limit", type=_positive, default=10, metavar="N", help="papers to show (default: 10)")
+    sp.add_argument("--json", action="store_true", help="one JSON object per hit, as search --json")
     sp.set_defaults(func=_cmd_similar)
 
     sp = with_index(sub.add_parser("explain", help="how a paper's score for a query arose"))
-    sp.add_argument("query", nargs="+", help="the query; its words need no quotes")
+    sp.add_argument("query", nargs="+", metavar="QUERY", help="the query; its words need no quotes")
     sp.add_argument("doi", help="the paper's DOI or id")
     sp.add_argument("--any", action="store_true", help="as search --any")
     sp.add_argument("--plain", action="store_true", help="as search --plain")
