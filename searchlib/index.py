@@ -17,6 +17,7 @@ and the page of hits made (:mod:`.results`); each step calls down, none calls ba
 
 from __future__ import annotations
 
+import operator
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -144,6 +145,7 @@ class Index:
         >>> results.total, results[0].doi
         (1, '10.1136/bmjqs-2024-017386')
         """
+        _check_limit(limit)
         searcher = self._current_searcher()
         matcher = Matcher(searcher)
         parsed = syntax.parse(query, match=match, plain=plain)
@@ -207,6 +209,7 @@ class Index:
         >>> "10.1136/bmjqs-2024-017796" in [h.doi for h in index.similar("10.1136/bmjqs-2024-018081", limit=3)]
         True
         """
+        _check_limit(limit)
         searcher = self._current_searcher()
         matcher = Matcher(searcher)
         docnum, record = self._locate(id_or_doi)
@@ -369,6 +372,15 @@ class Index:
     def __repr__(self) -> str:
         where = str(self.path) if self.path else "in memory"
         return f"<Index {where}: {len(self)} papers>"
+
+
+def _check_limit(limit: int | None) -> None:
+    try:
+        whole = limit is None or operator.index(limit) >= 1
+    except TypeError:
+        whole = False
+    if not whole:
+        raise SearchlibError(f"limit must be a whole number of 1 or more, or None for every match, not {limit!r}")
 
 
 def _in_papers(searcher: Searcher) -> Callable[[str], bool]:

@@ -135,9 +135,23 @@ def test_results_and_hits_are_readable(seed_index):
     assert results[0].to_dict()["doi"] == results[0].doi
 
 
+def test_a_count_of_one_reads_as_english(seed_index):
+    assert repr(seed_index.search("conclusions:inequalities")).startswith("1 paper matches 'conclusions:")
+    assert "1 paper matches" in seed_index.search("conclusions:inequalities")._repr_html_()
+    assert repr(seed_index.search("zzzyx")) == "0 papers match 'zzzyx'"
+
+
 def test_total_counts_beyond_the_limit(seed_index):
     results = seed_index.search("care", limit=2)
     assert len(results) == 2 and results.total > 2
+
+
+@pytest.mark.parametrize("limit", [0, -1, 2.5, "3"])
+def test_a_limit_that_is_not_a_count_is_a_searchlib_error(seed_index, limit):
+    with pytest.raises(SearchlibError, match="limit must be a whole number of 1 or more"):
+        seed_index.search("care", limit=limit)
+    with pytest.raises(SearchlibError, match="limit must be"):
+        seed_index.similar("10.1136/bmjqs-2024-018081", limit=limit)
 
 
 def test_hits_carry_sections_in_order(seed_index):

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any, Literal, cast
 
 from ..errors import LoadError
-from ..progress import Progress
+from ..progress import Progress, counted
 from ..records.readers.seed import record_from_dict
 from ..records.record import Record
 from .schema import to_document
@@ -109,9 +109,8 @@ def stream_records(source: Any, errors: Literal["raise", "skip"]) -> Iterator[Re
                     continue
                 yield record
     if skipped:
-        warnings.warn(
-            f"skipped {len(skipped)} malformed record(s): " + "; ".join(map(str, skipped[:5])), stacklevel=3
-        )
+        listed = "; ".join(map(str, skipped[:5]))
+        warnings.warn(f"skipped {counted(len(skipped), 'malformed record')}: {listed}", stacklevel=3)
 
 
 @contextmanager

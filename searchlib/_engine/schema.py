@@ -15,6 +15,7 @@ mean"), which is no longer written or read: suggestions come from the index's st
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import orjson
@@ -138,44 +139,27 @@ def indexed_words(schema: fields.Schema) -> dict[str, int]:
 
 
 def _stored(record: Record) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "doi": record.doi,
-        "title": record.title,
-        "authors": list(record.authors),
-        "journal": record.journal,
-        "volume": record.volume,
-        "pages": record.pages,
-        "date": record.date,
-        "year": record.year,
-        "abstract_html": record.abstract_html,
-        "sections": [[s.label, s.category, s.text] for s in record.sections],
-        "pdf_url": record.pdf_url,
-        "pmid": record.pmid,
-        "pmcid": record.pmcid,
-        "raw": dict(record.raw),
-    }
+    """The record as stored in the index: :meth:`Record.to_dict` with the names and layout indexes have always
+    stored (``abstract_html``, sections as ``[label, category, text]``), so any index reads it, plus ``raw``."""
+    stored = record.to_dict()
+    stored["abstract_html"] = stored.pop("abstract")
+    stored["sections"] = [[s.label, s.category, s.text] for s in record.sections]
+    stored["raw"] = dict(record.raw)
+    return stored
+
+
+#: The names in a stored record that are :class:`Record` fields as they are (lists aside).
+_FIELDS = frozenset(f.name for f in dataclasses.fields(Record)) - {"authors", "sections", "abstract"}
 
 
 def record_from_stored(blob: bytes) -> Record:
-    """Rebuild the :class:`Record` stored in the index."""
+    """Rebuild the :class:`Record` stored in the index (indexes built before ``pmid`` and ``pmcid`` were stored
+    lack them: they are None)."""
     d = orjson.loads(blob)
     sections = tuple(Section(label, category, text) for label, category, text in d["sections"])
     return Record(
-        id=d["id"],
-        doi=d["doi"],
-        title=d["title"],
+        **{name: value for name, value in d.items() if name in _FIELDS},
         authors=tuple(d["authors"]),
-        journal=d["journal"],
-        volume=d["volume"],
-        pages=d["pages"],
-        date=d["date"],
-        year=d["year"],
-        abstract_html=d["abstract_html"],
-        abstract=" ".join(s.text for s in sections),
         sections=sections,
-        pdf_url=d["pdf_url"],
-        pmid=d.get("pmid"),
-        pmcid=d.get("pmcid"),
-        raw=d["raw"],
+        abstract=" ".join(s.text for s in sections),
     )

@@ -72,9 +72,11 @@ class TermScore:
         norm = 1 - self.b + self.b * self.length / self.average_length
         return (
             f"{head}\n"
-            f"    it occurs {self.tf:g} time(s) in this {self.field} of {self.length:g} words "
+            f"    it occurs {self.tf:g} {'time' if self.tf == 1 else 'times'} in this {self.field} "
+            f"of {self.length:g} words "
             f"(average {self.average_length:.1f});\n"
-            f"    {self.df} of {self.papers} papers have it, so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / "
+            f"    {self.df} of {self.papers} papers {'has' if self.df == 1 else 'have'} it, "
+            f"so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / "
             f"({self.df} + 0.5)) "
             f"= {self.idf:.3f};\n"
             f"    BM25: boost {self.boost:g} × idf {self.idf:.3f} × tf {self.tf:g} × (k1 {self.k1:g} + 1) / "

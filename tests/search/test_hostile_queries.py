@@ -17,7 +17,11 @@ pytestmark = pytest.mark.heavy
 TEXT_EXAMPLES = 1500
 SYNTAX_EXAMPLES = 2500
 
-SETTINGS = dict(deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = dict(
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 FIELDS = ["title", "ti", "au", "authors", "abstract", "ab", "methods", "results", "year", "py", "doi", "date",
           "journal", "id", "record", "nosuch", "TITLE", "Methods", ""]  # fmt: skip

@@ -108,7 +108,11 @@ WORDS = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=12).map(" ".join))
 @example("-culture safety-")
 @example("0 0\x800")  # "0\x800" analyses to "0" twice: one word said twice with "0"

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Literal
 
 from ...errors import LoadError
+from ...progress import counted
 from ..record import Record, RecordList
 from . import bibtex, medline, pubmed, ris, seed
 from .detect import FORMATS, detect_format
@@ -148,7 +149,7 @@ def load_records(
             records.append(item)
     if records.skipped:
         warnings.warn(
-            f"{path}: skipped {len(records.skipped)} malformed record(s); see .skipped on the result",
+            f"{path}: skipped {counted(len(records.skipped), 'malformed record')}; see .skipped on the result",
             stacklevel=2,
         )
     return records
