@@ -35,7 +35,7 @@ from .errors import LoadError, SearchlibError
 from .index import Index, build_index, open_index
 from .progress import ProgressBar
 from .records.export import EXPORT_FORMATS, export_records
-from .records.readers import FORMATS, bundled_records_path, read_records
+from .records.readers import FORMATS, bundled_records_path, read_records, records_only
 from .records.record import Record
 from .results import Results
 from .search.facets import FACETS, SORTS
@@ -189,15 +189,11 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
     def records() -> Iterator[Record]:
         """The files' records as they are read, so memory does not grow with the files; skipped ones listed."""
+        keep = skipped if args.skip_errors else None
         for name in args.files:
-            for item in read_records(Path(name), args.input_format):
-                if isinstance(item, LoadError):
-                    if not args.skip_errors:
-                        raise item
-                    skipped.append(item)
-                    continue
+            for record in records_only(read_records(Path(name), args.input_format), keep):
                 count[0] += 1
-                yield item
+                yield record
 
     # A bar with rate and ETA for builds long enough to wait for (on a terminal, or when asked for).
     size = sum(Path(name).stat().st_size for name in args.files if Path(name).is_file())

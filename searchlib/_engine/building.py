@@ -70,47 +70,40 @@ def source_bytes(source: object) -> int:
 def stream_records(source: Any, errors: Literal["raise", "skip"]) -> Iterator[Record]:
     """Every record of ``source``, read as needed; in skip mode, malformed ones are left out with a warning
     that counts them."""
-    from ..records.readers import read_records
+    from ..records.readers import records_only
 
     if errors not in ("raise", "skip"):
         raise ValueError("errors must be 'raise' or 'skip'")
     skipped: list[LoadError] = []
-
-    def from_file(path: str | os.PathLike) -> Iterator[Record]:
-        from pathlib import Path
-
-        for item in read_records(Path(path), None):
-            if isinstance(item, LoadError):
-                if errors == "raise":
-                    raise item
-                skipped.append(item)
-            else:
-                yield item
-
-    if isinstance(source, (str, os.PathLike)):
-        yield from from_file(source)
-    else:
-        for n, item in enumerate(source, start=1):
-            if isinstance(item, Record):
-                yield item
-            elif isinstance(item, (str, os.PathLike)):
-                yield from from_file(item)
-            else:
-                try:
-                    if not isinstance(item, Mapping):
-                        raise LoadError(f"expected a Record, a dict or a path, not {type(item).__name__}")
-                    record = record_from_dict(item)
-                except LoadError as exc:
-                    err = LoadError(f"record {n}: {exc.reason}")
-                    if errors == "raise":
-                        raise err from None
-                    skipped.append(err)
-                    continue
-                yield record
+    yield from records_only(_read(source), skipped if errors == "skip" else None)
     if skipped:
         warnings.warn(
             f"skipped {len(skipped)} malformed record(s): " + "; ".join(map(str, skipped[:5])), stacklevel=3
         )
+
+
+def _read(source: Any) -> Iterator[Record | LoadError]:
+    """The records of ``source`` (a record file, or an iterable of records, dicts and files), or a
+    :class:`LoadError` for each that cannot be read."""
+    from pathlib import Path
+
+    from ..records.readers import read_records
+
+    if isinstance(source, (str, os.PathLike)):
+        yield from read_records(Path(source), None)
+        return
+    for n, item in enumerate(source, start=1):
+        if isinstance(item, Record):
+            yield item
+        elif isinstance(item, (str, os.PathLike)):
+            yield from read_records(Path(item), None)
+        elif not isinstance(item, Mapping):
+            yield LoadError(f"record {n}: expected a Record, a dict or a path, not {type(item).__name__}")
+        else:
+            try:
+                yield record_from_dict(item)
+            except LoadError as exc:
+                yield LoadError(f"record {n}: {exc.reason}")
 
 
 @contextmanager
