@@ -2,8 +2,10 @@
 
 Ranking (:mod:`searchlib.search.termwise`) reads a term's postings whole, without positions, and every paper's
 field length; Whoosh's own readers make a matcher per term, step it a posting at a time and unpickle every
-block's positions. These functions read the same files (searchlib's segments: :mod:`.segwriter`; Whoosh's own
-merged segments too) and fall back to Whoosh's public reader for anything not in the layout they expect.
+block's positions (a claim with feedback takes twice as long through them), and read a field length a paper at
+a time. These functions read the same files (searchlib's segments: :mod:`.segwriter`; Whoosh's own merged
+segments too), reached through :mod:`.whoosh_private`, and fall back to Whoosh's public reader for anything not
+in the layout they expect.
 """
 
 from __future__ import annotations
@@ -14,23 +16,11 @@ from pickle import loads
 from typing import Any
 
 from whoosh.codec import whoosh3
-from whoosh.filedb import filetables
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
+from whoosh.util.numeric import length_to_byte
 
-from .termtable import POINTER, ROW_LENGTHS, key_hash
-
-#: Not read this way (another codec or storage, a field the segment lacks): the caller asks Whoosh.
-UNREAD = object()
-
-
-def matcher(reader, field: str, btext: bytes, info):  # type: ignore[no-untyped-def]
-    """The term's postings read from its (cached) term info, as Whoosh's segment reader reads them, but
-    without wrapping them in the segment's deletions; None for readers not in Whoosh's own layout."""
-    terms = getattr(reader, "_terms", None)
-    if type(terms) is not whoosh3.W3TermsReader:
-        return None
-    return terms._codec.postings_reader(terms._postfile, info, reader.schema[field].format, term=(field, btext))
+from .whoosh_private import length_column, postings_file
 
 
 def read_postings(reader, field: str, btext: bytes, info) -> tuple[list[int], list[float]]:  # type: ignore[no-untyped-def]
@@ -39,17 +29,15 @@ def read_postings(reader, field: str, btext: bytes, info) -> tuple[list[int], li
     Whoosh's on-disk postings are read a block at a time without their positions (:func:`_read_blocks`); other
     postings (a term found in one paper is stored inline, other readers) are stepped through with a matcher.
     """
-    terms = getattr(reader, "_terms", None)
-    if type(terms) is whoosh3.W3TermsReader and not info.is_inlined():
-        found = _read_blocks(terms._postfile, info.extent()[0])
+    postfile = postings_file(reader)
+    if postfile is not None and not info.is_inlined():
+        found = _read_blocks(postfile, info.extent()[0])
         if found is not None:
             return found
-    m = matcher(reader, field, btext, info)
-    if m is None:  # a reader not in Whoosh's own layout reads its postings itself
-        try:
-            m = reader.postings(field, btext)
-        except TermNotFound:
-            return [], []
+    try:
+        m = reader.postings(field, btext)
+    except TermNotFound:
+        return [], []
     if isinstance(m, FilterMatcher):  # the segment's deletions: dropped from the scores instead
         m = m.child
     ids: list[int] = []
@@ -85,40 +73,6 @@ def _read_blocks(postfile: Any, offset: int) -> tuple[list[int], list[float]] | 
         if length < 0:
             return ids, weights
         pos = end
-
-
-def term_row(reader, field: str, btext: bytes) -> bytes | None | object:  # type: ignore[no-untyped-def]
-    """The term's row in the segment's term table (its term info's bytes), or None if the segment lacks it.
-
-    Whoosh looks a term up through two generators and a file read per slot, key and value; this probes the same
-    hash table in the mapped file with ``struct.unpack_from``, in half the time (a claim with feedback looks up
-    some 300 terms per segment). :data:`UNREAD` when the segment is not read that way (another codec or
-    storage, a field the segment lacks): the caller then asks Whoosh.
-    """
-    terms = getattr(reader, "_terms", None)
-    if type(terms) is not whoosh3.W3TermsReader or field not in terms._fieldmap:
-        return UNREAD
-    table = terms._tindex
-    buf = getattr(table.dbfile, "_buf", None)
-    if buf is None or table.hashfn is not filetables.md5_hash:
-        return UNREAD
-    key = terms._keycoder(field, btext)
-    keyhash = key_hash(key)
-    start, slots = table.tables[keyhash & 255]
-    if not slots:
-        return None
-    slot = (keyhash >> 8) % slots
-    for _ in range(slots):
-        slothash, pos = POINTER.unpack_from(buf, start + slot * POINTER.size)
-        if not pos:
-            return None
-        if slothash == keyhash:
-            keylen, datalen = ROW_LENGTHS.unpack_from(buf, pos)
-            keypos = pos + ROW_LENGTHS.size
-            if keylen == len(key) and buf[keypos : keypos + keylen] == key:
-                return bytes(buf[keypos + keylen : keypos + keylen + datalen])
-        slot = slot + 1 if slot + 1 < slots else 0
-    return None
 
 
 #: Where a block's positions start in Whoosh 2.7's pickle of it (protocol 2): the mark of the tuple of values,
@@ -179,13 +133,9 @@ def length_bytes(reader, field: str) -> bytes:  # type: ignore[no-untyped-def]
     papers past the last one written take the default 0); else paper by paper through the public reader.
     """
     n = reader.doc_count_all()
-    column = None
-    perdoc = getattr(reader, "_perdoc", None)
-    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-        column = perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
-    if type(column) is whoosh3.LENGTHS_COLUMN.Reader and column._fixedlen == 1 and column._default == 0:
-        held = min(column._count, n)
-        return column._dbfile.get(column._basepos, held) + bytes(n - held)
-    from whoosh.util.numeric import length_to_byte
-
+    column = length_column(reader, field)
+    if column is not None:
+        dbfile, start, count = column
+        held = min(count, n)
+        return dbfile.get(start, held) + bytes(n - held)
     return bytes(length_to_byte(reader.doc_field_length(d, field, 0) or 0) for d in range(n))

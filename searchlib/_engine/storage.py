@@ -42,7 +42,7 @@ from typing import Any, TypeVar
 
 import orjson
 from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import BufferFile
+from whoosh.filedb.structfile import BufferFile, StructFile
 
 from ..errors import IndexLockedError, SearchlibError
 
@@ -344,15 +344,16 @@ class _MappedFile(BufferFile):
     copies every part it opens (the postings, the terms) into memory, 2.5 GB for a 200,000-paper index."""
 
     def __init__(self, buf: memoryview, name: str | None = None, onclose: Any = None) -> None:
-        self._buf = buf
-        self._name = name
-        self.file = _View(buf)
-        self.onclose = onclose
-        self.is_real = False
-        self.is_closed = False
+        StructFile.__init__(self, _View(buf), name=name, onclose=onclose)  # not BufferFile's, which copies
+        #: The mapped bytes, which :mod:`.postings` also reads directly.
+        self.view = buf
+        self.label = name
+
+    def get(self, position: int, length: int) -> bytes:
+        return bytes(self.view[position : position + length])
 
     def subset(self, position: int, length: int, name: str | None = None) -> _MappedFile:
-        return _MappedFile(self._buf[position : position + length], name=name or self._name)
+        return _MappedFile(self.view[position : position + length], name=name or self.label)
 
 
 class SafeFileStorage(FileStorage):

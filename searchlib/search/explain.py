@@ -178,7 +178,7 @@ def _leaf(searcher: Searcher, q: wq.Query, docnum: int, boost: float) -> list[Te
     if isinstance(q, wq.Phrase):
         return [TermScore(field, " ".join(q.words), score, "phrase", boost=boost * q.boost)]
     if isinstance(q, wq.MultiTerm) and not isinstance(q, (wq.NumericRange, wq.TermRange)):
-        words = [_text(searcher, field, w) for w in q._btexts(searcher.reader()) if w]
+        words = [_text(searcher, field, w) for _f, w in q.expanded_terms(searcher.reader()) if w]
         if len(words) == 1:  # Whoosh searches a lone expansion as a plain term, without the boost
             return _leaf(searcher, wq.Term(field, words[0]), docnum, boost)
         hit = [w for w in words if _matches(searcher, wq.Term(field, w), docnum)]
@@ -194,7 +194,7 @@ def _term_score(searcher: Searcher, q: wq.Term, docnum: int, score: float, boost
     text = _text(searcher, field, q.text)
     weighting = searcher.weighting
     k1 = getattr(weighting, "K1", None)
-    b = getattr(weighting, "_field_B", {}).get(field, getattr(weighting, "B", None))
+    b = getattr(weighting, "field_b", {}).get(field, getattr(weighting, "B", None))
     return TermScore(
         field=field,
         term=text,

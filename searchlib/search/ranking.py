@@ -26,6 +26,8 @@ class PaperBM25(scoring.BM25F):
 
     def __init__(self, B: float = B, K1: float = K1, **kwargs: float) -> None:  # noqa: N803 (Whoosh's names)
         super().__init__(B=B, K1=K1, **kwargs)
+        #: The fields given a B of their own (``title_B=...``), as Whoosh's scorer uses them.
+        self.field_b = {name[:-2]: value for name, value in kwargs.items() if name.endswith("_B")}
 
     def idf(self, searcher, fieldname: str, text: str) -> float:  # type: ignore[no-untyped-def]
         parent = searcher.get_parent()

@@ -42,12 +42,12 @@ from weakref import WeakKeyDictionary
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh.codec import whoosh3
 from whoosh.reading import TermNotFound
 from whoosh.searching import Results, Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .._engine import postings
+from .._engine.whoosh_private import set_total
 from .ranking import PaperBM25, robertson_idf
 
 #: A term of the query: field, text as Whoosh holds it in the query, and its boost (field weight x repeats x ^).
@@ -168,7 +168,7 @@ def results_of(searcher: Searcher, q: wq.Query, ranking: Ranking) -> Results:
     """Whoosh ``Results`` for the ranking, so hits, highlights and stored fields work as for a Whoosh search."""
     results = Results(searcher, q, ranking.top)
     if ranking.total is not None:
-        results._total = ranking.total  # what len(results) reports; there is no collector to ask
+        set_total(results, ranking.total)  # what len(results) reports; there is no collector to ask
     return results
 
 
@@ -302,14 +302,10 @@ class _SearcherCache:
         infos = self._infos
         if key in infos:
             return infos[key]
-        row = postings.term_row(reader, field, btext)
-        if row is not postings.UNREAD:
-            info = None if row is None else whoosh3.W3TermInfo.from_bytes(row)
-        else:
-            try:
-                info = reader.term_info(field, btext)
-            except TermNotFound:
-                info = None
+        try:
+            info = reader.term_info(field, btext)
+        except TermNotFound:
+            info = None
         if len(infos) >= MAX_CACHED_TERMS:
             infos.clear()
         infos[key] = info
@@ -386,7 +382,7 @@ class _SearcherCache:
         cached term infos (Whoosh's scorer looks the term up twice more and sums the field's lengths each
         time); any other BM25 weighting is asked for its scorer."""
         parent = leafsearcher.get_parent()
-        if type(weighting) is PaperBM25 and not weighting._field_B:
+        if type(weighting) is PaperBM25 and not weighting.field_b:
             key = (field, btext)
             found = self._stats.get(key)
             if found is None:
