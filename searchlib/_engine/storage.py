@@ -44,6 +44,7 @@ import orjson
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 
+from ..analysis.stemtable import TABLE_FILE, WORDS_FILE
 from ..errors import IndexLockedError, SearchlibError
 
 try:
@@ -62,7 +63,7 @@ _SEGMENT_RE = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+$")
 _TEMP_DIR = f"{INDEX_NAME}.tmp"
 _MANIFEST_TMP_RE = re.compile(rf"^{re.escape(MANIFEST)}\.tmp(?:-\d+)?$")
 #: The stem table and word list (searchlib/analysis/stemtable.py) and their temporary files.
-_STEMS_RE = re.compile(r"^(?:stems|words)\.json(?:\.tmp-\d+)?$")
+_STEMS_RE = re.compile(rf"^(?:{re.escape(TABLE_FILE)}|{re.escape(WORDS_FILE)})(?:\.tmp-\d+)?$")
 
 
 # -- manifest ----------------------------------------------------------------------------------------------------

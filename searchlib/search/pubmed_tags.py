@@ -125,11 +125,6 @@ def scan(text: str) -> list[Token]:
     return tokens
 
 
-def has_tags(text: str) -> bool:
-    """Whether ``text`` has a PubMed tag in it (outside quotes and ranges)."""
-    return "[" in text and any(t.kind == "tag" for t in scan(text))
-
-
 def translate(text: str) -> str:
     """``text`` with every PubMed-tagged term rewritten as searchlib ``field:term`` syntax.
 
