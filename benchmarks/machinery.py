@@ -91,12 +91,14 @@ SWITCHES = {
         "    return bytes(length_to_byte(reader.doc_field_length(d, field, 0) or 0) for d in range(n))\n"
         "_p.length_bytes = _lengths\n"
     ),
-    # The term table's hash tables written by Whoosh's HashWriter, a call per slot.
+    # The term table's hash tables written by Whoosh's HashWriter, a call per slot, not a table per call.
     "whoosh-hashes": (
         "from searchlib._engine import termtable as _tt\n"
         "from whoosh.filedb.filetables import HashWriter\n"
         "_tt.write_hash_tables = HashWriter._write_hashes\n"
     ),
+    # A build in one process, one segment (the writer's steps that let helper processes write segments unused).
+    "one-process": "from searchlib._engine import parallel as _pp\n_pp.default_procs = lambda: 1\n",
     # A term in one paper written by the general block loop, not its own shorter path.
     "no-one-posting-path": (
         "import inspect, textwrap\n"

@@ -21,7 +21,7 @@ reads as it reads its own: a block's postings are pickled with protocol :data:`B
 uses 2, which pickles each position list as a call that rebuilds the bytes); a block's pickle names each distinct
 value once; and small blocks, which zlib would shrink little, are written uncompressed (:data:`SMALL_BLOCK`; each
 block says whether it is compressed). The term table's offsets
-into the postings differ with them. ``tests/test_segwriter.py`` checks it, so everything that reads an index
+into the postings differ with them. ``tests/engine/test_segwriter.py`` checks it, so everything that reads an index
 (searching, merging, ``optimize``, plain Whoosh) is unchanged.
 
 >>> from whoosh import fields
@@ -43,6 +43,7 @@ import marshal
 import zlib
 from array import array
 from collections.abc import Iterator
+from hashlib import md5
 from pickle import dumps
 from struct import Struct
 from typing import Any
@@ -54,15 +55,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import delta_encode
 
 from ..analysis.fast import CachedAnalyzer, NameListAnalyzer
-from . import termtable
-from .whoosh_private import (
-    TERMINFO,
-    StepWriter,
-    add_row_positions,
-    field_writer_files,
-    hash_tables_written_by,
-    length_field,
-)
+from .whoosh_private import TERMINFO, StepWriter, add_row_positions, field_writer_files, length_field, term_table
 
 #: Postings held in memory before they are written to a sorted run file (about 30 bytes each).
 SPILL_POSTINGS = 6_000_000
@@ -225,6 +218,14 @@ class _Postings:
 
 _CHUNK_HEAD = Struct("<Q")
 
+#: A term table row's key and value lengths, as ``whoosh.filedb.filetables`` writes them.
+_ROW_LENGTHS = Struct("!ii")
+
+
+def _key_hash(key: bytes) -> int:
+    """Where ``key`` goes in a term table: ``whoosh.filedb.filetables.md5_hash``, without its hex string."""
+    return int.from_bytes(md5(key).digest()[12:], "big")
+
 
 def _dump_chunk(chunk: list[Any], f: Any) -> None:
     # Each chunk is prefixed by its size and read back whole: marshal.load on a file object would make a
@@ -314,7 +315,7 @@ class FastSegmentWriter(StepWriter):
     def write_postings(self) -> None:
         self.perdocwriter.close()
         pdr = self.per_document_reader()
-        tindex = hash_tables_written_by(self.fieldwriter, termtable.write_hash_tables)
+        tindex = term_table(self.fieldwriter)
         try:
             _write_postings(self.fieldwriter, self.schema, pdr, self.pool.merged())  # type: ignore[attr-defined]
         finally:
@@ -453,10 +454,10 @@ class _TermWriter:
             raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
         pos = self.row_pos
         self.row_starts.append(pos)
-        header = termtable.ROW_LENGTHS.pack(len(key), len(value))
+        header = _ROW_LENGTHS.pack(len(key), len(value))
         self.rows += (header, key, value)
         self.row_pos = pos + 8 + len(key) + len(value)
-        h = termtable.key_hash(key)
+        h = _key_hash(key)
         self.tindex.buckets[h & 255].append((h, pos))
         self.lastkey = key
 
@@ -479,9 +480,6 @@ class _TermWriter:
         size, comp, fixed = self.size, self.compression, self.fixed
         start = self.post_pos
         n = len(ids)
-        if n == 1:  # most terms: the same bytes as the loop below makes, with less work
-            self._write_one(btext, term, lengths, start)
-            return
         parts = [WHOOSH3_HEADER_MAGIC]
         total_weight: float = 0
         maxweight: float = 0
@@ -544,26 +542,3 @@ class _TermWriter:
             ids[-1],
         )
         self._emit(btext, b"".join(parts), terminfo, start)
-
-    def _write_one(self, btext: bytes, term: _Term, lengths: list[int] | None, start: int) -> None:
-        """:meth:`write` for a term in one document: one block of one posting."""
-        docnum = term.ids[0]
-        weight = term.weights[0]
-        length = lengths[docnum] if lengths is not None else 0
-        fixed = self.fixed
-        if fixed == 0:
-            mini_values: Any = None
-        else:
-            value = term.values[0]
-            values = (value,) if value else ()
-            mini_values = values if fixed is None or fixed < 0 else b"".join(values)
-        data = dumps(((docnum,), None if weight == 1.0 else weight, mini_values), BLOCK_PROTOCOL)
-        level = self.compression if len(data) >= SMALL_BLOCK else 0
-        if level:
-            data = zlib.compress(data, level)
-        block_max = max(0, weight)
-        length_byte = length_to_byte(length)
-        info = dumps((1, docnum, block_max, level, length_byte, length_byte), 2)
-        chunk = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(info) + len(data))), info, data))
-        terminfo = TERMINFO.pack(False, weight, 1, length_byte, length_byte, block_max, docnum, docnum)
-        self._emit(btext, chunk, terminfo, start)

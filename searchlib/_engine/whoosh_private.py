@@ -12,7 +12,7 @@ what it needs of Whoosh's internals is reached through the functions and the cla
 - :class:`StepWriter`: Whoosh's segment writer with its private steps named, so that a writer can write
   postings a term at a time (:mod:`.segwriter`) and a build can write segments in several processes and commit
   them together (:mod:`.parallel`).
-- :func:`field_writer_files`, :func:`hash_tables_written_by` and :data:`TERMINFO`: the files and layouts a
+- :func:`field_writer_files`, :func:`add_row_positions` and :data:`TERMINFO`: the files and layouts a
   segment's terms are written into.
 - :func:`set_total`: the number of matches of a search ranked without a Whoosh collector.
 
@@ -121,25 +121,22 @@ class StepWriter(SegmentWriter):
         self._finish()
 
 
+def term_table(fieldwriter: Any) -> Any:
+    """The term table (an ``OrderedHashWriter``) Whoosh 3's field writer writes a segment's terms into."""
+    return fieldwriter._tindex
+
+
 def field_writer_files(fieldwriter: Any) -> tuple[Any, Any, int, int, int]:
     """``(postings file, term table, field number, block size, compression level)`` of the field Whoosh 3's field
     writer is writing (after its ``start_field``)."""
     postwriter = fieldwriter._postwriter
     return (
         fieldwriter._postfile,
-        fieldwriter._tindex,
+        term_table(fieldwriter),
         fieldwriter._fieldid,
         postwriter._blocklimit,
         postwriter._compression,
     )
-
-
-def hash_tables_written_by(fieldwriter: Any, write: Callable[[Any], None]) -> Any:
-    """Have the term table's hash tables written by ``write(table)`` when the field writer is closed; returns the
-    term table."""
-    table = fieldwriter._tindex
-    table._write_hashes = lambda: write(table)
-    return table
 
 
 def add_row_positions(table: Any, positions: list[int]) -> None:
@@ -185,7 +182,7 @@ def missing() -> list[str]:
     need(fw, "_postwriter", "_postfile", "_tindex", "_fieldid", where="W3FieldWriter")
     need(getattr(fw, "_postwriter", None), "_blocklimit", "_compression", where="W3PostingsWriter")
     table = getattr(fw, "_tindex", None)
-    need(table, "_write_hashes", "index", where="OrderedHashWriter")
+    need(table, "index", "buckets", "lastkey", "dbfile", where="OrderedHashWriter")
     need(getattr(table, "index", None), "_retype", "array", where="GrowableArray")
     fw.finish_field()
     fw.close()
