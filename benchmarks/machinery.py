@@ -9,7 +9,8 @@ The figures:
   claim's CPU time (``time.process_time``); the figure is the median (p50) claim. Each arm's pass is a new
   process.
 - ``build``: an index built from a record file in a new process, its CPU time (the build's helper processes
-  included) and its papers per second of wall time.
+  included), its papers per second of wall time, and the CPU time of its busiest process (what its wall time
+  would be where each process has a core of its own).
 
 An arm is a source tree (``--lib``, default this checkout) and, optionally, a switch: a few lines run in the
 child before the work that turn a mechanism off (:data:`SWITCHES`). Arms take turns, ``--reps`` times, and
@@ -20,6 +21,7 @@ their removal (``git worktree add /tmp/before <rev>``, then ``--lib /tmp/before`
     python benchmarks/machinery.py cold --index IX --arm base --arm no-deferral --reps 21
     python benchmarks/machinery.py claims --index IX --arm base --arm no-term-rows --claims 100 --reps 3
     python benchmarks/machinery.py build --corpus synth-50000.jsonl --arm base --arm whoosh-hashes --reps 3
+    python benchmarks/machinery.py build --corpus corpus.jsonl --arm one-process --arm whoosh-writer --reps 3
     python benchmarks/machinery.py cold --index IX --arm main=/tmp/before --arm branch=. --reps 21
 
 An index for ``--index`` is built by ``build_index(file)`` from records of ``benchmarks/synth.py`` (200k for
@@ -99,6 +101,18 @@ SWITCHES = {
     ),
     # A build in one process, one segment (the writer's steps that let helper processes write segments unused).
     "one-process": "from searchlib._engine import parallel as _pp\n_pp.default_procs = lambda: 1\n",
+    # Whoosh's own segment writer (a posting at a time), in one process, with searchlib's block size.
+    "whoosh-writer": (
+        "from searchlib._engine import parallel as _pp\n"
+        "from searchlib._engine.segwriter import BLOCK_POSTINGS\n"
+        "from whoosh.codec.whoosh3 import W3Codec\n"
+        "from whoosh.writing import SegmentWriter\n"
+        "class _Writer(SegmentWriter):\n"
+        "    def __init__(self, ix, spill_postings=None, **kwargs):\n"
+        "        super().__init__(ix, codec=W3Codec(blocklimit=BLOCK_POSTINGS), **kwargs)\n"
+        "_pp.FastSegmentWriter = _Writer\n"
+        "_pp.default_procs = lambda: 1\n"
+    ),
     # A term in one paper written by the general block loop, not its own shorter path.
     "no-one-posting-path": (
         "import inspect, textwrap\n"
@@ -131,7 +145,11 @@ for text in claims:
 print(orjson.dumps(times).decode())
 """
 
-_BUILD = "import sys\n{switch}import searchlib\nsearchlib.build_index(sys.argv[1], sys.argv[2]).close()\n"
+_BUILD = (
+    "import resource, sys\n{switch}import searchlib\nsearchlib.build_index(sys.argv[1], sys.argv[2]).close()\n"
+    "cpu = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]\n"
+    "print(*(r.ru_utime + r.ru_stime for r in cpu))  # the build's process, and its helpers\n"
+)
 
 
 #: The interpreter the children run (``--python``: e.g. a venv with only searchlib's own dependencies).
@@ -197,6 +215,8 @@ def main() -> None:
         PYTHON[:] = [args.python]
     arms = _arms(args.arm)
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in arms}
+    # A build's CPU in its busiest process: its wall time where each process has a core to itself.
+    longest: dict[str, list[float]] = {name: [] for name, _, _ in arms}
     with tempfile.TemporaryDirectory(prefix="machinery-") as tmp:
         if args.figure == "cold":
             query = args.query or _claims(0)[0]
@@ -217,8 +237,9 @@ def main() -> None:
                     runs[name].append((statistics.median(orjson.loads(out)), 0.0))
                 else:
                     where = Path(tmp) / f"ix-{name}"
-                    cpu, wall, _out = _child(lib, _BUILD.format(switch=switch), str(args.corpus), str(where))
+                    cpu, wall, out = _child(lib, _BUILD.format(switch=switch), str(args.corpus), str(where))
                     runs[name].append((cpu, wall))
+                    longest[name].append(max(map(float, out.split())))
                     subprocess.run(["rm", "-rf", str(where)], check=True)
             print(".", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
@@ -231,7 +252,8 @@ def main() -> None:
         line = f"{args.figure:6} {name:22} {what} {cpu * scale:9.1f} {unit} ({cpu / first - 1:+6.1%})"
         if args.figure == "build":
             n = sum(1 for line in open(args.corpus, "rb") if line.strip())
-            line += f"  wall {wall:.1f} s, {n / wall:.0f} papers/s"
+            busiest = statistics.median(longest[name])
+            line += f"  wall {wall:.1f} s, {n / wall:.0f} papers/s; busiest process {busiest:.1f} s CPU"
         elif args.figure == "cold":
             line += f"  wall {wall * 1000:.0f} ms"
         print(line + f"  [{len(runs[name])} runs]")

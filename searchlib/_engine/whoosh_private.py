@@ -12,8 +12,8 @@ what it needs of Whoosh's internals is reached through the functions and the cla
 - :class:`StepWriter`: Whoosh's segment writer with its private steps named, so that a writer can write
   postings a term at a time (:mod:`.segwriter`) and a build can write segments in several processes and commit
   them together (:mod:`.parallel`).
-- :func:`field_writer_files`, :func:`add_row_positions` and :data:`TERMINFO`: the files and layouts a
-  segment's terms are written into.
+- :func:`term_table`, :func:`field_writer_files`, :func:`add_row_positions` and :data:`TERMINFO`: the files
+  and layouts a segment's terms are written into.
 - :func:`set_total`: the number of matches of a search ranked without a Whoosh collector.
 
 :func:`missing` lists what of these the installed Whoosh lacks; the test suite fails with its answer.
