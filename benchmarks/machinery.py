@@ -5,9 +5,9 @@ The figures:
 - ``cold``: a new ``searchlib search --any CLAIM`` process (import, open the index, answer the claim), its CPU
   time (user + sys, from ``RUSAGE_CHILDREN``) and its wall time; one untimed start first, so the index's files
   are in the page cache as after a build or a search.
-- ``claims``: SciFact claims (``match="any"``, feedback on) answered in one process on an opened index, each
-  claim's CPU time (``time.process_time``); the figure is the median (p50) claim. Each arm's pass is a new
-  process.
+- ``claims``: SciFact claims (``match="any"``, feedback on unless ``--feedback off``) answered in one process on
+  an opened index, each claim's CPU time (``time.process_time``); the figure is the median (p50) claim. Each
+  arm's pass is a new process.
 - ``build``: an index built from a record file in a new process, its CPU time (the build's helper processes
   included), its papers per second of wall time, and the CPU time of its busiest process (what its wall time
   would be where each process has a core of its own).
@@ -136,11 +136,12 @@ _CLAIMS = """import sys, time, orjson
 {switch}import searchlib
 ix = searchlib.open_index(sys.argv[1])
 claims = orjson.loads(open(sys.argv[2], 'rb').read())
-ix.search(claims[0], limit=10, match="any", plain=True)  # the first search reads what every search uses
+feedback = sys.argv[3] == "on"
+ix.search(claims[0], limit=10, match="any", plain=True, feedback=feedback)  # reads what every search uses
 times = []
 for text in claims:
     t = time.process_time()
-    [h.id for h in ix.search(text, limit=10, match="any", plain=True)]
+    [h.id for h in ix.search(text, limit=10, match="any", plain=True, feedback=feedback)]
     times.append(time.process_time() - t)
 print(orjson.dumps(times).decode())
 """
@@ -206,6 +207,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, help="the records to build from (build)")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--claims", type=int, default=100, help="claims timed, evenly spaced (claims)")
+    ap.add_argument("--feedback", choices=("on", "off"), default="on", help="claims searched with feedback or not")
     ap.add_argument("--query", help="the claim a cold start answers (default: SciFact's first test claim)")
     ap.add_argument("--callgrind", action="store_true", help="cold: count instructions (Valgrind), not CPU time")
     ap.add_argument("--json", type=Path, help="also write every run's figures here")
@@ -233,7 +235,7 @@ def main() -> None:
                     runs[name].append((cpu, wall))
                 elif args.figure == "claims":
                     code = _CLAIMS.format(switch=switch)
-                    _cpu, _wall, out = _child(lib, code, str(args.index), str(claims_file))
+                    _cpu, _wall, out = _child(lib, code, str(args.index), str(claims_file), args.feedback)
                     runs[name].append((statistics.median(orjson.loads(out)), 0.0))
                 else:
                     where = Path(tmp) / f"ix-{name}"

@@ -26,11 +26,15 @@ from .whoosh_private import length_column, postings_file
 def read_postings(reader, field: str, btext: bytes, info) -> tuple[list[int], list[float]]:  # type: ignore[no-untyped-def]
     """The term's document numbers and term frequencies in this segment, deleted papers included.
 
-    Whoosh's on-disk postings are read a block at a time without their positions (:func:`_read_blocks`); other
-    postings (a term found in one paper is stored inline, other readers) are stepped through with a matcher.
+    Whoosh's on-disk postings are read a block at a time without their positions (:func:`_read_blocks`); a term
+    found in few papers has its postings in its term info; other postings (other readers) are stepped through
+    with a matcher.
     """
+    inlined = info.inlined_postings() if hasattr(info, "inlined_postings") else None
+    if inlined is not None:
+        return list(inlined[0]), list(inlined[1])
     postfile = postings_file(reader)
-    if postfile is not None and not info.is_inlined():
+    if postfile is not None:
         found = _read_blocks(postfile, info.extent()[0])
         if found is not None:
             return found
