@@ -43,7 +43,6 @@ import marshal
 import zlib
 from array import array
 from collections.abc import Iterator
-from hashlib import md5
 from pickle import dumps
 from struct import Struct
 from typing import Any
@@ -55,7 +54,15 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import delta_encode
 
 from ..analysis.fast import CachedAnalyzer, NameListAnalyzer
-from .whoosh_private import TERMINFO, StepWriter, add_row_positions, field_writer_files, length_field, term_table
+from . import termtable
+from .whoosh_private import (
+    TERMINFO,
+    StepWriter,
+    add_row_positions,
+    field_writer_files,
+    hash_tables_written_by,
+    length_field,
+)
 
 #: Postings held in memory before they are written to a sorted run file (about 30 bytes each).
 SPILL_POSTINGS = 6_000_000
@@ -218,14 +225,6 @@ class _Postings:
 
 _CHUNK_HEAD = Struct("<Q")
 
-#: A term table row's key and value lengths, as ``whoosh.filedb.filetables`` writes them.
-_ROW_LENGTHS = Struct("!ii")
-
-
-def _key_hash(key: bytes) -> int:
-    """Where ``key`` goes in a term table: ``whoosh.filedb.filetables.md5_hash``, without its hex string."""
-    return int.from_bytes(md5(key).digest()[12:], "big")
-
 
 def _dump_chunk(chunk: list[Any], f: Any) -> None:
     # Each chunk is prefixed by its size and read back whole: marshal.load on a file object would make a
@@ -315,7 +314,7 @@ class FastSegmentWriter(StepWriter):
     def write_postings(self) -> None:
         self.perdocwriter.close()
         pdr = self.per_document_reader()
-        tindex = term_table(self.fieldwriter)
+        tindex = hash_tables_written_by(self.fieldwriter, termtable.write_hash_tables)
         try:
             _write_postings(self.fieldwriter, self.schema, pdr, self.pool.merged())  # type: ignore[attr-defined]
         finally:
@@ -454,10 +453,10 @@ class _TermWriter:
             raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
         pos = self.row_pos
         self.row_starts.append(pos)
-        header = _ROW_LENGTHS.pack(len(key), len(value))
+        header = termtable.ROW_LENGTHS.pack(len(key), len(value))
         self.rows += (header, key, value)
         self.row_pos = pos + 8 + len(key) + len(value)
-        h = _key_hash(key)
+        h = termtable.key_hash(key)
         self.tindex.buckets[h & 255].append((h, pos))
         self.lastkey = key
 

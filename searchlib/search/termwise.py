@@ -42,6 +42,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
+from whoosh.codec import whoosh3
 from whoosh.reading import TermNotFound
 from whoosh.searching import Results, Searcher
 from whoosh.util.numeric import byte_to_length
@@ -302,10 +303,14 @@ class _SearcherCache:
         infos = self._infos
         if key in infos:
             return infos[key]
-        try:
-            info = reader.term_info(field, btext)
-        except TermNotFound:
-            info = None
+        row = postings.term_row(reader, field, btext)
+        if row is not postings.UNREAD:
+            info = None if row is None else whoosh3.W3TermInfo.from_bytes(row)
+        else:
+            try:
+                info = reader.term_info(field, btext)
+            except TermNotFound:
+                info = None
         if len(infos) >= MAX_CACHED_TERMS:
             infos.clear()
         infos[key] = info

@@ -408,6 +408,22 @@ def test_no_word_scores_above_the_bound_feedback_stops_at(count, n, most) -> Non
         assert score <= feedback._best_possible(count, n, most) * (1 + 1e-12) + 1e-12
 
 
+def test_terms_are_looked_up_in_the_mapped_table_as_whoosh_looks_them_up(indexes) -> None:
+    from whoosh.codec import whoosh3
+
+    searcher = indexes["holes"]._current_searcher()
+    checked = 0
+    for sub, _base in searcher.leaf_searchers():
+        reader = sub.reader()
+        for field, btext in reader.all_terms():
+            row = postings.term_row(reader, field, btext)
+            assert whoosh3.W3TermInfo.from_bytes(row).__dict__ == reader.term_info(field, btext).__dict__
+            checked += 1
+        assert postings.term_row(reader, "abstract", b"notaword") is None
+        assert postings.term_row(reader, "nosuchfield", b"care") is postings.UNREAD
+    assert checked > 1000
+
+
 def test_a_searcher_whose_term_cache_fills_up_ranks_as_before(indexes, monkeypatch):
     """The term infos an open searcher keeps are dropped when they reach the bound; rankings do not change."""
     index = indexes["several"]
