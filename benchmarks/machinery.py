@@ -12,11 +12,16 @@ The figures:
   included), its papers per second of wall time, and the CPU time of its busiest process (what its wall time
   would be where each process has a core of its own).
 
-An arm is a source tree (``--lib``, default this checkout) and, optionally, a switch: a few lines run in the
-child before the work that turn a mechanism off (:data:`SWITCHES`). Arms take turns, ``--reps`` times, and
-each arm's figure is the median of its runs; the machine is shared, so CPU time is the figure that decides and
-wall time is shown beside it. Switches for mechanisms since removed are run against a checkout from before
-their removal (``git worktree add /tmp/before <rev>``, then ``--lib /tmp/before``).
+An arm (``--arm``) is a source tree and a switch: ``switch`` (this checkout), ``name=path`` or
+``name=path:switch``, a switch being a few lines run in the child before the work that turn a mechanism off
+(:data:`SWITCHES`). Arms take turns, ``--reps`` times, and each arm's figure is the median of its runs; the
+machine is shared, so CPU time is the figure that decides and wall time is shown beside it (``--callgrind``
+counts a cold start's instructions instead, the same from run to run; ``--python`` runs the children with
+another interpreter, e.g. a venv without SciPy).
+
+Three switches name mechanisms since removed (``no-deferral``, ``whole-table``, ``no-one-posting-path``): on
+this tree they change nothing, and they are run against a checkout from before the removal
+(``git worktree add /tmp/before <rev>``, then ``--arm name=/tmp/before:switch``).
 
     python benchmarks/machinery.py cold --index IX --arm base --arm no-deferral --reps 21
     python benchmarks/machinery.py claims --index IX --arm base --arm no-term-rows --claims 100 --reps 3
