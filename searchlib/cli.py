@@ -2,20 +2,24 @@
 
     searchlib index FILE... [--index DIR] [--overwrite] [--skip-errors] [--from FORMAT] [--wait SECONDS]
                     [--procs N]
-    searchlib search QUERY [--index DIR] [--limit N] [--any] [--format table|jsonl|ris|bibtex|csv] [--json]
+    searchlib search QUERY... [--index DIR] [--limit N] [--any] [--plain] [--json]
+                     [--format table|jsonl|ris|bibtex|csv]
                      [--year 2020-2024] [--journal NAME] [--sort relevance|date|-date|newest|oldest]
                      [--facets year,journal,section]
     searchlib export [--index DIR] [--format jsonl|ris|bibtex|csv] [-o FILE]
     searchlib similar DOI [--index DIR] [--limit N] [--json]
-    searchlib explain QUERY DOI [--index DIR] [--any]
+    searchlib explain QUERY... DOI [--index DIR] [--any] [--plain]
     searchlib show DOI [--index DIR] [--json]
     searchlib stats [--index DIR] [--json]
     searchlib delete DOI... [--index DIR]
     searchlib optimize [--index DIR]
     searchlib evaluate --queries Q --qrels R [--index DIR] [--metric M]... [--all] [--json]
 
-Without ``--index`` the index is ``indexes/default`` under the current folder (or ``$SEARCHLIB_INDEX``);
-``search`` builds it from the bundled sample records the first time. Errors print one line and exit 1.
+A query's words need no quotes: they are joined with spaces. Without ``--index`` the index is
+``indexes/default`` under the current folder (or ``$SEARCHLIB_INDEX``); ``search`` builds it from the bundled
+sample records the first time, and says so on standard error whenever it searches that sample. Every error is
+one line on standard error, ``searchlib: error: ...``, and a non-zero exit (2 for a mistake in the command's
+arguments, 1 for the rest).
 """
 
 from __future__ import annotations
@@ -24,22 +28,23 @@ import argparse
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Literal, NoReturn
 
 import orjson
 
-from ._engine.schema import make_schema
 from ._engine.storage import MANIFEST
 from .errors import LoadError, SearchlibError
 from .index import Index, build_index, open_index
-from .progress import ProgressBar
+from .progress import ProgressBar, counted
 from .records.export import EXPORT_FORMATS, export_records
-from .records.readers import FORMATS, bundled_records_path, read_records, records_only
+from .records.readers import FORMATS, bundled_records_path, read_bytes, read_records, records_only
 from .records.record import Record
 from .results import Results
+from .search import syntax
 from .search.facets import FACETS, SORTS
-from .search.query import QueryParser
 
 DEFAULT_INDEX = Path("indexes") / "default"
 #: Fewer records than this index in a few seconds: no progress bar.
@@ -50,21 +55,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warn
+            return int(args.func(args) or 0)
     except SearchlibError as exc:
-        print(f"searchlib: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc))
     except KeyboardInterrupt:
         print("searchlib: interrupted; the index is as it was at its last commit", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `searchlib search ... | head`
         return 0
+    except OSError as exc:  # the disk, a folder's permissions: nothing searchlib can mend
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+    except Exception as exc:  # a bug: still one line, and what to do about it
+        return _fail(f"unexpected {type(exc).__name__}: {exc}; this is a bug in searchlib, please report it")
+
+
+def _warn(message: Warning | str, *args: object, **kwargs: object) -> None:
+    """A warning as one line, without the source line Python shows under it."""
+    print(f"searchlib: warning: {message}", file=sys.stderr)
+
+
+def _fail(message: str) -> int:
+    """Print an error as one line (a multi-line message keeps its first and last lines) and return 1."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()] or ["failed"]
+    text = lines[0] if len(lines) == 1 else f"{lines[0]} {lines[-1]}"
+    print(f"searchlib: error: {text}", file=sys.stderr)
+    return 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake in the arguments reported as one line like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"searchlib: error: {message} (see '{self.prog} --help')\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    p = argparse.ArgumentParser(prog="searchlib", description="Search scholarly paper records.")
+    p = _Parser(prog="searchlib", description="Search scholarly paper records.")
     p.add_argument("--version", action="version", version=f"searchlib {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -75,12 +126,16 @@ def _parser() -> argparse.ArgumentParser:
     sp = with_index(sub.add_parser("index", help="index record files (insert or replace by DOI)"))
     sp.add_argument("files", nargs="+", metavar="FILE")
     sp.add_argument("--overwrite", action="store_true", help="replace the index instead of adding to it")
-    sp.add_argument("--skip-errors", action="store_true", help="skip malformed records, and list them")
+    sp.add_argument(
+        "--skip-errors",
+        action="store_true",
+        help="skip files that cannot be read and malformed records, list them, and index the rest",
+    )
     sp.add_argument("--from", dest="input_format", choices=FORMATS, help="the files' format (default: detected)")
-    sp.add_argument("--wait", type=float, default=5.0, metavar="SECONDS", help="wait for another writer")
+    sp.add_argument("--wait", type=_seconds, default=5.0, metavar="SECONDS", help="wait for another writer")
     sp.add_argument(
         "--procs",
-        type=int,
+        type=_positive,
         metavar="N",
         help="processes for a new index, used past 2,000 records (default on Linux: the CPUs, at most 2)",
     )
@@ -92,16 +147,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.add_argument(
         "--batch-size",
-        type=int,
+        type=_positive,
         metavar="N",
         help="when adding to an index, commit every N records, so an interrupted add keeps the batches done",
     )
     sp.set_defaults(func=_cmd_index)
 
     sp = with_index(sub.add_parser("search", help="search the index"))
-    sp.add_argument("query")
-    sp.add_argument("--limit", type=int, default=10, metavar="N")
+    sp.add_argument("query", nargs="+", metavar="QUERY", help="the query; its words need no quotes")
+    sp.add_argument("--limit", type=_positive, default=10, metavar="N", help="papers to show (default: 10)")
     sp.add_argument("--any", action="store_true", help="rank papers matching any word, not all of them")
+    sp.add_argument("--plain", action="store_true", help="read the query as plain words, not query syntax")
     sp.add_argument(
         "--feedback",
         action=argparse.BooleanOptionalAction,
@@ -126,15 +182,16 @@ def _parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_export)
 
     sp = with_index(sub.add_parser("similar", help="papers like this one"))
-    sp.add_argument("doi")
-    sp.add_argument("--limit", type=int, default=10, metavar="N")
-    sp.add_argument("--json", action="store_true", help="one JSON object per hit")
+    sp.add_argument("doi", help="the paper's DOI or id")
+    sp.add_argument("--limit", type=_positive, default=10, metavar="N", help="papers to show (default: 10)")
+    sp.add_argument("--json", action="store_true", help="one JSON object per hit, as search --json")
     sp.set_defaults(func=_cmd_similar)
 
     sp = with_index(sub.add_parser("explain", help="how a paper's score for a query arose"))
-    sp.add_argument("query")
-    sp.add_argument("doi")
+    sp.add_argument("query", nargs="+", metavar="QUERY", help="the query; its words need no quotes")
+    sp.add_argument("doi", help="the paper's DOI or id")
     sp.add_argument("--any", action="store_true", help="as search --any")
+    sp.add_argument("--plain", action="store_true", help="as search --plain")
     sp.set_defaults(func=_cmd_explain)
 
     sp = with_index(sub.add_parser("delete", help="remove papers by DOI or id"))
@@ -174,58 +231,145 @@ def _index_path(args: argparse.Namespace) -> Path:
     return Path(args.index or os.environ.get("SEARCHLIB_INDEX") or DEFAULT_INDEX)
 
 
-def _open(args: argparse.Namespace, build_default: bool = False) -> Index:
+def _default_in_use(args: argparse.Namespace) -> bool:
+    """Whether the command works on the default index: neither ``--index`` nor ``$SEARCHLIB_INDEX`` given."""
+    return args.index is None and not os.environ.get("SEARCHLIB_INDEX")
+
+
+def _open(args: argparse.Namespace, searching: bool = False) -> Index:
+    """The index to read. A search on the default index builds it from the bundled sample the first time, and
+    says whenever it searches that sample, so that no one takes its ten papers for their own."""
     path = _index_path(args)
-    if build_default and args.index is None and not (path / MANIFEST).exists() and not path.exists():
+    if not (searching and _default_in_use(args)):
+        if not path.exists():
+            raise SearchlibError(f"no index at {path}; make one with `searchlib index FILE... --index {path}`")
+        return open_index(path)
+    if not path.exists():
         print(f"searchlib: no index at {path}; building it from the bundled sample records", file=sys.stderr)
-        return build_index(bundled_records_path(), path)
-    return open_index(path)
+        index = build_index(bundled_records_path(), path)
+    else:
+        index = open_index(path)
+    if _holds_only_the_sample(index):
+        print(
+            f"searchlib: searching the {len(index)} bundled sample records; "
+            "use --index DIR or SEARCHLIB_INDEX for your own",
+            file=sys.stderr,
+        )
+    return index
+
+
+def _holds_only_the_sample(index: Index) -> bool:
+    sample = {item.id for item in read_records(bundled_records_path()) if isinstance(item, Record)}
+    return len(index) == len(sample) and all(paper in index for paper in sample)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
     path = _index_path(args)
-    skipped: list[LoadError] = []
-    count = [0]
+    report = _IndexReport(args.skip_errors)
+    files = [Path(name) for name in args.files if report.readable(Path(name))]
 
     def records() -> Iterator[Record]:
-        """The files' records as they are read, so memory does not grow with the files; skipped ones listed."""
-        keep = skipped if args.skip_errors else None
-        for name in args.files:
-            for record in records_only(read_records(Path(name), args.input_format), keep):
-                count[0] += 1
-                yield record
+        """The files' records as they are read, so memory does not grow with the files."""
+        for file in files:
+            yield from report.records_of(file, args.input_format)
+        if not report.indexed:  # raised here, inside the build, so that no empty index is written
+            raise SearchlibError("no records to index: every file or record was skipped (listed above)")
 
     # A bar with rate and ETA for builds long enough to wait for (on a terminal, or when asked for).
-    size = sum(Path(name).stat().st_size for name in args.files if Path(name).is_file())
+    size = sum(file.stat().st_size for file in files)
     show = args.progress if args.progress is not None else size >= _PROGRESS_MIN_BYTES and sys.stderr.isatty()
     progress = ProgressBar() if show else None
-    if args.overwrite or not (path / MANIFEST).exists():
-        index = build_index(records(), path, overwrite=args.overwrite, progress=progress, procs=args.procs)
-        verb = "built"
-    else:
-        index = open_index(path)
-        index.add(records(), timeout=args.wait, progress=progress, batch_size=args.batch_size)
-        verb = "updated"
-    print(f"{verb} {path}: {count[0]} records indexed, {len(index)} papers in the index")
+    overwrite = args.overwrite
+    exists = (path / MANIFEST).exists()
+    if exists and not overwrite and _default_in_use(args) and _holds_only_the_sample(open_index(path)):
+        print(f"searchlib: replacing the bundled sample records at {path} with these", file=sys.stderr)
+        overwrite = True
+    try:
+        if overwrite or not exists:
+            index = build_index(records(), path, overwrite=overwrite, progress=progress, procs=args.procs)
+            verb = "built"
+        else:
+            index = open_index(path)
+            index.add(records(), timeout=args.wait, progress=progress, batch_size=args.batch_size)
+            verb = "updated"
+    finally:
+        report.list_skipped()
+    summary = f"{verb} {path}: {counted(report.indexed, 'record')} indexed from {counted(report.files, 'file')}"
+    skipped = [counted(len(items), what) for items, what in report.skipped() if items]
     if skipped:
-        print(f"skipped {len(skipped)} malformed record(s):", file=sys.stderr)
-        for err in skipped:
-            print(f"  {err}", file=sys.stderr)
+        summary += f" ({' and '.join(skipped)} skipped)"
+    print(f"{summary}; {counted(len(index), 'paper')} in the index")
     return 0
 
 
+class _IndexReport:
+    """What ``searchlib index`` read: records indexed, and (with ``--skip-errors``) files and records skipped."""
+
+    def __init__(self, skip_errors: bool) -> None:
+        self.skip_errors = skip_errors
+        self.indexed = 0
+        self.files = 0  # files read to the end
+        self.skipped_files: list[str] = []
+        self.malformed: list[LoadError] = []
+
+    def readable(self, file: Path) -> bool:
+        """Whether ``file`` opens; checked for every file before any is indexed, so a missing one stops
+        ``searchlib index`` before it writes anything."""
+        try:
+            read_bytes(file, 1)
+        except LoadError as exc:
+            self._skip_file(exc)
+            return False
+        return True
+
+    def records_of(self, file: Path, fmt: str | None) -> Iterator[Record]:
+        found = 0
+        before = len(self.malformed)
+        try:
+            for record in records_only(read_records(file, fmt), self.malformed if self.skip_errors else None):
+                found += 1
+                self.indexed += 1
+                yield record
+        except LoadError as exc:  # without --skip-errors, a malformed record; with it, the file as a whole
+            self._skip_file(exc)  # (damaged, or in no format searchlib reads)
+            return
+        if found or len(self.malformed) > before:
+            self.files += 1
+            return
+        how = f" as {fmt}; check its format, or leave out --from to have it told from the content" if fmt else ""
+        self._skip_file(SearchlibError(f"no records found in {file}{how or '; check that it holds records'}"))
+
+    def _skip_file(self, exc: SearchlibError) -> None:
+        if not self.skip_errors:
+            raise exc
+        self.skipped_files.append(str(exc))
+
+    def skipped(self) -> list[tuple[list, str]]:
+        return [(self.skipped_files, "file"), (self.malformed, "malformed record")]
+
+    def list_skipped(self) -> None:
+        """On standard error: each file and record skipped, under a count."""
+        for items, what in self.skipped():
+            if items:
+                print(f"skipped {counted(len(items), what)}:", file=sys.stderr)
+                for item in items:
+                    print(f"  {item}", file=sys.stderr)
+
+
 def _cmd_search(args: argparse.Namespace) -> int:
-    match = "any" if args.any else "all"
-    QueryParser(make_schema()).parse(args.query, match=match)  # a bad query fails before any index is built
+    match: Literal["all", "any"] = "any" if args.any else "all"
+    query = " ".join(args.query)
+    syntax.parse(query, match=match, plain=args.plain)  # a bad query fails before any index is built
     facet_names = [f.strip() for f in args.facets.split(",") if f.strip()] if args.facets else []
     for name in facet_names:
         if name not in FACETS:
             raise SearchlibError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
-    index = _open(args, build_default=True)
+    index = _open(args, searching=True)
     results = index.search(
-        args.query,
+        query,
         limit=args.limit,
         match=match,
+        plain=args.plain,
         year=args.year,
         journal=args.journal,
         sort={"newest": "-date", "oldest": "date"}.get(args.sort, args.sort),
@@ -269,35 +413,39 @@ def _year_range(text: str) -> tuple[int | None, int | None]:
         raise argparse.ArgumentTypeError(f"{text!r} is not a year or range (2024, 2020-2024, 2020-, -2024)")
     start = int(m.group(1)) if m.group(1) else None
     end = int(m.group(3)) if m.group(3) else (start if not m.group(2) else None)
+    if start is not None and end is not None and start > end:
+        raise argparse.ArgumentTypeError(f"{text!r} ends before it starts; give the earlier year first")
     return start, end
 
 
 def _cmd_similar(args: argparse.Namespace) -> int:
-    results = _open(args).similar(args.doi, limit=args.limit)
-    if args.json:
-        for hit in results:
-            sys.stdout.write(orjson.dumps(hit.to_dict(highlights=False)).decode() + "\n")
+    results = _open(args, searching=True).similar(args.doi, limit=args.limit)
+    if args.json:  # the same keys as search --json
+        sys.stdout.write(results.to_jsonl(highlights=True))
         return 0
     _print_hits(results)
     return 0
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    print(_open(args).explain(args.query, args.doi, match="any" if args.any else "all"))
+    index = _open(args, searching=True)
+    print(index.explain(" ".join(args.query), args.doi, match="any" if args.any else "all", plain=args.plain))
     return 0
 
 
 def _cmd_delete(args: argparse.Namespace) -> int:
     index = _open(args)
     deleted = index.delete(args.dois)
-    print(f"deleted {deleted} of {len(args.dois)} paper(s); {len(index)} papers in {index.path}")
+    print(
+        f"deleted {deleted} of {counted(len(args.dois), 'paper')}; {counted(len(index), 'paper')} in {index.path}"
+    )
     return 0
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
     index = _open(args)
     index.optimize()
-    print(f"optimized {index.path}: {len(index)} papers in one segment")
+    print(f"optimized {index.path}: {counted(len(index), 'paper')} in one segment")
     return 0
 
 
@@ -309,7 +457,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     index = _open(args)
     _write(export_records(index, fmt), args.output, fmt)
     if args.output:
-        print(f"wrote {len(index)} papers to {args.output} ({fmt})", file=sys.stderr)
+        print(f"wrote {counted(len(index), 'paper')} to {args.output} ({fmt})", file=sys.stderr)
     return 0
 
 
@@ -332,13 +480,14 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if record is None:
         raise SearchlibError(f"no paper with DOI or id {args.doi!r} in {index.path}")
     if args.json:
-        sys.stdout.write(orjson.dumps(dict(record.raw)).decode() + "\n")
+        sys.stdout.write(orjson.dumps(record.to_dict()).decode() + "\n")
         return 0
     print(record.title)
     print(", ".join(record.authors) or "(no authors)")
     where = ", ".join(str(x) for x in (record.journal, record.year, record.volume, record.pages) if x)
     print(where)
-    print(f"doi: {record.doi or '-'}" + (f"   pdf: {record.pdf_url}" if record.pdf_url else ""))
+    ids = [("doi", record.doi or "-"), ("pmid", record.pmid), ("pmcid", record.pmcid), ("pdf", record.pdf_url)]
+    print("   ".join(f"{name}: {value}" for name, value in ids if value))
     for s in record.sections:
         print()
         print(f"{s.label}: {s.text}" if s.label else s.text)

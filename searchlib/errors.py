@@ -5,6 +5,9 @@ Catch :class:`SearchlibError` to handle anything searchlib raises on purpose.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class SearchlibError(Exception):
     """Base class of every error searchlib raises on purpose."""
@@ -31,6 +34,6 @@ class IndexLockedError(SearchlibError):
     """Another writer holds the index's write lock. ``holder`` says who: ``pid``, ``host``, ``since`` ({} if
     unknown)."""
 
-    def __init__(self, message: str, holder: dict | None = None) -> None:
-        self.holder = dict(holder or {})
+    def __init__(self, message: str, holder: Mapping[str, Any] | None = None) -> None:
+        self.holder: dict[str, Any] = dict(holder or {})
         super().__init__(message)

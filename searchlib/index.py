@@ -4,6 +4,11 @@ An index is a folder holding a Whoosh index and ``searchlib.json``, a manifest t
 format it is. Builds happen in a temporary folder beside the target and are moved into place only when
 complete, so an index is never left half-written; adding to an existing index is one Whoosh commit.
 
+A search flows through :meth:`Index.search` top to bottom: the query is parsed (:mod:`.search.syntax`),
+planned against the index's fields (:mod:`.search.plan`), every paper scored (:mod:`.search.match`), the top
+papers' words added and scored again (:mod:`.search.feedback`), filtered and sorted (:mod:`.search.facets`),
+and the page of hits made (:mod:`.results`); each step calls down, none calls back up.
+
 >>> from searchlib import build_index, bundled_records_path
 >>> index = build_index(bundled_records_path())          # in memory; pass a path to keep it
 >>> index.search('au:"Lawton R"')[0].doi
@@ -12,66 +17,43 @@ complete, so an index is never left half-written; adding to an existing index is
 
 from __future__ import annotations
 
+import operator
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Literal, Union
 
-from whoosh import collectors, highlight
+import numpy as np
 from whoosh import index as windex
-from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.reading import EmptyReader
 from whoosh.searching import Searcher
 
 from ._engine import folder
-from ._engine.building import (
-    DocumentWriter,
-    collector_paused,
-    expected_count,
-    source_bytes,
-    stream_records,
-)
-from ._engine.schema import (
-    INTERNAL_FIELDS,
-    SECTION_FIELDS,
-    TEXT_FIELDS,
-    indexed_words,
-    make_schema,
-    record_from_stored,
-)
+from ._engine.building import DocumentWriter, collector_paused, expected_count, source_bytes, stream_records
+from ._engine.schema import INTERNAL_FIELDS, SECTION_FIELDS, indexed_words, make_schema, record_from_stored
 from ._engine.segwriter import FastSegmentWriter
-from ._engine.storage import (
-    SafeFileStorage,
-    locked_error,
-    read_manifest,
-    retrying,
-    verify_index_folder,
-)
+from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying, verify_index_folder
 from .analysis import stemtable
 from .errors import SearchlibError
 from .progress import Progress
-from .records.record import Record
-from .results import MARK_END, MARK_START, Hit, MarkFormatter, Results
-from .search import facets, termwise
-from .search.explain import Explanation, explain_doc, score_of
+from .records.record import Record, normalise_doi, normalise_pmcid, normalise_pmid
+from .results import Hit, Results
+from .search import facets, highlight, syntax, termwise
+from .search.explain import Explanation, explain_doc
 from .search.feedback import FEEDBACK_DOCS, expand
-from .search.query import QueryParser
-from .search.ranking import PaperBM25
-from .search.similar import more_like_query
+from .search.match import Matcher
+from .search.plan import Plan, Planner, Terms, render
+from .search.similar import more_like_plan
 from .search.suggest import suggest, vocabulary_size
 
 __all__ = ["Index", "build_index", "open_index", "Source"]
 
 #: What can be indexed: a record file, several, or records (``Record`` objects or dicts in the seed's shape).
-Source = Union[str, os.PathLike, Iterable[Union[str, os.PathLike, Record, Mapping[str, Any]]]]  # noqa: UP007
-
-# BM25 per field with Robertson's idf; k1 and b chosen on training data (searchlib/search/ranking.py).
-_SCORING = PaperBM25()
-#: Rank ORs of plain terms term by term (searchlib/search/termwise.py); False searches every query with Whoosh.
-_TERMWISE = True
+Source = Union[str, os.PathLike[str], Iterable[Union[str, os.PathLike[str], Record, Mapping[str, Any]]]]  # noqa: UP007
 
 
 class Index:
@@ -80,27 +62,28 @@ class Index:
     def __init__(self, ix: windex.Index, path: Path | None) -> None:
         self._ix = ix
         self.path = path
-        self._parser = QueryParser(ix.schema)
         self._searcher: Searcher | None = None
+        self._opening = threading.Lock()
 
     # -- reading -------------------------------------------------------------------------------------------
 
     def _current_searcher(self) -> Searcher:
-        """One searcher kept open between queries and refreshed only when the index has changed."""
-        if self._searcher is None:
-            self._searcher = retrying(lambda: self._ix.searcher(weighting=_SCORING))
-        elif not self._searcher.up_to_date():
-            # A new searcher, then the old one closed; not Whoosh's refresh(), which closes the old readers even
-            # when opening the new ones fails (a commit deleted a file first), so that trying again closes them
-            # twice and raises ReaderClosed. (Its refresh reuses no reader anyway: it looks them up by the wrong
-            # key.)
-            old = self._searcher
-            self._searcher = retrying(lambda: self._ix.searcher(weighting=_SCORING))
-            old.close()
-        return self._searcher
+        """The searcher of the newest commit, kept open between searches and replaced when the index changes.
+
+        A replaced searcher is not closed: a search under way in another thread, or a ``Results`` kept from
+        before, still reads from it (its files stay readable, mapped, after a commit removes them), and it
+        goes when the last of them lets it go.
+        """
+        searcher = self._searcher
+        if searcher is not None and searcher.up_to_date():
+            return searcher
+        with self._opening:
+            if self._searcher is None or not self._searcher.up_to_date():
+                self._searcher = retrying(self._ix.searcher)
+            return self._searcher
 
     def __len__(self) -> int:
-        return self._current_searcher().doc_count()
+        return int(self._current_searcher().doc_count())
 
     def __contains__(self, id_or_doi: object) -> bool:
         return isinstance(id_or_doi, str) and self.get(id_or_doi) is not None
@@ -108,18 +91,23 @@ class Index:
     def get(self, id_or_doi: str) -> Record | None:
         """The paper with this DOI (any case, with or without ``https://doi.org/``), PMID (``pmid:123``),
         PMCID (``PMC123``) or id; None if absent."""
-        from .records.record import normalise_doi, normalise_pmcid, normalise_pmid
+        docnum = self._docnum(self._current_searcher(), id_or_doi)
+        return (
+            None
+            if docnum is None
+            else record_from_stored(self._current_searcher().stored_fields(docnum)["record"])
+        )
 
+    def _docnum(self, searcher: Searcher, id_or_doi: str) -> int | None:
         key = normalise_doi(id_or_doi) or id_or_doi.strip()
-        searcher = self._current_searcher()
-        fields = searcher.document(id=key)
-        if fields is None and key.lower().startswith("pmid:") and (pmid := normalise_pmid(key)):
-            fields = searcher.document(pmid=pmid) if "pmid" in self._ix.schema else None
-        elif fields is None and (pmcid := normalise_pmcid(key)):
-            fields = searcher.document(pmcid=pmcid) if "pmcid" in self._ix.schema else None
-        return record_from_stored(fields["record"]) if fields else None
+        docnum = searcher.document_number(id=key)
+        if docnum is None and key.lower().startswith("pmid:") and (pmid := normalise_pmid(key)):
+            docnum = searcher.document_number(pmid=pmid)
+        elif docnum is None and (pmcid := normalise_pmcid(key)):
+            docnum = searcher.document_number(pmcid=pmcid)
+        return None if docnum is None else int(docnum)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Record]:
         """Every paper in the index, in index order."""
         for fields in self._current_searcher().all_stored_fields():
             yield record_from_stored(fields["record"])
@@ -136,7 +124,7 @@ class Index:
         sort: Literal["relevance", "date", "-date"] = "relevance",
         feedback: bool | None = None,
     ) -> Results:
-        """Ranked papers matching ``query`` (see the query syntax in the README).
+        """Ranked papers matching ``query`` (see the query syntax in docs/guide/queries.md).
 
         ``match="all"`` (the default) needs every bare word to match, as PubMed does; ``match="any"`` ranks
         papers matching any of them, best for long natural-language queries. ``plain=True`` reads the query
@@ -148,9 +136,9 @@ class Index:
         ``"section"``) counts every match; ``results.suggestion`` is a corrected query when this one matched
         little because of a misspelling.
 
-        ``feedback`` (pseudo-relevance feedback, :mod:`searchlib.search.feedback`) searches twice: the top papers'
-        telling words are added to the query. It is on by default (None) for ``match="any"`` searches ranked by
-        relevance, where it was tuned; ``True`` or ``False`` asks for it or not in any search.
+        ``feedback`` (pseudo-relevance feedback, :mod:`searchlib.search.feedback`) searches twice: the top
+        papers' telling words are added to the query. It is on by default (None) for ``match="any"`` searches
+        ranked by relevance, where it was tuned; ``True`` or ``False`` asks for it or not in any search.
 
         >>> from searchlib import bundled_records_path
         >>> index = build_index(bundled_records_path())
@@ -158,49 +146,61 @@ class Index:
         >>> results.total, results[0].doi
         (1, '10.1136/bmjqs-2024-017386')
         """
+        _check_limit(limit)
         searcher = self._current_searcher()
-        known = _in_papers(searcher)
-        q = self._parser.parse(query, match=match, plain=plain, known=known)
-        filt = facets.filter_query(searcher, year=year, journal=journal)
-        sorting = facets.sort_arguments(sort)
-        if feedback is None:
-            feedback = match == "any" and sort == "relevance"
-        if feedback:
-            first = _rank(searcher, q, FEEDBACK_DOCS, filt)
-            top = (
-                first.top
-                if first is not None
-                else [(h.score, h.docnum) for h in searcher.search(q, limit=FEEDBACK_DOCS, filter=filt)]
-            )
-            q = expand(searcher, q, [d for _, d in top], loosen=match == "any", scores=[s for s, _ in top])
-        # Terms joined by OR, AND and NOT (a pasted claim, a typed topic) are ranked term by term, and counted on
-        # the way (termwise.py). Otherwise (phrases, wildcards, ranges), without terms=True: Whoosh then skips
-        # blocks that cannot reach the top hits, and highlights find the matched words from the query when they
-        # are asked for.
-        ranking = None if sorting else _rank(searcher, q, limit, filt)
-        if ranking is not None:
-            wresults = termwise.results_of(searcher, q, ranking)
-        else:
-            wresults = _search(searcher, q, limit=limit, filter=filt, **sorting)
-        wresults.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
-        wresults.formatter = MarkFormatter(MARK_START, MARK_END)
-        hits = []
-        for rank, whit in enumerate(wresults, start=1):
-            score = whit.score if sort == "relevance" else score_of(searcher, q, whit.docnum)
-            hits.append(_lazy_hit(rank, score, whit))
-
-        def count(text: str) -> int:
-            return _count(searcher, self._parser.parse(text, match=match, plain=plain, known=known), filt)
-
-        results = Results(
+        matcher = Matcher(searcher)
+        parsed = syntax.parse(query, match=match, plain=plain)
+        allowed = facets.allowed(searcher, year=year, journal=journal)
+        sorting = facets.check_sort(sort)
+        plan = Planner(searcher.schema, _in_papers(searcher)).plan(parsed, match)
+        scores = self._identified(searcher, parsed.identifier) if parsed.identifier else None
+        asked = 1
+        if scores is None:
+            scores = matcher.scores(plan, allowed)
+            asked = int(np.count_nonzero(scores))  # what a corrected query must beat (feedback aside)
+            if feedback if feedback is not None else match == "any" and sort == "relevance":
+                top = termwise.rank(scores, FEEDBACK_DOCS).top
+                plan = expand(searcher, plan, top, loosen=match == "any")
+                scores = matcher.scores(plan, allowed)
+        ranking = facets.order(searcher, scores, limit, sorting)
+        hits = [
+            self._hit(searcher, matcher, plan, rank, score, docnum)
+            for rank, (score, docnum) in enumerate(ranking.top, 1)
+        ]
+        return Results(
             query,
-            str(q),
+            render(plan),
             hits,
-            ranking.total if ranking is not None else lambda: _count(searcher, q, filt),
-            facet_counter=lambda name: facets.facet_counts(searcher, q, filt, name),
+            ranking.total,
+            suggestion=lambda: suggest(
+                searcher, query, asked, lambda text: self._count(searcher, text, match, plain, allowed)
+            ),
+            facet_counter=lambda name: facets.facet_counts(searcher, scores > 0, name),
+            warnings=parsed.warnings,
         )
-        results.suggestion = lambda: suggest(searcher, query, results.total, count)  # type: ignore[assignment]
-        return results
+
+    def _identified(self, searcher: Searcher, identifier: tuple[str, str]) -> np.ndarray | None:
+        """The scores of a query that is one PMID, PMCID or DOI: that paper alone, or None if the index lacks it
+        (the query is then searched as words)."""
+        kind, value = identifier
+        docnum = searcher.document_number(**{kind: value}) if kind in searcher.schema else None
+        if docnum is None:
+            return None
+        scores = np.zeros(searcher.doc_count_all())
+        scores[docnum] = 1.0
+        return scores
+
+    def _count(self, searcher: Searcher, text: str, match: str, plain: bool, allowed: np.ndarray | None) -> int:
+        parsed = syntax.parse(text, match=match, plain=plain)  # type: ignore[arg-type]
+        plan = Planner(searcher.schema, _in_papers(searcher)).plan(parsed, match)
+        return int(np.count_nonzero(Matcher(searcher).scores(plan, allowed)))
+
+    def _hit(self, searcher: Searcher, matcher: Matcher, plan: Plan, rank: int, score: float, docnum: int) -> Hit:
+        """A hit whose record is read, and highlights made, only when they are asked for."""
+        stored = searcher.stored_fields(docnum)
+        hit = Hit(rank, score, lambda: record_from_stored(stored["record"]), id=stored["id"])
+        hit._highlighter = lambda: highlight.marked(hit.record, plan, matcher)
+        return hit
 
     def similar(self, id_or_doi: str, limit: int | None = 10) -> Results:
         """Papers most like this one (its title and abstract's most telling words), the paper itself left out.
@@ -210,47 +210,50 @@ class Index:
         >>> "10.1136/bmjqs-2024-017796" in [h.doi for h in index.similar("10.1136/bmjqs-2024-018081", limit=3)]
         True
         """
+        _check_limit(limit)
         searcher = self._current_searcher()
+        matcher = Matcher(searcher)
         docnum, record = self._locate(id_or_doi)
-        q = more_like_query(searcher, record)
-        wresults = searcher.search(q, limit=limit, terms=True, mask={docnum})
-        wresults.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
-        wresults.formatter = MarkFormatter(MARK_START, MARK_END)
+        plan = more_like_plan(searcher, record) or Terms(())  # no terms: nothing is like it
+        others = np.ones(searcher.doc_count_all(), dtype=bool)
+        others[docnum] = False
+        scores = matcher.scores(plan, others)
+        ranking = termwise.rank(scores, limit)
         hits = [
-            Hit(rank, whit.score, rec, _highlighter(whit, rec))
-            for rank, whit in enumerate(wresults, start=1)
-            for rec in [record_from_stored(whit["record"])]
+            self._hit(searcher, matcher, plan, rank, score, doc)
+            for rank, (score, doc) in enumerate(ranking.top, 1)
         ]
-        others = wq.AndNot(q, wq.Term("id", record.id))
         return Results(
             f"like {record.doi or record.id}",
-            str(q),
+            render(plan),
             hits,
-            len(set(searcher.docs_for_query(q)) - {docnum}),  # Whoosh's count includes the masked paper
-            facet_counter=lambda name: facets.facet_counts(searcher, others, None, name),
+            ranking.total,
+            facet_counter=lambda name: facets.facet_counts(searcher, scores > 0, name),
         )
 
     def explain(
         self, query: str, id_or_doi: str, *, match: Literal["all", "any"] = "all", plain: bool = False
     ) -> Explanation:
-        """How ``query`` scores the paper ``id_or_doi``: per field and per term, with BM25F's parts.
+        """How ``query`` scores the paper ``id_or_doi``: per field and per term, with BM25's parts.
 
-        The parts' scores add up to the paper's score in ``search(query)``; ``print()`` it to read it.
+        The parts' scores add up to the paper's score in ``search(query, feedback=False)``; ``print()`` it to
+        read it.
         """
         searcher = self._current_searcher()
-        q = self._parser.parse(query, match=match, plain=plain, known=_in_papers(searcher))
+        parsed = syntax.parse(query, match=match, plain=plain)
+        plan = Planner(searcher.schema, _in_papers(searcher)).plan(parsed, match)
         docnum, record = self._locate(id_or_doi)
-        parts = explain_doc(searcher, q, docnum)
+        parts = explain_doc(Matcher(searcher), plan, docnum)
         score = None if parts is None else sum(p.score for p in parts)
-        return Explanation(query, str(q), record.doi or record.id, score, tuple(parts or ()))
+        return Explanation(query, render(plan), record.doi or record.id, score, tuple(parts or ()))
 
     def _locate(self, id_or_doi: str) -> tuple[int, Record]:
         """The document number and record of a paper, found as :meth:`get` finds it."""
-        record = self.get(id_or_doi)
-        docnum = None if record is None else self._current_searcher().document_number(id=record.id)
-        if record is None or docnum is None:
+        searcher = self._current_searcher()
+        docnum = self._docnum(searcher, id_or_doi)
+        if docnum is None:
             raise SearchlibError(f"no paper with DOI or id {id_or_doi!r} in the index")
-        return docnum, record
+        return docnum, record_from_stored(searcher.stored_fields(docnum)["record"])
 
     def stats(self) -> dict[str, Any]:
         """What a user checks: papers, fields, papers with each section, vocabulary, size on disk, last change.
@@ -345,7 +348,7 @@ class Index:
         keys = {record.id for record in found if record is not None}
         with self._writing(timeout) as writer:
             deleted = sum(writer.delete_by_term("id", key) for key in sorted(keys))
-        return deleted
+        return int(deleted)
 
     def optimize(self, *, timeout: float = 5.0) -> None:
         """Merge the index into one segment and drop deleted papers for good: smaller and a little faster.
@@ -372,93 +375,19 @@ class Index:
         return f"<Index {where}: {len(self)} papers>"
 
 
-def _search(searcher: Searcher, q: wq.Query, *, exhaustive: bool = False, **kwargs: Any) -> Any:
-    """``searcher.search(q, **kwargs)``, working around a Whoosh 2.7.4 bug that can lose the best papers.
-
-    While collecting, Whoosh replaces a query's matchers by cheaper ones that skip papers which cannot reach the
-    top hits; for a NOT on an index in several segments (after an add) the replacement skips papers that do
-    reach it (``(cancer OR tumor) NOT mice`` lost its best paper). Such searches collect without replacing.
-    ``exhaustive`` also turns off block skipping, so that the collector counts every match.
-    """
-    if not exhaustive and (searcher.is_atomic() or not _has_not(q)):
-        return searcher.search(q, **kwargs)
-    collector = searcher.collector(optimize=not exhaustive, **kwargs)
-    inner = collector
-    while not isinstance(inner, collectors.ScoredCollector) and hasattr(inner, "child"):
-        inner = inner.child
-    if isinstance(inner, collectors.ScoredCollector):
-        inner.replace = 0
-    searcher.search_with_collector(q, collector)
-    return collector.results()
-
-
-def _has_not(q: wq.Query) -> bool:
-    stack = [q]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (wq.Not, wq.AndNot)):
-            return True
-        stack.extend(node.children())
-    return False
-
-
-def _rank(searcher: Searcher, q: wq.Query, limit: int | None, filt: wq.Query | None) -> termwise.Ranking | None:
-    """The top hits and total of terms joined by OR, AND and NOT, ranked term by term; None for other queries."""
-    if not _TERMWISE or not termwise.supports(q):
-        return None
-    return termwise.rank(searcher, q, limit, _allowed(searcher, filt))
-
-
-def _allowed(searcher: Searcher, filt: wq.Query | None) -> set[int] | None:
-    return None if filt is None else set(searcher.docs_for_query(filt))
+def _check_limit(limit: int | None) -> None:
+    try:
+        whole = limit is None or operator.index(limit) >= 1
+    except TypeError:
+        whole = False
+    if not whole:
+        raise SearchlibError(f"limit must be a whole number of 1 or more, or None for every match, not {limit!r}")
 
 
 def _in_papers(searcher: Searcher) -> Callable[[str], bool]:
-    """Whether an analysed term is in some paper's title or abstract: how the query parser learns that a
-    hyphenated word is in no paper joined, to search its parts instead (see :mod:`searchlib.search.query`). The
-    answers come from the term infos the open searcher keeps."""
+    """Whether a stemmed term is in some paper's title or abstract: how the planner learns that a hyphenated word
+    is in no paper joined, to search its parts instead (:data:`searchlib.search.plan.COMPOUND_PART_WEIGHT`)."""
     return lambda term: any(termwise.frequency(searcher, field, term) for field in ("title", "abstract"))
-
-
-def _count(searcher: Searcher, q: wq.Query, filt: Any) -> int:
-    """How many papers match: a search that skips blocks which cannot reach its top hits counts only the papers
-    it looked at, so the count is a search of its own, without skipping (or, for terms joined by OR, AND and NOT,
-    a ranking term by term, which counts every match)."""
-    if _TERMWISE and termwise.supports(q):
-        counted = termwise.count(searcher, q, _allowed(searcher, filt))
-        if counted is not None:
-            return counted
-    return len(_search(searcher, q, limit=1, filter=filt, exhaustive=True))
-
-
-def _lazy_hit(rank: int, score: float, whit: Any) -> Hit:
-    """A hit whose record is parsed, and highlights made, only when they are read."""
-    stored = whit.fields()
-    hit = Hit(rank, score, lambda: record_from_stored(stored["record"]), id=stored["id"])
-    hit._highlighter = _highlighter(whit, hit)
-    return hit
-
-
-def _highlighter(whit: Any, record: Record | Hit):  # type: ignore[no-untyped-def]
-    def make() -> dict[str, str]:
-        nonlocal record
-        record = record.record if isinstance(record, Hit) else record
-        out: dict[str, str] = {}
-        for field in TEXT_FIELDS:
-            text = (
-                record.title
-                if field == "title"
-                else record.abstract
-                if field == "abstract"
-                else (record.section_text(field))
-            )
-            if text:
-                snippet = whit.highlights(field, text=text, top=2)
-                if snippet:
-                    out[field] = snippet
-        return out
-
-    return make
 
 
 # -- building and opening ----------------------------------------------------------------------------------
@@ -466,7 +395,7 @@ def _highlighter(whit: Any, record: Record | Hit):  # type: ignore[no-untyped-de
 
 def build_index(
     source: Source,
-    path: str | os.PathLike | None = None,
+    path: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
     *,
     errors: Literal["raise", "skip"] = "raise",
@@ -507,7 +436,7 @@ def build_index(
     return open_index(target)
 
 
-def open_index(path: str | os.PathLike) -> Index:
+def open_index(path: str | os.PathLike[str]) -> Index:
     """Open the index at ``path``. Raises :class:`SearchlibError` if it is not a searchlib index.
 
     Opening reads pickled data, so only open indexes you or your colleagues built: never one from an

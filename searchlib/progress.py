@@ -1,4 +1,5 @@
-"""Progress of long builds: a callback type, and a plain-text bar with rate and ETA for terminals.
+"""Progress of long builds: a callback type, and a plain-text bar with rate and ETA for terminals; counts as
+messages say them (:func:`counted`).
 
 ``build_index(..., progress=f)`` and ``Index.add(..., progress=f)`` call ``f(done, total)`` as records are
 indexed (``done`` grows to ``total``; the final commit comes after). Records read from files are indexed as
@@ -22,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-__all__ = ["Progress", "ProgressBar"]
+__all__ = ["Progress", "ProgressBar", "counted"]
 
 #: Called with (records done, records in all) while indexing.
 Progress = Callable[[int, int], None]
@@ -64,3 +65,12 @@ class ProgressBar:
             line += "; writing the index..."
         self.stream.write("\r" + line.ljust(78) + ("\n" if end else ""))
         self.stream.flush()
+
+
+def counted(n: int, noun: str) -> str:
+    """A count and its noun, as messages say it (a plain ``s`` plural: every noun counted here takes one).
+
+    >>> counted(1, "paper"), counted(2, "record"), counted(0, "malformed record")
+    ('1 paper', '2 records', '0 malformed records')
+    """
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

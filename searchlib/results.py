@@ -11,32 +11,16 @@ from functools import cached_property
 from typing import Any, overload
 from urllib.parse import quote
 
-from whoosh import highlight
+import orjson
 
 from .errors import SearchlibError
+from .progress import counted
 from .records import export
 from .records.record import Record
 from .records.sections import Section
+from .search.highlight import MARK_END, MARK_START
 
-__all__ = ["Hit", "Results", "MarkFormatter"]
-
-
-#: Private-use characters around matched words in raw snippets: no record text contains them, so matches can
-#: be shown as ``**word**`` in text and as ``<mark>`` in HTML without mistaking a record's own ``**`` for one.
-MARK_START, MARK_END = "\ue000", "\ue001"
-
-
-class MarkFormatter(highlight.Formatter):
-    """Marks matched words with ``**`` on each side: readable in a terminal, bold in Markdown."""
-
-    between = " … "
-
-    def __init__(self, start: str = "**", end: str = "**") -> None:
-        self.start = start
-        self.end = end
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"{self.start}{highlight.get_text(text, token, replace)}{self.end}"
+__all__ = ["Hit", "Results"]
 
 
 class Hit:
@@ -122,23 +106,15 @@ class Hit:
         return self._highlighter() if self._highlighter else {}
 
     def to_dict(self, highlights: bool = True) -> dict[str, Any]:
-        """A JSON-ready dict of the hit: rank, score, the paper's fields, sections and highlights."""
-        r = self.record
-        d: dict[str, Any] = {
-            "rank": self.rank,
-            "score": round(self.score, 4),
-            "id": r.id,
-            "doi": r.doi,
-            "title": r.title,
-            "authors": list(r.authors),
-            "year": r.year,
-            "date": r.date,
-            "journal": r.journal,
-            "volume": r.volume,
-            "pages": r.pages,
-            "pdf_url": r.pdf_url,
-            "sections": [{"label": s.label, "category": s.category, "text": s.text} for s in r.sections],
-        }
+        """The hit as JSON-ready data: ``rank``, ``score``, the paper as :meth:`Record.to_dict` gives it (so
+        :func:`searchlib.load_records` reads a line of them back), and ``highlights``.
+
+        >>> from searchlib import build_index, bundled_records_path
+        >>> hit = build_index(bundled_records_path()).search("methods:interviews")[0]
+        >>> list(hit.to_dict())[:4], list(hit.to_dict()["highlights"])
+        (['rank', 'score', 'id', 'doi'], ['methods'])
+        """
+        d = {"rank": self.rank, "score": round(self.score, 4), **self.record.to_dict()}
         if highlights:
             d["highlights"] = self.highlights
         return d
@@ -160,10 +136,13 @@ class Results(Sequence[Hit]):
         *,
         suggestion: str | None | Callable[[], str | None] = None,
         facet_counter: Callable[[str], dict[Any, int]] | None = None,
+        warnings: tuple[str, ...] = (),
     ) -> None:
         self.query = query
         self.parsed = parsed
         self.hits = hits
+        #: What the user should know about how the query was read ("'or' was searched as a word; ...").
+        self.warnings = warnings
         # Counting every match and looking for a spelling suggestion cost more than finding the top hits, so
         # either may be a function, called the first time the figure is read.
         self._total = total
@@ -226,9 +205,6 @@ class Results(Sequence[Hit]):
         """The hits' records, best first."""
         return [h.record for h in self.hits]
 
-    def _ranks(self) -> list[dict[str, Any]]:
-        return [{"rank": h.rank, "score": round(h.score, 4)} for h in self.hits]
-
     def to_ris(self) -> str:
         """The hits as RIS, for Zotero, EndNote, Mendeley or Rayyan (see :mod:`searchlib.records.export`)."""
         return export.to_ris(self.records())
@@ -239,36 +215,42 @@ class Results(Sequence[Hit]):
 
     def to_csv(self) -> str:
         """The hits as CSV: rank, score, the paper's fields and one column per section category."""
-        return export.to_csv(self.records(), self._ranks())
+        return export.to_csv(self.records(), [{"rank": h.rank, "score": round(h.score, 4)} for h in self.hits])
 
     def to_jsonl(self, highlights: bool = False) -> str:
-        """One JSON object per hit: rank, score and the record as :func:`searchlib.load_records` reads it back."""
-        extra = self._ranks()
-        if highlights:
-            extra = [{**e, "highlights": h.highlights} for e, h in zip(extra, self.hits, strict=True)]
-        return export.to_jsonl(self.records(), extra)
+        """A JSON object a line per hit (:meth:`Hit.to_dict`), which :func:`searchlib.load_records` reads back."""
+        return "".join(orjson.dumps(h.to_dict(highlights)).decode() + "\n" for h in self.hits)
 
     def _repr_html_(self) -> str:
         """The results as an HTML table, for notebooks: matched words marked, every record value escaped."""
         return results_html(self)
 
     def table(self, width: int = 100) -> str:
-        """The results as a compact text table: rank, score, year, first author, title."""
-        head = f"{self.total} paper{'s' if self.total != 1 else ''} match {self.query!r}"
+        """The results as a compact text table: rank, score, year, first author, title, and the paper's DOI (or,
+        without one, its other id: ``pmid:...``), what :meth:`Index.get` and ``searchlib show`` take."""
+        head = _matches_head(self.total, repr(self.query))
         if len(self.hits) < self.total:
             head += f" (showing {len(self.hits)})"
         if not self.hits:
             return head
-        author_w = 22
-        title_w = max(20, width - 4 - 8 - 6 - author_w - 4)
-        lines = [head, f"{'#':>3}  {'score':>6}  {'year':4}  {'first author':{author_w}}  title"]
+        author_w = 20
+        id_w = max(len(h.id) for h in self.hits)
+        title_w = max(20, width - 19 - (author_w + 2) - (id_w + 2))
+        lines = [
+            head,
+            f"{'#':>3}  {'score':>6}  {'year':4}  {'first author':{author_w}}  {'title':{title_w}}  doi or id",
+        ]
         for h in self.hits:
             first = h.authors[0] if h.authors else "-"
             lines.append(
                 f"{h.rank:>3}  {h.score:6.2f}  {h.year or '-':4}  {_clip(first, author_w):{author_w}}  "
-                f"{_clip(h.title, title_w)}"
+                f"{_clip(h.title, title_w):{title_w}}  {h.id}"
             )
         return "\n".join(lines)
+
+
+def _matches_head(total: int, query: str) -> str:
+    return f"{counted(total, 'paper')} {'matches' if total == 1 else 'match'} {query}"
 
 
 def _html_snippet(snippet: str) -> str:
@@ -279,7 +261,7 @@ def _html_snippet(snippet: str) -> str:
 def results_html(results: Results) -> str:
     """A compact HTML table of ``results``; every value that comes from a record is escaped."""
     e = html.escape
-    head = f"{results.total} paper{'s' if results.total != 1 else ''} match <code>{e(results.query)}</code>"
+    head = _matches_head(results.total, f"<code>{e(results.query)}</code>")
     if len(results.hits) < results.total:
         head += f" (showing {len(results.hits)})"
     if results.suggestion:

@@ -5,8 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import searchlib
+
+# Generated tests run the same examples on every run and never time them: no deadline per example, no health
+# check on how long generating took, nothing replayed from a database of earlier runs. A busy machine then
+# cannot fail them, and a failure seen once is seen again.
+settings.register_profile(
+    "searchlib", deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("searchlib")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -135,9 +135,23 @@ def test_results_and_hits_are_readable(seed_index):
     assert results[0].to_dict()["doi"] == results[0].doi
 
 
+def test_a_count_of_one_reads_as_english(seed_index):
+    assert repr(seed_index.search("conclusions:inequalities")).startswith("1 paper matches 'conclusions:")
+    assert "1 paper matches" in seed_index.search("conclusions:inequalities")._repr_html_()
+    assert repr(seed_index.search("zzzyx")) == "0 papers match 'zzzyx'"
+
+
 def test_total_counts_beyond_the_limit(seed_index):
     results = seed_index.search("care", limit=2)
     assert len(results) == 2 and results.total > 2
+
+
+@pytest.mark.parametrize("limit", [0, -1, 2.5, "3"])
+def test_a_limit_that_is_not_a_count_is_a_searchlib_error(seed_index, limit):
+    with pytest.raises(SearchlibError, match="limit must be a whole number of 1 or more"):
+        seed_index.search("care", limit=limit)
+    with pytest.raises(SearchlibError, match="limit must be"):
+        seed_index.similar("10.1136/bmjqs-2024-018081", limit=limit)
 
 
 def test_hits_carry_sections_in_order(seed_index):
@@ -155,53 +169,21 @@ def test_hits_say_which_labelled_section_matched(seed_index):
     assert unmatched.matched_sections() == []
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "patient safety",
-        "(ward OR hospital) safety",
-        "(antibiotic OR infection) NOT children",
-        "methods:interviews staff",
-    ],
-)
-def test_ors_skip_ahead_in_small_indexes_and_rank_as_whoosh_preloading_them(seed_index, monkeypatch, query):
-    """In an index of 5,000 papers or fewer Whoosh preloads ORs of three or more parts into arrays, which was
-    slower; searchlib asks for its tree of matchers instead, and the hits and scores are the same. (These
-    queries are ranked term by term as a rule; Whoosh's matchers search them here, as they search phrases.)"""
-    from whoosh import query as wq
-
-    import searchlib.index as index_module
-    from searchlib.search import query as query_module
-
-    monkeypatch.setattr(index_module, "_TERMWISE", False)
-    q = seed_index._parser.parse(query)
-    ors = [node for node in _walk(q) if type(node) is wq.Or]
-    assert ors and all(node.matcher_type == wq.Or.DEFAULT_MATCHER for node in ors)
-    tree = [(h.id, round(h.score, 9)) for h in seed_index.search(query, limit=None)]
-    monkeypatch.setattr(query_module, "_tree_ors", lambda q: q)
-    preloaded = [(h.id, round(h.score, 9)) for h in seed_index.search(query, limit=None)]
-    assert tree == preloaded and tree
-
-
-def _walk(q):
-    yield q
-    for child in q.children():
-        yield from _walk(child)
-
-
 def test_any_searches_the_parts_of_a_hyphenated_word_at_a_lower_weight(seed_index):
     from searchlib._engine.schema import make_schema
-    from searchlib.search.query import COMPOUND_PART_WEIGHT, QueryParser
+    from searchlib.search.plan import COMPOUND_PART_WEIGHT, Planner, leaves
+    from searchlib.search.syntax import parse
 
-    parser = QueryParser(make_schema())
-    q = parser.parse("patient-centred", match="any")
-    weights = {(t.fieldname, t.text): t.boost for t in q.leaves()}
+    def terms(text, match, known=None):
+        plan = Planner(make_schema(), known).plan(parse(text, match=match), match)
+        return [t for leaf in leaves(plan) for t in leaf.terms]
+
+    weights = {(f, t): w for f, t, w in terms("patient-centred", "any")}
     assert weights[("abstract", "patientcent")] == 1.0
     assert weights[("abstract", "patient")] == weights[("abstract", "center")] == COMPOUND_PART_WEIGHT
-    assert ("abstract", "patient") not in {(t.fieldname, t.text) for t in parser.parse("patient-centred").leaves()}
+    assert ("abstract", "patient") not in {(f, t) for f, t, _ in terms("patient-centred", "all")}
     # A word no paper has joined is searched by its parts at full weight.
-    q = parser.parse("patient-centred", match="any", known=lambda term: False)
-    assert {t.boost for t in q.leaves() if t.fieldname == "abstract"} == {1.0}
+    assert {w for f, _, w in terms("patient-centred", "any", lambda term: False) if f == "abstract"} == {1.0}
     assert len(seed_index.search("interviews-hospital", match="any")) == len(
         seed_index.search("interviews hospital", match="any")
     )

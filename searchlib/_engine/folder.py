@@ -21,8 +21,9 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 from ..errors import SearchlibError
 from .storage import FORMAT_NAME, MANIFEST, WriteLock, locked_error, read_manifest, update_manifest
 
-#: 2 added first_author, last_author, journal_name and vocabulary; a format 1 index must be rebuilt.
-FORMAT_VERSION = 3
+#: 4 added the words as written (``title_exact``, ``abstract_exact``) and dropped positions from the stemmed
+#: fields; an index of an earlier format must be rebuilt.
+FORMAT_VERSION = 4
 
 
 def check_build_target(target: Path, overwrite: bool) -> None:

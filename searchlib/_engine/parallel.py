@@ -2,18 +2,17 @@
 
 A build spends most of its time analysing text and writing postings, one paper after another, on one core.
 :func:`write_records` reads the records in this process and, once :data:`PARALLEL_AFTER` have been read (small
-builds stay in one process and one segment; from record files of :data:`LARGE_SOURCE` or more on disk, or a list
-of at least :data:`PARALLEL_AFTER` records, once :data:`EARLY` have), forks helper processes. Records then go out
-in batches to whichever process is free: a helper takes a batch when its queue has room, otherwise this process
-indexes the batch itself, so the work balances itself whatever the records cost to read. Once the helpers run,
-this process reads :data:`HELD` batches ahead; when the records run out, it tells the helpers to write their
-segments and indexes those last batches itself, so that every process comes to write at about the same time (on
-SciFact the build's process used to wait 0.1-0.3 s for its helper). Records are read with
-their abstracts not yet split into sections (:func:`.sections_deferred`): whichever process
-indexes a record splits it, so that work, most of the cost of reading, is shared too. Each helper writes its
-own segment with :class:`.FastSegmentWriter` and hands back the segment (and the words it
-stemmed, for the stem table); this process then writes one table of contents that lists every segment, so the
-index appears whole or not at all, as with one process.
+builds stay in one process and one segment; from record files of :data:`LARGE_SOURCE` or more on disk, or a list of
+at least :data:`PARALLEL_AFTER` records, once :data:`EARLY` have), forks helper processes. Records then go out in
+batches to whichever process is free: a helper takes a batch when its queue has room, otherwise this process
+indexes the batch itself, so the work balances itself whatever the records cost to read. Once the helpers run, this
+process reads :data:`HELD` batches ahead; when the records run out, it tells the helpers to write their segments
+and indexes those last batches itself, so that every process comes to write at about the same time, and none waits
+for another. Records are read with their abstracts not yet split into sections (:func:`.sections_deferred`):
+whichever process indexes a record splits it, so that work, most of the cost of reading, is shared too. Each helper
+writes its own segment with :class:`.FastSegmentWriter` and hands back the segment (and the words it stemmed, for
+the stem table); this process then writes one table of contents that lists every segment, so the index appears
+whole or not at all, as with one process.
 
 A paper read twice is written once, as in :class:`.DocumentWriter`: this process remembers
 where each identity key went (which segment, which document) and marks the earlier copy deleted, in its own
@@ -56,8 +55,8 @@ from .segwriter import SPILL_POSTINGS, FastSegmentWriter
 PARALLEL_AFTER = 2_000
 #: Record files at least this large on disk (about 2,000 records of typical size), and lists of at least
 #: :data:`PARALLEL_AFTER` records, start the helpers after :data:`EARLY` records instead: at once, so that they
-#: share the first records too, and import NLTK while this process does (on SciFact, 0.05 s sooner done than
-#: after 100 records, when this process alone has imported NLTK and indexed the first batch).
+#: share the first records too, and import NLTK while this process does (rather than after this process alone
+#: has imported NLTK and indexed the first batch).
 LARGE_SOURCE = 3 * 2**20
 EARLY = 0
 #: Records sent to a helper at a time.
@@ -112,7 +111,7 @@ def write_records(
             writer.close_segment()
         # While the helpers finish their segments: count this process's words, and let the cyclic collector
         # look once at what the build made while it was paused (mostly analysis cache entries, which it then
-        # stops tracking), rather than when the build turns it back on (0.05 s of a SciFact build).
+        # stops tracking), rather than when the build turns it back on, in the serial step after.
         words = Counter(indexed_words(writer.schema))
         if build.helpers:
             gc.collect(0)
@@ -178,7 +177,7 @@ class _Helper:
     def _receive(self) -> tuple[str, Any]:
         while True:
             try:
-                return self.results.get(timeout=1.0)  # type: ignore[no-any-return]
+                return self.results.get(timeout=1.0)
             except queue.Empty:
                 if not self.process.is_alive() and self.results.empty():
                     raise SearchlibError(
@@ -278,7 +277,7 @@ def _helper_main(
     the helper lets them go at once (at 5k records this lowers the helper's peak RSS by a fifth).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build's process decides what Ctrl-C stops
-    parent.pool.fields = {}  # type: ignore[attr-defined]
+    parent.pool.fields = {}
     from whoosh.filedb.filestore import FileStorage
 
     inherited = stemtable.known_count()  # stems this process knew when it was forked: the build's own already

@@ -18,7 +18,7 @@ from typing import Any
 from whoosh.codec import whoosh3
 from whoosh.filedb import filetables
 from whoosh.matching import FilterMatcher
-from whoosh.reading import TermNotFound
+from whoosh.reading import IndexReader, TermInfo, TermNotFound
 from whoosh.util.numeric import length_to_byte
 
 from .termtable import POINTER, ROW_LENGTHS, key_hash
@@ -28,7 +28,7 @@ from .whoosh_private import length_column, postings_file, term_index
 UNREAD = object()
 
 
-def read_postings(reader, field: str, btext: bytes, info) -> tuple[list[int], list[float]]:  # type: ignore[no-untyped-def]
+def read_postings(reader: IndexReader, field: str, btext: bytes, info: TermInfo) -> tuple[list[int], list[float]]:
     """The term's document numbers and term frequencies in this segment, deleted papers included.
 
     Whoosh's on-disk postings are read a block at a time without their positions (:func:`_read_blocks`); a term
@@ -84,7 +84,7 @@ def _read_blocks(postfile: Any, offset: int) -> tuple[list[int], list[float]] | 
         pos = end
 
 
-def term_row(reader, field: str, btext: bytes) -> bytes | None | object:  # type: ignore[no-untyped-def]
+def term_row(reader: IndexReader, field: str, btext: bytes) -> bytes | None | object:
     """The term's row in the segment's term table (its term info's bytes), or None if the segment lacks it.
 
     Whoosh looks a term up through two generators and a file read per slot, key and value; this probes the same
@@ -170,7 +170,7 @@ def _read_whole(postfile: Any, compression: int, start: int, end: int) -> tuple[
     return block[0], block[1]
 
 
-def length_bytes(reader, field: str) -> bytes:  # type: ignore[no-untyped-def]
+def length_bytes(reader: IndexReader, field: str) -> bytes:
     """Every paper's stored length byte for ``field`` in this segment (0 where the paper has no such field).
 
     Read straight from Whoosh's length column when the segment has one in the usual layout (one byte per paper,

@@ -15,6 +15,7 @@ mean"), which is no longer written or read: suggestions come from the index's st
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import orjson
@@ -22,6 +23,7 @@ from whoosh import fields
 
 from ..analysis import author_analyzer, paper_analyzer, plain_analyzer
 from ..analysis.fast import CachedAnalyzer
+from ..analysis.written import with_regions, written_analyzer
 from ..records.record import Record
 from ..records.sections import CATEGORIES, Section
 
@@ -47,9 +49,14 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "last_author": ("lastauthor",),
 }
 
-#: Fields the library keeps for itself: never searched by a query (``vocabulary``: in indexes built before
-#: suggestions came from the stem table).
-INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "vocabulary")
+#: Beside the title and the abstract, their words as written (:mod:`searchlib.analysis.written`): what quoted
+#: words, phrases, proximity and truncation search. A section's words are those of its region of the abstract's.
+EXACT_FIELDS: dict[str, str] = {"title": "title_exact", "abstract": "abstract_exact"}
+#: The region of ``abstract_exact`` each section category's words are in (text outside any category: 0).
+SECTION_REGIONS: dict[str, int] = {"other": 0, **{name: i for i, name in enumerate(SECTION_FIELDS, start=1)}}
+
+#: Fields the library keeps for itself, never named in a query.
+INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", *EXACT_FIELDS.values())
 
 
 def make_schema() -> fields.Schema:
@@ -60,11 +67,11 @@ def make_schema() -> fields.Schema:
         doi=fields.ID(stored=True),
         pmid=fields.ID(stored=True),
         pmcid=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=text, phrase=True),
+        title=fields.TEXT(analyzer=text, phrase=False),
         authors=fields.TEXT(analyzer=authors, phrase=True),
         first_author=fields.TEXT(analyzer=authors, phrase=True),
         last_author=fields.TEXT(analyzer=authors, phrase=True),
-        abstract=fields.TEXT(analyzer=text, phrase=True),
+        abstract=fields.TEXT(analyzer=text, phrase=False),
         journal=fields.TEXT(analyzer=plain_analyzer(), phrase=True),
         # signed: Whoosh 2.7.4's range queries on unsigned numeric fields match every document for some spans.
         year=fields.NUMERIC(int, bits=16, signed=True, stored=False, sortable=True),
@@ -73,7 +80,10 @@ def make_schema() -> fields.Schema:
         journal_name=fields.ID(sortable=True),
     )
     for name in SECTION_FIELDS:
-        schema.add(name, fields.TEXT(analyzer=text, phrase=True))
+        schema.add(name, fields.TEXT(analyzer=text, phrase=False))
+    written = written_analyzer()
+    for name in EXACT_FIELDS.values():
+        schema.add(name, fields.TEXT(analyzer=written, phrase=True))
     return schema
 
 
@@ -106,6 +116,12 @@ def to_document(record: Record) -> dict[str, Any]:
         text = record.section_text(name)
         if text:
             doc[name] = text
+    if record.title:
+        doc["title_exact"] = record.title
+    if record.sections:
+        doc["abstract_exact"] = with_regions(
+            [(SECTION_REGIONS.get(s.category, 0), s.text) for s in record.sections]
+        )
     return doc
 
 
@@ -123,44 +139,27 @@ def indexed_words(schema: fields.Schema) -> dict[str, int]:
 
 
 def _stored(record: Record) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "doi": record.doi,
-        "title": record.title,
-        "authors": list(record.authors),
-        "journal": record.journal,
-        "volume": record.volume,
-        "pages": record.pages,
-        "date": record.date,
-        "year": record.year,
-        "abstract_html": record.abstract_html,
-        "sections": [[s.label, s.category, s.text] for s in record.sections],
-        "pdf_url": record.pdf_url,
-        "pmid": record.pmid,
-        "pmcid": record.pmcid,
-        "raw": dict(record.raw),
-    }
+    """The record as stored in the index: :meth:`Record.to_dict` with the names and layout indexes have always
+    stored (``abstract_html``, sections as ``[label, category, text]``), so any index reads it, plus ``raw``."""
+    stored = record.to_dict()
+    stored["abstract_html"] = stored.pop("abstract")
+    stored["sections"] = [[s.label, s.category, s.text] for s in record.sections]
+    stored["raw"] = dict(record.raw)
+    return stored
+
+
+#: The names in a stored record that are :class:`Record` fields as they are (lists aside).
+_FIELDS = frozenset(f.name for f in dataclasses.fields(Record)) - {"authors", "sections", "abstract"}
 
 
 def record_from_stored(blob: bytes) -> Record:
-    """Rebuild the :class:`Record` stored in the index."""
+    """Rebuild the :class:`Record` stored in the index (indexes built before ``pmid`` and ``pmcid`` were stored
+    lack them: they are None)."""
     d = orjson.loads(blob)
     sections = tuple(Section(label, category, text) for label, category, text in d["sections"])
     return Record(
-        id=d["id"],
-        doi=d["doi"],
-        title=d["title"],
+        **{name: value for name, value in d.items() if name in _FIELDS},
         authors=tuple(d["authors"]),
-        journal=d["journal"],
-        volume=d["volume"],
-        pages=d["pages"],
-        date=d["date"],
-        year=d["year"],
-        abstract_html=d["abstract_html"],
-        abstract=" ".join(s.text for s in sections),
         sections=sections,
-        pdf_url=d["pdf_url"],
-        pmid=d.get("pmid"),
-        pmcid=d.get("pmcid"),
-        raw=d["raw"],
+        abstract=" ".join(s.text for s in sections),
     )

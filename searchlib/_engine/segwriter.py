@@ -54,6 +54,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import delta_encode
 
 from ..analysis.fast import CachedAnalyzer, NameListAnalyzer
+from ..analysis.written import WrittenAnalyzer
 from . import termtable
 from .whoosh_private import (
     TERMINFO,
@@ -68,8 +69,8 @@ from .whoosh_private import (
 SPILL_POSTINGS = 6_000_000
 #: Postings a block holds at most, in the codec a writer uses unless given one. Whoosh's default codec has 128;
 #: its reader reads blocks of any size. Ranking reads a term's postings whole (``termwise``), paying about as
-#: much per block as for 120 postings: on a 200k-paper index, blocks of 512 answer the SciFact claims with
-#: feedback in three quarters of the time (p50 81 -> 61 ms), with a 5% smaller index.
+#: much per block as for 120 postings: on a large index, blocks of 512 answer claims in about three
+#: quarters of the time that blocks of 128 take, with a slightly smaller index.
 BLOCK_POSTINGS = 512
 #: Blocks whose pickled postings are shorter than this are written uncompressed (the block says so, and Whoosh
 #: reads either). zlib saves them little (on SciFact, blocks of 96 to 255 bytes shrink by a fifth, 2% of the
@@ -77,8 +78,8 @@ BLOCK_POSTINGS = 512
 #: means to skip pickles under 20 bytes but compresses every block.
 SMALL_BLOCK = 256
 #: The pickle protocol of a block's postings. Protocol 2, Whoosh's, writes each position list (a bytes value) as
-#: a call to ``codecs.encode`` on a string: on SciFact, protocol 4 writes a segment 0.4 s faster (a third), with
-#: a fifth less index (31.3 -> 24.8 MiB), and its blocks read back faster too.
+#: a call to ``codecs.encode`` on a string: protocol 4 writes a segment in about two thirds of the time, with a
+#: fifth less index, and its blocks read back faster too.
 BLOCK_PROTOCOL = 4
 #: Blocks of at least this many postings put their values (the positions) in a pickle frame of their own, after
 #: the document numbers and weights: ranking reads only the first frame (``postings._ids_and_weights``).
@@ -97,7 +98,7 @@ _POSITIONS, _FREQUENCY, _EXISTENCE, _OTHER = range(4)
 
 
 def _encode_positions(poses: list[int]) -> bytes:
-    return formats.Positions.encode(None, poses)  # type: ignore[arg-type]
+    return formats.Positions.encode(None, poses)
 
 
 #: Most postings are one word at one position: their encodings, made once.
@@ -141,12 +142,11 @@ class _Postings:
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         fieldname, btext, docnum, weight, vbytes = item
-        if fieldname in self.text_fields:
-            btext = btext.decode("utf-8")
+        key: str | bytes = btext.decode("utf-8") if fieldname in self.text_fields else btext
         table = self.terms(fieldname)
-        term = table.get(btext)
+        term = table.get(key)
         if term is None:
-            term = table[btext] = _Term()
+            term = table[key] = _Term()
         term.ids.append(docnum)
         term.weights.append(weight)
         term.values.append(vbytes or b"")
@@ -236,7 +236,10 @@ def _dump_chunk(chunk: list[Any], f: Any) -> None:
 
 def _kind(field: Any) -> int:
     analyzer = getattr(field, "analyzer", None)
-    if not isinstance(analyzer, (CachedAnalyzer, NameListAnalyzer)) or field.format.field_boost != 1.0:
+    if (
+        not isinstance(analyzer, (CachedAnalyzer, NameListAnalyzer, WrittenAnalyzer))
+        or field.format.field_boost != 1.0
+    ):
         return _OTHER
     fmt = type(field.format)
     return {formats.Positions: _POSITIONS, formats.Frequency: _FREQUENCY, formats.Existence: _EXISTENCE}.get(
@@ -257,7 +260,7 @@ class FastSegmentWriter(StepWriter):
         schema = self.schema
         self._kinds = {name: _kind(schema[name]) for name in schema.names()}
         text_fields = frozenset(name for name, kind in self._kinds.items() if kind != _OTHER)
-        self.pool = _Postings(self.scratch, text_fields, spill_postings)  # type: ignore[assignment]
+        self.pool = _Postings(self.scratch, text_fields, spill_postings)
         # Vectors and separate spelling words need Whoosh's own path; searchlib's schema has neither.
         self._plain = any(schema[n].vector or schema[n].separate_spelling() for n in schema.names())
 
@@ -286,11 +289,11 @@ class FastSegmentWriter(StepWriter):
                 if table is None:
                     length = self._add_generic(field, fieldname, value, docnum)
                 elif kind == _EXISTENCE:
-                    length = _add_terms(pool.terms(fieldname), table, docnum)  # type: ignore[attr-defined]
-                    pool.count += length  # type: ignore[attr-defined]
+                    length = _add_terms(pool.terms(fieldname), table, docnum)
+                    pool.count += length
                 else:
-                    length = _add_table(pool.terms(fieldname), table, kind, docnum)  # type: ignore[attr-defined]
-                    pool.count += len(table)  # type: ignore[attr-defined]
+                    length = _add_table(pool.terms(fieldname), table, kind, docnum)
+                    pool.count += len(table)
                 if not field.scorable:
                     length = 0
             pdw.add_field(fieldname, field, value if field.stored else None, length)
@@ -300,8 +303,8 @@ class FastSegmentWriter(StepWriter):
         pdw.finish_doc()
         self.document_added()
         self.docnum += 1
-        if pool.count >= pool.limit:  # type: ignore[attr-defined]
-            pool.spill()  # type: ignore[attr-defined]
+        if pool.count >= pool.limit:
+            pool.spill()
 
     def _add_generic(self, field: Any, fieldname: str, value: Any, docnum: int) -> int:
         length = 0
@@ -316,7 +319,7 @@ class FastSegmentWriter(StepWriter):
         pdr = self.per_document_reader()
         tindex = hash_tables_written_by(self.fieldwriter, termtable.write_hash_tables)
         try:
-            _write_postings(self.fieldwriter, self.schema, pdr, self.pool.merged())  # type: ignore[attr-defined]
+            _write_postings(self.fieldwriter, self.schema, pdr, self.pool.merged())
         finally:
             self.fieldwriter.close()
             pdr.close()
@@ -390,7 +393,7 @@ def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, b
     lengths: list[int] | None = None
     out: _TermWriter | None = None
     for fieldname, btext, term in terms:
-        if fieldname != lastfield:
+        if out is None or fieldname != lastfield:  # the first term, or a new field's
             if out is not None:
                 out.flush()
                 fw.finish_field()
@@ -399,7 +402,7 @@ def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, b
             lengths = _field_lengths(pdr, fieldname)
             out = _TermWriter(fw, fieldobj.format)
             lastfield = fieldname
-        out.write(btext.encode("utf-8") if isinstance(btext, str) else btext, term, lengths)  # type: ignore[union-attr]
+        out.write(btext.encode("utf-8") if isinstance(btext, str) else btext, term, lengths)
     if out is not None:
         out.flush()
         fw.finish_field()

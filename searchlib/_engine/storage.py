@@ -32,6 +32,7 @@ import pickle
 import re
 import shutil
 import socket
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -43,6 +44,7 @@ from typing import Any, TypeVar
 import orjson
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
+from whoosh.util.filelock import LockBase
 
 from ..analysis.stemtable import TABLE_FILE, WORDS_FILE
 from ..errors import IndexLockedError, SearchlibError
@@ -50,7 +52,7 @@ from ..errors import IndexLockedError, SearchlibError
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: Whoosh's own msvcrt lock is used instead
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # None stands for the module Windows lacks
 
 MANIFEST = "searchlib.json"
 FORMAT_NAME = "searchlib-index"
@@ -300,8 +302,12 @@ def _remove(path: Path) -> None:
 _PEEK_BYTES = 256
 
 
-class _View:
-    """A read-only file over a memory view: reading takes slices of the mapped file, nothing is copied."""
+class _View(threading.local):
+    """A read-only file over a memory view: reading takes slices of the mapped file, nothing is copied.
+
+    Each thread has its own position in it (a ``threading.local``), so threads sharing an open index read
+    their own places: one thread's seek never moves another's read.
+    """
 
     def __init__(self, buf: memoryview) -> None:
         self._buf = buf
@@ -377,7 +383,7 @@ class SafeFileStorage(FileStorage):
                 return super().open_file(name, **kwargs)
         return _MappedFile(memoryview(mapped), name=name, **kwargs)
 
-    def lock(self, name: str):  # type: ignore[no-untyped-def]
+    def lock(self, name: str) -> WriteLock | LockBase:
         if name == LOCK_FILE and fcntl is not None:
             return WriteLock(Path(self.folder))
         return super().lock(name)

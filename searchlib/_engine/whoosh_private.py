@@ -17,7 +17,6 @@ what it needs of Whoosh's internals is reached through the functions and the cla
 - :func:`term_table`, :func:`field_writer_files`, :func:`add_row_positions` and :data:`TERMINFO`: the files
   and layouts a segment's terms are written into; :func:`hash_tables_written_by`: the term table's hash tables
   written a table a call (a build of 50,000 papers takes 7% more CPU through Whoosh's two calls a slot).
-- :func:`set_total`: the number of matches of a search ranked without a Whoosh collector.
 
 :func:`missing` lists what of these the installed Whoosh lacks; the test suite fails with its answer.
 """
@@ -70,12 +69,6 @@ def length_column(reader: Any, field: str) -> tuple[Any, int, int] | None:
     if type(column) is not whoosh3.LENGTHS_COLUMN.Reader or column._fixedlen != 1 or column._default != 0:
         return None
     return column._dbfile, column._basepos, column._count
-
-
-def set_total(results: Any, total: int) -> None:
-    """Tell Whoosh ``Results`` how many papers matched (``len(results)``), for results made without a
-    collector to count them."""
-    results._total = total
 
 
 # -- writing ---------------------------------------------------------------------------------------------------
@@ -176,7 +169,6 @@ def missing() -> list[str]:
     """What of the private names above the installed Whoosh lacks (empty when it is compatible): each is looked
     up on a writer, a segment and a reader of a small index made in memory."""
     from whoosh import fields
-    from whoosh.searching import Results
 
     gaps: list[str] = []
 
@@ -188,7 +180,6 @@ def missing() -> list[str]:
     need(SegmentWriter, "_flush_segment", "_finalize_segment", "_close_segment", where="SegmentWriter")
     need(SegmentWriter, "_commit_toc", "_finish", "_check_state", "_check_fields", where="SegmentWriter")
     need(whoosh3.W3PerDocReader, "_cached_reader", where="W3PerDocReader")
-    need(Results(None, None, []), "_total", where="Results")
     if gaps:
         return gaps
     ix = RamStorage().create_index(fields.Schema(text=fields.TEXT(stored=True)))

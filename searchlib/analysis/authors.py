@@ -26,6 +26,8 @@ __all__ = ["AuthorTokenizer", "name_forms", "split_name", "PARTICLES", "NAME_GAP
 #: Lower-case words that belong to a surname when they come before it ("van der Hoeven", "López de Munain").
 PARTICLES = frozenset("van von der den de del della di da dos das du la le ten ter st bin ibn al el".split())
 _NAME_WORD = re.compile(r"[^\W_]+(?:['\u2019.-][^\W_]+)*\.?", re.UNICODE)
+#: Every dash a name may be written with, read as a hyphen ("Rodríguez‐Barranco" with U+2010).
+_DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d]")
 #: Positions between one name form and the next, more than any phrase a user types.
 NAME_GAP = 10
 _PUBMED_INITIALS = re.compile(r"[A-Z]{1,4}")
@@ -55,7 +57,7 @@ def split_name(name: str) -> tuple[list[str], list[str]]:
 
 
 def _words(text: str) -> list[str]:
-    return [w.rstrip(".") for w in _NAME_WORD.findall(text) if w.rstrip(".")]
+    return [w.rstrip(".") for w in _NAME_WORD.findall(_DASHES.sub("-", text)) if w.rstrip(".")]
 
 
 def name_forms(name: str) -> list[list[str]]:
@@ -81,10 +83,11 @@ def name_forms(name: str) -> list[list[str]]:
 
 
 def _forms(given: list[str], surname: list[str]) -> list[list[str]]:
-    initials = "".join(w[0] for w in given)
-    forms = [given + surname, surname + given, surname + [initials[0]]]
-    if len(initials) > 1:
-        forms.append(surname + [initials])
+    # PubMed's initials: one per given name and per part of a hyphenated one ("Sai-Hong I" -> SHI); every
+    # beginning of them is indexed, so "Ou S", "Ou SH" and "Ou SHI" all find him, as in PubMed.
+    initials = "".join(part[0] for w in given for part in w.split("-") if part)
+    forms = [given + surname, surname + given]
+    forms += [surname + [initials[:k]] for k in range(1, len(initials) + 1)]
     if len(given) > 1:
         forms.append(given[:1] + surname)  # "Graham Martin" for "Graham P Martin"
     return forms

@@ -41,7 +41,9 @@ class CachedAnalyzer(CompositeAnalyzer):
 
     def __init__(self, *composables: Any) -> None:
         super().__init__(*composables)
-        self._plan: tuple[list[Filter], StopFilter | None, list[Filter]] | None = None
+        # What _make_plan found, once _planned; no filters until then.
+        self._plan: tuple[list[Filter], StopFilter | None, list[Filter]] = ([], None, [])
+        self._planned = False
         self._one_word: list[Any] | None = None  # the one_word methods of the filters after the stop filter
         self._fast = False
         self._caches: dict[str, dict[str, _Entry]] = {}
@@ -55,7 +57,8 @@ class CachedAnalyzer(CompositeAnalyzer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.items = state["items"]
-        self._plan = None
+        self._plan = ([], None, [])
+        self._planned = False
         self._one_word = None
         self._fast = False
         self._caches = {}
@@ -82,12 +85,12 @@ class CachedAnalyzer(CompositeAnalyzer):
 
     def _fold(self, word: str) -> str:
         """``word`` through the filters before the stop filter: only lower-casing and character mapping."""
-        for f in self._plan[0]:  # type: ignore[index]  # (see _make_plan)
+        for f in self._plan[0]:
             word = word.lower() if type(f) is LowercaseFilter else word.translate(f.charmap)
         return word
 
     def _analyse_word(self, word: str, mode: str) -> _Entry:
-        _, stop, after = self._plan  # type: ignore[misc]
+        _, stop, after = self._plan
         text = self._fold(word)
         # "Trial", "trial" and "TRIAL" fold to one word: the rest of the chain runs once for the three.
         folded = self._folded.get(mode)
@@ -108,10 +111,10 @@ class CachedAnalyzer(CompositeAnalyzer):
     def _one_token(self, text: str, mode: str, stopped: bool) -> tuple[tuple[str, bool], ...] | None:
         """The one token the filters after the stop filter make of a word, without making a token object, when
         every one of them says what it makes of one word (a ``one_word`` method) and each makes one; else None.
-        Most words, with no hyphen, digit or "%", take this way (a word's first sight: 8.0-8.6 -> 6.3-6.4 us)."""
+        Most words, with no hyphen, digit or "%", take this way, a word's first sight without the token chain."""
         steps = self._one_word
         if steps is None:
-            after = self._plan[2]  # type: ignore[index]
+            after = self._plan[2]
             steps = self._one_word = [getattr(f, "one_word", None) for f in after]
         for step in steps:
             if step is None:
@@ -122,10 +125,11 @@ class CachedAnalyzer(CompositeAnalyzer):
         return ((text, stopped),)
 
     def __call__(self, value: str, no_morph: bool = False, **kwargs: Any) -> Iterator[Token]:
-        if self._plan is None:
+        if not self._planned:
             plan = self._make_plan()
             self._fast = plan is not None
             self._plan = plan or ([], None, [])
+            self._planned = True
         if no_morph or not self._fast:
             return super().__call__(value, no_morph=no_morph, **kwargs)
         return self._replay(self.items[0](value, **kwargs))
@@ -152,7 +156,7 @@ class CachedAnalyzer(CompositeAnalyzer):
         if single is None:
             single = self._singles[mode] = {}
         one = single.get
-        stop = self._plan[1]  # type: ignore[index]
+        stop = self._plan[1]
         renumber = stop is not None and stop.renumber
         out: dict[str, list[int]] = {}
         seen_at = out.get
@@ -235,10 +239,11 @@ class CachedAnalyzer(CompositeAnalyzer):
 
     def _words(self, value: str) -> list[str] | None:
         """The tokenizer's words of ``value``, or None when it cannot list them or the chain is not per-word."""
-        if self._plan is None:
+        if not self._planned:
             plan = self._make_plan()
             self._fast = plan is not None
             self._plan = plan or ([], None, [])
+            self._planned = True
         words_of = getattr(self.items[0], "words", None)
         if not self._fast or words_of is None:
             return None
@@ -258,7 +263,7 @@ class CachedAnalyzer(CompositeAnalyzer):
         return entry
 
     def _replay(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        stop = self._plan[1]  # type: ignore[index]
+        stop = self._plan[1]
         renumber = stop is not None and stop.renumber
         pos = None
         for t in tokens:

@@ -135,7 +135,7 @@ class StemFilter(Filter):
         self._cache: dict[str, str] = {}
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.stem == self.stem  # type: ignore[attr-defined]
+        return type(other) is type(self) and other.stem == self.stem
 
     def __hash__(self) -> int:
         return hash(type(self))

@@ -76,7 +76,7 @@ def _snowball_stemmer() -> Any:
     """
     if "nltk" not in sys.modules and not any(name in sys.modules for name in _KEPT_OUT):
         for name in _KEPT_OUT:
-            sys.modules[name] = None  # type: ignore[assignment]  # importing it now raises ImportError
+            sys.modules[name] = None  # type: ignore[assignment]  # typeshed omits it: None makes imports fail
         try:
             from nltk.metrics import association
             from nltk.parse import transitionparser
@@ -139,14 +139,14 @@ class OnFirstUse:
         return self._target()(*args, **kwargs)
 
 
-def register(folder: str | os.PathLike) -> None:
+def register(folder: str | os.PathLike[str]) -> None:
     """Use the stem table and words of the index at ``folder`` (each read when first needed)."""
     for path, pending in ((Path(folder) / TABLE_FILE, _pending), (Path(folder) / WORDS_FILE, _pending_words)):
         if path not in pending:
             pending.append(path)
 
 
-def save(folder: str | os.PathLike, counts: Mapping[str, int]) -> None:
+def save(folder: str | os.PathLike[str], counts: Mapping[str, int]) -> None:
     """Write the stems known in this process to the index at ``folder``, and add ``counts`` (the words a writer
     has just indexed there, with how often each occurred) to the index's word list, replacing both files
     atomically. The word list keeps what it held, including words another process saved there since this one

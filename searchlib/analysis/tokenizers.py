@@ -32,7 +32,7 @@ class PaperTokenizer(Tokenizer):
         self.pattern = pattern
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.pattern.pattern == self.pattern.pattern  # type: ignore[attr-defined]
+        return type(other) is type(self) and other.pattern.pattern == self.pattern.pattern
 
     def __hash__(self) -> int:
         return hash(self.pattern.pattern)

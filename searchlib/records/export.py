@@ -103,7 +103,7 @@ def to_ris(records: Iterable[Record]) -> str:
     """RIS text for ``records``, each ending ``ER  - `` and a blank line (see the module docstring for tags)."""
     out: list[str] = []
     for r in records:
-        lines = [("TY", "JOUR"), ("ID", r.id), ("TI", _one_line(r.title))]
+        lines: list[tuple[str, str | None]] = [("TY", "JOUR"), ("ID", r.id), ("TI", _one_line(r.title))]
         lines += [("AU", family_given(a)) for a in r.authors]
         if r.year:
             lines.append(("PY", str(r.year)))
@@ -260,31 +260,6 @@ def to_csv(records: Iterable[Record], extra: Iterable[Mapping[str, Any]] | None 
 # -- JSON Lines ----------------------------------------------------------------------------------------------
 
 
-def record_to_dict(record: Record) -> dict[str, Any]:
-    """The record as a JSON-ready dict that :func:`.record_from_dict` reads back unchanged."""
-    return {
-        "id": record.id,
-        "doi": record.doi,
-        "pmid": record.pmid,
-        "pmcid": record.pmcid,
-        "title": record.title,
-        "authors": list(record.authors),
-        "journal": record.journal,
-        "volume": record.volume,
-        "pages": record.pages,
-        "date": record.date,
-        "year": record.year,
-        "pdf_url": record.pdf_url,
-        "abstract": record.abstract_html,
-        "sections": [{"label": s.label, "category": s.category, "text": s.text} for s in record.sections],
-    }
-
-
-def to_jsonl(records: Iterable[Record], extra: Iterable[Mapping[str, Any]] | None = None) -> str:
-    """One JSON object per line per record (:func:`record_to_dict`); ``extra`` adds leading keys per record."""
-    extras = iter(extra) if extra is not None else None
-    lines = []
-    for r in records:
-        obj = {**next(extras), **record_to_dict(r)} if extras is not None else record_to_dict(r)
-        lines.append(orjson.dumps(obj).decode())
-    return "".join(line + "\n" for line in lines)
+def to_jsonl(records: Iterable[Record]) -> str:
+    """One JSON object a line per record, in the shape of :meth:`Record.to_dict`."""
+    return "".join(orjson.dumps(r.to_dict()).decode() + "\n" for r in records)

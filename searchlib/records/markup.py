@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 # Tags whose boundaries separate words. Everything else (i, b, sup, sub, span, ...) is inline.
 _BLOCK_TAGS = (
@@ -56,7 +57,7 @@ def looks_like_markup(text: str) -> bool:
     return ("<" in text or "&" in text) and _MARKUP_RE.search(text) is not None
 
 
-def _replace_elements(text: str, opener: re.Pattern[str], replace) -> str:  # type: ignore[no-untyped-def]
+def _replace_elements(text: str, opener: re.Pattern[str], replace: Callable[[str], str]) -> str:
     """``text`` with each element ``opener`` starts, up to its first matching closing tag, passed to ``replace``.
 
     Like ``re.sub(r"<x\\b.*?</x>", ...)`` but linear: an opening tag with no closing tag after it is left

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..errors import LoadError
+from ..progress import counted
 from .sections import Section, parse_abstract
 
 
@@ -56,6 +57,34 @@ class Record:
         """All text of the sections in ``category`` (e.g. ``"methods"``), joined; empty when there is none."""
         return " ".join(s.text for s in self.sections if s.category == category)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The paper as JSON-ready data, the one shape every JSON output uses (``search --json``, ``similar``,
+        ``show``, JSON Lines exports, the record stored in an index), and that :func:`searchlib.load_records`
+        reads back into an equal record. ``abstract`` is the abstract as the source gave it (markup kept);
+        ``sections`` its parts as plain text. ``raw`` is left out: it is the source's, in the source's shape.
+
+        >>> paper = Record("10.1/x", "10.1/x", "A trial", ("Ann Lee",), year=2021, abstract_html="We tried.",
+        ...                sections=(Section(None, "other", "We tried."),))
+        >>> paper.to_dict()["sections"], paper.to_dict()["abstract"]
+        ([{'label': None, 'category': 'other', 'text': 'We tried.'}], 'We tried.')
+        """
+        return {
+            "id": self.id,
+            "doi": self.doi,
+            "pmid": self.pmid,
+            "pmcid": self.pmcid,
+            "title": self.title,
+            "authors": list(self.authors),
+            "journal": self.journal,
+            "volume": self.volume,
+            "pages": self.pages,
+            "date": self.date,
+            "year": self.year,
+            "pdf_url": self.pdf_url,
+            "abstract": self.abstract_html,
+            "sections": [{"label": s.label, "category": s.category, "text": s.text} for s in self.sections],
+        }
+
 
 class _SplitOnRead:
     """``sections`` or ``abstract`` of a :class:`_Deferred` record: found from its ``abstract_html`` when first
@@ -85,8 +114,8 @@ class _Deferred(Record):
     most of them to helper processes, which then do the splitting (most of the cost of reading a record).
     """
 
-    sections = _SplitOnRead()  # type: ignore[assignment]
-    abstract = _SplitOnRead()  # type: ignore[assignment]
+    sections = _SplitOnRead()
+    abstract = _SplitOnRead()
 
     def __eq__(self, other: object) -> bool:  # equal to the eager Record of the same paper
         if not isinstance(other, Record):
@@ -149,7 +178,7 @@ class RecordList(list[Record]):
 
     def report(self) -> str:
         """One line per skipped record, after a count: what a user reads to see nothing was lost silently."""
-        head = f"{len(self)} records loaded, {len(self.skipped)} skipped"
+        head = f"{counted(len(self), 'record')} loaded, {len(self.skipped):,} skipped"
         return "\n".join([head, *(f"  {e}" for e in self.skipped)])
 
 

@@ -19,6 +19,7 @@ punctuation at all ("Objective To examine ... Design Randomised controlled trial
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
@@ -98,7 +99,7 @@ def _clean_label(raw: str) -> str:
     return html_to_text(raw).strip().rstrip(":.-–—, ").strip()
 
 
-def _headings(html: str):  # type: ignore[no-untyped-def]
+def _headings(html: str) -> Iterator[re.Match[str]]:
     """The matches of ``_HEADING_RE.finditer(html)``, in time linear in ``len(html)`` even when tags are unclosed.
 
     A tag found with no closing tag after it is remembered, so the rest of the text is not searched again for

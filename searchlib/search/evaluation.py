@@ -23,6 +23,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal, Union
 
 import orjson
@@ -33,8 +34,8 @@ from ..records.record import normalise_doi
 #: What :func:`evaluate` reports unless told otherwise, in ir-measures' names (AP averaged over queries is MAP).
 DEFAULT_METRICS: tuple[str, ...] = ("nDCG@10", "R@100", "AP")
 
-Queries = Union[str, os.PathLike, Mapping[str, str]]  # noqa: UP007
-Qrels = Union[str, os.PathLike, Mapping[str, Mapping[str, int]]]  # noqa: UP007
+Queries = Union[str, os.PathLike[str], Mapping[str, str]]  # noqa: UP007
+Qrels = Union[str, os.PathLike[str], Mapping[str, Mapping[str, int]]]  # noqa: UP007
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def evaluate(
     return Evaluation(names, per_query, mean, tuple(unanswered))
 
 
-def read_queries(path: str | os.PathLike) -> dict[str, str]:
+def read_queries(path: str | os.PathLike[str]) -> dict[str, str]:
     """``{qid: text}`` from JSON Lines (``{"_id": ..., "text": ...}``) or TSV (``qid<TAB>text``, header optional).
 
     Raises :class:`~searchlib.errors.LoadError` naming the line that cannot be read.
@@ -158,7 +159,7 @@ def read_queries(path: str | os.PathLike) -> dict[str, str]:
     return queries
 
 
-def read_qrels(path: str | os.PathLike) -> dict[str, dict[str, int]]:
+def read_qrels(path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
     """``{qid: {doc_id: relevance}}`` from TREC (``qid 0 doc_id rel``) or BEIR TSV (``query-id corpus-id score``).
 
     Raises :class:`~searchlib.errors.LoadError` naming the line that cannot be read.
@@ -200,7 +201,7 @@ def _doc_key(doc: str) -> str:
     return normalise_doi(str(doc)) or str(doc).strip()
 
 
-def _ir_measures():  # type: ignore[no-untyped-def]
+def _ir_measures() -> ModuleType:
     try:
         import ir_measures
     except ImportError:

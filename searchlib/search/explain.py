@@ -7,10 +7,10 @@ searchlib ranks with BM25 per field (:mod:`searchlib.search.ranking`): every mat
 where ``tf`` is how often the term occurs in that field of the paper,
 ``idf = ln(1 + (N − df + 0.5) / (df + 0.5))`` how rare it is (``N`` papers, ``df`` of them with the term),
 ``length`` the field's length in words (Whoosh stores it to about two significant figures), and ``boost`` the
-field's weight (:data:`.FIELD_BOOSTS`) times any ``^`` in the query. An ``AND`` or ``OR`` adds
-up the scores of the parts that match, so the terms' scores sum
-to the paper's score. Wildcards and ranges give every match the same score (their boost); a phrase scores
-as Whoosh's phrase matcher does, from its words' occurrences.
+field's weight (:data:`.FIELD_WEIGHTS`) times any ``^`` in the query. An ``AND`` or ``OR`` adds up the
+scores of the parts that match, so the parts' scores sum to the paper's score. A phrase, a quoted word or a
+proximity search scores by BM25 of how often it occurs in the words as written; a word with ``*`` or ``?`` and a
+range give every match the same score (their weight).
 
 >>> from searchlib import build_index, bundled_records_path
 >>> index = build_index(bundled_records_path())
@@ -25,22 +25,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from whoosh import query as wq
+import numpy as np
 from whoosh.searching import Searcher
+
+from .match import Matcher
+from .plan import Exact, Plan, Terms, Values
+from .ranking import K1, B
+from .tree import And, AndMaybe, AndNot, Or
 
 
 @dataclass(frozen=True, slots=True)
 class TermScore:
     """One matching term in one field and what it added to the score.
 
-    For a plain term every BM25F component is filled in; for a phrase, wildcard or range only ``score``,
-    ``boost`` and ``kind`` are, since Whoosh scores those as a whole.
+    For a term every BM25 component is filled in; for a phrase, pattern or range only ``score``, ``boost`` and
+    ``kind`` are.
     """
 
     field: str
     term: str
     score: float
-    kind: str = "term"  # term, phrase, wildcard, range, exact, not or other
+    kind: str = "term"  # term, phrase, pattern, range or exact
     tf: float | None = None
     df: int | None = None
     papers: int | None = None
@@ -56,21 +61,22 @@ class TermScore:
         head = f"{self.field}: {self.term!r} adds {self.score:.3f}"
         if self.kind != "term" or self.tf is None:
             what = {
-                "wildcard": "a wildcard over the words in brackets, scored by Whoosh as one",
-                "range": "a range: every match adds its boost",
-                "exact": "an exact value: every match adds its boost",
-                "not": "a NOT inside AND: Whoosh adds 1 for a paper it lets through",
-                "phrase": "a phrase, scored by Whoosh from its words' occurrences",
-            }.get(self.kind, "scored by Whoosh as a whole")
+                "pattern": "words as written fitting a pattern: every match adds its weight",
+                "range": "a range: every match adds its weight",
+                "exact": "an identifier: every match adds its weight",
+                "phrase": "words as written, scored by BM25 of how often they occur",
+            }.get(self.kind, "scored as a whole")
             return f"{head} ({what}; boost {self.boost:g})"
         assert self.idf is not None and self.length is not None and self.average_length is not None
         assert self.k1 is not None and self.b is not None
         norm = 1 - self.b + self.b * self.length / self.average_length
         return (
             f"{head}\n"
-            f"    it occurs {self.tf:g} time(s) in this {self.field} of {self.length:g} words "
+            f"    it occurs {self.tf:g} {'time' if self.tf == 1 else 'times'} in this {self.field} "
+            f"of {self.length:g} words "
             f"(average {self.average_length:.1f});\n"
-            f"    {self.df} of {self.papers} papers have it, so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / "
+            f"    {self.df} of {self.papers} papers {'has' if self.df == 1 else 'have'} it, "
+            f"so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / "
             f"({self.df} + 0.5)) "
             f"= {self.idf:.3f};\n"
             f"    BM25: boost {self.boost:g} × idf {self.idf:.3f} × tf {self.tf:g} × (k1 {self.k1:g} + 1) / "
@@ -113,109 +119,90 @@ class Explanation:
         return "\n".join(lines)
 
 
-def explain_doc(searcher: Searcher, q: wq.Query, docnum: int) -> list[TermScore] | None:
-    """The terms of ``q`` that match document ``docnum``, with their scores; None if it does not match."""
-    return _walk(searcher, q, docnum, 1.0)
+def explain_doc(matcher: Matcher, plan: Plan, docnum: int) -> list[TermScore] | None:
+    """The parts of ``plan`` that match document ``docnum``, with their scores; None if it does not match.
 
-
-def score_of(searcher: Searcher, q: wq.Query, docnum: int) -> float:
-    """The relevance score ``q`` gives document ``docnum`` (0.0 when it does not match)."""
-    parts = explain_doc(searcher, q, docnum)
-    return sum(p.score for p in parts) if parts else 0.0
-
-
-def _walk(searcher: Searcher, q: wq.Query, docnum: int, boost: float) -> list[TermScore] | None:
-    boost *= getattr(q, "boost", 1.0) if isinstance(q, (wq.And, wq.Or)) else 1.0
-    if isinstance(q, wq.And) and not isinstance(q, wq.Or):
-        parts: list[TermScore] = []
-        for sub in q.subqueries:
-            found = _walk(searcher, sub, docnum, boost)
-            if found is None:
-                return None
-            parts += found
-        return parts
-    if type(q) is wq.Or and not getattr(q, "scale", None):
-        matched = [found for sub in q.subqueries if (found := _walk(searcher, sub, docnum, boost)) is not None]
-        return [p for found in matched for p in found] if matched else None
-    if isinstance(q, wq.AndNot):
-        positive = _walk(searcher, q.a, docnum, boost)
-        return None if positive is None or _matches(searcher, q.b, docnum) else positive
-    if isinstance(q, wq.Require):
-        required = _walk(searcher, q.a, docnum, boost)
-        return None if required is None or not _matches(searcher, q.b, docnum) else required
-    if isinstance(q, wq.AndMaybe):
-        required = _walk(searcher, q.a, docnum, boost)
-        return None if required is None else required + (_walk(searcher, q.b, docnum, boost) or [])
-    return _leaf(searcher, q, docnum, boost)
-
-
-def _matcher_at(searcher: Searcher, q: wq.Query, docnum: int):  # type: ignore[no-untyped-def]
-    m = q.matcher(searcher, searcher.context())
-    if m.is_active() and m.id() < docnum:
-        m.skip_to(docnum)
-    return m if m.is_active() and m.id() == docnum else None
-
-
-def _matches(searcher: Searcher, q: wq.Query, docnum: int) -> bool:
-    return _matcher_at(searcher, q, docnum) is not None
-
-
-def _leaf(searcher: Searcher, q: wq.Query, docnum: int, boost: float) -> list[TermScore] | None:
-    m = _matcher_at(searcher, q, docnum)
-    if m is None:
+    Each part's score is the value the search adds for it (:mod:`.match`), so the parts add up to the paper's
+    score; a term's BM25 components are read back from the index to show how that value arose.
+    """
+    kind = type(plan)
+    if kind in (And, Or):
+        found = [_explained(matcher, part, docnum) for part in plan.parts]  # type: ignore[union-attr]
+        if kind is And and any(f is None for f in found):
+            return None
+        kept = [p for f in found if f is not None for p in f]
+        return kept if kept or kind is And else None
+    if kind is AndNot:
+        if matcher.node(plan.negative)[docnum] > 0:  # type: ignore[union-attr]
+            return None
+        return _explained(matcher, plan.positive, docnum)  # type: ignore[union-attr]
+    if kind is AndMaybe:
+        required = _explained(matcher, plan.required, docnum)  # type: ignore[union-attr]
+        optional = _explained(matcher, plan.optional, docnum)  # type: ignore[union-attr]
+        return None if required is None else required + (optional or [])
+    if kind is Terms:
+        return _terms(matcher, plan, docnum) or None  # type: ignore[arg-type]
+    score = float(matcher.node(plan)[docnum])
+    if score <= 0:
         return None
-    score = m.score() * boost
-    field = (q.field() if hasattr(q, "field") else None) or "-"
-    if isinstance(q, wq.Term) and not searcher.schema[q.fieldname].scorable:
-        return [TermScore(field, _text(searcher, field, q.text), score, "exact", boost=boost * q.boost)]
-    if isinstance(q, wq.Not):
-        return [TermScore("-", str(q), score, "not", boost=boost * q.boost)]
-    if isinstance(q, wq.Term):
-        # The matcher's weight includes the term's boost: read tf from the plain term's postings.
-        plain = _matcher_at(searcher, wq.Term(q.fieldname, q.text), docnum)
-        tf = plain.weight() if plain is not None else m.weight()
-        return [_term_score(searcher, q, docnum, score, boost * q.boost, tf)]
-    if isinstance(q, wq.Phrase):
-        return [TermScore(field, " ".join(q.words), score, "phrase", boost=boost * q.boost)]
-    if isinstance(q, wq.MultiTerm) and not isinstance(q, (wq.NumericRange, wq.TermRange)):
-        words = [_text(searcher, field, w) for _f, w in q.expanded_terms(searcher.reader()) if w]
-        if len(words) == 1:  # Whoosh searches a lone expansion as a plain term, without the boost
-            return _leaf(searcher, wq.Term(field, words[0]), docnum, boost)
-        hit = [w for w in words if _matches(searcher, wq.Term(field, w), docnum)]
-        label = f"{str(q).partition(':')[2] or q} ({', '.join(hit[:5])}{', …' if len(hit) > 5 else ''})"
-        return [TermScore(field, label, score, "wildcard", boost=boost * q.boost)]
-    if isinstance(q, (wq.NumericRange, wq.TermRange)):
-        return [TermScore(field, str(q).partition(":")[2], score, "range", boost=boost * q.boost)]
-    return [TermScore(field, str(q), score, "other", boost=boost * getattr(q, "boost", 1.0))]
+    if kind is Values:
+        low, high = plan.low, plan.high  # type: ignore[union-attr]
+        label = f"{low if low is not None else '*'} to {high if high is not None else '*'}"
+        return [TermScore(plan.field, label, score, "range", boost=plan.weight)]  # type: ignore[union-attr]
+    exact: Exact = plan  # type: ignore[assignment]
+    shown = " ".join("|".join(" ".join(alt) for alt in slot) for slot in exact.slots)
+    label = f'"{shown}"' + (f"~{exact.distance}" if exact.distance is not None else "")
+    field = exact.field.removesuffix("_exact")
+    return [TermScore(field, label, score, "pattern" if exact.has_pattern else "phrase", boost=exact.weight)]
 
 
-def _term_score(searcher: Searcher, q: wq.Term, docnum: int, score: float, boost: float, tf: float) -> TermScore:
-    field = q.fieldname
-    text = _text(searcher, field, q.text)
-    weighting = searcher.weighting
-    k1 = getattr(weighting, "K1", None)
-    b = getattr(weighting, "field_b", {}).get(field, getattr(weighting, "B", None))
-    return TermScore(
-        field=field,
-        term=text,
-        score=score,
-        tf=tf,
-        df=searcher.doc_frequency(field, q.text),
-        papers=searcher.doc_count_all(),
-        idf=weighting.idf(searcher, field, q.text),
-        length=searcher.reader().doc_field_length(docnum, field, 1),
-        average_length=searcher.avg_field_length(field) or 1,
-        k1=k1,
-        b=b,
-        boost=boost,
-    )
+_explained = explain_doc
 
 
-def _text(searcher: Searcher, field: str, text: object) -> str:
-    """A term as a user would write it (numbers in numeric fields are stored encoded)."""
-    if isinstance(text, bytes):
-        try:
-            return str(searcher.schema[field].from_bytes(text))
-        except Exception:
-            return text.decode("utf-8", "replace")
-    return str(text)
+def _terms(matcher: Matcher, plan: Terms, docnum: int) -> list[TermScore]:
+    """Each term of ``plan`` the paper holds, its score as the search adds it, and its BM25 components."""
+    searcher = matcher.searcher
+    out = []
+    for field, text, weight in plan.terms:
+        found = matcher.postings(field, text)
+        if found is None:
+            continue
+        ids, scores = found
+        i = int(np.searchsorted(ids, docnum))
+        if i >= len(ids) or ids[i] != docnum:
+            continue
+        score = float(scores[i]) * weight
+        if not searcher.schema[field].scorable:
+            out.append(TermScore(field, text, score, "exact", boost=weight))
+            continue
+        btext = searcher.schema[field].to_bytes(text)
+        idf, average = matcher.cache.scoring(searcher, field, btext)
+        out.append(
+            TermScore(
+                field=field,
+                term=text,
+                score=score,
+                tf=_frequency_in(searcher, field, btext, docnum),
+                df=searcher.doc_frequency(field, btext),
+                papers=searcher.doc_count_all(),
+                idf=idf,
+                length=searcher.reader().doc_field_length(docnum, field, 1),
+                average_length=average,
+                k1=K1,
+                b=B,
+                boost=weight,
+            )
+        )
+    return out
+
+
+def _frequency_in(searcher: Searcher, field: str, btext: bytes, docnum: int) -> float:
+    """How often the term occurs in ``field`` of the paper, read from its postings."""
+    for sub, base in searcher.leaf_searchers():
+        reader = sub.reader()
+        if base <= docnum < base + reader.doc_count_all() and (field, btext) in reader:
+            m = reader.postings(field, btext)
+            m.skip_to(docnum - base)
+            if m.is_active() and m.id() == docnum - base:
+                return float(m.weight())
+    return 0.0

@@ -16,12 +16,13 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from whoosh import query as wq
+import numpy as np
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
 from ..errors import QueryError
 from ..records.sections import CATEGORIES
+from . import termwise
 
 #: What ``Results.facets`` can count.
 FACETS: tuple[str, ...] = ("year", "journal", "section")
@@ -29,34 +30,34 @@ FACETS: tuple[str, ...] = ("year", "journal", "section")
 SORTS: tuple[str, ...] = ("relevance", "date", "-date")
 
 Year = int | tuple[int | None, int | None] | None
-_NOTHING = wq.Term("id", "\x00")  # matches no paper (an empty Or would mean "no filter")
 
 
-def filter_query(
+def allowed(
     searcher: Searcher, year: Year = None, journal: str | Iterable[str] | None = None
-) -> wq.Query | None:
-    """The Whoosh query that keeps only papers of those years and journals; None when nothing is filtered.
+) -> np.ndarray | None:
+    """The papers of those years and journals, as a boolean array over the index; None when nothing is filtered.
 
     ``year`` is one year or an inclusive ``(start, end)`` pair, either end None for open. ``journal`` is one
     name or several; a name matches ignoring case, accents, punctuation and spacing ("bmj quality and safety"
     does not match "BMJ Quality & Safety": use a ``[ta]`` or ``journal:`` query for looser matching).
     """
-    parts: list[wq.Query] = []
+    keep: np.ndarray | None = None
+    cache = termwise.cache_of(searcher)
     if year is not None:
         start, end = _year_bounds(year)
-        # The years the index holds, as exact terms: Whoosh 2.7's NumericRange on a 16-bit field matches
-        # every paper for some wide ranges (1000 to 2020), so it is not used here.
-        field = searcher.schema["year"]
-        held = (field.from_bytes(b) for b in field.sortable_terms(searcher.reader(), "year"))
-        years = [y for y in held if (start is None or y >= start) and (end is None or y <= end)]
-        parts.append(wq.Or([wq.Term("year", y) for y in years]) if years else _NOTHING)
+        years = cache.column(searcher, "year")
+        keep = years != termwise.NO_YEAR
+        if start is not None:
+            keep &= years >= start
+        if end is not None:
+            keep &= years <= end
     if journal is not None:
         wanted = {_fold(journal)} if isinstance(journal, str) else {_fold(j) for j in journal}
-        names = [name for name in searcher.reader().field_terms("journal_name") if _fold(name) in wanted]
-        parts.append(wq.Or([wq.Term("journal_name", n) for n in names]) if names else _NOTHING)
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+        names = cache.column(searcher, "journal_name")
+        folded = {name: _fold(name) in wanted for name in set(names.tolist())}
+        in_journal = np.array([folded[name] for name in names.tolist()], dtype=bool)
+        keep = in_journal if keep is None else keep & in_journal
+    return keep
 
 
 def _year_bounds(year: Year) -> tuple[int | None, int | None]:
@@ -73,23 +74,35 @@ def _fold(name: str) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in name.lower().translate(accent_map)).split())
 
 
-def sort_arguments(sort: str) -> dict[str, Any]:
-    """Whoosh ``search()`` arguments for a sort order (``{}`` for relevance)."""
+def check_sort(sort: str) -> str:
+    """``sort`` if it is one of :data:`SORTS`; else :class:`QueryError`."""
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    return sort
+
+
+def order(searcher: Searcher, scores: np.ndarray, limit: int | None, sort: str) -> termwise.Ranking:
+    """The papers scoring above 0, best first (``"relevance"``) or by date: oldest first (``"date"``, papers
+    without a date last) or newest first (``"-date"``); ties in index order. Each keeps its score."""
     if sort == "relevance":
-        return {}
-    if sort in ("date", "-date"):
-        return {"sortedby": "date", "reverse": sort == "-date"}
-    raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        return termwise.rank(scores, limit)
+    matched = np.flatnonzero(scores)
+    dates = termwise.cache_of(searcher).column(searcher, "date")[matched]
+    undated = dates == ""
+    rank = np.unique(dates, return_inverse=True)[1].reshape(-1)  # dates as numbers, in order
+    keys = np.lexsort((matched, rank if sort == "date" else -rank, undated))
+    chosen = matched[keys][:limit] if limit is not None else matched[keys]
+    return termwise.Ranking([(float(scores[d]), int(d)) for d in chosen], len(matched))
 
 
-def facet_counts(searcher: Searcher, q: wq.Query, filt: wq.Query | None, name: str) -> dict[Any, int]:
-    """Papers per value of facet ``name`` among all papers matching ``q`` and ``filt``.
+def facet_counts(searcher: Searcher, matched: np.ndarray, name: str) -> dict[Any, int]:
+    """Papers per value of facet ``name`` among the ``matched`` papers (a boolean array over the index).
 
     Years come newest first; journals and sections most frequent first (then by name).
     """
     if name not in FACETS:
         raise QueryError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
-    docnums = list(searcher.docs_for_query(wq.And([q, filt]) if filt is not None else q))
+    docnums = np.flatnonzero(matched).tolist()
     reader = searcher.reader()
     counts: Counter[Any] = Counter()
     if name == "section":
@@ -97,10 +110,9 @@ def facet_counts(searcher: Searcher, q: wq.Query, filt: wq.Query | None, name: s
             counts[field] = sum(1 for n in docnums if reader.doc_field_length(n, field, 0))
         counts = Counter({k: v for k, v in counts.items() if v})
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0]))))
-    column = reader.column_reader("year" if name == "year" else "journal_name")
-    for n in docnums:
-        value = column[n]
-        if value not in (None, "", b""):
+    column = termwise.cache_of(searcher).column(searcher, "year" if name == "year" else "journal_name")
+    for value in column[docnums].tolist():
+        if value not in (termwise.NO_YEAR, "", None):
             counts[value] += 1
     if name == "year":
         return dict(sorted(counts.items(), key=lambda kv: -kv[0]))

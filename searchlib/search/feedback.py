@@ -25,15 +25,15 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from math import log2
 
-from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from .._engine.schema import record_from_stored
-from .query import FIELD_BOOSTS
+from .plan import FIELD_WEIGHTS, Plan, Terms, leaves
 from .termwise import frequency
+from .tree import AndMaybe, Or
 
 #: How many of the first search's top papers are read.
 FEEDBACK_DOCS = 3
@@ -47,27 +47,22 @@ FEEDBACK_SHARPNESS = 8.0
 _FIELDS = ("title", "abstract")
 
 
-def expand(
-    searcher: Searcher,
-    q: wq.Query,
-    docnums: Iterable[int],
-    *,
-    loosen: bool = True,
-    scores: Sequence[float] | None = None,
-) -> wq.Query:
-    """``q`` with the telling words of the papers ``docnums`` added, each searched in titles and abstracts.
+def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, loosen: bool = True) -> Plan:
+    """``plan`` with the telling words of the papers ``top`` (``(score, docnum)``, best first) added, each
+    searched in titles and abstracts.
 
     ``loosen=True`` (for ``match="any"``) lets the added words find papers of their own; ``loosen=False`` (for
-    ``match="all"``) only re-ranks the papers ``q`` matches. ``scores``, the papers' scores best first, weigh
-    each paper's words (see :data:`FEEDBACK_SHARPNESS`); without them every paper counts alike.
+    ``match="all"``) only re-ranks the papers ``plan`` matches. Each paper's words count by its score (see
+    :data:`FEEDBACK_SHARPNESS`).
     """
+    if not top:
+        return plan
     in_top: defaultdict[str, float] = defaultdict(float)
     analyzer_field = searcher.schema["abstract"]
     positions = getattr(analyzer_field.analyzer, "positions", None)  # the cached analyzer's: no tokens made
-    weights = paper_weights(scores) if scores else None
-    for i, docnum in enumerate(docnums):
+    weights = paper_weights([score for score, _ in top])
+    for weight, (_, docnum) in zip(weights, top, strict=True):
         record = record_from_stored(searcher.stored_fields(docnum)["record"])
-        weight = 1.0 if weights is None else weights[i]
         for text in (record.title, record.abstract):
             if not text:
                 continue
@@ -79,18 +74,18 @@ def expand(
                 for term in analyzer_field.process_text(text, mode="index"):
                     in_top[term] += weight
     if not in_top:
-        return q
+        return plan
     reader = searcher.reader()
     n = reader.doc_count_all()
     most = sum(reader.field_length(field) for field in _FIELDS) / n
     best = best_words(in_top, lambda term: sum(frequency(searcher, field, term) for field in _FIELDS), n, most)
     if not best:
-        return q
-    mass = FEEDBACK_WEIGHT * _query_length(q) / sum(score for score, _ in best)
-    added = [
-        wq.Term(field, term, boost=FIELD_BOOSTS[field] * mass * score) for score, term in best for field in _FIELDS
-    ]
-    return wq.Or([q, *added]) if loosen else wq.AndMaybe(q, wq.Or(added))
+        return plan
+    mass = FEEDBACK_WEIGHT * _query_length(plan) / sum(score for score, _ in best)
+    added = Terms(
+        tuple((field, term, FIELD_WEIGHTS[field] * mass * score) for score, term in best for field in _FIELDS)
+    )
+    return Or((plan, added)) if loosen else AndMaybe(plan, added)
 
 
 def best_words(
@@ -153,8 +148,8 @@ def paper_weights(scores: Sequence[float]) -> list[float]:
     return [len(raw) * r / sum(raw) for r in raw]
 
 
-def _query_length(q: wq.Query) -> float:
-    """How many words the query holds, a repeated word counted as often as it is said (its boost)."""
-    leaves = [leaf for leaf in q.leaves() if isinstance(leaf, wq.Term)]
-    in_abstract = [leaf.boost / FIELD_BOOSTS["abstract"] for leaf in leaves if leaf.fieldname == "abstract"]
-    return sum(in_abstract) or float(len(leaves)) or 1.0
+def _query_length(plan: Plan) -> float:
+    """How many words the query holds, a repeated word counted as often as it is said (its weight)."""
+    terms = [term for leaf in leaves(plan) if type(leaf) is Terms for term in leaf.terms]
+    in_abstract = [weight / FIELD_WEIGHTS["abstract"] for field, _, weight in terms if field == "abstract"]
+    return sum(in_abstract) or float(len(terms)) or 1.0

@@ -14,6 +14,7 @@ from __future__ import annotations
 from math import log
 
 from whoosh import scoring
+from whoosh.searching import Searcher
 
 #: Term-frequency saturation: a word's fourth mention in an abstract adds little over its second.
 K1 = 0.9
@@ -26,10 +27,8 @@ class PaperBM25(scoring.BM25F):
 
     def __init__(self, B: float = B, K1: float = K1, **kwargs: float) -> None:  # noqa: N803 (Whoosh's names)
         super().__init__(B=B, K1=K1, **kwargs)
-        #: The fields given a B of their own (``title_B=...``), as Whoosh's scorer uses them.
-        self.field_b = {name[:-2]: value for name, value in kwargs.items() if name.endswith("_B")}
 
-    def idf(self, searcher, fieldname: str, text: str) -> float:  # type: ignore[no-untyped-def]
+    def idf(self, searcher: Searcher, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
         return robertson_idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
 

@@ -9,21 +9,20 @@ thing, not by the same people.
 
 from __future__ import annotations
 
-from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from ..records.record import Record
+from .plan import Terms
 
 #: How many of the paper's terms the similarity query uses.
 KEY_TERMS = 20
+#: Where the terms are searched, and how much a match there counts.
+_FIELDS = (("title", 2.0), ("abstract", 1.0))
 
 
-def more_like_query(searcher: Searcher, record: Record, numterms: int = KEY_TERMS) -> wq.Query:
-    """An OR of the record's most telling terms in title (weight 2) and abstract (1)."""
+def more_like_plan(searcher: Searcher, record: Record, numterms: int = KEY_TERMS) -> Terms | None:
+    """An OR of the record's most telling terms in title (weight 2) and abstract (1); None if it has none."""
     text = f"{record.title}\n{record.abstract}"
     key_terms = searcher.key_terms_from_text("abstract", text, numterms=numterms, normalize=True)
-    parts: list[wq.Query] = []
-    for term, weight in key_terms:
-        parts.append(wq.Term("title", term, boost=2.0 * weight))
-        parts.append(wq.Term("abstract", term, boost=weight))
-    return wq.Or(parts) if parts else wq.NullQuery
+    terms = [(field, term, boost * weight) for term, weight in key_terms for field, boost in _FIELDS]
+    return Terms(tuple(terms)) if terms else None

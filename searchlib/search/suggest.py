@@ -6,8 +6,7 @@ Suggestions are drawn instead from the index's words as written (lower-cased and
 respelled nor stemmed), which each build and addition saves with the stem table
 (:func:`searchlib.analysis.stemtable.words`, with how often each occurs): whole words a reader recognises. A word
 counts only if its terms are in some title or abstract of this index (the list also holds the words of other
-indexes opened in the process). Indexes built before the list was kept draw on their ``vocabulary`` field
-instead.
+indexes opened in the process).
 
 A query word is replaced when it is unknown (its analysed term is in no paper's title or abstract), or,
 when the query finds fewer than :data:`FEW` papers, when a word within reach is in ten times as many papers.
@@ -24,21 +23,24 @@ DOIs and years are left alone.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Callable
 
 from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from .._engine.schema import FIELD_ALIASES, SECTION_FIELDS
 from ..analysis import paper_analyzer, stemtable
-from .pubmed_tags import TAGS, scan
+from ..errors import QueryError
+from .lexer import Token, claim_tags, lex
+from .plan import STEMMED_FIELDS
+from .pubmed_tags import TAGS
 
 #: Below this many matches, even known words are checked for a far commoner neighbour.
 FEW = 3
-_TEXT_FIELDS = frozenset({"title", "abstract", *SECTION_FIELDS})
-_ALIASES = {alias: name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
+_TEXT_FIELDS = frozenset(STEMMED_FIELDS)
 _analyzer = paper_analyzer()
 
 
@@ -62,55 +64,47 @@ def suggest(searcher: Searcher, text: str, total: int, count: Callable[[str], in
 
 
 def _text_words(text: str) -> list[tuple[int, str]]:
-    """(offset, word) of each word in ``text`` that is searched as stemmed text."""
-    tokens = scan(text)
-    claimed_by: dict[int, str] = {}  # token index -> PubMed tag that takes it
-    for i, tok in enumerate(tokens):
-        if tok.kind != "tag":
-            continue
-        tag = tok.text.strip("[] ").lower()
-        j = i - 1
-        if j >= 0 and tokens[j].kind == "phrase":
-            claimed_by[j] = tag
-            continue
-        while j >= 0 and tokens[j].kind == "word" and not tokens[j].bound:
-            claimed_by[j] = tag
-            j -= 1
+    """(offset, word) of each word in ``text`` that is searched as text (title, abstract, a section)."""
+    try:
+        tokens = claim_tags(lex(text))
+    except QueryError:
+        return []
     words: list[tuple[int, str]] = []
     groups: list[str | None] = []  # the field of each open parenthesis
-    field: str | None = None  # the field a ``field:`` just before applies to the next token
-    for i, tok in enumerate(tokens):
+    field: str | None = None  # the field a ``field:`` just before applies to its operand
+    for tok in tokens:
         if tok.kind == "field":
-            name = tok.text[:-1].lower()
-            field = _ALIASES.get(name, name)
+            field = str(tok.value)
             continue
         here = field if tok.bound else (groups[-1] if groups else None)
         field = None
-        if tok.kind == "paren":
-            if tok.text == "(":
-                groups.append(here)
-            elif groups:
+        if tok.kind == "lparen":
+            groups.append(here)
+        elif tok.kind == "rparen":
+            if groups:
                 groups.pop()
-            continue
-        if tok.kind not in ("word", "phrase"):
-            continue
-        if i in claimed_by:
-            fields = TAGS.get(claimed_by[i])
-            if fields is None or not set(fields) <= _TEXT_FIELDS:
-                continue
-        elif here is not None and here not in _TEXT_FIELDS:
-            continue
-        offset = tok.start
-        for piece in tok.text.split(" ") if tok.kind == "phrase" else [tok.text]:
-            word = piece.strip('"')
-            lead = piece.index(word) if word else 0
-            if len(word) >= 3 and word.isalpha():
-                words.append((offset + lead, word))
-            offset += len(piece) + 1
+        elif tok.kind == "tagged":
+            fields = TAGS.get(" ".join(str(tok.value).partition(":")[0].lower().split()))
+            if fields is not None and set(fields) <= _TEXT_FIELDS:
+                for claimed in tok.claimed:
+                    words += _words_of(claimed)
+        elif tok.kind in ("word", "phrase") and (here is None or here in _TEXT_FIELDS):
+            words += _words_of(tok)
     return words
 
 
-def _correct(reader, word: str, total: int) -> str | None:  # type: ignore[no-untyped-def]
+def _words_of(tok: Token) -> list[tuple[int, str]]:
+    """(offset, word) of the words of a word or phrase token that are all letters, three or more."""
+    start = tok.column - 1
+    out = []
+    for m in re.finditer(r"[^\s\"]+", tok.text):
+        word = m.group().rstrip("?")
+        if len(word) >= 3 and word.isalpha():
+            out.append((start + m.start(), word))
+    return out
+
+
+def _correct(reader: IndexReader, word: str, total: int) -> str | None:
     known = _papers(reader, word)
     if known is None:
         return None  # a stopword
@@ -118,14 +112,13 @@ def _correct(reader, word: str, total: int) -> str | None:  # type: ignore[no-un
         return None
     low = word.lower()
     maxdist = 2 if len(low) >= 6 else 1
-    old_index = "vocabulary" in reader.schema  # built before the word list was kept
     best: tuple[int, int, str] | None = None
     best_df = 0
-    for candidate in _within(reader if old_index else None, low, 2 if len(low) > 3 else 1):
+    for candidate in _within(low, 2 if len(low) > 3 else 1):
         distance = edit_distance(low, candidate)
         if candidate == low or distance > maxdist:
             continue
-        common = reader.doc_frequency("vocabulary", candidate) if old_index else stemtable.occurrences(candidate)
+        common = stemtable.occurrences(candidate)
         key = (distance, -common, candidate)
         if best is not None and key >= best:
             continue  # cannot win: no need to look its terms up
@@ -140,7 +133,7 @@ def _correct(reader, word: str, total: int) -> str | None:  # type: ignore[no-un
     return fixed.capitalize() if word[0].isupper() else fixed
 
 
-def _papers(reader, word: str) -> int | None:  # type: ignore[no-untyped-def]
+def _papers(reader: IndexReader, word: str) -> int | None:
     """Papers whose title or abstract holds ``word``'s terms (the most of its terms), or None for a stopword."""
     terms = [t.text for t in _analyzer(word, mode="query")]
     if not terms:
@@ -148,12 +141,9 @@ def _papers(reader, word: str) -> int | None:  # type: ignore[no-untyped-def]
     return max(reader.doc_frequency(f, t) for f in ("title", "abstract") for t in terms)
 
 
-def _within(old_reader, low: str, maxdist: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _within(low: str, maxdist: int) -> list[str]:
     """The index's words within ``maxdist`` edits of ``low`` that share its first letter (Whoosh's Levenshtein
-    automaton, which counts a swap as two edits: callers measure again): from the word list, or from the
-    ``vocabulary`` field of ``old_reader``, an index built before the list was kept."""
-    if old_reader is not None:
-        return list(old_reader.terms_within("vocabulary", low, maxdist, prefix=1))
+    automaton, which counts a swap as two edits: callers measure again), from the word list."""
     words = stemtable.words()
 
     def at_or_after(text: str) -> str | None:
@@ -163,11 +153,9 @@ def _within(old_reader, low: str, maxdist: int) -> list[str]:  # type: ignore[no
     return list(find_all_matches(levenshtein_automaton(low, maxdist, prefix=1).to_dfa(), at_or_after))
 
 
-def vocabulary_size(reader) -> int:  # type: ignore[no-untyped-def]
+def vocabulary_size(reader: IndexReader) -> int:
     """How many words suggestions can draw on: distinct words as written whose terms are in this index's titles
     or abstracts."""
-    if "vocabulary" in reader.schema:
-        return sum(1 for _ in reader.lexicon("vocabulary"))
     terms = {t.decode("utf-8") for field in ("title", "abstract") for t in reader.lexicon(field)}
     return sum(1 for word in stemtable.words() if (_analyzer.terms(word, mode="query") or set()) & terms)
 

@@ -24,6 +24,9 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="forks processes
 
 CTX = multiprocessing.get_context("fork") if sys.platform != "win32" else None
 PER_BATCH = 4
+#: Seconds before a child process (or a wait for the write lock) counts as hung: far beyond what a busy machine
+#: takes, so it never decides a test that works.
+HANG_GUARD = 600.0
 WORDS = ["ward", "safety", "audit", "sepsis", "handover", "falls", "equity", "feedback"]
 
 
@@ -102,7 +105,7 @@ def install_kill_switch(kill_at: int, counter: list[int]) -> None:
 
 
 def writer_main(
-    path: str, batches: Iterable[int], kill_at: int, report_fd: int, writer: str = "w", timeout: float = 30.0
+    path: str, batches: Iterable[int], kill_at: int, report_fd: int, writer: str = "w", timeout: float = HANG_GUARD
 ) -> None:
     """Child: add each batch as one commit, writing its number to ``report_fd`` once the commit returned."""
     counter = [0]
@@ -130,7 +133,7 @@ def run_writer(path, batches, kill_at: int = 0, kill_after: float | None = None,
         proc.join(kill_after)
         if proc.is_alive():
             os.kill(proc.pid, signal.SIGKILL)
-    proc.join(60)
+    proc.join(HANG_GUARD)
     assert not proc.is_alive(), "writer hung"
     chunks = []
     while data := os.read(read_fd, 65536):

@@ -14,7 +14,16 @@ import pytest
 
 import searchlib
 from searchlib.cli import main
-from tests.engine.crashkit import CTX, batch, batch_ids, index_ids, pytestmark, run_writer, whole_batches  # noqa: F401
+from tests.engine.crashkit import (
+    CTX,
+    HANG_GUARD,
+    batch,
+    batch_ids,
+    index_ids,
+    pytestmark,
+    run_writer,
+    whole_batches,
+)  # noqa: F401
 
 pytestmark = [pytestmark, pytest.mark.heavy]
 
@@ -27,7 +36,7 @@ def reader_main(path: str, final: int, report_fd: int, ready_fd: int) -> None:
     seen: list[int] = []
     try:
         index = searchlib.open_index(path)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + HANG_GUARD
         while time.monotonic() < deadline:
             ids = {record.id for record in index}
             k = whole_batches(ids)  # raises on a partial commit
@@ -63,7 +72,7 @@ def test_readers_see_whole_commits_and_pick_up_each_new_one(tmp_path):
         assert os.read(ready_r, 1) == b"1"
     report = run_writer(path, range(1, WRITER_BATCHES))
     for r in readers:
-        r.join(150)
+        r.join(HANG_GUARD)
     os.close(write_fd)
     lines = os.read(read_fd, 1 << 16).decode().splitlines()
     assert report[-1].startswith("ops") and len(report) == WRITER_BATCHES
@@ -87,7 +96,7 @@ def test_two_writers_at_once_lose_nothing(tmp_path):
     for w in writers:
         w.start()
     for w in writers:
-        w.join(120)
+        w.join(HANG_GUARD)
     os.close(write_fd)
     lines = os.read(read_fd, 1 << 16).decode().splitlines()
     assert not [line for line in lines if line.startswith("error")], lines
@@ -169,7 +178,7 @@ def test_in_memory_indexes_built_at_once_by_several_processes():
     for b in builders:
         b.start()
     for b in builders:
-        b.join(120)
+        b.join(HANG_GUARD)
     os.close(write_fd)
     assert os.read(read_fd, 1 << 16).decode().splitlines() == ["ok"] * 4
 

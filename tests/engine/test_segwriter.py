@@ -159,8 +159,9 @@ def test_one_segment_is_whooshs(tmp_path, documents, blocks) -> None:
     for name in theirs:
         assert ours[name] == theirs[name], name
     sizes = [sum(size for _, size in compressed_blocks(tmp_path / name)) for name in ("fast", "whoosh")]
-    # Shared values are pickled once per block, and protocol 4 pickles bytes as they are (0.43 with protocol 2).
-    assert sizes[0] < sizes[1] * 0.4
+    # Shared values are pickled once per block, and protocol 4 pickles bytes as they are (the positions of words
+    # as written are mostly distinct values, shared less than the stems' were).
+    assert sizes[0] < sizes[1] * 0.75
     many = [b for _, b in theirs[0, "postings"].values() if len(b) > 2]  # type: ignore[union-attr]
     assert many or blocks > 128, "some terms should span several blocks"
 

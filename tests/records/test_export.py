@@ -7,7 +7,7 @@ import warnings
 import orjson
 import pytest
 
-from searchlib import export_records, load_records, open_index
+from searchlib import build_index, export_records, load_records, open_index
 from searchlib._engine.schema import to_document
 from searchlib.cli import main
 from tests.conftest import FIXTURES
@@ -127,3 +127,15 @@ def test_cli_search_formats_and_export(tmp_path, capsys, seed_path):
     exported = tmp_path / "all.jsonl"
     exported.write_text(capsys.readouterr().out)
     assert {r.id for r in load_records(exported)} == {r.id for r in open_index(idx)}
+
+
+def test_a_record_comes_back_equal_from_json_lines_and_from_an_index(tmp_path, seed_path):
+    records = _sources(seed_path)
+    path = tmp_path / "out.jsonl"
+    path.write_text(export_records(records, "jsonl"), encoding="utf-8")
+    assert list(load_records(path)) == records  # every field (all but raw, the source's own shape)
+    assert [orjson.loads(line) for line in path.read_text().splitlines()] == [r.to_dict() for r in records]
+    papers = {r.id: r for r in records}  # one paper is in two sources: the last record of it is indexed
+    index = build_index(records, tmp_path / "ix")
+    assert {r.id: r for r in index} == papers
+    assert [index.get(i).raw for i in papers] == [r.raw for r in papers.values()]

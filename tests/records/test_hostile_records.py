@@ -26,7 +26,7 @@ from searchlib.records.readers.seed import MAX_ABSTRACT_CHARS, record_from_dict
 
 pytestmark = pytest.mark.heavy
 
-#: Generated files per property; the README's Reliability section quotes these.
+#: Generated files per property; docs/explanation/reliability.md quotes these.
 FILE_EXAMPLES = 1500
 RECORD_EXAMPLES = 1500
 INDEX_EXAMPLES = 200

@@ -8,7 +8,7 @@ import pytest
 
 from searchlib import SearchlibError
 from searchlib.search import ranking
-from searchlib.search.query import FIELD_BOOSTS
+from searchlib.search.plan import FIELD_WEIGHTS as FIELD_BOOSTS
 
 HYBRID = "10.1136/bmjqs-2024-017268"
 ICU_ANTIBIOTICS = "10.1136/bmjqs-2024-017796"

@@ -6,7 +6,9 @@ import pytest
 
 import searchlib
 from searchlib import QueryError
-from searchlib.search.pubmed_tags import TAGS, translate
+from searchlib.search.pubmed_tags import TAGS
+from searchlib.search.syntax import parse
+from searchlib.search.tree import And, Phrase, Range, Word
 from tests.conftest import dois
 
 HYBRID = "10.1136/bmjqs-2024-017268"  # Hampton, Murray, Lawton, Sheard; 2025
@@ -121,13 +123,12 @@ def test_tags_mix_with_field_syntax(seed_index):
     assert dois(seed_index.search("year:[2020 TO 2024] hybrid[ti]")) == []
 
 
-def test_translation_of_each_kind():
-    assert translate("lawton r[au]") == 'authors:"lawton r"'
-    assert translate("hospital*[tiab]") == "(title:hospital* OR abstract:hospital*)"
-    assert translate("2020:2024[dp]") == "year:[2020 TO 2024]"
-    assert translate("BMJ Qual Saf[ta]") == "journal:(bmj* AND qual* AND saf*)"
-    assert translate("safety ti:culture") == "safety ti:culture"  # nothing tagged: unchanged
-    assert translate("year:[2020 TO 2024]") == "year:[2020 TO 2024]"  # a range is not a tag
+def test_each_kind_of_tag_is_read_as_its_fields():
+    assert parse("lawton r[au]").tree == Phrase((("lawton",), ("r",)), ("authors",))
+    assert parse("hospital*[tiab]").tree == Word("hospital*", ("title", "abstract"))
+    assert parse("2020:2024[dp]").tree == Range("year", 2020, 2024)
+    assert parse("BMJ Qual Saf[ta]").tree == And(tuple(Word(w, ("journal",)) for w in ("bmj*", "qual*", "saf*")))
+    assert parse("year:[2020 TO 2024]").tree == Range("year", 2020, 2024)  # a range is not a tag
 
 
 @pytest.mark.parametrize("tag", ["mh", "MeSH", "majr", "tw", "pt", "la", "ad", "ot", "xyz"])

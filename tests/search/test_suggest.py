@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from whoosh import fields, formats
-
 import searchlib
-from searchlib import index as index_module
-from searchlib._engine import building, parallel, schema
-from searchlib.analysis import stemtable, surface_analyzer
 from searchlib.search.suggest import edit_distance
 
 
@@ -65,25 +60,3 @@ def test_edit_distance_counts_a_swap_as_one():
     assert edit_distance("abc", "abc") == 0
     assert edit_distance("sepsis", "sepssi") == 1
     assert edit_distance("kitten", "sitting") == 3
-
-
-def test_an_index_with_the_older_vocabulary_field_still_gets_suggestions(tmp_path, seed_path, monkeypatch):
-    # Indexes built before the word list was kept have a ``vocabulary`` field of surface words and no words.json.
-    def old_schema():
-        s = schema.make_schema()
-        s.add("vocabulary", fields.FieldType(formats.Existence(), analyzer=surface_analyzer(), scorable=True))
-        return s
-
-    def old_document(record):
-        return {**schema.to_document(record), "vocabulary": f"{record.title}\n{record.abstract}"}
-
-    monkeypatch.setattr(index_module, "make_schema", old_schema)
-    monkeypatch.setattr(building, "to_document", old_document)
-    monkeypatch.setattr(parallel, "to_document", old_document)
-    searchlib.build_index(seed_path, tmp_path / "old").close()
-    (tmp_path / "old" / stemtable.WORDS_FILE).unlink()
-    monkeypatch.setattr(stemtable, "_words", {})  # nothing known from this process's builds either
-    monkeypatch.setattr(stemtable, "_sorted", [])
-    old = searchlib.open_index(tmp_path / "old")
-    assert "vocabulary" in old.stats() and old.stats()["vocabulary"] > 100
-    assert old.search("randmized trail").suggestion == "randomised trial"

@@ -1,13 +1,16 @@
-"""ORs of plain terms ranked term by term give what Whoosh's own search gives: same papers, order, scores, totals.
+"""Searches ranked term by term give what Whoosh's own search of the same plan gives: papers, scores, totals.
 
-Each query is searched twice, term by term and with Whoosh (``searchlib.index._TERMWISE`` off), on an index in
-one segment, in several (after ``add``), and with deleted and replaced papers.
+Whoosh is the oracle: each query's plan (terms, year ranges, AND, OR, NOT, AND MAYBE) is turned into Whoosh's
+query objects and searched with Whoosh's matchers and its BM25 scorer given searchlib's idf
+(:class:`searchlib.search.ranking.PaperBM25`), on an index in one segment, in several (after ``add``), and with
+deleted and replaced papers.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 
 import pytest
 from hypothesis import given
@@ -15,9 +18,15 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 
 import searchlib
-import searchlib.index as index_module
 from searchlib._engine import postings
-from searchlib.search import feedback, termwise
+from searchlib._engine.schema import record_from_stored
+from searchlib.index import _in_papers
+from searchlib.search import facets, feedback, syntax, termwise
+from searchlib.search.feedback import FEEDBACK_DOCS, expand
+from searchlib.search.match import Matcher
+from searchlib.search.plan import Planner, Terms, Values
+from searchlib.search.ranking import PaperBM25
+from searchlib.search.tree import And, AndMaybe, AndNot, Or
 
 CLAIMS = [
     "Hybrid interventions allow adaptation to the local context while maintaining fidelity in patient safety.",
@@ -89,19 +98,61 @@ def indexes(tmp_path_factory, seed_path, seed_records):
         ix.close()
 
 
-def _search(index, query, termwise_on: bool, **kwargs):
-    was = index_module._TERMWISE
-    index_module._TERMWISE = termwise_on
-    try:
-        results = index.search(query, **kwargs)
-        return [(hit.id, hit.score) for hit in results], results.total
-    finally:
-        index_module._TERMWISE = was
+def _search(index, query, **kwargs):
+    results = index.search(query, **kwargs)
+    return [(hit.id, hit.score) for hit in results], results.total
+
+
+def _leaf_query(plan):
+    """A leaf of a plan as Whoosh's query objects."""
+    if type(plan) is Terms:
+        terms = [wq.Term(f, t, boost=w) for f, t, w in plan.terms]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+    assert type(plan) is Values, plan
+    return wq.NumericRange(
+        "year", plan.low, plan.high, not plan.include_low, not plan.include_high, boost=plan.weight
+    )
+
+
+def _scores(searcher, plan) -> dict[int, float]:
+    """Each matching paper's score: leaves scored by Whoosh's search, combinations worked out here."""
+    kind = type(plan)
+    if kind in (Terms, Values):
+        collector = searcher.collector(limit=None, optimize=False)
+        searcher.search_with_collector(_leaf_query(plan), collector)
+        return {hit.docnum: hit.score for hit in collector.results()}
+    if kind in (And, Or):
+        parts = [_scores(searcher, p) for p in plan.parts]
+        keys = set.intersection(*map(set, parts)) if kind is And else set().union(*parts)
+        return {d: sum(part.get(d, 0.0) for part in parts) for d in keys}
+    if kind is AndNot:
+        negative = _scores(searcher, plan.negative)
+        return {d: s for d, s in _scores(searcher, plan.positive).items() if d not in negative}
+    assert kind is AndMaybe, plan
+    optional = _scores(searcher, plan.optional)
+    return {d: s + optional.get(d, 0.0) for d, s in _scores(searcher, plan.required).items()}
+
+
+def _whoosh(index, query, *, limit=10, match="all", plain=False, feedback=None, year=None, journal=None):
+    """``index.search(...)``'s hits and total, found by Whoosh's own search of the same plan's terms. Feedback's
+    added words are chosen by the library (their choice has tests of its own); Whoosh scores the expanded plan."""
+    searcher = index._current_searcher()
+    plan = Planner(searcher.schema, _in_papers(searcher)).plan(syntax.parse(query, match, plain), match)
+    allowed = facets.allowed(searcher, year, journal)
+    if feedback if feedback is not None else match == "any":
+        scores = Matcher(searcher).scores(plan, allowed)
+        plan = expand(searcher, plan, termwise.rank(scores, FEEDBACK_DOCS).top, loosen=match == "any")
+    with index._ix.searcher(weighting=PaperBM25()) as s:
+        found = _scores(s, plan)
+        if allowed is not None:
+            found = {d: score for d, score in found.items() if allowed[d]}
+        best = sorted(found.items(), key=lambda ds: (-ds[1], ds[0]))[:limit]
+        return [(s.stored_fields(d)["id"], score) for d, score in best], len(found)
 
 
 def _same(index, query, **kwargs):
-    fast, fast_total = _search(index, query, True, **kwargs)
-    slow, slow_total = _search(index, query, False, **kwargs)
+    fast, fast_total = _search(index, query, **kwargs)
+    slow, slow_total = _whoosh(index, query, **kwargs)
     assert [i for i, _ in fast] == [i for i, _ in slow], query
     assert [s for _, s in fast] == pytest.approx([s for _, s in slow], rel=1e-12), query
     assert fast_total == slow_total, query
@@ -161,18 +212,18 @@ def test_postings_are_decoded_once_per_searcher_and_ranked_the_same_from_memory(
     first = [_same(index, claim, limit=10, match="any", plain=True) for claim in CLAIMS]
     assert reads and len(reads) == len(set(reads))  # each read by the first search that needs it
     reads.clear()
-    again = [_search(index, claim, True, limit=10, match="any", plain=True) for claim in CLAIMS]
+    again = [_search(index, claim, limit=10, match="any", plain=True) for claim in CLAIMS]
     assert reads == [] and again == first
 
 
 def test_a_searcher_keeps_a_bounded_number_of_decoded_postings(indexes, monkeypatch):
     index = indexes["several"]
-    expected = [_search(index, claim, True, limit=20, match="any", plain=True) for claim in CLAIMS]
+    expected = [_search(index, claim, limit=20, match="any", plain=True) for claim in CLAIMS]
     index.close()
     monkeypatch.setattr(termwise, "MAX_CACHED_POSTINGS", 300)
-    got = [_search(index, claim, True, limit=20, match="any", plain=True) for claim in CLAIMS]
+    got = [_search(index, claim, limit=20, match="any", plain=True) for claim in CLAIMS]
     assert got == expected
-    cache = termwise._cache(index._current_searcher())
+    cache = termwise.cache_of(index._current_searcher())
     held = sum(len(found[0]) for found in cache._postings.values() if found is not None)
     assert held == cache._postings_held and (held <= 300 or len(cache._postings) == 1)
 
@@ -185,22 +236,13 @@ def test_deleted_papers_are_never_returned_nor_counted(indexes):
     assert len(ids) == len(set(ids)) == results.total  # replaced papers appear once
 
 
-def test_claims_take_the_termwise_path_and_whoosh_is_not_searched(indexes, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("searched with Whoosh")
-
-    monkeypatch.setattr(index_module, "_search", refuse)
-    results = indexes["holes"].search(CLAIMS[0], match="any", plain=True)
-    assert len(results) == 10 and results.total > 10
-
-
 #: Typed queries made of terms and year ranges joined by AND, OR, NOT and ANDMAYBE: ranked term by term too.
 TYPED = [
     "patient safety culture",
     "safety NOT culture",
     "safety AND hospital",
     "(patient OR staff) NOT (wards OR unit)",
-    "safety ANDMAYBE culture",
+    "+safety culture -hospital",
     "methods:interviews safety",
     "(safety OR culture) AND (hospital NOT wards)",
     "ti:safety^2 care",
@@ -212,17 +254,8 @@ TYPED = [
 
 @pytest.mark.parametrize("layout", ["single", "several", "holes"])
 @pytest.mark.parametrize("match", ["all", "any"])
-def test_typed_queries_of_terms_rank_and_count_as_whoosh_does(indexes, layout, match, monkeypatch):
+def test_typed_queries_of_terms_rank_and_count_as_whoosh_does(indexes, layout, match):
     index = indexes[layout]
-    ranked = []
-    real = termwise.rank
-
-    def spy(*args, **kwargs):
-        ranking = real(*args, **kwargs)
-        ranked.append(ranking is not None)
-        return ranking
-
-    monkeypatch.setattr(termwise, "rank", spy)
     for query in TYPED:
         for limit in (10, None):
             hits, total = _same(index, query, limit=limit, match=match)
@@ -231,52 +264,11 @@ def test_typed_queries_of_terms_rank_and_count_as_whoosh_does(indexes, layout, m
         # With match="all", feedback adds its words as an ANDMAYBE. Whoosh's own top ten for it can miss a hit
         # in an index with deletions (it skips a block it should not), so the top ten are compared with the
         # first ten of Whoosh's whole ranking.
-        top, total = _search(index, query, True, limit=10, match=match, feedback=True)
-        every, every_total = _search(index, query, False, limit=None, match=match, feedback=True)
+        top, total = _search(index, query, limit=10, match=match, feedback=True)
+        every, every_total = _whoosh(index, query, limit=None, match=match, feedback=True)
         assert [i for i, _ in top] == [i for i, _ in every[:10]] and total == every_total, query
         assert [s for _, s in top] == pytest.approx([s for _, s in every[:10]], rel=1e-12), query
-    assert ranked and all(ranked)
     assert _same(index, "safety NOT culture", limit=None)[1] < _same(index, "safety", limit=None)[1]
-
-
-NOT_PLAIN = ['"patient safety" OR hospital', "hospital* OR safety", "NOT culture", "hosp* year:2016-2020"]
-
-
-@pytest.mark.parametrize("query", NOT_PLAIN)
-def test_phrases_not_and_wildcards_are_searched_with_whoosh(indexes, monkeypatch, query):
-    ranked = []
-    real = termwise.rank
-
-    def spy(*args, **kwargs):
-        ranking = real(*args, **kwargs)
-        ranked.append(ranking)
-        return ranking
-
-    monkeypatch.setattr(termwise, "rank", spy)
-    index = indexes["single"]
-    index.search(CLAIMS[1], match="any", plain=True)
-    assert ranked and ranked[-1] is not None  # the spy sees the termwise path
-    ranked.clear()
-    index.search(query, match="any")
-    assert not any(ranked)
-    _same(index, query, limit=10, match="any")
-
-
-def test_which_queries_are_plain_ors_of_terms():
-    a, b = wq.Term("abstract", "safety"), wq.Term("title", "safety", boost=0.5)
-    assert termwise.terms_of(wq.Or([a, wq.Or([b, a])])) == (
-        ("abstract", "safety", 1.0),
-        ("title", "safety", 0.5),
-        ("abstract", "safety", 1.0),
-    )
-    assert termwise.terms_of(a) == (("abstract", "safety", 1.0),)
-    assert termwise.terms_of(wq.Or([a, b], boost=2.0)) is None
-    assert termwise.terms_of(wq.Or([a, wq.Term("title", "x", boost=0)])) is None
-    assert termwise.terms_of(wq.And([a, b])) is None
-    assert termwise.terms_of(wq.Or([a, wq.Phrase("abstract", ["patient", "safety"])])) is None
-    assert termwise.supports(wq.And([a, wq.Or([b, a])])) and termwise.supports(wq.AndNot(a, b))
-    assert not termwise.supports(wq.Or([a, wq.Not(b)])) and not termwise.supports(wq.And([wq.Not(b)]))
-    assert not termwise.supports(wq.And([a, b], boost=2.0))
 
 
 def test_highlights_sections_and_explain_work_on_termwise_hits(indexes):
@@ -292,19 +284,16 @@ def test_highlights_sections_and_explain_work_on_termwise_hits(indexes):
     assert sum(p.score for p in explanation.parts) == pytest.approx(top.score, rel=1e-12)
 
 
-def test_facets_and_suggestions_agree_with_whoosh(indexes):
+def test_facets_count_every_match(indexes):
     index = indexes["several"]
-    fast = index.search("patient safty culture", match="any", plain=True, year=(2016, 2024))
-    was = index_module._TERMWISE
-    index_module._TERMWISE = False
-    try:
-        slow = index.search("patient safty culture", match="any", plain=True, year=(2016, 2024))
-        slow_facets = {name: slow.facets(name) for name in ("year", "journal", "section")}
-        slow_suggestion = slow.suggestion
-    finally:
-        index_module._TERMWISE = was
-    assert {name: fast.facets(name) for name in ("year", "journal", "section")} == slow_facets
-    assert fast.suggestion == slow_suggestion
+    results = index.search("patient safty culture", match="any", plain=True, year=(2016, 2024))
+    every = index.search("patient safty culture", match="any", plain=True, year=(2016, 2024), limit=None)
+    assert len(every) == results.total > len(results)
+    assert results.facets("year") == dict(sorted(Counter(h.year for h in every).items(), reverse=True))
+    assert results.facets("journal") == dict(Counter(h.journal for h in every).most_common())
+    sections = Counter(category for h in every for category in {s.category for s in h.sections if s.text})
+    assert results.facets("section") == {k: v for k, v in sections.items() if k != "other"}
+    assert results.suggestion == "patient safety culture"
 
 
 def test_feedback_searches_rank_as_whoosh_ranks_them(indexes):
@@ -325,9 +314,10 @@ def test_blocks_read_without_their_positions_hold_what_whoosh_reads(tmp_path, se
     read_whole = postings._read_whole
     reads: list[object] = []  # the blocks read whole
     monkeypatch.setattr(postings, "_read_whole", lambda *args: (reads.append(args), read_whole(*args))[1])
-    blocks = 0
+    blocks = whole = 0
     reader = index._current_searcher().reader()
-    for field in ("title", "abstract", "authors", "methods"):
+    for field in ("title", "abstract", "authors", "methods", "abstract_exact"):
+        positions = reader.schema[field].format.supports("positions")
         for btext in reader.lexicon(field):
             m = reader.postings(field, btext)
             m = m.child if isinstance(m, FilterMatcher) else m
@@ -337,11 +327,14 @@ def test_blocks_read_without_their_positions_hold_what_whoosh_reads(tmp_path, se
                 weights.append(m.weight())
                 m.next()
             info = reader.term_info(field, btext)
+            reads.clear()
             assert postings.read_postings(reader, field, btext, info) == (ids, weights), (field, btext)
-            blocks += (len(ids) + 127) // 128 if not info.is_inlined() else 0
+            if positions and not info.is_inlined():
+                blocks += (len(ids) + 127) // 128
+                whole += len(reads)
     index.close()
     assert blocks > 1000
-    assert len(reads) < blocks / 2  # most blocks were read only up to their positions
+    assert whole < blocks / 2  # most blocks with positions were read only up to them
 
 
 def test_stored_lengths_read_from_the_column_match_the_readers_lengths(indexes):
@@ -371,12 +364,12 @@ def test_feedback_picks_the_same_words_without_looking_each_one_up(indexes, layo
     most = sum(reader.field_length(f) for f in ("title", "abstract")) / n
     passed_over = 0
     for claim in CLAIMS:
-        q = index._parser.parse(claim, match="any", plain=True)
-        top = termwise.rank(searcher, q, feedback.FEEDBACK_DOCS)
+        plan = Planner(searcher.schema).plan(syntax.parse(claim, match="any", plain=True), "any")
+        top = termwise.rank(Matcher(searcher).scores(plan), feedback.FEEDBACK_DOCS)
         counts: dict[str, float] = {}
         weights = feedback.paper_weights([10.0, 7.0, 5.0][: len(top.top)])  # a first paper that stands out
         for (_s, docnum), w in zip(top.top, weights, strict=True):
-            record = index_module.record_from_stored(searcher.stored_fields(docnum)["record"])
+            record = record_from_stored(searcher.stored_fields(docnum)["record"])
             for text in (record.title, record.abstract):
                 for term in searcher.schema["abstract"].process_text(text or "", mode="index"):
                     counts[term] = counts.get(term, 0.0) + w
@@ -432,7 +425,7 @@ def test_a_searcher_whose_term_cache_fills_up_ranks_as_before(indexes, monkeypat
     monkeypatch.setattr(termwise, "MAX_CACHED_TERMS", 7)
     got = [[(h.id, h.score) for h in index.search(c, match="any", plain=True, limit=20)] for c in CLAIMS]
     assert got == expected
-    assert len(termwise._cache(index._current_searcher())._infos) <= 7
+    assert len(termwise.cache_of(index._current_searcher())._infos) <= 7
 
 
 def test_a_terms_postings_in_every_segment_are_held_as_one_array(indexes):
@@ -441,7 +434,7 @@ def test_a_terms_postings_in_every_segment_are_held_as_one_array(indexes):
     index.search("patient safety", match="any", plain=True, feedback=False)
     searcher = index._current_searcher()
     bases = [base for _, base in searcher.leaf_searchers()]
-    cache = termwise._cache(searcher)
+    cache = termwise.cache_of(searcher)
     ids, scores = cache._postings["abstract", b"patient"]
     # One array of the index's document numbers, segment after segment: a search adds it once.
     assert len(bases) == 3 and len(ids) == len(scores) == searcher.doc_frequency("abstract", "patient")

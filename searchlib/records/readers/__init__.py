@@ -19,16 +19,29 @@ or a :class:`~searchlib.errors.LoadError` naming the file and line for each one 
 from __future__ import annotations
 
 import gzip
+import io
+import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Literal
 
 from ...errors import LoadError
+from ...progress import counted
 from ..record import Record, RecordList
 from . import bibtex, medline, pubmed, ris, seed
 from .detect import FORMATS, detect_format
+
+__all__ = [
+    "FORMATS",
+    "Reader",
+    "bundled_records_path",
+    "detect_format",
+    "load_records",
+    "read_bytes",
+    "read_records",
+]
 
 Reader = Callable[[bytes, str], Iterator["Record | LoadError"]]
 
@@ -66,7 +79,7 @@ def read_records(path: Path, format: str | None = None) -> Iterator[Record | Loa
 _HEAD_BYTES = 1 << 16
 
 
-def _open(path: Path) -> BinaryIO:
+def _open(path: Path) -> io.BufferedIOBase:
     """The file opened for reading bytes, gunzipped as it is read when it is gzip (by content)."""
     try:
         f = open(path, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
@@ -78,7 +91,7 @@ def _open(path: Path) -> BinaryIO:
         raise LoadError(f"cannot read: {exc.strerror or exc}", str(path)) from None
     if f.read(2) == b"\x1f\x8b":
         f.seek(0)
-        return gzip.GzipFile(fileobj=f, mode="rb")  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=f, mode="rb")
     f.seek(0)
     return f
 
@@ -122,7 +135,7 @@ def records_only(items: Iterable[Record | LoadError], skipped: list[LoadError] |
 
 
 def load_records(
-    path: str | Path,
+    path: str | os.PathLike[str],
     format: str | None = None,
     errors: Literal["raise", "skip"] = "raise",
 ) -> RecordList:
@@ -141,7 +154,7 @@ def load_records(
     records.extend(records_only(read_records(Path(path), format), records.skipped if errors == "skip" else None))
     if records.skipped:
         warnings.warn(
-            f"{path}: skipped {len(records.skipped)} malformed record(s); see .skipped on the result",
+            f"{path}: skipped {counted(len(records.skipped), 'malformed record')}; see .skipped on the result",
             stacklevel=2,
         )
     return records

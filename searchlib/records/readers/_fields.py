@@ -243,6 +243,12 @@ def type_name(value: object) -> str:
     )
 
 
+def opt_object(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``obj[key]`` when it is an object, else an empty one: a part missing or of another type adds nothing."""
+    value = obj.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
 Block = tuple[int, dict[str, list[str]], "str | None"]
 
 

@@ -20,14 +20,14 @@ from typing import Any
 
 from ...errors import LoadError
 from ..record import Record
-from ._fields import Part, build_record, clean, free_date, opt_str, person
+from ._fields import Part, build_record, clean, free_date, opt_object, opt_str, person
 
 
 def record_from_result(result: Mapping[str, Any]) -> Record:
     """A Europe PMC search result as a :class:`Record`; ``raw`` is the result."""
     abstract, title = opt_str(result, "abstractText"), opt_str(result, "title")
-    journal_info = result.get("journalInfo") if isinstance(result.get("journalInfo"), Mapping) else {}
-    journal = journal_info.get("journal") if isinstance(journal_info.get("journal"), Mapping) else {}
+    journal_info = opt_object(result, "journalInfo")
+    journal = opt_object(journal_info, "journal")
     source, own_id = clean(result.get("source")), clean(result.get("id"))
     return build_record(
         raw=result,

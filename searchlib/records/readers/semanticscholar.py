@@ -20,17 +20,17 @@ from typing import Any
 
 from ...errors import LoadError
 from ..record import Record
-from ._fields import Part, build_record, clean, free_date, iso_date, opt_str
+from ._fields import Part, build_record, clean, free_date, iso_date, opt_object, opt_str
 
 
 def record_from_paper(paper: Mapping[str, Any]) -> Record:
     """A Semantic Scholar paper object as a :class:`Record`; ``raw`` is the paper."""
-    ids = paper.get("externalIds") if isinstance(paper.get("externalIds"), Mapping) else {}
+    ids = opt_object(paper, "externalIds")
     abstract, title = opt_str(paper, "abstract"), opt_str(paper, "title")
     authors = paper.get("authors") or []
     if not isinstance(authors, list) or not all(isinstance(a, Mapping) for a in authors):
         raise LoadError("'authors' should be a list of objects")
-    journal = paper.get("journal") if isinstance(paper.get("journal"), Mapping) else {}
+    journal = opt_object(paper, "journal")
     pmc = clean(ids.get("PubMedCentral"))
     pdf = paper.get("openAccessPdf")
     paper_id = clean(paper.get("paperId"))
