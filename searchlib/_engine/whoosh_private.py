@@ -46,14 +46,14 @@ length_field: Callable[[str], str] = whoosh3._lenfield
 
 def postings_file(reader: Any) -> Any:
     """The postings file of a segment in Whoosh 3's own layout (``W3TermsReader``), or None for other readers."""
-    terms = getattr(reader, "_terms", None)
+    terms: Any = getattr(reader, "_terms", None)
     return terms._postfile if type(terms) is whoosh3.W3TermsReader else None
 
 
 def term_index(reader: Any, field: str) -> tuple[Callable[[str, bytes], bytes], Any] | None:
     """``(the key of a term, the term table)`` of a segment in Whoosh 3's own layout that holds ``field``; None
     for other readers and fields."""
-    terms = getattr(reader, "_terms", None)
+    terms: Any = getattr(reader, "_terms", None)
     if type(terms) is not whoosh3.W3TermsReader or field not in terms._fieldmap:
         return None
     return terms._keycoder, terms._tindex
@@ -62,7 +62,7 @@ def term_index(reader: Any, field: str) -> tuple[Callable[[str, bytes], bytes], 
 def length_column(reader: Any, field: str) -> tuple[Any, int, int] | None:
     """``(file, offset, papers written)`` of a segment's length column for ``field`` when it is in the usual
     layout (a byte per paper, 0 for papers past the last one written); None otherwise."""
-    perdoc = getattr(reader, "_perdoc", None)
+    perdoc: Any = getattr(reader, "_perdoc", None)
     if perdoc is None or not hasattr(perdoc, "_cached_reader"):
         return None
     column = perdoc._cached_reader(length_field(field), whoosh3.LENGTHS_COLUMN)
@@ -202,9 +202,9 @@ def missing() -> list[str]:
     writer.commit()
     with ix.reader() as reader:
         need(reader, "_terms", "_perdoc", where="SegmentReader")
-        terms = getattr(reader, "_terms", None)
+        terms: Any = getattr(reader, "_terms", None)
         need(terms, "_postfile", "_fieldmap", "_keycoder", "_tindex", where="W3TermsReader")
-        perdoc = getattr(reader, "_perdoc", None)
+        perdoc: Any = getattr(reader, "_perdoc", None)
         if not gaps:
             column = perdoc._cached_reader(length_field("text"), whoosh3.LENGTHS_COLUMN)
             need(column, "_fixedlen", "_default", "_dbfile", "_basepos", "_count", where="lengths column")
