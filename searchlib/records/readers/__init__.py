@@ -22,7 +22,7 @@ import gzip
 import io
 import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -122,6 +122,18 @@ def bundled_records_path() -> Path:
     return Path(str(resources.files("searchlib.records.data").joinpath("seed_records.txt")))
 
 
+def records_only(items: Iterable[Record | LoadError], skipped: list[LoadError] | None) -> Iterator[Record]:
+    """The records among ``items``: each :class:`LoadError` is raised, or, given a ``skipped`` list, kept there
+    while reading goes on (a file's good records are not lost to one bad one)."""
+    for item in items:
+        if isinstance(item, LoadError):
+            if skipped is None:
+                raise item
+            skipped.append(item)
+        else:
+            yield item
+
+
 def load_records(
     path: str | os.PathLike[str],
     format: str | None = None,
@@ -136,17 +148,10 @@ def load_records(
     record is in the result's ``skipped`` list, and a warning says how many were skipped. A file with no
     records gives an empty list, not an error.
     """
-    # The readers build Records, so they import this module; import them only when called.
     if errors not in ("raise", "skip"):
         raise ValueError("errors must be 'raise' or 'skip'")
     records = RecordList()
-    for item in read_records(Path(path), format):
-        if isinstance(item, LoadError):
-            if errors == "raise":
-                raise item
-            records.skipped.append(item)
-        else:
-            records.append(item)
+    records.extend(records_only(read_records(Path(path), format), records.skipped if errors == "skip" else None))
     if records.skipped:
         warnings.warn(
             f"{path}: skipped {counted(len(records.skipped), 'malformed record')}; see .skipped on the result",

@@ -221,12 +221,26 @@ def build_record(
     )
 
 
-def opt_str(obj: Mapping[str, Any], key: str) -> str | None:
-    """``obj[key]`` when it is a string or absent; a :class:`LoadError` naming the key when it is anything else."""
+def opt_str(obj: Mapping[str, Any], key: str, *, numbers: bool = False) -> str | None:
+    """``obj[key]`` when it is a string (with ``numbers``, a number too, as text) or absent; a :class:`LoadError`
+    naming the key and what it holds when it is anything else, so a wrong shape is reported, not guessed at.
+
+    >>> opt_str({"volume": 12}, "volume", numbers=True), opt_str({}, "title")
+    ('12', None)
+    """
     value = obj.get(key)
-    if value is not None and not isinstance(value, str):
-        raise LoadError(f"'{key}' should be a string")
-    return value
+    if value is None or isinstance(value, str):
+        return value
+    if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise LoadError(f"'{key}' should be a string, not {type_name(value)}")
+
+
+def type_name(value: object) -> str:
+    """What a JSON value is, as an error message names it ("an object", "a list", "null", ...)."""
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )
 
 
 def opt_object(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
