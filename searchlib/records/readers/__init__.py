@@ -10,6 +10,7 @@
 | ``medline``       | ``medline.py``        | MEDLINE / ``.nbib`` text                                          |
 | ``ris``           | ``ris.py``            | RIS (EndNote, Zotero, Mendeley, Rayyan, publishers)               |
 | ``bibtex``        | ``bibtex.py``         | BibTeX                                                            |
+| ``endnote``       | ``endnote.py``        | EndNote XML (EndNote, Zotero, Mendeley)                           |
 
 :func:`read_records` unpacks gzip, tells the format from the content (:mod:`.detect`) and yields each record,
 or a :class:`~searchlib.errors.LoadError` naming the file and line for each one that cannot be read;
@@ -30,7 +31,7 @@ from typing import Literal
 from ...errors import LoadError
 from ...progress import counted
 from ..record import Record, RecordList
-from . import bibtex, medline, pubmed, ris, seed
+from . import bibtex, endnote, medline, pubmed, ris, seed
 from .detect import FORMATS, detect_format
 
 __all__ = [
@@ -50,6 +51,7 @@ _READERS: dict[str, Reader] = {
     "medline": medline.read,
     "ris": ris.read,
     "bibtex": bibtex.read,
+    "endnote": endnote.read,
 }
 
 
@@ -130,11 +132,11 @@ def load_records(
     """Read a record file, in any format :mod:`.readers` knows, and return its records in file order.
 
     The format is told from the content (a ``.gz`` is unpacked first); pass ``format`` (``"json"``,
-    ``"pubmed"``, ``"medline"``, ``"ris"``, ``"bibtex"``, ``"crossref"``, ``"europepmc"``,
-    ``"semanticscholar"``) to say it instead. ``errors="raise"`` (the default) stops at the first malformed
-    record with a :class:`LoadError` naming the file and line. ``errors="skip"`` keeps going: each skipped
-    record is in the result's ``skipped`` list, and a warning says how many were skipped. A file with no
-    records gives an empty list, not an error.
+    ``"pubmed"``, ``"medline"``, ``"ris"``, ``"bibtex"``, ``"endnote"``, ``"crossref"``,
+    ``"europepmc"``, ``"semanticscholar"``) to say it instead. ``errors="raise"`` (the default) stops at the
+    first malformed record with a :class:`LoadError` naming the file and line. ``errors="skip"`` keeps going:
+    each skipped record is in the result's ``skipped`` list, and a warning says how many were skipped. A file
+    with no records gives an empty list, not an error.
     """
     # The readers build Records, so they import this module; import them only when called.
     if errors not in ("raise", "skip"):

@@ -1,9 +1,10 @@
 """Telling a record file's format from its content, and a JSON object's source from its keys.
 
 The extension is only a hint: exports are often renamed (``pubmed.txt`` holding MEDLINE, ``.txt`` RIS from
-EndNote), so the first bytes decide. A file's first non-blank text says most formats outright: ``<`` is XML,
-``TY  -`` is RIS, ``PMID-`` is MEDLINE, an ``@type{`` entry is BibTeX; JSON is everything starting with ``{``
-or ``[`` and the seed form whose first line is a list of author names followed by a ``{`` line.
+EndNote), so the first bytes decide. A file's first non-blank text says most formats outright: ``<`` is XML
+(PubMed's ``PubmedArticleSet``, or EndNote's ``<xml><records>``), ``TY  -`` is RIS, ``PMID-`` is MEDLINE, an
+``@type{`` entry is BibTeX; JSON is everything starting with ``{`` or ``[`` and the seed form whose first line
+is a list of author names followed by a ``{`` line.
 
 >>> detect_format(b"TY  - JOUR\\nTI  - A title\\nER  - \\n", "x.txt")
 'ris'
@@ -31,6 +32,7 @@ FORMATS: tuple[str, ...] = (
     "medline",
     "ris",
     "bibtex",
+    "endnote",
 )
 
 _EXTENSIONS = {
@@ -47,6 +49,7 @@ _EXTENSIONS = {
 
 _PUBMED_ROOT_RE = re.compile(rb"<(?:PubmedArticleSet|PubmedArticle|PubmedBookArticle|MedlineCitationSet)\b")
 _XML_ROOT_RE = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+_ENDNOTE_RE = re.compile(rb"<records[\s>]")
 _RIS_RE = re.compile(r"^TY {1,2}-", re.MULTILINE)
 _MEDLINE_RE = re.compile(r"^PMID ?- ", re.MULTILINE)
 _BIBTEX_RE = re.compile(r"^[ \t]*@[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
@@ -67,8 +70,12 @@ def detect_format(data: bytes, name: str) -> str:
         root = next(
             (m.group(1).decode() for m in _XML_ROOT_RE.finditer(head) if not m.group(1).startswith(b"!")), "?"
         )
+        if root == "xml" and _ENDNOTE_RE.search(head):
+            return "endnote"
         raise LoadError(
-            f"XML with root <{root}> is not PubMed XML (PubmedArticleSet); no other XML format is read", name
+            f"XML with root <{root}> is not PubMed XML (PubmedArticleSet) or EndNote XML (<xml><records>); "
+            "no other XML format is read",
+            name,
         )
     if head[:1] in (b"{", b"["):
         return "json"
@@ -87,7 +94,9 @@ def detect_format(data: bytes, name: str) -> str:
     if "\n{" in text or text.startswith("{"):  # the seed form: a line of author names, then the record
         return "json"
     raise LoadError(
-        f"cannot tell the format: not JSON, PubMed XML, MEDLINE, RIS or BibTeX (first line: {first[:60]!r})", name
+        "cannot tell the format: not JSON, PubMed or EndNote XML, MEDLINE, RIS or BibTeX"
+        f" (first line: {first[:60]!r})",
+        name,
     )
 
 
