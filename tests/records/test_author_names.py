@@ -51,7 +51,8 @@ def test_embase_ris_gives_one_author_a_name_and_each_is_found():
     )
     assert lamb.pmid is None  # AN is Embase's accession number
     assert bauer.authors == ("B. Bauer", "B. Z. Simkhovich", "R. A. Kloner")
-    index = build_index(FORMATS / "embase.ris")
+    index = build_index([*load_records(FORMATS / "embase.ris"), *load_records(FORMATS / "scopus.csv")])
     for query in ("lamb bt[au]", "mentzer rm[au]", "de oliveira dm[au]", "sanchez del pulgar j[au]"):
         assert "10.9999/hmg.6.9.1535" in [hit.id for hit in index.search(query)], query
     assert [hit.id for hit in index.search("kloner ra[au]")] == [bauer.id]
+    assert [hit.id for hit in index.search("bertolini fm[au]")] == ["10.3390/ani15010003"]

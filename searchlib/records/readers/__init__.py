@@ -11,6 +11,8 @@
 | ``ris``           | ``ris.py``            | RIS (EndNote, Zotero, Mendeley, Rayyan, publishers)               |
 | ``bibtex``        | ``bibtex.py``         | BibTeX                                                            |
 | ``endnote``       | ``endnote.py``        | EndNote XML (EndNote, Zotero, Mendeley)                           |
+| ``csv``           | ``delimited.py``      | CSV and tab-delimited: Zotero, Scopus, Web of Science, Rayyan,    |
+|                   |                       | Covidence, PubMed, ASySD, this library's own CSV export           |
 
 :func:`read_records` unpacks gzip, tells the format from the content (:mod:`.detect`) and yields each record,
 or a :class:`~searchlib.errors.LoadError` naming the file and line for each one that cannot be read;
@@ -31,7 +33,7 @@ from typing import Literal
 from ...errors import LoadError
 from ...progress import counted
 from ..record import Record, RecordList
-from . import bibtex, endnote, medline, pubmed, ris, seed
+from . import bibtex, delimited, endnote, medline, pubmed, ris, seed
 from .detect import FORMATS, detect_format
 
 __all__ = [
@@ -52,6 +54,7 @@ _READERS: dict[str, Reader] = {
     "ris": ris.read,
     "bibtex": bibtex.read,
     "endnote": endnote.read,
+    "csv": delimited.read,
 }
 
 
@@ -132,7 +135,7 @@ def load_records(
     """Read a record file, in any format :mod:`.readers` knows, and return its records in file order.
 
     The format is told from the content (a ``.gz`` is unpacked first); pass ``format`` (``"json"``,
-    ``"pubmed"``, ``"medline"``, ``"ris"``, ``"bibtex"``, ``"endnote"``, ``"crossref"``,
+    ``"pubmed"``, ``"medline"``, ``"ris"``, ``"bibtex"``, ``"endnote"``, ``"csv"``, ``"crossref"``,
     ``"europepmc"``, ``"semanticscholar"``) to say it instead. ``errors="raise"`` (the default) stops at the
     first malformed record with a :class:`LoadError` naming the file and line. ``errors="skip"`` keeps going:
     each skipped record is in the result's ``skipped`` list, and a warning says how many were skipped. A file
