@@ -60,7 +60,7 @@ def test_unknown_content_is_a_load_error(tmp_path):
 
 def test_unknown_format_name():
     with pytest.raises(ValueError, match="unknown format"):
-        load_records(FORMATS / "pubmed.xml", format="endnote")
+        load_records(FORMATS / "pubmed.xml", format="refworks")
 
 
 def test_json_lines_are_read_a_line_at_a_time(tmp_path, monkeypatch):

@@ -10,6 +10,9 @@
 | ``medline``       | ``medline.py``        | MEDLINE / ``.nbib`` text                                          |
 | ``ris``           | ``ris.py``            | RIS (EndNote, Zotero, Mendeley, Rayyan, publishers)               |
 | ``bibtex``        | ``bibtex.py``         | BibTeX                                                            |
+| ``endnote``       | ``endnote.py``        | EndNote XML (EndNote, Zotero, Mendeley)                           |
+| ``csv``           | ``delimited.py``      | CSV and tab-delimited: Zotero, Scopus, Web of Science, Rayyan,    |
+|                   |                       | Covidence, PubMed, ASySD, this library's own CSV export           |
 
 :func:`read_records` unpacks gzip, tells the format from the content (:mod:`.detect`) and yields each record,
 or a :class:`~searchlib.errors.LoadError` naming the file and line for each one that cannot be read;
@@ -30,7 +33,7 @@ from typing import Literal
 from ...errors import LoadError
 from ...progress import counted
 from ..record import Record, RecordList
-from . import bibtex, medline, pubmed, ris, seed
+from . import bibtex, delimited, endnote, medline, pubmed, ris, seed
 from .detect import FORMATS, detect_format
 
 __all__ = [
@@ -50,6 +53,8 @@ _READERS: dict[str, Reader] = {
     "medline": medline.read,
     "ris": ris.read,
     "bibtex": bibtex.read,
+    "endnote": endnote.read,
+    "csv": delimited.read,
 }
 
 
@@ -142,11 +147,11 @@ def load_records(
     """Read a record file, in any format :mod:`.readers` knows, and return its records in file order.
 
     The format is told from the content (a ``.gz`` is unpacked first); pass ``format`` (``"json"``,
-    ``"pubmed"``, ``"medline"``, ``"ris"``, ``"bibtex"``, ``"crossref"``, ``"europepmc"``,
-    ``"semanticscholar"``) to say it instead. ``errors="raise"`` (the default) stops at the first malformed
-    record with a :class:`LoadError` naming the file and line. ``errors="skip"`` keeps going: each skipped
-    record is in the result's ``skipped`` list, and a warning says how many were skipped. A file with no
-    records gives an empty list, not an error.
+    ``"pubmed"``, ``"medline"``, ``"ris"``, ``"bibtex"``, ``"endnote"``, ``"csv"``, ``"crossref"``,
+    ``"europepmc"``, ``"semanticscholar"``) to say it instead. ``errors="raise"`` (the default) stops at the
+    first malformed record with a :class:`LoadError` naming the file and line. ``errors="skip"`` keeps going:
+    each skipped record is in the result's ``skipped`` list, and a warning says how many were skipped. A file
+    with no records gives an empty list, not an error.
     """
     if errors not in ("raise", "skip"):
         raise ValueError("errors must be 'raise' or 'skip'")
