@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from ._engine.building import AddReport
 from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
 from .index import Index, build_index, open_index
 from .records import (
@@ -22,12 +23,15 @@ from .records import (
     load_records,
     parse_abstract,
 )
+from .records.record import Origin
 from .results import Hit, Results
 from .search.evaluation import Evaluation, evaluate
 from .search.explain import Explanation
 
 __all__ = [
+    "AddReport",
     "CATEGORIES",
+    "Origin",
     "Explanation",
     "Hit",
     "Index",

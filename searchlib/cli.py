@@ -298,7 +298,8 @@ def _cmd_index(args: argparse.Namespace) -> int:
     skipped = [counted(len(items), what) for items, what in report.skipped() if items]
     if skipped:
         summary += f" ({' and '.join(skipped)} skipped)"
-    print(f"{summary}; {counted(len(index), 'paper')} in the index")
+    added = f" ({index.report.summary()})" if index.report is not None else ""
+    print(f"{summary}; {counted(len(index), 'paper')} in the index{added}")
     return 0
 
 

@@ -33,8 +33,23 @@ from whoosh.reading import EmptyReader
 from whoosh.searching import Searcher
 
 from ._engine import folder
-from ._engine.building import DocumentWriter, collector_paused, expected_count, source_bytes, stream_records
-from ._engine.schema import INTERNAL_FIELDS, SECTION_FIELDS, indexed_words, make_schema, record_from_stored
+from ._engine.building import (
+    AddReport,
+    DocumentWriter,
+    Grouping,
+    collector_paused,
+    expected_count,
+    source_bytes,
+    stream_records,
+)
+from ._engine.schema import (
+    INTERNAL_FIELDS,
+    SECTION_FIELDS,
+    indexed_words,
+    key_token,
+    make_schema,
+    record_from_stored,
+)
 from ._engine.segwriter import FastSegmentWriter
 from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying, verify_index_folder
 from .analysis import stemtable
@@ -64,6 +79,8 @@ class Index:
         self.path = path
         self._searcher: Searcher | None = None
         self._opening = threading.Lock()
+        #: What the last :func:`build_index` or :meth:`add` through this object did (None when just opened).
+        self.report: AddReport | None = None
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -105,6 +122,9 @@ class Index:
             docnum = searcher.document_number(pmid=pmid)
         elif docnum is None and (pmcid := normalise_pmcid(key)):
             docnum = searcher.document_number(pmcid=pmcid)
+        if docnum is None and "ids" in searcher.schema:  # a merged paper, by one of its copies' ids
+            kind = "doi" if normalise_doi(key) else "id"
+            docnum = searcher.document_number(ids=key_token(f"{kind}:{key}"))
         return None if docnum is None else int(docnum)
 
     def __iter__(self) -> Iterator[Record]:
@@ -292,17 +312,26 @@ class Index:
         timeout: float = 5.0,
         progress: Progress | None = None,
         batch_size: int | None = None,
-    ) -> int:
-        """Insert or replace papers by id (the DOI when there is one): adding a file twice never duplicates.
+    ) -> AddReport:
+        """Add papers; a copy of a paper already indexed (the same DOI, PMID, PMCID or id) is merged into it, so
+        adding a file twice never duplicates, and a thinner copy never wipes out what a richer one gave.
 
-        Returns the number of papers written. All of them are committed together, or none; with
-        ``batch_size``, every ``batch_size`` records are committed as they are done, so an interrupted add
-        (Ctrl-C, a crash) keeps the batches committed before it and loses only the one in progress.
-        ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
+        Merging keeps, field by field, the richer value (a structured abstract over a plain one, full names over
+        initials, any identifier over none; see :mod:`searchlib.records.merge`) and every source record in
+        ``record.sources``. Returns an :class:`AddReport`: how many records were ``new`` papers, ``merged`` into
+        one, left it ``unchanged`` or ``skipped``; as a number, the papers written. All of them are committed
+        together, or none; with ``batch_size``, every ``batch_size`` records are committed as they are done, so
+        an interrupted add (Ctrl-C, a crash) keeps the batches committed before it and loses only the one in
+        progress. ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
+
+        >>> from searchlib import bundled_records_path
+        >>> index = build_index(bundled_records_path())
+        >>> index.add(bundled_records_path())
+        AddReport(new=0, merged=0, unchanged=10, skipped=0)
         """
-        records = stream_records(source, errors)
         total = expected_count(source)
-        feed = DocumentWriter(self._ix.schema.names(), replace=True, progress=progress, total=total)
+        feed = DocumentWriter(self._ix.schema.names(), progress=progress, total=total)
+        records = stream_records(source, errors, feed.skipped)
         step = batch_size if batch_size and batch_size > 0 else None
         first = next(records, None)  # nothing to add: no commit
         records = chain([first], records) if first is not None else iter(())
@@ -316,7 +345,8 @@ class Index:
                 if not step:
                     break
         feed.finish()
-        return feed.papers
+        self.report = feed.report()
+        return self.report
 
     @contextmanager
     def _writing(self, timeout: float, optimize: bool = False) -> Iterator[Any]:
@@ -419,21 +449,24 @@ def build_index(
     >>> len(index)
     10
     """
-    records = stream_records(source, errors)
-    total = expected_count(source)
+    feed = Grouping(progress, expected_count(source))
+    records = stream_records(source, errors, feed.skipped)
     if path is None:
         ix = folder.PrivateRamStorage().create_index(make_schema())
-        stemtable.add_words(_write_all(ix, records, progress, total))
-        return Index(ix, None)
-    target = Path(path)
-    folder.check_build_target(target, overwrite)
-    with folder.staging(target) as staged:
-        ix = SafeFileStorage(str(staged)).create_index(make_schema())
-        words = _write_all(ix, records, progress, total, procs, source_bytes(source))
-        stemtable.save(staged, words)
-        folder.stamp_manifest(staged)
-        folder.swap_into_place(staged, target, timeout)
-    return open_index(target)
+        stemtable.add_words(_write_all(ix, records, feed))
+        index = Index(ix, None)
+    else:
+        target = Path(path)
+        folder.check_build_target(target, overwrite)
+        with folder.staging(target) as staged:
+            ix = SafeFileStorage(str(staged)).create_index(make_schema())
+            words = _write_all(ix, records, feed, procs, source_bytes(source))
+            stemtable.save(staged, words)
+            folder.stamp_manifest(staged)
+            folder.swap_into_place(staged, target, timeout)
+        index = open_index(target)
+    index.report = feed.report()
+    return index
 
 
 def open_index(path: str | os.PathLike[str]) -> Index:
@@ -450,17 +483,11 @@ def open_index(path: str | os.PathLike[str]) -> Index:
 
 
 def _write_all(
-    ix: windex.Index,
-    records: Iterator[Record],
-    progress: Progress | None,
-    total: int,
-    procs: int | None = 1,
-    size: int = 0,
+    ix: windex.Index, records: Iterator[Record], feed: Grouping, procs: int | None = 1, size: int = 0
 ) -> dict[str, int]:
     """Write ``records`` into the new index ``ix`` and commit; returns the words indexed (see
     :func:`searchlib.analysis.stemtable.save`)."""
     from ._engine.parallel import default_procs, write_records  # multiprocessing: builds need it, searches not
 
-    feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
     with collector_paused():
         return write_records(ix, records, feed, default_procs() if procs is None else procs, size)

@@ -24,7 +24,8 @@ from whoosh import fields
 from ..analysis import author_analyzer, paper_analyzer, plain_analyzer
 from ..analysis.fast import CachedAnalyzer
 from ..analysis.written import with_regions, written_analyzer
-from ..records.record import Record
+from ..records.merge import paper_keys
+from ..records.record import Origin, Record, record_ids
 from ..records.sections import CATEGORIES, Section
 
 SECTION_FIELDS: tuple[str, ...] = CATEGORIES
@@ -56,7 +57,7 @@ EXACT_FIELDS: dict[str, str] = {"title": "title_exact", "abstract": "abstract_ex
 SECTION_REGIONS: dict[str, int] = {"other": 0, **{name: i for i, name in enumerate(SECTION_FIELDS, start=1)}}
 
 #: Fields the library keeps for itself, never named in a query.
-INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", *EXACT_FIELDS.values())
+INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "ids", *EXACT_FIELDS.values())
 
 
 def make_schema() -> fields.Schema:
@@ -78,6 +79,9 @@ def make_schema() -> fields.Schema:
         date=fields.ID(sortable=True),
         record=fields.STORED(),
         journal_name=fields.ID(sortable=True),
+        # The identifiers of a merged paper's copies that its own fields lack (``doi:10.1/x``, ``pmid:123``,
+        # ``id:...``): how a copy read later finds the paper it went into, whichever of them it carries.
+        ids=fields.KEYWORD(scorable=False),
     )
     for name in SECTION_FIELDS:
         schema.add(name, fields.TEXT(analyzer=text, phrase=False))
@@ -112,6 +116,9 @@ def to_document(record: Record) -> dict[str, Any]:
         doc["year"] = record.year
     if record.date:
         doc["date"] = record.date
+    aliases = paper_keys(record)[len(record_ids(record)) :]  # most papers have none
+    if aliases:
+        doc["ids"] = " ".join(key_token(key) for key in aliases)
     for name in SECTION_FIELDS:
         text = record.section_text(name)
         if text:
@@ -145,11 +152,16 @@ def _stored(record: Record) -> dict[str, Any]:
     stored["abstract_html"] = stored.pop("abstract")
     stored["sections"] = [[s.label, s.category, s.text] for s in record.sections]
     stored["raw"] = dict(record.raw)
+    if record.sources:  # each as [format, file, number, ids, raw], raw None when it is the record's own
+        stored["sources"] = [
+            [o.format, o.file, o.number, list(o.ids), None if o.raw == record.raw else dict(o.raw)]
+            for o in record.sources
+        ]
     return stored
 
 
 #: The names in a stored record that are :class:`Record` fields as they are (lists aside).
-_FIELDS = frozenset(f.name for f in dataclasses.fields(Record)) - {"authors", "sections", "abstract"}
+_FIELDS = frozenset(f.name for f in dataclasses.fields(Record)) - {"authors", "sections", "abstract", "sources"}
 
 
 def record_from_stored(blob: bytes) -> Record:
@@ -157,9 +169,21 @@ def record_from_stored(blob: bytes) -> Record:
     lack them: they are None)."""
     d = orjson.loads(blob)
     sections = tuple(Section(label, category, text) for label, category, text in d["sections"])
+    raw = d.get("raw") or {}
+    sources = tuple(
+        Origin(fmt, file, number, tuple(ids), raw if own is None else own)
+        for fmt, file, number, ids, own in d.get("sources", ())
+    )
     return Record(
-        **{name: value for name, value in d.items() if name in _FIELDS},
+        **{name: value for name, value in d.items() if name in _FIELDS and name != "raw"},
+        raw=raw,
         authors=tuple(d["authors"]),
         sections=sections,
         abstract=" ".join(s.text for s in sections),
+        sources=sources,
     )
+
+
+def key_token(key: str) -> str:
+    """An identifier as one word of the ``ids`` field (white space, which no identifier should hold, taken out)."""
+    return "".join(key.split())

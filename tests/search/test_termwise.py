@@ -90,7 +90,7 @@ def indexes(tmp_path_factory, seed_path, seed_records):
     holes = searchlib.build_index(seed_path, root / "holes")
     holes.add(made[:200])
     holes.add(made[200:])
-    holes.add(made[40:60])  # replaced: the earlier copies are deleted in their segment
+    holes.add([dict(r, title=r["title"] + " revisited") for r in made[40:60]])  # merged: earlier copies deleted
     holes.delete(["10.1136/bmjqs-2024-017268", "10.9999/gen-7", "10.9999/gen-250", "10.9999/gen-299"])
     built = {"single": single, "several": several, "holes": holes}
     yield built
