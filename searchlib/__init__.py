@@ -23,6 +23,7 @@ from .records import (
     load_records,
     parse_abstract,
 )
+from .records.duplicates import Duplicates, find_duplicates
 from .records.record import Origin
 from .results import Hit, Results
 from .search.evaluation import Evaluation, evaluate
@@ -31,7 +32,9 @@ from .search.explain import Explanation
 __all__ = [
     "AddReport",
     "CATEGORIES",
+    "Duplicates",
     "Origin",
+    "find_duplicates",
     "Explanation",
     "Hit",
     "Index",

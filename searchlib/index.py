@@ -38,6 +38,7 @@ from ._engine.building import (
     DocumentWriter,
     Grouping,
     collector_paused,
+    document_for,
     expected_count,
     source_bytes,
     stream_records,
@@ -55,6 +56,8 @@ from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retry
 from .analysis import stemtable
 from .errors import SearchlibError
 from .progress import Progress
+from .records.duplicates import Duplicates, find_duplicates
+from .records.merge import merge_records
 from .records.record import Record, normalise_doi, normalise_pmcid, normalise_pmid
 from .results import Hit, Results
 from .search import facets, highlight, syntax, termwise
@@ -274,6 +277,42 @@ class Index:
         if docnum is None:
             raise SearchlibError(f"no paper with DOI or id {id_or_doi!r} in the index")
         return docnum, record_from_stored(searcher.stored_fields(docnum)["record"])
+
+    def duplicates(self) -> Duplicates:
+        """Papers in the index that are one paper although no identifier links them, in groups, each pair with its
+        reason, and related papers apart (see :func:`searchlib.find_duplicates`); :meth:`merge` merges a group.
+
+        >>> from searchlib import bundled_records_path
+        >>> build_index(bundled_records_path()).duplicates()
+        []
+        """
+        return find_duplicates(self)
+
+    def merge(self, papers: Iterable[Record | str], *, timeout: float = 5.0) -> Record:
+        """Merge papers (a group from :meth:`duplicates`, or their DOIs or ids) into one, as copies of one paper
+        are merged when added (:mod:`searchlib.records.merge`), and return it: it keeps every source record, and
+        is found by any of the papers' ids. One commit.
+
+        >>> index = build_index([{"pmid": "31", "title": "Falls"}, {"title": "Falls", "year": 2020}])
+        >>> paper = index.merge(["pmid:31", next(r.id for r in index if not r.pmid)])
+        >>> len(index), paper.year, index.get("pmid:31") == paper
+        (1, 2020, True)
+        """
+        keys = [paper if isinstance(paper, str) else paper.id for paper in papers]
+        with self._writing(timeout) as writer, writer.searcher() as searcher:
+            docnums: list[int] = []
+            for key in keys:
+                docnum = self._docnum(searcher, key)
+                if docnum is None:
+                    raise SearchlibError(f"no paper with DOI or id {key!r} in the index; nothing was merged")
+                if docnum not in docnums:
+                    docnums.append(docnum)
+            merged = merge_records([record_from_stored(searcher.stored_fields(n)["record"]) for n in docnums])
+            if len(docnums) > 1:
+                for docnum in docnums:
+                    writer.delete_document(docnum)
+                writer.add_document(**document_for(merged, frozenset(writer.schema.names())))
+        return merged
 
     def stats(self) -> dict[str, Any]:
         """What a user checks: papers, fields, papers with each section, vocabulary, size on disk, last change.

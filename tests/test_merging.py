@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import searchlib
 from searchlib import build_index, open_index
 from tests.conftest import FIXTURES
 
@@ -99,3 +100,17 @@ def test_a_doi_shared_by_two_abstracts_keeps_both(tmp_path):
         assert index.get("10.9/suppl").title == first["title"]
         assert {h.doi for h in index.search("lidocaine")} == {"10.9/suppl"}
         assert index.add([first, second]).unchanged == 2 and len(index) == 2
+
+
+def test_merged_papers_stay_merged_when_their_copies_come_again(tmp_path):
+    pubmed = {"pmid": "31", "title": "Falls on wards: a cohort", "authors": ["Ann Lee"], "year": 2020}
+    embase = {"title": "Falls on wards - a cohort", "authors": ["A. Lee"], "year": 2020, "journal": "BMJ"}
+    index = build_index([pubmed, embase], tmp_path / "ix")
+    assert len(index) == 2
+    (group,) = index.duplicates()
+    merged = index.merge(group)
+    assert len(index) == 1 and merged.journal == "BMJ" and merged.pmid == "31"
+    assert index.get(group[1].id) == merged  # found by the id of either copy
+    assert index.add([embase, pubmed]).unchanged == 2 and len(index) == 1
+    with pytest.raises(searchlib.SearchlibError, match="nothing was merged"):
+        index.merge(["pmid:31", "10.9/absent"])
