@@ -29,7 +29,16 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Mesh", "MeshQualifier", "language_name", "publication_type", "value_key", "mesh_keys"]
+__all__ = [
+    "Mesh",
+    "MeshQualifier",
+    "folded",
+    "issn",
+    "language_name",
+    "mesh_keys",
+    "publication_type",
+    "value_key",
+]
 
 
 @dataclass(frozen=True)
@@ -119,9 +128,26 @@ def value_key(text: str) -> str:
     >>> value_key("  Aged, 80 and over"), value_key("Gastroösophageal Reflux"), value_key("COVID-19")
     ('aged 80 and over', 'gastroosophageal reflux', 'covid 19')
     """
+    return " ".join(_WORD.findall(folded(text)))
+
+
+def folded(text: str) -> str:
+    """Text lower-cased (``casefold``) with its accents dropped, every other character kept."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_WORD.findall(folded))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_ISSN_RE = re.compile(r"\b(\d{4})-?(\d{3}[\dXx])\b")
+
+
+def issn(value: str | None) -> str | None:
+    """The first ISSN in ``value``, as ``1234-567X`` ("20762615 (ISSN)", as Scopus writes it, included).
+
+    >>> issn("20762615 (ISSN)"), issn("1351-0711; 1470-7926"), issn("ISBN 978-0-19-852663-6")
+    ('2076-2615', '1351-0711', None)
+    """
+    m = _ISSN_RE.search(value) if value else None
+    return f"{m.group(1)}-{m.group(2).upper()}" if m else None
 
 
 # -- publication types ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ...errors import LoadError
 from ..markup import html_to_text
 from ..record import Record, new_record, normalise_doi, normalise_pmcid, normalise_pmid, paper_id
 from ..sections import CATEGORIES, Section, label_category
-from ..vocabulary import Mesh, language_name, publication_type, unique
+from ..vocabulary import Mesh, issn, language_name, publication_type, unique
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,19 +274,9 @@ def build_record(
     )
 
 
-_ISSN_RE = re.compile(r"\b(\d{4})-?(\d{3}[\dXx])\b")
-
-
 def first_issn(values: Iterable[str | None]) -> str | None:
-    """The first ISSN among ``values``, as ``1234-567X`` ("20762615 (ISSN)", as Scopus writes it, included).
-
-    >>> first_issn(["20762615 (ISSN)"]), first_issn([None, "1351-0711; 1470-7926"]), first_issn(["ISBN 978"])
-    ('2076-2615', '1351-0711', None)
-    """
-    for value in values:
-        if value and (m := _ISSN_RE.search(value)):
-            return f"{m.group(1)}-{m.group(2).upper()}"
-    return None
+    """The first ISSN among ``values`` (:func:`~searchlib.records.vocabulary.issn`)."""
+    return next((found for v in values if (found := issn(v))), None)
 
 
 def split_list(value: str | None, separators: str = ";") -> list[str]:
