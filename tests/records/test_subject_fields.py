@@ -88,7 +88,8 @@ def test_ris_bibtex_and_json_sources(load):
         ("Conference Paper",), ("falls", "wards"), ("English",), "2", "1234-5678"
     )  # fmt: skip
     crossref = {"DOI": "10.1/x", "title": ["T"], "type": "posted-content", "issue": "3", "language": "en",
-                "ISSN": ["1234-5678"], "author": [{"family": "Lee", "affiliation": [{"name": "Univ A"}]}]}  # fmt: skip
+                "ISSN": ["1234-5678"],
+                "author": [{"family": "Lee", "affiliation": [{"name": "Univ A"}]}]}  # fmt: skip
     c = load(orjson.dumps(crossref), "crossref")[0]
     assert (c.publication_types, c.issue, c.languages, c.issn, c.affiliations) == (
         ("Preprint",), "3", ("English",), "1234-5678", ("Univ A",)
@@ -96,7 +97,8 @@ def test_ris_bibtex_and_json_sources(load):
     epmc = {"id": "1", "source": "MED", "pmid": "1", "title": "T", "language": "eng",
             "pubTypeList": {"pubType": ["Review"]}, "keywordList": {"keyword": ["falls"]},
             "meshHeadingList": {"meshHeading": [{"majorTopic_YN": "N", "descriptorName": "Asthma",
-                "meshQualifierList": {"meshQualifier": [{"qualifierName": "drug therapy", "majorTopic_YN": "Y"}]}}]},
+                "meshQualifierList": {"meshQualifier": [
+                    {"qualifierName": "drug therapy", "majorTopic_YN": "Y"}]}}]},
             "journalInfo": {"issue": "2", "journal": {"issn": "1234-5678"}}}  # fmt: skip
     e = load(orjson.dumps(epmc), "europepmc")[0]
     assert e.mesh == (Mesh.parse("Asthma/*drug therapy"),) and e.publication_types == ("Review",)
