@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -109,20 +110,10 @@ class ValueTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(type(self).__name__)
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        char = start_char
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, **kwargs: Any) -> Iterator[Token]:
+        start_pos, char = kwargs.pop("start_pos", 0), kwargs.pop("start_char", 0)
+        kwargs.pop("keeporiginal", None)
+        t = Token(positions, chars, **kwargs)
         for pos, text in enumerate(value.split(VALUE_SEPARATOR)):
             if text:
                 t.text = text
