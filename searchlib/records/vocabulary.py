@@ -29,16 +29,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = [
-    "Mesh",
-    "MeshQualifier",
-    "folded",
-    "issn",
-    "language_name",
-    "mesh_keys",
-    "publication_type",
-    "value_key",
-]
 
 
 @dataclass(frozen=True)
