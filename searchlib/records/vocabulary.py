@@ -30,7 +30,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-
 @dataclass(frozen=True)
 class MeshQualifier:
     """A MeSH qualifier (subheading) of a heading: ``drug therapy`` in ``Asthma/drug therapy``."""
