@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
 
+from .export import page_range as written_range
 from .record import Record, normalise_doi
 
 #: Greek letters as biomedical titles spell them out ("NF-κB" and "NF-kappaB" are one word).
@@ -35,7 +36,6 @@ _WORD_RE = re.compile(r"[a-z0-9]+")
 #: Words a journal's name can be written with or without ("Journal of the ..." and "J ...").
 _JOURNAL_FILLERS = frozenset("the of and for in on de la des du der die und fur et".split())
 _BRACKETS_RE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_PAGES_RE = re.compile(r"^\D*?(\d+)(?:\s*[-–—]+\s*\D*?(\d+))?")
 _NUMBER_RE = re.compile(r"\d+")
 
 
@@ -72,21 +72,14 @@ def surname(name: str) -> str:
 
 
 def page_range(pages: str | None) -> tuple[int, int] | None:
-    """First and last page as numbers, an abbreviated end written out ("1772-7" is 1772-1777); None if no page."""
-    if not pages:
+    """First and last page as numbers, an abbreviated end written out (as exports write it: "1772-7" is 1772 to
+    1777) and letters dropped ("H500", "e196", "S36"); None if no page."""
+    first, last = written_range(pages)
+    start = first_number(first)
+    if start is None:
         return None
-    m = _PAGES_RE.match(pages.strip())
-    if not m:
-        return None
-    first = int(m.group(1))
-    end = m.group(2)
-    if end is None:
-        return first, first
-    last = int(end)
-    if last < first and len(end) < len(m.group(1)):  # "1772-7": the end's digits replace the start's last ones
-        start = m.group(1)
-        last = int(start[: len(start) - len(end)] + end)
-    return first, last
+    end = first_number(last)
+    return start, start if end is None else end
 
 
 def first_number(text: str | None) -> int | None:

@@ -495,7 +495,7 @@ REFUSED = [
     ("heart NEAR failure", r"NEAR at column 7"),
     ("cancer AND [2020 TO 2021]", r"range at column 12 needs a field"),
     ("[2020 TO 2021]", r"range at column 1 needs a field"),
-    ("falls[mh]", r"\[mh\] at column 1"),
+    ("falls[mh:exp]", r"\[mh:exp\] at column 1: searchlib cannot explode MeSH headings"),
     ("cancer AND falls[nosuchtag]", r"\[nosuchtag\] at column 12"),
     ("cancer[tw]", r"\[tw\] at column 1"),
     ("NOT cancer", r"'NOT' at column 1 needs a term on its left"),
