@@ -84,6 +84,7 @@ class Index:
         self._opening = threading.Lock()
         #: What the last :func:`build_index` or :meth:`add` through this object did (None when just opened).
         self.report: AddReport | None = None
+        self._words = stemtable.WordList(path)  # what its suggestions draw on
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -200,7 +201,11 @@ class Index:
             hits,
             ranking.total,
             suggestion=lambda: suggest(
-                searcher, query, asked, lambda text: self._count(searcher, text, match, plain, allowed)
+                searcher,
+                self._words,
+                query,
+                asked,
+                lambda text: self._count(searcher, text, match, plain, allowed),
             ),
             facet_counter=lambda name: facets.facet_counts(searcher, scores > 0, name),
             warnings=parsed.warnings,
@@ -338,7 +343,7 @@ class Index:
             "papers_with_any_section": sum(
                 1 for n in live if any(reader.doc_field_length(n, name, 0) for name in SECTION_FIELDS)
             ),
-            "vocabulary": vocabulary_size(reader),
+            "vocabulary": vocabulary_size(reader, self._words),
             "abstract_vocabulary": sum(1 for _ in reader.lexicon("abstract")),
             "segments": 0 if isinstance(reader, EmptyReader) else len(list(reader.leaf_readers())),
             "size_bytes": sum(f.stat().st_size for f in self.path.iterdir()) if self.path else None,
@@ -409,7 +414,7 @@ class Index:
         if self.path is not None:
             stemtable.save(self.path, words)
         else:
-            stemtable.add_words(words)
+            self._words.add(words)
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
         """Remove papers by DOI (any case, with or without ``https://doi.org/``), PMID, PMCID or id, as
@@ -496,8 +501,8 @@ def build_index(
     records = stream_records(source, errors, feed.skipped)
     if path is None:
         ix = folder.PrivateRamStorage().create_index(make_schema())
-        stemtable.add_words(_write_all(ix, records, feed))
         index = Index(ix, None)
+        index._words.add(_write_all(ix, records, feed))
     else:
         target = Path(path)
         folder.check_build_target(target, overwrite)

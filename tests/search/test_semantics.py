@@ -35,21 +35,6 @@ ORACLE = O.Oracle(O.docs(RECORDS))
 MEDLINE_ORACLE = O.Oracle(O.docs(searchlib.load_records(MEDLINE)))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _words_restored():
-    """Spelling suggestions count the words of every index this process has built; the words of these indexes
-    are forgotten after this module, so other modules' suggestions stay their own."""
-    from searchlib.analysis import stemtable
-
-    stemtable.words()  # the lists of indexes opened before, read now
-    kept = dict(stemtable._words)
-    yield
-    stemtable._pending_words.clear()
-    stemtable._words.clear()
-    stemtable._words.update(kept)
-    stemtable._sorted = sorted(kept)
-
-
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     built = searchlib.build_index(SOURCES, tmp_path_factory.mktemp("semantics") / "all")
