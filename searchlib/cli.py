@@ -523,6 +523,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(where)
     ids = [("doi", record.doi or "-"), ("pmid", record.pmid), ("pmcid", record.pmcid), ("pdf", record.pdf_url)]
     print("   ".join(f"{name}: {value}" for name, value in ids if value))
+    if len(record.sources) > 1:  # a paper merged from copies: which, so that the merge can be checked
+        print("merged from: " + "; ".join(origin.where() for origin in record.sources))
     for s in record.sections:
         print()
         print(f"{s.label}: {s.text}" if s.label else s.text)

@@ -21,6 +21,10 @@ def test_index_counts_new_merged_and_unchanged_records(tmp_path, capsys):
         in capsys.readouterr().out
     )
     assert open_index(idx).get("10.9999/ophtha.2014.0612").pmid == "25466483"
+    assert main(["show", "pmid:25466483", "--index", idx]) == 0
+    merged_from = capsys.readouterr().out.splitlines()[4]
+    assert merged_from.startswith("merged from: ") and "pubmed.xml, record 1 (pubmed); " in merged_from
+    assert merged_from.endswith("zotero.bib, record 1 (bibtex)")
 
 
 def test_duplicates_in_files_and_in_an_index(tmp_path, capsys):

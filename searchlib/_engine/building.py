@@ -57,8 +57,8 @@ class AddReport(int):
     counts once.
 
     >>> report = AddReport(3, new=2, merged=1, unchanged=1)
-    >>> report, report == 3, report.new
-    (AddReport(new=2, merged=1, unchanged=1, skipped=0), True, 2)
+    >>> report, report == 3, f"{report} papers", report.summary()
+    (AddReport(new=2, merged=1, unchanged=1, skipped=0), True, '3 papers', '2 new, 1 merged, 1 unchanged')
     """
 
     new: int
@@ -78,7 +78,7 @@ class AddReport(int):
             f"AddReport(new={self.new}, merged={self.merged}, unchanged={self.unchanged}, skipped={self.skipped})"
         )
 
-    __str__ = __repr__
+    __str__ = int.__repr__  # printed or formatted, the number it always was
 
     def summary(self) -> str:
         """The counts for people: ``"2 new, 1 merged, 1 unchanged"`` (and ``", 3 skipped"``, if any)."""
@@ -195,10 +195,10 @@ class Counts:
 class DocumentWriter(Counts):
     """Adds records to an index, each merged with the paper it is a copy of (see the module's docstring).
 
-    A record's identifiers are looked up in the committed papers (in the ``ids`` field; in an index from before
-    it, in ``id``, ``doi``, ``pmid`` and ``pmcid``) and among the documents this writer wrote before it; a copy
-    of the same paper is read back, merged with it and deleted, and the merged paper written. A record that adds
-    nothing is not written at all.
+    A record's identifiers are looked up in the committed papers (in ``id``, ``doi``, ``pmid`` and ``pmcid``, and
+    among merged papers' other identifiers, in ``ids``) and among the documents this writer wrote before it; a
+    copy of the same paper is read back, merged with it and deleted, and the merged paper written. A record that
+    adds nothing is not written at all.
     """
 
     def __init__(self, names: Iterable[str], *, progress: Progress | None, total: int) -> None:

@@ -204,7 +204,13 @@ def _stored(record: Record) -> dict[str, Any]:
     stored["raw"] = dict(record.raw)
     if record.sources:  # each as [format, file, number, ids, raw], raw None when it is the record's own
         stored["sources"] = [
-            [o.format, o.file, o.number, list(o.ids), None if o.raw == record.raw else dict(o.raw)]
+            [
+                o.format,
+                o.file,
+                o.number,
+                list(o.ids),
+                None if o.raw is record.raw or o.raw == record.raw else dict(o.raw),
+            ]
             for o in record.sources
         ]
     return stored

@@ -53,8 +53,9 @@ def title_key(title: str | None) -> str:
     return " ".join(words(title))
 
 
-def similarity(a: str, b: str) -> float:
-    """How alike two normalised texts are, from 0 to 1 (the share of their characters in common runs)."""
+def similarity(a: str | tuple[str, ...], b: str | tuple[str, ...]) -> float:
+    """How alike two normalised texts are, from 0 to 1: the share of their characters (or, given words, of their
+    words) in common runs."""
     if a == b:
         return 1.0 if a else 0.0
     if not a or not b:
@@ -155,9 +156,9 @@ class Traits:
         return doi_key(self.record.doi)
 
     @cached_property
-    def abstract(self) -> str:
-        """The start of the abstract, enough to tell two abstracts apart."""
-        return " ".join(words(self.record.abstract[:600]))[:400]
+    def abstract(self) -> tuple[str, ...]:
+        """The abstract's first words, enough to tell two abstracts apart (compared word by word: quicker)."""
+        return tuple(words(self.record.abstract[:600])[:60])
 
 
 def titles_agree(a: Traits, b: Traits, threshold: float = 0.9) -> bool:
