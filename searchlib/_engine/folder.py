@@ -100,11 +100,14 @@ def check_format(target: Path) -> None:
         raise SearchlibError(
             f"{target} is not a searchlib index (no valid {MANIFEST}; found: {', '.join(found) or 'nothing'})"
         )
-    if manifest.get("version", 0) > FORMAT_VERSION:
+    version = manifest.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
+        # A format this searchlib does not know, whatever it looks like: a later searchlib's.
         raise SearchlibError(
-            f"{target} was written by a newer searchlib (format {manifest.get('version')}); upgrade searchlib"
+            f"{target} was made by a newer searchlib (index format {version!r}; this one reads format "
+            f"{FORMAT_VERSION}); upgrade searchlib to open it"
         )
-    if manifest.get("version", 0) < FORMAT_VERSION:
+    if version < FORMAT_VERSION:
         raise SearchlibError(
             f"{target} was written by an older searchlib (format {manifest.get('version')}, now "
             f"{FORMAT_VERSION}); rebuild it with build_index(..., overwrite=True) or `searchlib index --overwrite`"
