@@ -11,7 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import analysis as _analysis  # noqa: F401  (first: it imports Whoosh, without what a search never uses)
-from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
+from .errors import ArgumentError, IndexLockedError, LoadError, QueryError, SearchlibError, StorageError
 from .index import Index, build_index, open_index
 from .records import (
     CATEGORIES,
@@ -28,6 +28,7 @@ from .search.evaluation import Evaluation, evaluate
 from .search.explain import Explanation
 
 __all__ = [
+    "ArgumentError",
     "CATEGORIES",
     "Explanation",
     "Hit",
@@ -43,6 +44,7 @@ __all__ = [
     "Record",
     "RecordList",
     "SearchlibError",
+    "StorageError",
     "Section",
     "bundled_records_path",
     "export_records",

@@ -17,7 +17,6 @@ and the page of hits made (:mod:`.results`); each step calls down, none calls ba
 
 from __future__ import annotations
 
-import operator
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -37,7 +36,7 @@ from ._engine.schema import INTERNAL_FIELDS, SECTION_FIELDS, indexed_words, make
 from ._engine.segwriter import FastSegmentWriter
 from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying, verify_index_folder
 from .analysis import stemtable
-from .errors import SearchlibError
+from .errors import QueryError, SearchlibError, check_count, check_flag, check_path, check_seconds
 from .progress import Progress
 from .records.record import Record, normalise_doi, normalise_pmcid, normalise_pmid
 from .results import Hit, Results
@@ -98,6 +97,10 @@ class Index:
         )
 
     def _docnum(self, searcher: Searcher, id_or_doi: str) -> int | None:
+        if not isinstance(id_or_doi, str):
+            raise QueryError(
+                f"a paper is named by its DOI, PMID ('pmid:123'), PMCID or id, as a string; not {id_or_doi!r}"
+            )
         key = normalise_doi(id_or_doi) or id_or_doi.strip()
         docnum = searcher.document_number(id=key)
         if docnum is None and key.lower().startswith("pmid:") and (pmid := normalise_pmid(key)):
@@ -146,6 +149,7 @@ class Index:
         (1, '10.1136/bmjqs-2024-017386')
         """
         _check_limit(limit)
+        check_flag("feedback", feedback, none=True, error=QueryError)
         searcher = self._current_searcher()
         matcher = Matcher(searcher)
         parsed = syntax.parse(query, match=match, plain=plain)
@@ -299,10 +303,12 @@ class Index:
         (Ctrl-C, a crash) keeps the batches committed before it and loses only the one in progress.
         ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
         """
+        check_seconds("timeout", timeout)
+        check_count("batch_size", batch_size, none="for one commit")
         records = stream_records(source, errors)
         total = expected_count(source)
         feed = DocumentWriter(self._ix.schema.names(), replace=True, progress=progress, total=total)
-        step = batch_size if batch_size and batch_size > 0 else None
+        step = batch_size
         first = next(records, None)  # nothing to add: no commit
         records = chain([first], records) if first is not None else iter(())
         with collector_paused():
@@ -343,7 +349,11 @@ class Index:
 
         Ids not in the index are ignored. All deletions are committed together.
         """
-        found = (self.get(i) for i in ([ids] if isinstance(ids, str) else ids))
+        check_seconds("timeout", timeout)
+        if not isinstance(ids, str) and (isinstance(ids, (bytes, Mapping)) or not isinstance(ids, Iterable)):
+            raise QueryError(f"delete takes a DOI or id (a string) or a list of them, not {ids!r}")
+        ids = [ids] if isinstance(ids, str) else list(ids)
+        found = [self.get(i) for i in ids]  # every id checked before anything is written
         keys = {record.id for record in found if record is not None}
         with self._writing(timeout) as writer:
             deleted = sum(writer.delete_by_term("id", key) for key in sorted(keys))
@@ -375,12 +385,7 @@ class Index:
 
 
 def _check_limit(limit: int | None) -> None:
-    try:
-        whole = limit is None or operator.index(limit) >= 1
-    except TypeError:
-        whole = False
-    if not whole:
-        raise SearchlibError(f"limit must be a whole number of 1 or more, or None for every match, not {limit!r}")
+    check_count("limit", limit, none="for every match", error=QueryError)
 
 
 def _in_papers(searcher: Searcher) -> Callable[[str], bool]:
@@ -418,6 +423,11 @@ def build_index(
     >>> len(index)
     10
     """
+    check_seconds("timeout", timeout)
+    check_count("procs", procs, none="for the default")
+    check_flag("overwrite", overwrite)
+    if path is not None:
+        check_path("path", path)
     records = stream_records(source, errors)
     total = expected_count(source)
     if path is None:
@@ -441,6 +451,7 @@ def open_index(path: str | os.PathLike[str]) -> Index:
     Opening reads pickled data, so only open indexes you or your colleagues built: never one from an
     untrusted source.
     """
+    check_path("path", path)
     target = Path(path)
     folder.check_format(target)
     verify_index_folder(target)  # before Whoosh reads any pickle from it

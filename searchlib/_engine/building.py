@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from contextlib import contextmanager
 from typing import Any, Literal, cast
 
-from ..errors import LoadError
+from ..errors import ArgumentError, LoadError, check_choice
 from ..progress import Progress, counted
 from ..records.readers.seed import record_from_dict
 from ..records.record import Record
@@ -70,11 +70,22 @@ def source_bytes(source: object) -> int:
 
 def stream_records(source: Any, errors: Literal["raise", "skip"]) -> Iterator[Record]:
     """Every record of ``source``, read as needed; in skip mode, malformed ones are left out with a warning
-    that counts them."""
+    that counts them. The arguments are checked at once, before anything is read."""
+    check_choice("errors", errors, ("raise", "skip"))
+    if not isinstance(source, (str, os.PathLike)) and (
+        isinstance(source, (bytes, Mapping, Record)) or not isinstance(source, Iterable)
+    ):
+        one = " (one record goes in a list: [record])" if isinstance(source, (Mapping, Record)) else ""
+        raise ArgumentError(
+            "what to index must be a record file's path, a list of paths, or a list of records (Record objects or "
+            f"dicts){one}; not {type(source).__name__}"
+        )
+    return _stream_records(source, errors)
+
+
+def _stream_records(source: Any, errors: Literal["raise", "skip"]) -> Iterator[Record]:
     from ..records.readers import read_records
 
-    if errors not in ("raise", "skip"):
-        raise ValueError("errors must be 'raise' or 'skip'")
     skipped: list[LoadError] = []
 
     def from_file(path: str | os.PathLike[str]) -> Iterator[Record]:

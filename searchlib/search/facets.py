@@ -13,7 +13,7 @@ only ten are shown.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -51,8 +51,8 @@ def allowed(
             keep &= years >= start
         if end is not None:
             keep &= years <= end
-    if journal is not None:
-        wanted = {_fold(journal)} if isinstance(journal, str) else {_fold(j) for j in journal}
+    wanted = _journals(journal)
+    if wanted:
         names = cache.column(searcher, "journal_name")
         folded = {name: _fold(name) in wanted for name in set(names.tolist())}
         in_journal = np.array([folded[name] for name in names.tolist()], dtype=bool)
@@ -61,13 +61,33 @@ def allowed(
 
 
 def _year_bounds(year: Year) -> tuple[int | None, int | None]:
-    if isinstance(year, int) and not isinstance(year, bool):
-        return year, year
-    if isinstance(year, (tuple, list)) and len(year) == 2 and all(y is None or isinstance(y, int) for y in year):
+    def is_year(y: object) -> bool:
+        return isinstance(y, int) and not isinstance(y, bool)
+
+    if is_year(year):
+        return year, year  # type: ignore[return-value]
+    if isinstance(year, (tuple, list)) and len(year) == 2 and all(y is None or is_year(y) for y in year):
         if year[0] is not None and year[1] is not None and year[0] > year[1]:
-            raise QueryError(f"year range {year[0]}-{year[1]} ends before it starts")
+            raise QueryError(f"year must be a (start, end) range that ends no earlier than it starts, not {year}")
         return year[0], year[1]
-    raise QueryError(f"year must be a year or a (start, end) pair, not {year!r}")
+    raise QueryError(
+        f"year must be a year (2024) or a (start, end) pair of years, either of them None for open, not {year!r}"
+    )
+
+
+def _journals(journal: str | Iterable[str] | None) -> set[str]:
+    """The folded names of the journals asked for; none (no filter) for None or an empty list, as a form with no
+    journal ticked sends."""
+    if journal is None:
+        return set()
+    names = [journal] if isinstance(journal, str) else journal
+    if isinstance(names, (bytes, Mapping)) or not isinstance(names, Iterable):
+        names = [names]  # type: ignore[list-item]  # reported below
+    names = list(names)
+    wrong = [name for name in names if not isinstance(name, str)]
+    if wrong:
+        raise QueryError(f"journal must be a journal's name or a list of names (strings), not {wrong[0]!r}")
+    return {folded for name in names if (folded := _fold(name))}  # a blank name (an empty text box) asks nothing
 
 
 def _fold(name: str) -> str:
@@ -100,7 +120,7 @@ def facet_counts(searcher: Searcher, matched: np.ndarray, name: str) -> dict[Any
 
     Years come newest first; journals and sections most frequent first (then by name).
     """
-    if name not in FACETS:
+    if not isinstance(name, str) or name not in FACETS:
         raise QueryError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
     docnums = np.flatnonzero(matched).tolist()
     reader = searcher.reader()

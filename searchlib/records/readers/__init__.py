@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from ...errors import LoadError
+from ...errors import LoadError, check_choice, check_path
 from ...progress import counted
 from ..record import Record, RecordList
 from . import bibtex, medline, pubmed, ris, seed
@@ -58,8 +58,8 @@ def read_records(path: Path, format: str | None = None) -> Iterator[Record | Loa
 
     Problems with the file as a whole (missing, damaged gzip, unknown format) raise :class:`LoadError`.
     """
-    if format is not None and format not in FORMATS:
-        raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
+    if format is not None:
+        check_choice("format", format, FORMATS)
     name = str(path)
     if format in (None, "json"):
         head = read_bytes(path, _HEAD_BYTES)
@@ -137,8 +137,8 @@ def load_records(
     records gives an empty list, not an error.
     """
     # The readers build Records, so they import this module; import them only when called.
-    if errors not in ("raise", "skip"):
-        raise ValueError("errors must be 'raise' or 'skip'")
+    check_path("path", path)
+    check_choice("errors", errors, ("raise", "skip"))
     records = RecordList()
     for item in read_records(Path(path), format):
         if isinstance(item, LoadError):
