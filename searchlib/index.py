@@ -32,6 +32,7 @@ from whoosh.searching import Searcher
 
 from ._engine import folder
 from ._engine.building import DocumentWriter, collector_paused, expected_count, source_bytes, stream_records
+from ._engine.failures import abandon, after_commit, committed, remove_dead_builds, storage_errors
 from ._engine.schema import INTERNAL_FIELDS, SECTION_FIELDS, indexed_words, make_schema, record_from_stored
 from ._engine.segwriter import FastSegmentWriter
 from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying, verify_index_folder
@@ -326,22 +327,36 @@ class Index:
     @contextmanager
     def _writing(self, timeout: float, optimize: bool = False) -> Iterator[Any]:
         """A Whoosh writer, committed (and the manifest's last change updated) if the block completes,
-        cancelled if it raises; :class:`IndexLockedError` if another process holds the lock."""
-        try:
-            writer = FastSegmentWriter(self._ix, timeout=timeout)
-        except LockError:
-            raise locked_error(self.path, timeout) from None
-        try:
-            yield writer
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(optimize=optimize)  # records itself in the manifest, under the lock (see storage.py)
+        removed if it raises; :class:`IndexLockedError` if another process holds the lock, :class:`StorageError`
+        if the disk is full or the folder cannot be written (see :mod:`._engine.failures`)."""
+        with storage_errors(self.path):
+            try:
+                writer = FastSegmentWriter(self._ix, timeout=timeout)
+            except LockError:
+                raise locked_error(self.path, timeout) from None
+            try:
+                if self.path is not None:
+                    remove_dead_builds(self.path)
+                yield writer
+                writer.commit(optimize=optimize)  # records itself in the manifest, under the lock (see storage.py)
+            except OSError as exc:
+                abandon(writer)
+                if not committed(writer):
+                    raise
+                after_commit("closing the writer", self.path, exc)
+            except BaseException:
+                abandon(writer)
+                raise
         words = indexed_words(writer.schema)
-        if self.path is not None:
-            stemtable.save(self.path, words)
-        else:
+        if self.path is None:
             stemtable.add_words(words)
+            return
+        try:
+            stemtable.save(self.path, words)
+        except OSError as exc:  # a cache of NLTK's stems and the words suggestions come from: the papers stand
+            after_commit(
+                "saving the stem table and word list (suggestions miss the new words for now)", self.path, exc
+            )
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
         """Remove papers by DOI (any case, with or without ``https://doi.org/``), PMID, PMCID or id, as
@@ -435,13 +450,14 @@ def build_index(
         stemtable.add_words(_write_all(ix, records, progress, total))
         return Index(ix, None)
     target = Path(path)
-    folder.check_build_target(target, overwrite)
-    with folder.staging(target) as staged:
-        ix = SafeFileStorage(str(staged)).create_index(make_schema())
-        words = _write_all(ix, records, progress, total, procs, source_bytes(source))
-        stemtable.save(staged, words)
-        folder.stamp_manifest(staged)
-        folder.swap_into_place(staged, target, timeout)
+    with storage_errors(target):
+        folder.check_build_target(target, overwrite)
+        with folder.staging(target) as staged:
+            ix = SafeFileStorage(str(staged)).create_index(make_schema())
+            words = _write_all(ix, records, progress, total, procs, source_bytes(source))
+            stemtable.save(staged, words)
+            folder.stamp_manifest(staged)
+            folder.swap_into_place(staged, target, timeout)
     return open_index(target)
 
 

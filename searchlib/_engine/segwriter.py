@@ -253,9 +253,15 @@ class FastSegmentWriter(SegmentWriter):
     ) -> None:
         if kwargs.get("codec") is None:
             kwargs["codec"] = W3Codec(blocklimit=BLOCK_POSTINGS)
-        super().__init__(ix, *args, **kwargs)
-        if tempname is not None:  # another process writes a segment of the same index at the same time
-            self._tempstorage = self.storage.temp_storage(tempname)
+        self.writelock = None
+        try:
+            super().__init__(ix, *args, **kwargs)
+            if tempname is not None:  # another process writes a segment of the same index at the same time
+                self._tempstorage = self.storage.temp_storage(tempname)
+        except BaseException:  # a full disk once the lock was taken: not held by a writer that never was
+            if self.writelock is not None:
+                self.writelock.release()
+            raise
         schema = self.schema
         self._kinds = {name: _kind(schema[name]) for name in schema.names()}
         text_fields = frozenset(name for name, kind in self._kinds.items() if kind != _OTHER)
