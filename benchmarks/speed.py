@@ -311,6 +311,27 @@ def _size(label: str) -> int:
     return int(float(label[:-1]) * 1000) if label.endswith("k") else int(label)
 
 
+def corpus_for(label: str, data: Path, workdir: Path) -> Path:
+    """The records of a run of ``label`` papers: SciFact's (its first ``n`` when fewer), or records generated from
+    them (:mod:`synth`) for more."""
+    n = _size(label)
+    if n <= 5183:
+        corpus = data / "scifact" / "corpus.jsonl"
+        if n < 5183:
+            corpus = workdir / f"scifact-{n}.jsonl"
+            lines = (data / "scifact" / "corpus.jsonl").read_bytes().splitlines()[:n]
+            corpus.write_bytes(b"\n".join(lines) + b"\n")
+        return corpus
+    import synth
+
+    corpus = workdir / f"synth-{n}.jsonl"
+    if not corpus.exists():
+        with open(corpus, "wb") as f:
+            for record in synth.records(n):
+                f.write(orjson.dumps(record) + b"\n")
+    return corpus
+
+
 def run_size(
     label: str,
     engines: list[str],
@@ -322,19 +343,7 @@ def run_size(
     runs: int = 1,
 ) -> dict:
     n = _size(label)
-    if n <= 5183:
-        corpus = DATA / "scifact" / "corpus.jsonl"
-        if n < 5183:
-            corpus = workdir / f"scifact-{n}.jsonl"
-            lines = (DATA / "scifact" / "corpus.jsonl").read_bytes().splitlines()[:n]
-            corpus.write_bytes(b"\n".join(lines) + b"\n")
-    else:
-        import synth
-
-        corpus = workdir / f"synth-{n}.jsonl"
-        with open(corpus, "wb") as f:
-            for record in synth.records(n):
-                f.write(orjson.dumps(record) + b"\n")
+    corpus = corpus_for(label, DATA, workdir)
     queries = workdir / f"queries-{n}.json"
     queries.write_bytes(orjson.dumps({"claims": claims, "typed": typed_queries(corpus)}))
     row: dict = {}

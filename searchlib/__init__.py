@@ -10,7 +10,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import analysis as _analysis  # noqa: F401  (first: it imports Whoosh, without what a search never uses)
 from .errors import ArgumentError, IndexLockedError, LoadError, QueryError, SearchlibError, StorageError
 from .index import Index, build_index, open_index
 from .records import (

@@ -40,7 +40,7 @@ from .errors import LoadError, SearchlibError
 from .index import Index, build_index, open_index
 from .progress import ProgressBar, counted
 from .records.export import EXPORT_FORMATS, export_records
-from .records.readers import FORMATS, bundled_records_path, read_bytes, read_records
+from .records.readers import FORMATS, bundled_records_path, read_bytes, read_records, records_only
 from .records.record import Record
 from .results import Results
 from .search import syntax
@@ -323,22 +323,17 @@ class _IndexReport:
         return True
 
     def records_of(self, file: Path, fmt: str | None) -> Iterator[Record]:
-        found = errors = 0
+        found = 0
+        before = len(self.malformed)
         try:
-            for item in read_records(file, fmt):
-                if isinstance(item, Record):
-                    found += 1
-                    self.indexed += 1
-                    yield item
-                elif self.skip_errors:
-                    errors += 1
-                    self.malformed.append(item)
-                else:
-                    raise item
+            for record in records_only(read_records(file, fmt), self.malformed if self.skip_errors else None):
+                found += 1
+                self.indexed += 1
+                yield record
         except LoadError as exc:  # without --skip-errors, a malformed record; with it, the file as a whole
             self._skip_file(exc)  # (damaged, or in no format searchlib reads)
             return
-        if found or errors:
+        if found or len(self.malformed) > before:
             self.files += 1
             return
         how = f" as {fmt}; check its format, or leave out --from to have it told from the content" if fmt else ""

@@ -28,6 +28,7 @@ from typing import Any, Literal, Union
 import numpy as np
 from whoosh import index as windex
 from whoosh.index import LockError
+from whoosh.reading import EmptyReader
 from whoosh.searching import Searcher
 
 from ._engine import folder
@@ -281,7 +282,7 @@ class Index:
             ),
             "vocabulary": vocabulary_size(reader),
             "abstract_vocabulary": sum(1 for _ in reader.lexicon("abstract")),
-            "segments": len(self._ix._segments()) if hasattr(self._ix, "_segments") else None,
+            "segments": 0 if isinstance(reader, EmptyReader) else len(list(reader.leaf_readers())),
             "size_bytes": sum(f.stat().st_size for f in self.path.iterdir()) if self.path else None,
             "last_change": manifest.get("last_change"),
         }

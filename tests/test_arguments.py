@@ -73,7 +73,7 @@ def test_lookups_refuse_what_is_not_an_id(index, call):
         lambda ix: searchlib.build_index([{"title": "T"}], 5),
         lambda ix: searchlib.open_index(None),
         lambda ix: searchlib.load_records(searchlib.bundled_records_path(), errors="ignore"),
-        lambda ix: searchlib.load_records(searchlib.bundled_records_path(), format="endnote"),
+        lambda ix: searchlib.load_records(searchlib.bundled_records_path(), format="refworks"),
         lambda ix: searchlib.load_records(None),
         lambda ix: searchlib.export_records(list(ix), "docx"),
         lambda ix: searchlib.export_records([{"title": "a dict"}], "ris"),

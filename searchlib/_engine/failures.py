@@ -81,12 +81,7 @@ def abandon(writer: Any) -> None:
 
     Never raises an :class:`OSError`: it runs while another error is on its way to the caller.
     """
-    with suppress(Exception):
-        writer._close_segment()
-    with suppress(Exception):
-        writer.pool.cleanup()
-    with suppress(Exception):
-        writer._tempstorage.destroy()
+    writer.discard_files()
     folder = getattr(writer.storage, "folder", None)
     if folder is not None and not committed(writer):
         segment = f"{writer.newsegment.segment_id()}."

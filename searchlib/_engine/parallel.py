@@ -105,11 +105,11 @@ def write_records(
         with sections_deferred():  # the sections of records sent to a helper are found there
             build.run(iter(records))  # ends by telling the helpers to write their segments
         build.owner.clear()  # every record is placed: let the keys go now, while the helpers are still busy
-        if writer._added:
-            final = [writer._finalize_segment()]
+        if writer.has_documents:
+            final = [writer.finish_segment()]
         else:
             final = []
-            writer._close_segment()
+            writer.close_segment()
         # While the helpers finish their segments: count this process's words, and let the cyclic collector
         # look once at what the build made while it was paused (mostly analysis cache entries, which it then
         # stops tracking), rather than when the build turns it back on, in the serial step after.
@@ -120,8 +120,7 @@ def write_records(
         feed.finish()
         for helper in build.helpers:
             words.update(helper.words)  # adds the counts
-        writer._commit_toc(final + segments)
-        writer._finish()
+        writer.commit_segments(final + segments)
     except BaseException:
         build.stop()
         abandon(writer)
@@ -298,7 +297,7 @@ def _helper_main(
     inherited = stemtable.known_count()  # stems this process knew when it was forked: the build's own already
     try:
         ix = FileStorage(folder).open_index(indexname)
-        writer = FastSegmentWriter(ix, _lk=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
+        writer = FastSegmentWriter(ix, lock=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
         while True:
             records = _next_job(jobs, build_pid)
             if records is None:
@@ -308,8 +307,8 @@ def _helper_main(
         # The stems and words this helper found (not those this process knew when it was forked), sent before
         # the segment is written: the build's process takes them in while this one writes.
         results.put(("words", (stemtable.known(inherited), indexed_words(writer.schema))))
-        segment = writer._finalize_segment()
-        writer._tempstorage.destroy()
+        segment = writer.finish_segment()
+        writer.scratch.destroy()
         results.put(("ok", segment))
     except OSError as exc:
         results.put(("oserror", exc))

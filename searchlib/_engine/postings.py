@@ -2,8 +2,10 @@
 
 Ranking (:mod:`searchlib.search.termwise`) reads a term's postings whole, without positions, and every paper's
 field length; Whoosh's own readers make a matcher per term, step it a posting at a time and unpickle every
-block's positions. These functions read the same files (searchlib's segments: :mod:`.segwriter`; Whoosh's own
-merged segments too) and fall back to Whoosh's public reader for anything not in the layout they expect.
+block's positions (a claim with feedback takes twice as long through them), and read a field length a paper at
+a time. These functions read the same files (searchlib's segments: :mod:`.segwriter`; Whoosh's own merged
+segments too), reached through :mod:`.whoosh_private`, and fall back to Whoosh's public reader for anything not
+in the layout they expect.
 """
 
 from __future__ import annotations
@@ -15,41 +17,36 @@ from typing import Any
 
 from whoosh.codec import whoosh3
 from whoosh.filedb import filetables
-from whoosh.matching import FilterMatcher, Matcher
+from whoosh.matching import FilterMatcher
 from whoosh.reading import IndexReader, TermInfo, TermNotFound
+from whoosh.util.numeric import length_to_byte
 
 from .termtable import POINTER, ROW_LENGTHS, key_hash
+from .whoosh_private import length_column, postings_file, term_index
 
 #: Not read this way (another codec or storage, a field the segment lacks): the caller asks Whoosh.
 UNREAD = object()
 
 
-def matcher(reader: IndexReader, field: str, btext: bytes, info: TermInfo) -> Matcher | None:
-    """The term's postings read from its (cached) term info, as Whoosh's segment reader reads them, but
-    without wrapping them in the segment's deletions; None for readers not in Whoosh's own layout."""
-    terms: Any = getattr(reader, "_terms", None)
-    if type(terms) is not whoosh3.W3TermsReader:
-        return None
-    return terms._codec.postings_reader(terms._postfile, info, reader.schema[field].format, term=(field, btext))
-
-
 def read_postings(reader: IndexReader, field: str, btext: bytes, info: TermInfo) -> tuple[list[int], list[float]]:
     """The term's document numbers and term frequencies in this segment, deleted papers included.
 
-    Whoosh's on-disk postings are read a block at a time without their positions (:func:`_read_blocks`); other
-    postings (a term found in one paper is stored inline, other readers) are stepped through with a matcher.
+    Whoosh's on-disk postings are read a block at a time without their positions (:func:`_read_blocks`); a term
+    found in few papers has its postings in its term info; other postings (other readers) are stepped through
+    with a matcher.
     """
-    terms: Any = getattr(reader, "_terms", None)
-    if type(terms) is whoosh3.W3TermsReader and not info.is_inlined():
-        found = _read_blocks(terms._postfile, info.extent()[0])
+    inlined = info.inlined_postings() if hasattr(info, "inlined_postings") else None
+    if inlined is not None:
+        return list(inlined[0]), list(inlined[1])
+    postfile = postings_file(reader)
+    if postfile is not None:
+        found = _read_blocks(postfile, info.extent()[0])
         if found is not None:
             return found
-    m = matcher(reader, field, btext, info)
-    if m is None:  # a reader not in Whoosh's own layout reads its postings itself
-        try:
-            m = reader.postings(field, btext)
-        except TermNotFound:
-            return [], []
+    try:
+        m = reader.postings(field, btext)
+    except TermNotFound:
+        return [], []
     if isinstance(m, FilterMatcher):  # the segment's deletions: dropped from the scores instead
         m = m.child
     ids: list[int] = []
@@ -91,18 +88,18 @@ def term_row(reader: IndexReader, field: str, btext: bytes) -> bytes | None | ob
     """The term's row in the segment's term table (its term info's bytes), or None if the segment lacks it.
 
     Whoosh looks a term up through two generators and a file read per slot, key and value; this probes the same
-    hash table in the mapped file with ``struct.unpack_from``, in half the time (a claim with feedback looks up
-    some 300 terms per segment). :data:`UNREAD` when the segment is not read that way (another codec or
+    hash table in the mapped file with ``struct.unpack_from``, in a third of the time (a claim with feedback looks
+    up some 300 terms per segment). :data:`UNREAD` when the segment is not read that way (another codec or
     storage, a field the segment lacks): the caller then asks Whoosh.
     """
-    terms: Any = getattr(reader, "_terms", None)
-    if type(terms) is not whoosh3.W3TermsReader or field not in terms._fieldmap:
+    found = term_index(reader, field)
+    if found is None:
         return UNREAD
-    table = terms._tindex
-    buf = getattr(table.dbfile, "_buf", None)
+    keycoder, table = found
+    buf = getattr(table.dbfile, "view", None)
     if buf is None or table.hashfn is not filetables.md5_hash:
         return UNREAD
-    key = terms._keycoder(field, btext)
+    key = keycoder(field, btext)
     keyhash = key_hash(key)
     start, slots = table.tables[keyhash & 255]
     if not slots:
@@ -138,8 +135,9 @@ def _ids_and_weights(postfile: Any, n: int, compression: int, start: int, end: i
     nine tenths of the cost of reading it (each is a bytes object rebuilt by a call to ``codecs.encode``), and
     ranking needs none of them; so only the pickle's head, up to where the positions start, is decompressed and
     read. Blocks searchlib writes (protocol 4, :data:`searchlib._engine.segwriter.BLOCK_PROTOCOL`) hold the ids and
-    weights in a pickle frame of their own, before the positions': only that frame is decompressed and read.
-    Anything unexpected reads the whole block as Whoosh does (:func:`_read_whole`).
+    weights in a pickle frame of their own, before the positions': only that frame is decompressed and read
+    (a claim with feedback takes a sixth longer when blocks are read whole). Anything unexpected reads the whole
+    block as Whoosh does (:func:`_read_whole`).
     """
     if n >= 4:  # a tuple of three or fewer positions has no mark to find
         raw = postfile.get(start, end - start)
@@ -179,13 +177,9 @@ def length_bytes(reader: IndexReader, field: str) -> bytes:
     papers past the last one written take the default 0); else paper by paper through the public reader.
     """
     n = reader.doc_count_all()
-    column: Any = None
-    perdoc = getattr(reader, "_perdoc", None)
-    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-        column = perdoc._cached_reader(whoosh3._lenfield(field), whoosh3.LENGTHS_COLUMN)
-    if type(column) is whoosh3.LENGTHS_COLUMN.Reader and column._fixedlen == 1 and column._default == 0:
-        held = min(column._count, n)
-        return column._dbfile.get(column._basepos, held) + bytes(n - held)
-    from whoosh.util.numeric import length_to_byte
-
+    column = length_column(reader, field)
+    if column is not None:
+        dbfile, start, count = column
+        held = min(count, n)
+        return dbfile.get(start, held) + bytes(n - held)
     return bytes(length_to_byte(reader.doc_field_length(d, field, 0) or 0) for d in range(n))

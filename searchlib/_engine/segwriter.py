@@ -43,21 +43,27 @@ import marshal
 import zlib
 from array import array
 from collections.abc import Iterator
-from functools import partial
 from pickle import dumps
 from struct import Struct
 from typing import Any
 
 from whoosh import formats
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import delta_encode
-from whoosh.writing import SegmentWriter
 
 from ..analysis.fast import CachedAnalyzer, NameListAnalyzer
 from ..analysis.written import WrittenAnalyzer
 from . import termtable
+from .whoosh_private import (
+    TERMINFO,
+    StepWriter,
+    add_row_positions,
+    field_writer_files,
+    hash_tables_written_by,
+    length_field,
+)
 
 #: Postings held in memory before they are written to a sorted run file (about 30 bytes each).
 SPILL_POSTINGS = 6_000_000
@@ -76,7 +82,7 @@ SMALL_BLOCK = 256
 #: fifth less index, and its blocks read back faster too.
 BLOCK_PROTOCOL = 4
 #: Blocks of at least this many postings put their values (the positions) in a pickle frame of their own, after
-#: the document numbers and weights: ranking reads only the first frame (``termwise._ids_and_weights``).
+#: the document numbers and weights: ranking reads only the first frame (``postings._ids_and_weights``).
 HEAD_POSTINGS = 4
 _FRAME = b"\x95"  # pickle's FRAME opcode, then the frame's length (8 bytes, little-endian)
 #: Bytes of postings held before they and their term table rows are written out (each term costs a few list
@@ -89,7 +95,6 @@ FLUSH_BYTES = 1 << 22
 RUN_CHUNK = 1024
 
 _POSITIONS, _FREQUENCY, _EXISTENCE, _OTHER = range(4)
-_TERMINFO = W3TermInfo._struct
 
 
 def _encode_positions(poses: list[int]) -> bytes:
@@ -242,30 +247,20 @@ def _kind(field: Any) -> int:
     )
 
 
-class FastSegmentWriter(SegmentWriter):
+class FastSegmentWriter(StepWriter):
     """Whoosh's ``SegmentWriter`` with postings gathered per term and written a block at a time.
 
     Use it as ``FastSegmentWriter(ix, timeout=..., limitmb=...)`` wherever ``ix.writer()`` would do.
     """
 
-    def __init__(
-        self, ix: Any, *args: Any, spill_postings: int = SPILL_POSTINGS, tempname: str | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, ix: Any, *args: Any, spill_postings: int = SPILL_POSTINGS, **kwargs: Any) -> None:
         if kwargs.get("codec") is None:
             kwargs["codec"] = W3Codec(blocklimit=BLOCK_POSTINGS)
-        self.writelock = None
-        try:
-            super().__init__(ix, *args, **kwargs)
-            if tempname is not None:  # another process writes a segment of the same index at the same time
-                self._tempstorage = self.storage.temp_storage(tempname)
-        except BaseException:  # a full disk once the lock was taken: not held by a writer that never was
-            if self.writelock is not None:
-                self.writelock.release()
-            raise
+        super().__init__(ix, *args, **kwargs)
         schema = self.schema
         self._kinds = {name: _kind(schema[name]) for name in schema.names()}
         text_fields = frozenset(name for name, kind in self._kinds.items() if kind != _OTHER)
-        self.pool = _Postings(self._tempstorage, text_fields, spill_postings)
+        self.pool = _Postings(self.scratch, text_fields, spill_postings)
         # Vectors and separate spelling words need Whoosh's own path; searchlib's schema has neither.
         self._plain = any(schema[n].vector or schema[n].separate_spelling() for n in schema.names())
 
@@ -273,9 +268,8 @@ class FastSegmentWriter(SegmentWriter):
         if self._plain or any(name.startswith("_") for name in fields):
             super().add_document(**fields)
             return
-        self._check_state()
+        self.check_document(fields)
         schema = self.schema
-        self._check_fields(schema, fields)
         pdw = self.perdocwriter
         pool = self.pool
         docnum = self.docnum
@@ -307,7 +301,7 @@ class FastSegmentWriter(SegmentWriter):
             if column and value is not None:
                 pdw.add_column_value(fieldname, column, field.to_column_value(value))
         pdw.finish_doc()
-        self._added = True
+        self.document_added()
         self.docnum += 1
         if pool.count >= pool.limit:
             pool.spill()
@@ -320,11 +314,10 @@ class FastSegmentWriter(SegmentWriter):
             add((fieldname, btext, docnum, weight, vbytes))
         return length
 
-    def _flush_segment(self) -> None:
+    def write_postings(self) -> None:
         self.perdocwriter.close()
         pdr = self.per_document_reader()
-        tindex = self.fieldwriter._tindex
-        tindex._write_hashes = partial(termtable.write_hash_tables, tindex)  # what closing the field writer calls
+        tindex = hash_tables_written_by(self.fieldwriter, termtable.write_hash_tables)
         try:
             _write_postings(self.fieldwriter, self.schema, pdr, self.pool.merged())
         finally:
@@ -332,7 +325,7 @@ class FastSegmentWriter(SegmentWriter):
             pdr.close()
             # The term table's hash buckets hold a tuple per term, and the closed writer holding them sits in
             # a reference cycle: let them go now, rather than leave them for the cyclic collector to walk.
-            self.fieldwriter._tindex.buckets = []
+            tindex.buckets = []
 
 
 def _values_framed_apart(data: bytes, head: bytes) -> bytes:
@@ -417,7 +410,7 @@ def _write_postings(fw: Any, schema: Any, pdr: Any, terms: Iterator[tuple[str, b
 
 def _field_lengths(pdr: Any, fieldname: str) -> list[int] | None:
     """Each document's length of the field, as the postings writer would read it back (None: no lengths)."""
-    lenfield = _lenfield(fieldname)
+    lenfield = length_field(fieldname)
     if not pdr.has_column(lenfield):
         return None
     reader = pdr.column_reader(lenfield, LENGTHS_COLUMN)
@@ -434,12 +427,8 @@ class _TermWriter:
     """
 
     def __init__(self, fw: Any, fmt: Any) -> None:
-        pw = fw._postwriter
-        self.postfile = fw._postfile
-        self.tindex = fw._tindex
-        self.prefix = pack_ushort(fw._fieldid)
-        self.size = pw._blocklimit
-        self.compression = pw._compression
+        self.postfile, self.tindex, fieldid, self.size, self.compression = field_writer_files(fw)
+        self.prefix = pack_ushort(fieldid)
         self.fixed = fmt.fixed_value_size()
         # What is not yet written: postings chunks, and the term table's rows (each a length header, a key and
         # a value) with the positions its hash buckets and ordered index need.
@@ -482,12 +471,7 @@ class _TermWriter:
         if self.rows:
             tindex = self.tindex
             tindex.dbfile.write(b"".join(self.rows))
-            index = tindex.index
-            try:
-                index.array.extend(array(index.array.typecode, self.row_starts))
-            except OverflowError:  # past 64 KiB the positions need a wider type, as GrowableArray.append finds
-                index._retype(self.row_starts[-1])
-                index.array.extend(self.row_starts)
+            add_row_positions(tindex, self.row_starts)
             tindex.lastkey = self.lastkey
             self.rows = []
             self.row_starts = []
@@ -498,9 +482,6 @@ class _TermWriter:
         size, comp, fixed = self.size, self.compression, self.fixed
         start = self.post_pos
         n = len(ids)
-        if n == 1:  # most terms: the same bytes as the loop below makes, with less work
-            self._write_one(btext, term, lengths, start)
-            return
         parts = [WHOOSH3_HEADER_MAGIC]
         total_weight: float = 0
         maxweight: float = 0
@@ -552,7 +533,7 @@ class _TermWriter:
             info = dumps((hi - lo, block_ids[-1], block_max, level, min_byte, max_byte), 2)
             blocklength = len(info) + len(data)
             parts += (pack_int(-blocklength if hi == n else blocklength), info, data)
-        terminfo = _TERMINFO.pack(
+        terminfo = TERMINFO.pack(
             False,
             total_weight,
             n,
@@ -563,26 +544,3 @@ class _TermWriter:
             ids[-1],
         )
         self._emit(btext, b"".join(parts), terminfo, start)
-
-    def _write_one(self, btext: bytes, term: _Term, lengths: list[int] | None, start: int) -> None:
-        """:meth:`write` for a term in one document: one block of one posting."""
-        docnum = term.ids[0]
-        weight = term.weights[0]
-        length = lengths[docnum] if lengths is not None else 0
-        fixed = self.fixed
-        if fixed == 0:
-            mini_values: Any = None
-        else:
-            value = term.values[0]
-            values = (value,) if value else ()
-            mini_values = values if fixed is None or fixed < 0 else b"".join(values)
-        data = dumps(((docnum,), None if weight == 1.0 else weight, mini_values), BLOCK_PROTOCOL)
-        level = self.compression if len(data) >= SMALL_BLOCK else 0
-        if level:
-            data = zlib.compress(data, level)
-        block_max = max(0, weight)
-        length_byte = length_to_byte(length)
-        info = dumps((1, docnum, block_max, level, length_byte, length_byte), 2)
-        chunk = b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-(len(info) + len(data))), info, data))
-        terminfo = _TERMINFO.pack(False, weight, 1, length_byte, length_byte, block_max, docnum, docnum)
-        self._emit(btext, chunk, terminfo, start)

@@ -44,9 +44,10 @@ from typing import Any, TypeVar
 
 import orjson
 from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import BufferFile
+from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.util.filelock import LockBase
 
+from ..analysis.stemtable import TABLE_FILE, WORDS_FILE
 from ..errors import IndexLockedError, SearchlibError
 
 try:
@@ -65,7 +66,7 @@ _SEGMENT_RE = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+$")
 _TEMP_DIR = f"{INDEX_NAME}.tmp"
 _MANIFEST_TMP_RE = re.compile(rf"^{re.escape(MANIFEST)}\.tmp(?:-\d+)?$")
 #: The stem table and word list (searchlib/analysis/stemtable.py) and their temporary files.
-_STEMS_RE = re.compile(r"^(?:stems|words)\.json(?:\.tmp-\d+)?$")
+_STEMS_RE = re.compile(rf"^(?:{re.escape(TABLE_FILE)}|{re.escape(WORDS_FILE)})(?:\.tmp-\d+)?$")
 
 
 # -- manifest ----------------------------------------------------------------------------------------------------
@@ -364,15 +365,16 @@ class _MappedFile(BufferFile):
     copies every part it opens (the postings, the terms) into memory, 2.5 GB for a 200,000-paper index."""
 
     def __init__(self, buf: memoryview, name: str | None = None, onclose: Any = None) -> None:
-        self._buf = buf
-        self._name = name
-        self.file = _View(buf)
-        self.onclose = onclose
-        self.is_real = False
-        self.is_closed = False
+        StructFile.__init__(self, _View(buf), name=name, onclose=onclose)  # not BufferFile's, which copies
+        #: The mapped bytes, which :mod:`.postings` also reads directly.
+        self.view = buf
+        self.label = name
+
+    def get(self, position: int, length: int) -> bytes:
+        return bytes(self.view[position : position + length])
 
     def subset(self, position: int, length: int, name: str | None = None) -> _MappedFile:
-        return _MappedFile(self._buf[position : position + length], name=name or self._name)
+        return _MappedFile(self.view[position : position + length], name=name or self.label)
 
 
 class SafeFileStorage(FileStorage):

@@ -2,7 +2,8 @@
 
 A term table is a file of rows (key length, value length, key, value: a term and its term info) followed by 256
 open-addressing hash tables of slots (a key's hash, its row's position). :mod:`.segwriter` writes it with
-:func:`write_hash_tables`; :mod:`.postings` looks terms up in the mapped file with the same layout.
+:func:`write_hash_tables`; :mod:`.postings` looks terms up in the mapped file with the same layout. Both take a
+few percent off a figure (a 50k build, a claim with feedback at 5k) that Whoosh's own code would add.
 """
 
 from __future__ import annotations

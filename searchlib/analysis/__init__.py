@@ -3,7 +3,6 @@
 Read it left to right in :func:`paper_analyzer`; every part is a Whoosh tokenizer or filter you can reuse.
 """
 
-from . import deferred as _deferred  # noqa: F401, I001  (first: imports Whoosh without what a search never uses)
 from .analyzers import author_analyzer, paper_analyzer, plain_analyzer, stem, surface_analyzer
 from .authors import AuthorTokenizer, name_forms, split_name
 from .filters import CompoundFilter, SpellingFilter, StemFilter

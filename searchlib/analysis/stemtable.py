@@ -1,16 +1,11 @@
 """Stems an index already knows, so that opening it and answering a query need not import NLTK; and its words.
 
-Importing NLTK takes up to a second (its package imports SciPy and NumPy when they are installed, though
-:func:`stem` keeps most of SciPy out: see :func:`_snowball_stemmer`), most of a fresh process's wait for its first
-answer. Every word stemmed while an index is built is kept in a table that is saved in the index folder
-(``stems.json``: word -> Snowball stem) after each commit; opening the index registers the table, and
-:func:`stem` reads it the first time a stem is asked for. NLTK's Snowball English stemmer is imported only for
-a word the table lacks, so stems are NLTK's in every case: the table is a cache of that one function, never a
-different stemmer.
-
-The table is saved sorted, an entry a line (still plain JSON). A fresh process's first search looks up its few
-hundred words in it by bisection (:func:`_find`) rather than reading its tens of thousands of entries; past
-:data:`LOOKUPS_BEFORE_LOAD` words, as when papers are added, the table is read whole.
+Importing NLTK is most of a fresh process's wait for its first answer (its package imports SciPy when it is
+installed, though :func:`stem` keeps most of SciPy out: see :func:`_snowball_stemmer`). Every word stemmed while
+an index is built is kept in a table that is saved in the index folder (``stems.json``: word -> Snowball stem)
+after each commit; opening the index registers the table, and :func:`stem` reads it the first time a stem is
+asked for. NLTK's Snowball English stemmer is imported only for a word the table lacks, so stems are NLTK's in
+every case: the table is a cache of that one function, never a different stemmer.
 
 The same folder keeps the index's words (``words.json``: word -> occurrences): every word of three letters or
 more in its titles, abstracts and sections as written, lower-cased and accent-folded, stopwords left out.
@@ -24,6 +19,7 @@ wrote (:func:`words`); each index's list holds only its own.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Mapping
@@ -34,8 +30,6 @@ from typing import Any
 
 import orjson
 
-from .deferred import OnFirstUse
-
 #: The table's name in an index folder.
 TABLE_FILE = "stems.json"
 #: The word list's name in an index folder.
@@ -43,13 +37,8 @@ WORDS_FILE = "words.json"
 #: Words remembered at most (stems, and words of indexed text); past this, new ones are not saved.
 MAX_WORDS = 2_000_000
 
-#: Words looked up in a sorted table (:func:`_find`) before it is read whole instead.
-LOOKUPS_BEFORE_LOAD = 3000
-
 _known: dict[str, str] = {}
 _pending: list[Path] = []
-_searched: list[bytes] = []  # tables read in the sorted layout, not yet taken into _known
-_lookups = 0
 _snowball: Any = None
 _words: dict[str, int] = {}
 _pending_words: list[Path] = []
@@ -61,8 +50,9 @@ def stem(word: str) -> str:
     found = _known.get(word)
     if found is not None:
         return found
-    if _pending or _searched:
-        found = _from_tables(word)
+    if _pending:
+        _load_pending()
+        found = _known.get(word)
         if found is not None:
             return found
     global _snowball
@@ -75,14 +65,15 @@ def stem(word: str) -> str:
 
 
 def _snowball_stemmer() -> Any:
-    """NLTK's Snowball English stemmer, with NLTK imported in a third of the time where SciPy is installed.
+    """NLTK's Snowball English stemmer; where SciPy is installed, NLTK is imported without two parts of SciPy.
 
-    NLTK's package imports two parts of SciPy it rarely uses: ``scipy.stats`` (most of NLTK's import time) for
-    Fisher's exact test in its collocation measures, and ``scipy.sparse`` in its transition parser,
-    which imports scikit-learn's SVM only after it. While NLTK is imported here, neither can be, so NLTK takes its
-    fallbacks; then the measure and the parser are given stand-ins that import what they name when first used,
-    so ``BigramAssocMeasures.fisher`` and ``TransitionParser.train`` work as before. When NLTK or SciPy's parts
-    are already imported, or NLTK fails to import this way, NLTK is imported as usual.
+    NLTK's package imports ``scipy.stats`` (for Fisher's exact test in its collocation measures) and
+    ``scipy.sparse`` (in its transition parser, which imports scikit-learn's SVM only after it) when SciPy is
+    installed, though stemming uses neither: they are most of NLTK's import time there, and a first search with a
+    word its index never saw waited twice as long for its answer. While NLTK is imported here neither can be, so
+    NLTK takes its fallbacks; then the measure and the parser are given stand-ins that import what they name when
+    first used, so ``BigramAssocMeasures.fisher`` and ``TransitionParser.train`` work as before. When NLTK or
+    SciPy's parts are already imported, or NLTK fails to import this way, NLTK is imported as usual.
     """
     if "nltk" not in sys.modules and not any(name in sys.modules for name in _KEPT_OUT):
         for name in _KEPT_OUT:
@@ -126,6 +117,29 @@ def _fisher_exact(*args: Any, **kwargs: Any) -> Any:
     return fisher_exact(*args, **kwargs)
 
 
+class OnFirstUse:
+    """A module, or a name in one, imported when first used (ImportError then if it is not installed).
+
+    >>> quote = OnFirstUse("urllib.parse", "quote")
+    >>> quote("a b")
+    'a%20b'
+    """
+
+    def __init__(self, module: str, attr: str | None) -> None:
+        self._module = module
+        self._attr = attr
+
+    def _target(self) -> Any:
+        found = importlib.import_module(self._module)
+        return found if self._attr is None else getattr(found, self._attr)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target(), name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._target()(*args, **kwargs)
+
+
 def register(folder: str | os.PathLike[str]) -> None:
     """Use the stem table and words of the index at ``folder`` (each read when first needed)."""
     for path, pending in ((Path(folder) / TABLE_FILE, _pending), (Path(folder) / WORDS_FILE, _pending_words)):
@@ -143,7 +157,7 @@ def save(folder: str | os.PathLike[str], counts: Mapping[str, int]) -> None:
     words_file = Path(folder) / WORDS_FILE
     saved = _saved_words(words_file)
     _count(saved, counts, add=True)
-    _replace(Path(folder) / TABLE_FILE, orjson.dumps(_known, option=_SORTED_LAYOUT))
+    _replace(Path(folder) / TABLE_FILE, orjson.dumps(_known))
     _replace(words_file, orjson.dumps(saved))
 
 
@@ -216,48 +230,15 @@ def words() -> list[str]:
     return _sorted
 
 
-def _from_tables(word: str) -> str | None:
-    """``word``'s stem in the tables registered and not yet read whole, or None if none has it."""
-    global _lookups
-    _read_pending()
-    found = _known.get(word)  # tables in another layout are read whole
-    if found is None and _searched:
-        _lookups += 1
-        if _lookups <= LOOKUPS_BEFORE_LOAD:
-            key = word.encode("utf-8", "surrogatepass")
-            try:
-                found = next(filter(None, (_find(table, key) for table in _searched)), None)  # last opened first
-            except ValueError:  # a line not in the sorted layout
-                pass
-            else:
-                if found is not None and len(_known) < MAX_WORDS:
-                    _known[word] = found
-                return found
-        _load_pending()  # enough words asked, or a table not in the sorted layout: read the tables whole
-        return _known.get(word)
-    return found
-
-
-def _read_pending() -> None:
-    """Read the registered tables: those in the sorted layout are kept to search, others merged whole."""
+def _load_pending() -> None:
+    """Take every registered table into the known stems (the index opened last first; a word already known
+    keeps its stem)."""
     while _pending:
-        path = _pending.pop()
         try:
-            data = path.read_bytes()
+            data = _pending.pop().read_bytes()
         except OSError:
             continue  # no table (an older index): NLTK stems those words
-        if _searchable(data):
-            _searched.append(data)
-        else:
-            _merge_saved(data)
-
-
-def _load_pending() -> None:
-    """Take every registered table into the known stems."""
-    _read_pending()
-    for data in _searched:  # the index opened last first; a word already known keeps its stem
         _merge_saved(data)
-    _searched.clear()
 
 
 def _merge_saved(data: bytes) -> None:
@@ -267,47 +248,6 @@ def _merge_saved(data: bytes) -> None:
         return  # an unreadable table: NLTK stems those words
     if isinstance(table, dict):
         _merge(table)
-
-
-#: How tables are saved: sorted by word, an entry a line (``  "word": "stem",``), as :func:`_find` reads them.
-_SORTED_LAYOUT = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
-_SEPARATOR = b'": "'
-
-
-def _searchable(data: bytes) -> bool:
-    """Whether ``data`` looks like a table in the sorted layout, with nothing escaped (no quote or line break
-    within a word or stem); :func:`_find` checks each line it reads."""
-    return data.startswith(b'{\n  "') and data.endswith(b"\n}") and b"\\" not in data
-
-
-def _find(data: bytes, word: bytes) -> str | None:
-    """The stem of ``word`` (UTF-8) in a table in the sorted layout, by bisection over its lines; None if the
-    table lacks it. Raises ValueError at a line not in that layout.
-
-    >>> table = orjson.dumps({"trials": "trial", "cohorts": "cohort", "über": "über"}, option=_SORTED_LAYOUT)
-    >>> _find(table, b"trials"), _find(table, "über".encode()), _find(table, b"trial")
-    ('trial', 'über', None)
-    """
-    lo, hi = 2, len(data) - 1  # the entries' lines, each ending in a line break
-    while lo < hi:
-        mid = (lo + hi) // 2
-        start = data.rfind(b"\n", lo, mid) + 1 or lo
-        end = data.find(b"\n", mid)
-        sep = data.find(_SEPARATOR, start, end)
-        if sep < 0 or data[start : start + 3] != b'  "':
-            raise ValueError(f"not a line of a sorted stem table: {data[start:end]!r}")
-        key = data[start + 3 : sep]  # past the indent and the opening quote
-        if key == word:
-            raw = data[sep + 4 : end]
-            value = raw[:-2] if raw.endswith(b'",') else raw[:-1] if raw.endswith(b'"') else None
-            if value is None:
-                raise ValueError(f"not a line of a sorted stem table: {data[start:end]!r}")
-            return value.decode("utf-8", "surrogatepass")
-        if key < word:
-            lo = end + 1
-        else:
-            hi = start
-    return None
 
 
 def _load_pending_words() -> None:

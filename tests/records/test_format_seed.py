@@ -59,8 +59,8 @@ def test_unknown_content_is_a_load_error(tmp_path):
 
 
 def test_unknown_format_name():
-    with pytest.raises(ArgumentError, match="format must be one of 'json', .*'bibtex', not 'endnote'"):
-        load_records(FORMATS / "pubmed.xml", format="endnote")
+    with pytest.raises(ArgumentError, match="format must be one of 'json', .*'bibtex', .*not 'refworks'"):
+        load_records(FORMATS / "pubmed.xml", format="refworks")
 
 
 def test_json_lines_are_read_a_line_at_a_time(tmp_path, monkeypatch):
@@ -83,3 +83,20 @@ def test_json_lines_are_read_a_line_at_a_time(tmp_path, monkeypatch):
     bad.write_bytes(b"\n".join(lines[:5]) + b'\n{"doi": \n' + lines[5])
     with pytest.raises(LoadError, match=r"bad\.jsonl:6: invalid JSON"):
         load_records(bad)
+
+
+def test_journal_volume_and_pages_are_cleaned_as_every_reader_cleans_them(tmp_path):
+    """White space collapsed, numbers as text, blank as absent: the same values a RIS file gives."""
+    seed = tmp_path / "r.jsonl"
+    seed.write_text('{"title": "T", "journal": {"name": " Journal  of\\nTrials ", "volume": 12, "pages": "  "}}\n')
+    ris = tmp_path / "r.ris"
+    ris.write_text("TY  - JOUR\nTI  - T\nJO  - Journal  of Trials \nVL  - 12\nER  - \n")
+    got = [(r.journal, r.volume, r.pages) for r in (load_records(seed)[0], load_records(ris)[0])]
+    assert got == [("Journal of Trials", "12", None)] * 2
+
+
+def test_a_field_of_the_wrong_type_is_named_with_what_it_holds(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"title": "T", "journal": {"name": "J", "volume": [12]}}\n')
+    with pytest.raises(LoadError, match=r"'volume' should be a string, not a list"):
+        load_records(path)

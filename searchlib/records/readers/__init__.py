@@ -10,6 +10,9 @@
 | ``medline``       | ``medline.py``        | MEDLINE / ``.nbib`` text                                          |
 | ``ris``           | ``ris.py``            | RIS (EndNote, Zotero, Mendeley, Rayyan, publishers)               |
 | ``bibtex``        | ``bibtex.py``         | BibTeX                                                            |
+| ``endnote``       | ``endnote.py``        | EndNote XML (EndNote, Zotero, Mendeley)                           |
+| ``csv``           | ``delimited.py``      | CSV and tab-delimited: Zotero, Scopus, Web of Science, Rayyan,    |
+|                   |                       | Covidence, PubMed, ASySD, this library's own CSV export           |
 
 :func:`read_records` unpacks gzip, tells the format from the content (:mod:`.detect`) and yields each record,
 or a :class:`~searchlib.errors.LoadError` naming the file and line for each one that cannot be read;
@@ -22,7 +25,7 @@ import gzip
 import io
 import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -30,7 +33,7 @@ from typing import Literal
 from ...errors import LoadError, check_choice, check_path
 from ...progress import counted
 from ..record import Record, RecordList
-from . import bibtex, medline, pubmed, ris, seed
+from . import bibtex, delimited, endnote, medline, pubmed, ris, seed
 from .detect import FORMATS, detect_format
 
 __all__ = [
@@ -50,6 +53,8 @@ _READERS: dict[str, Reader] = {
     "medline": medline.read,
     "ris": ris.read,
     "bibtex": bibtex.read,
+    "endnote": endnote.read,
+    "csv": delimited.read,
 }
 
 
@@ -122,6 +127,18 @@ def bundled_records_path() -> Path:
     return Path(str(resources.files("searchlib.records.data").joinpath("seed_records.txt")))
 
 
+def records_only(items: Iterable[Record | LoadError], skipped: list[LoadError] | None) -> Iterator[Record]:
+    """The records among ``items``: each :class:`LoadError` is raised, or, given a ``skipped`` list, kept there
+    while reading goes on (a file's good records are not lost to one bad one)."""
+    for item in items:
+        if isinstance(item, LoadError):
+            if skipped is None:
+                raise item
+            skipped.append(item)
+        else:
+            yield item
+
+
 def load_records(
     path: str | os.PathLike[str],
     format: str | None = None,
@@ -130,23 +147,16 @@ def load_records(
     """Read a record file, in any format :mod:`.readers` knows, and return its records in file order.
 
     The format is told from the content (a ``.gz`` is unpacked first); pass ``format`` (``"json"``,
-    ``"pubmed"``, ``"medline"``, ``"ris"``, ``"bibtex"``, ``"crossref"``, ``"europepmc"``,
-    ``"semanticscholar"``) to say it instead. ``errors="raise"`` (the default) stops at the first malformed
-    record with a :class:`LoadError` naming the file and line. ``errors="skip"`` keeps going: each skipped
-    record is in the result's ``skipped`` list, and a warning says how many were skipped. A file with no
-    records gives an empty list, not an error.
+    ``"pubmed"``, ``"medline"``, ``"ris"``, ``"bibtex"``, ``"endnote"``, ``"csv"``, ``"crossref"``,
+    ``"europepmc"``, ``"semanticscholar"``) to say it instead. ``errors="raise"`` (the default) stops at the
+    first malformed record with a :class:`LoadError` naming the file and line. ``errors="skip"`` keeps going:
+    each skipped record is in the result's ``skipped`` list, and a warning says how many were skipped. A file
+    with no records gives an empty list, not an error.
     """
-    # The readers build Records, so they import this module; import them only when called.
     check_path("path", path)
     check_choice("errors", errors, ("raise", "skip"))
     records = RecordList()
-    for item in read_records(Path(path), format):
-        if isinstance(item, LoadError):
-            if errors == "raise":
-                raise item
-            records.skipped.append(item)
-        else:
-            records.append(item)
+    records.extend(records_only(read_records(Path(path), format), records.skipped if errors == "skip" else None))
     if records.skipped:
         warnings.warn(
             f"{path}: skipped {counted(len(records.skipped), 'malformed record')}; see .skipped on the result",

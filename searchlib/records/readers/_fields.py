@@ -166,6 +166,40 @@ def free_date(text: object) -> tuple[str | None, int | None]:
     return iso_date(m.group(1), m.group(2), m.group(3))
 
 
+def year_and_month(year: object, text: object) -> tuple[str | None, int | None]:
+    """Date from a year and the month (and day) its source gives apart: Web of Science's ``PD`` ("JAN 15"),
+    EndNote's ``<pub-dates>`` ("Mar", "15 March"), a "Published Month" column ("Mar", "3"). A text that holds
+    a year of its own ("2019 Mar 5") is read whole when the year agrees.
+
+    >>> year_and_month("2019", "JAN 15"), year_and_month(2019, "3"), year_and_month("2019", "2019 Dec 2")
+    (('2019-01-15', 2019), ('2019-03', 2019), ('2019-12-02', 2019))
+    """
+    words = re.findall(r"[^\W_]+", text) if isinstance(text, str) else []
+    whole = free_date(text)
+    if whole[1] is not None and str(whole[1]) == str(year).strip():
+        return whole
+    if len(words) == 1 and words[0].isdigit():
+        return iso_date(year, words[0])
+    month = next((w for w in words if not w.isdigit() and month_number(w)), None)
+    day = next((w for w in words if w.isdigit() and len(w) <= 2), None) if month else None
+    return iso_date(year, month, day)
+
+
+def accession_pmid(number: object, database: object = None) -> str | None:
+    """The PMID an accession number is, when its record came from PubMed or MEDLINE, or names no database and
+    the number has a PMID's form (1-8 digits: Embase's have 10 or start with "L", Web of Science's "WOS:").
+
+    >>> accession_pmid("35319117"), accession_pmid("35319117", "Embase"), accession_pmid("2014567890")
+    ('35319117', None, None)
+    """
+    if not isinstance(number, str):
+        return None
+    where = database.lower() if isinstance(database, str) else ""
+    if where and "pubmed" not in where and "medline" not in where:
+        return None
+    return normalise_pmid(number) if re.fullmatch(r"\s*(?:pmid:?\s*)?\d{1,8}\s*", number, re.IGNORECASE) else None
+
+
 def clean(value: object) -> str | None:
     """A string stripped, white space collapsed, blank as None; numbers as text; anything else None."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -221,12 +255,26 @@ def build_record(
     )
 
 
-def opt_str(obj: Mapping[str, Any], key: str) -> str | None:
-    """``obj[key]`` when it is a string or absent; a :class:`LoadError` naming the key when it is anything else."""
+def opt_str(obj: Mapping[str, Any], key: str, *, numbers: bool = False) -> str | None:
+    """``obj[key]`` when it is a string (with ``numbers``, a number too, as text) or absent; a :class:`LoadError`
+    naming the key and what it holds when it is anything else, so a wrong shape is reported, not guessed at.
+
+    >>> opt_str({"volume": 12}, "volume", numbers=True), opt_str({}, "title")
+    ('12', None)
+    """
     value = obj.get(key)
-    if value is not None and not isinstance(value, str):
-        raise LoadError(f"'{key}' should be a string")
-    return value
+    if value is None or isinstance(value, str):
+        return value
+    if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise LoadError(f"'{key}' should be a string, not {type_name(value)}")
+
+
+def type_name(value: object) -> str:
+    """What a JSON value is, as an error message names it ("an object", "a list", "null", ...)."""
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )
 
 
 def opt_object(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -1,12 +1,16 @@
 """Telling a record file's format from its content, and a JSON object's source from its keys.
 
 The extension is only a hint: exports are often renamed (``pubmed.txt`` holding MEDLINE, ``.txt`` RIS from
-EndNote), so the first bytes decide. A file's first non-blank text says most formats outright: ``<`` is XML,
-``TY  -`` is RIS, ``PMID-`` is MEDLINE, an ``@type{`` entry is BibTeX; JSON is everything starting with ``{``
-or ``[`` and the seed form whose first line is a list of author names followed by a ``{`` line.
+EndNote, ``savedrecs.txt`` a Web of Science table), so the first bytes decide. A file's first non-blank text says
+most formats outright: ``<`` is XML (PubMed's ``PubmedArticleSet``, or EndNote's ``<xml><records>``), ``TY  -``
+is RIS, ``PMID-`` is MEDLINE, a header row naming a title column is CSV (:func:`csv_dialect` says whose), an
+``@type{`` entry is BibTeX; JSON is everything starting with ``{`` or ``[`` and the seed form whose first line
+is a list of author names followed by a ``{`` line.
 
 >>> detect_format(b"TY  - JOUR\\nTI  - A title\\nER  - \\n", "x.txt")
 'ris'
+>>> detect_format(b'"Key","Item Type","Publication Year","Author","Title"\\n', "x.txt")
+'csv'
 >>> detect_format(b'{"paperId": "abc", "title": "T"}', "papers.json")
 'json'
 >>> json_source({"paperId": "abc", "title": "T"}), json_source({"title": "T", "doi": "10.1/x"})
@@ -15,11 +19,13 @@ or ``[`` and the seed form whose first line is a list of author names followed b
 
 from __future__ import annotations
 
+import csv
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...errors import LoadError
+from ..sections import CATEGORIES
 
 #: Format names ``load_records(path, format=...)`` accepts. "json" reads each object as its keys show.
 FORMATS: tuple[str, ...] = (
@@ -31,6 +37,8 @@ FORMATS: tuple[str, ...] = (
     "medline",
     "ris",
     "bibtex",
+    "endnote",
+    "csv",
 )
 
 _EXTENSIONS = {
@@ -40,6 +48,8 @@ _EXTENSIONS = {
     ".bib": "bibtex",
     ".bibtex": "bibtex",
     ".xml": "pubmed",
+    ".csv": "csv",
+    ".tsv": "csv",
     ".json": "json",
     ".jsonl": "json",
     ".ndjson": "json",
@@ -47,6 +57,7 @@ _EXTENSIONS = {
 
 _PUBMED_ROOT_RE = re.compile(rb"<(?:PubmedArticleSet|PubmedArticle|PubmedBookArticle|MedlineCitationSet)\b")
 _XML_ROOT_RE = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+_ENDNOTE_RE = re.compile(rb"<records[\s>]")
 _RIS_RE = re.compile(r"^TY {1,2}-", re.MULTILINE)
 _MEDLINE_RE = re.compile(r"^PMID ?- ", re.MULTILINE)
 _BIBTEX_RE = re.compile(r"^[ \t]*@[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
@@ -58,6 +69,11 @@ def detect_format(data: bytes, name: str) -> str:
 
     Raises :class:`LoadError` when the content is none of them, saying what the file starts with.
     """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: how Web of Science once wrote its tab-delimited files
+        header = csv_header(data[: _HEAD & ~1].decode("utf-16", errors="replace"))
+        if header is not None and csv_dialect(header[1]):
+            return "csv"
+        raise LoadError("UTF-16 text that is not a CSV or tab-delimited export; save it as UTF-8", name)
     head = data[:_HEAD].lstrip()
     if not head:
         return _by_extension(name) or "json"  # empty: any reader gives no records
@@ -67,8 +83,12 @@ def detect_format(data: bytes, name: str) -> str:
         root = next(
             (m.group(1).decode() for m in _XML_ROOT_RE.finditer(head) if not m.group(1).startswith(b"!")), "?"
         )
+        if root == "xml" and _ENDNOTE_RE.search(head):
+            return "endnote"
         raise LoadError(
-            f"XML with root <{root}> is not PubMed XML (PubmedArticleSet); no other XML format is read", name
+            f"XML with root <{root}> is not PubMed XML (PubmedArticleSet) or EndNote XML (<xml><records>); "
+            "no other XML format is read",
+            name,
         )
     if head[:1] in (b"{", b"["):
         return "json"
@@ -78,6 +98,9 @@ def detect_format(data: bytes, name: str) -> str:
         return "ris"
     if _MEDLINE_RE.match(first):
         return "medline"
+    header = csv_header(text)
+    if header is not None and csv_dialect(header[1]):
+        return "csv"
     if _BIBTEX_RE.search(text):  # may follow comment lines
         return "bibtex"
     if _RIS_RE.search(text):  # a RIS file with a header line (EndNote adds a blank or a title line)
@@ -87,8 +110,71 @@ def detect_format(data: bytes, name: str) -> str:
     if "\n{" in text or text.startswith("{"):  # the seed form: a line of author names, then the record
         return "json"
     raise LoadError(
-        f"cannot tell the format: not JSON, PubMed XML, MEDLINE, RIS or BibTeX (first line: {first[:60]!r})", name
+        "cannot tell the format: not JSON, PubMed or EndNote XML, MEDLINE, RIS, BibTeX, or a CSV or tab-delimited"
+        f" export with a header row naming a Title column (first line: {first[:60]!r})",
+        name,
     )
+
+
+#: Column delimiters a CSV export may use, told apart by the header row: comma, tab (Web of Science, ``.tsv``)
+#: and semicolon (spreadsheets in languages that write decimal commas).
+_DELIMITERS = (",", "\t", ";")
+
+
+def csv_header(text: str) -> tuple[str, list[str]] | None:
+    """(delimiter, column names) of the text's first non-blank line read as a CSV header row; None when that
+    line holds no delimiter outside quotes. Trailing empty names (a trailing tab) are dropped.
+
+    >>> csv_header('PT\\tAU\\tTI\\tSO\\t\\nJ\\tLee, A\\tA title\\tJ TESTS\\t\\n')
+    ('\\t', ['PT', 'AU', 'TI', 'SO'])
+    """
+    first = next((line for line in text.split("\n") if line.strip()), "").strip("\r\ufeff")
+    outside = re.sub(r'"[^"]*"', "", first)
+    delimiter = max(_DELIMITERS, key=outside.count)
+    if not outside.count(delimiter):
+        return None
+    names = [n.strip() for n in next(csv.reader([first], delimiter=delimiter))]
+    while names and not names[-1]:
+        names.pop()
+    return delimiter, names
+
+
+def csv_dialect(columns: Sequence[str]) -> str | None:
+    """Whose CSV export a header row is, by the column names only that source writes; ``"csv"`` for any other
+    with a title column, None for a header with none (not a record file).
+
+    ``"wos"`` (Web of Science's two-letter codes ``PT AU TI SO``), ``"scopus"`` (``Authors``, ``Source title``),
+    ``"zotero"`` (``Key``, ``Item Type``), ``"covidence"`` (``Covidence #`` or ``Published Year``),
+    ``"rayyan"`` (lower-case ``key``, ``title``, ``authors``), ``"pubmed"`` (``Citation``, ``Journal/Book``),
+    ``"asysd"`` (``record_id``, ``author``), ``"searchlib"`` (this library's own export: a column per section
+    category).
+
+    >>> csv_dialect(["Authors", "Author full names", "Title", "Year", "Source title"]), csv_dialect(["a", "b"])
+    ('scopus', None)
+    """
+    exact = set(columns)
+    lower = {c.lower() for c in columns}
+    if {"PT", "AU", "TI"} <= exact or {"AU", "TI", "SO"} <= exact:
+        return "wos"
+    for dialect, needs in _DIALECTS:
+        if needs <= lower:
+            return dialect
+    return "csv" if lower & {"title", "article title", "document title", "primary_title"} else None
+
+
+_DIALECTS: tuple[tuple[str, frozenset[str]], ...] = tuple(
+    (dialect, frozenset(needs))
+    for dialect, needs in (
+        ("scopus", {"authors", "title", "source title"}),
+        ("zotero", {"key", "item type", "title"}),
+        ("covidence", {"covidence #", "title"}),
+        ("covidence", {"title", "authors", "published year"}),
+        ("rayyan", {"key", "title", "authors"}),
+        ("pubmed", {"pmid", "title", "citation", "journal/book"}),
+        ("asysd", {"record_id", "author", "title"}),
+        ("searchlib", {"id", "title", "authors", *CATEGORIES}),
+    )
+)
 
 
 def _by_extension(name: str) -> str | None:

@@ -6,14 +6,9 @@ its ``NlmCategory`` as the category (``UNASSIGNED`` or none: the category of the
 MathML) stays in ``abstract_html`` and is plain text in the sections.
 
 Each article is parsed on its own (split at ``<PubmedArticle>``, ``<PubmedBookArticle>`` or, in MEDLINE
-baseline files, ``<MedlineCitation>``), so a damaged article is reported with the line it starts on and the others
-are still read; an article that is opened but never closed (a truncated download) is reported too, never
-dropped. ``raw`` is ``{"xml": "<PubmedArticle>...</PubmedArticle>"}``: the article's XML text exactly as in the
-file, which any XML tool can read again.
-
-The standard library's ``xml.etree.ElementTree`` parses each article without the file's DOCTYPE, so entity
-declarations (the "billion laughs" attack) and external entities never reach the parser: an undeclared entity
-is an error in that article, nothing is expanded or fetched.
+baseline files, ``<MedlineCitation>``), safely and with the line of each damaged or unclosed one (:mod:`._xml`).
+``raw`` is ``{"xml": "<PubmedArticle>...</PubmedArticle>"}``: the article's XML text exactly as in the file, which
+any XML tool can read again.
 
 >>> xml = b'''<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article>
 ... <ArticleTitle>A trial</ArticleTitle><Abstract>
@@ -33,7 +28,9 @@ from collections.abc import Iterator
 
 from ...errors import LoadError
 from ..record import Record
-from ._fields import Part, build_record, clean, free_date, iso_date, nlm_category, person
+from ._fields import Part, build_record, free_date, iso_date, nlm_category, person
+from ._xml import read_elements
+from ._xml import text_of as _text
 
 ET.register_namespace("mml", "http://www.w3.org/1998/Math/MathML")
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
@@ -45,33 +42,7 @@ _CITATION_RE = re.compile(rb"<(MedlineCitation)(?=[\s>/])")
 def read(data: bytes, name: str) -> Iterator[Record | LoadError]:
     """Every article in a PubMed XML file, or a :class:`LoadError` naming the line of each unreadable one."""
     opener = _ARTICLE_RE if _ARTICLE_RE.search(data) else _CITATION_RE
-    starts = list(opener.finditer(data))
-    line, counted = 1, 0  # lines are counted onward from the previous article, not from the top each time
-    for n, m in enumerate(starts, start=1):
-        tag = m.group(1)
-        line += data.count(b"\n", counted, m.start())
-        counted = m.start()
-        end_tag = b"</" + tag + b">"
-        stop = starts[n].start() if n < len(starts) else len(data)
-        end = data.find(end_tag, m.start(), stop)
-        if end < 0:
-            yield LoadError(f"<{tag.decode()}> {n} is never closed (is the file cut short?)", name, line)
-            continue
-        chunk = data[m.start() : end + len(end_tag)]
-        try:
-            element = ET.fromstring(chunk)
-        except ET.ParseError as exc:
-            row, col = exc.position
-            yield LoadError(f"<{tag.decode()}> {n}: invalid XML: {_reason(exc)}", name, line + row - 1)
-            continue
-        try:
-            yield record_from_element(element, chunk.decode("utf-8"))
-        except LoadError as exc:
-            yield LoadError(f"<{tag.decode()}> {n}: {exc.reason}", name, line)
-
-
-def _reason(exc: ET.ParseError) -> str:
-    return str(exc).split(":")[0]
+    return read_elements(data, opener, name, record_from_element)
 
 
 def record_from_element(article: ET.Element, xml_text: str | None = None) -> Record:
@@ -105,10 +76,6 @@ def record_from_element(article: ET.Element, xml_text: str | None = None) -> Rec
         pages=_text(art.find("Pagination/MedlinePgn")),
         date=_date(issue.find("PubDate") if issue is not None else None, art, book_info),
     )
-
-
-def _text(element: ET.Element | None) -> str | None:
-    return clean("".join(element.itertext())) if element is not None else None
 
 
 def _inner(element: ET.Element | None) -> str:

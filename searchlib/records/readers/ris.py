@@ -5,6 +5,7 @@ a hyphen, a space), and a line without a tag continues the previous value on a n
 (and A2-A4 when there is no AU), T2/JO/JF/JA, VL, SP/EP, PY/Y1/DA, DO, AB/N2, UR, L1 (a PDF), AN with DB
 PubMed (the PMID, also ``PMID:123``), C2 (a ``PMC`` id), ID (our own ids, only when prefixed: ``pmid:``,
 ``s2:``, ``sha1:`` ...; a bare ID is a number local to someone's library and would collide across files).
+Each AU is split as :mod:`._names` reads author fields, so Embase's one ``AU`` of every name gives each author.
 
 An abstract written one labelled section per line ("Background: ...", as :mod:`searchlib.records.export` writes it)
 keeps those sections; any other abstract goes through the section parser. ``raw`` is ``{tag: [values]}``.
@@ -30,7 +31,8 @@ from collections.abc import Iterator
 
 from ...errors import LoadError
 from ..record import Record, normalise_pmid
-from ._fields import OWN_ID_RE, Part, build_record, decode_text, free_date, inverted_name, records_from_blocks
+from ._fields import OWN_ID_RE, Part, build_record, decode_text, free_date, records_from_blocks
+from ._names import split_authors
 
 _TAG_RE = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*))?$")
 # "Label: text" at the start of an abstract line: a short label of letters, then a colon.
@@ -87,7 +89,7 @@ def _record(f: dict[str, list[str]]) -> Record:
     return build_record(
         raw=f,
         title=_plain(one("TI", "T1", "CT", "BT") or ""),
-        authors=[inverted_name(a) for a in authors],
+        authors=[name for a in authors for name in split_authors(a)],
         parts=labelled_parts(one("AB", "N2") or ""),
         doi=one("DO"),
         pmid=pmid,

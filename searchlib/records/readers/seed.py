@@ -24,6 +24,7 @@ from ..markup import html_to_text
 from ..record import Record, new_record, normalise_doi, normalise_pmcid, normalise_pmid, paper_id
 from ..sections import CATEGORIES, Section, label_category
 from . import crossref, europepmc, semanticscholar
+from ._fields import clean, opt_str, type_name
 from .detect import json_source
 
 # An array of records opens with "[" then "{" or "]"; a seed file's first author line may open with "[" too
@@ -217,15 +218,15 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
     ids stay usable), else a content hash.
     """
     if not isinstance(obj, Mapping):
-        raise LoadError(f"expected a JSON object, got {_type_name(obj)}")
-    title = html_to_text(_opt_str(obj, "title") or "")
+        raise LoadError(f"expected a JSON object, got {type_name(obj)}")
+    title = html_to_text(opt_str(obj, "title") or "")
     doi = normalise_doi(_text(obj, "doi")) or normalise_doi(_text(obj, "DOIUrl"))
     pmid = normalise_pmid(obj.get("pmid"))
     pmcid = normalise_pmcid(obj.get("pmcid"))
     authors = _authors(obj.get("authors"), author_line)
     journal, volume, pages = _journal(obj)
     date, year = _date(obj)
-    abstract_html = _opt_str(obj, "abstract") or _opt_str(obj, "text") or ""  # "text": BEIR corpora
+    abstract_html = (opt_str(obj, "abstract") or opt_str(obj, "text") or "").strip()  # "text": BEIR corpora
     for name, value, limit in (("title", title, MAX_TITLE_CHARS), ("abstract", abstract_html, MAX_ABSTRACT_CHARS)):
         if len(value) > limit:
             raise LoadError(f"the {name} is {len(value):,} characters long; searchlib reads up to {limit:,}")
@@ -256,33 +257,18 @@ def _given_sections(value: object) -> tuple[Section, ...] | None:
     if value is None:
         return None
     if not isinstance(value, list):
-        raise LoadError(f"'sections' should be a list, not {_type_name(value)}")
+        raise LoadError(f"'sections' should be a list, not {type_name(value)}")
     sections = []
     for item in value:
         if not (isinstance(item, Mapping) and isinstance(item.get("text"), str)):
             raise LoadError("'sections' holds an entry without a 'text' string")
         label, category = item.get("label"), item.get("category")
         if label is not None and not isinstance(label, str):
-            raise LoadError(f"a section label should be a string, not {_type_name(label)}")
+            raise LoadError(f"a section label should be a string, not {type_name(label)}")
         if category not in (*CATEGORIES, "other"):
             category = label_category(label) if label else "other"
         sections.append(Section(label, category, item["text"]))
     return tuple(sections)
-
-
-def _type_name(value: object) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
-    )
-
-
-def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
-    value = obj.get(key)
-    if value is None or isinstance(value, str):
-        return _blank_to_none(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and key not in ("title", "abstract"):
-        return str(value)
-    raise LoadError(f"'{key}' should be a string, not {_type_name(value)}")
 
 
 def _text(obj: Mapping[str, Any], key: str) -> str | None:
@@ -290,17 +276,8 @@ def _text(obj: Mapping[str, Any], key: str) -> str | None:
     what follows its first slash, so it is an error, not a DOI to guess at or leave out."""
     value = obj.get(key)
     if value is not None and not isinstance(value, str):
-        raise LoadError(
-            f"'{key}' should be a string (a DOI is text, \"10.1136/bmj.n71\"), not {_type_name(value)}"
-        )
+        raise LoadError(f"'{key}' should be a string (a DOI is text, \"10.1136/bmj.n71\"), not {type_name(value)}")
     return value
-
-
-def _blank_to_none(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
 
 
 def _authors(value: object, author_line: str | None) -> tuple[str, ...]:
@@ -319,9 +296,9 @@ def _authors(value: object, author_line: str | None) -> tuple[str, ...]:
                     raise LoadError("'authors' holds a name whose 'given' or 'family' is not a string")
                 names.append(" ".join(parts))
             else:
-                raise LoadError(f"'authors' holds {_type_name(item)} where a name was expected")
+                raise LoadError(f"'authors' holds {type_name(item)} where a name was expected")
     elif value is not None:
-        raise LoadError(f"'authors' should be a string or a list of names, not {_type_name(value)}")
+        raise LoadError(f"'authors' should be a string or a list of names, not {type_name(value)}")
     if not names and author_line:
         names = author_line.split(",")
     return tuple(n for n in (" ".join(name.split()) for name in names) if n)
@@ -330,10 +307,12 @@ def _authors(value: object, author_line: str | None) -> tuple[str, ...]:
 def _journal(obj: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
     value = obj.get("journal")
     if value is None or isinstance(value, str):
-        return _blank_to_none(value), _opt_str(obj, "volume"), _opt_str(obj, "pages")
-    if not isinstance(value, Mapping):
-        raise LoadError(f"'journal' should be an object or a string, not {_type_name(value)}")
-    return _opt_str(value, "name"), _opt_str(value, "volume"), _opt_str(value, "pages")
+        name, parts = value, obj
+    elif isinstance(value, Mapping):
+        name, parts = opt_str(value, "name", numbers=True), value
+    else:
+        raise LoadError(f"'journal' should be an object or a string, not {type_name(value)}")
+    return clean(name), clean(opt_str(parts, "volume", numbers=True)), clean(opt_str(parts, "pages", numbers=True))
 
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
@@ -347,7 +326,7 @@ def _date(obj: Mapping[str, Any]) -> tuple[str | None, int | None]:
         year = int(m.group(1))
         date = "-".join(p.zfill(2) if i else p for i, p in enumerate(g for g in m.groups() if g))
     elif raw is not None and not isinstance(raw, str):
-        raise LoadError(f"'publicationDate' should be a string, not {_type_name(raw)}")
+        raise LoadError(f"'publicationDate' should be a string, not {type_name(raw)}")
     if year is None:
         y = obj.get("year")
         if isinstance(y, int) and not isinstance(y, bool):
@@ -362,7 +341,7 @@ def _date(obj: Mapping[str, Any]) -> tuple[str | None, int | None]:
 def _pdf_url(value: object) -> str | None:
     if isinstance(value, Mapping):
         value = value.get("url")
-    return _blank_to_none(value) if isinstance(value, str) else None
+    return clean(value) if isinstance(value, str) else None
 
 
 def _source_id(obj: Mapping[str, Any]) -> str | None:
