@@ -344,7 +344,7 @@ class Index:
                 abandon(writer)
                 if not committed(writer):
                     raise
-                after_commit("closing the writer", self.path, exc)
+                after_commit("its scratch files could not be removed", self.path, exc)
             except BaseException:
                 abandon(writer)
                 raise
@@ -355,9 +355,7 @@ class Index:
         try:
             stemtable.save(self.path, words)
         except OSError as exc:  # a cache of NLTK's stems and the words suggestions come from: the papers stand
-            after_commit(
-                "saving the stem table and word list (suggestions miss the new words for now)", self.path, exc
-            )
+            after_commit("the word list could not be saved, so suggestions miss the new words", self.path, exc)
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
         """Remove papers by DOI (any case, with or without ``https://doi.org/``), PMID, PMCID or id, as
@@ -447,8 +445,9 @@ def build_index(
     records = stream_records(source, errors)
     total = expected_count(source)
     if path is None:
-        ix = folder.PrivateRamStorage().create_index(make_schema())
-        stemtable.add_words(_write_all(ix, records, progress, total))
+        with storage_errors(None):  # its scratch files are in the temporary folder
+            ix = folder.PrivateRamStorage().create_index(make_schema())
+            stemtable.add_words(_write_all(ix, records, progress, total))
         return Index(ix, None)
     target = Path(path)
     with storage_errors(target):

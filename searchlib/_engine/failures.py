@@ -8,7 +8,7 @@ table of contents is renamed into place: :mod:`.storage`) leaves the papers comm
 bookkeeping, done as far as it goes, with a warning.
 
 A build killed outright (SIGKILL, a power cut) leaves its staging folder beside the index; the next writer of
-that index removes it (:func:`remove_dead_builds`), once no process of that name runs on this host.
+that index removes it (:func:`remove_dead_builds`), once the process named in its name no longer runs on this host.
 """
 
 from __future__ import annotations
@@ -81,13 +81,13 @@ def abandon(writer: Any) -> None:
 
     Never raises an :class:`OSError`: it runs while another error is on its way to the caller.
     """
-    writer.discard_files()
+    done = committed(writer)
+    writer.discard_files(segment=not done)
     folder = getattr(writer.storage, "folder", None)
-    if folder is not None and not committed(writer):
-        segment = f"{writer.newsegment.segment_id()}."
+    if folder is not None and not done:
         with suppress(OSError):
             for name in os.listdir(folder):
-                if name.startswith(segment) or _TEMP_TOC_RE.match(name):
+                if _TEMP_TOC_RE.match(name):
                     with suppress(OSError):
                         os.remove(os.path.join(folder, name))
     if writer.writelock is not None:
@@ -97,8 +97,9 @@ def abandon(writer: Any) -> None:
 
 
 def after_commit(what: str, folder: str | os.PathLike[str] | None, exc: OSError) -> None:
-    """Warn that ``what`` failed after a commit that stands."""
-    warnings.warn(f"the papers are committed, but {what} failed: {storage_error(exc, folder)}", stacklevel=4)
+    """Warn that ``what`` (a step after a commit, which stands) failed, from the caller of ``add``, ``delete``
+    or ``optimize``."""
+    warnings.warn(f"the papers are committed, but {what}: {storage_error(exc, folder)}", stacklevel=5)
 
 
 # -- staging folders of dead builds --------------------------------------------------------------------------

@@ -234,7 +234,9 @@ class WriteLock:
         if holder and holder.get("pid") != os.getpid() and _alive(holder) is True:
             os.close(fd)  # closing releases our flock
             return False
-        self.stale = holder if holder.get("pid") else {}
+        # A record of this process's own is one a writer of it could not clear when it failed: not stale.
+        own = holder.get("pid") == os.getpid() and holder.get("host") == socket.gethostname()
+        self.stale = holder if holder.get("pid") and not own else {}
         mine = {"pid": os.getpid(), "host": socket.gethostname(), "start": _process_start(os.getpid())}
         mine["since"] = _now()
         try:
@@ -242,6 +244,8 @@ class WriteLock:
             os.pwrite(fd, orjson.dumps(mine), 0)
             os.fsync(fd)
         except BaseException:  # a full disk: not taken, and not held either
+            with suppress(OSError):
+                os.ftruncate(fd, 0)
             os.close(fd)
             raise
         self.fd = fd
@@ -420,6 +424,8 @@ class SafeFileStorage(FileStorage):
         try:
             update_manifest(folder, **entry, pending=None, last_change=_now())
         except OSError as exc:  # the pending entry names this commit: the next writer records it (recover)
+            if read_manifest(folder).get("format") != FORMAT_NAME:
+                raise  # a build's: it is committed when moved into place, so it fails whole
             warnings.warn(
                 f"{folder}: the papers are committed, but {MANIFEST} could not be updated ({exc.strerror}); "
                 "the next writer updates it",
