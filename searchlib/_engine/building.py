@@ -24,7 +24,7 @@ from typing import Any, Literal
 from ..errors import ArgumentError, LoadError, check_choice
 from ..progress import Progress, counted
 from ..records.readers.seed import record_from_dict
-from ..records.record import Record
+from ..records.record import Record, check_authors
 from .schema import to_document
 
 #: Records between calls of a progress callback.
@@ -104,6 +104,11 @@ def _read(source: Any) -> Iterator[Record | LoadError]:
         return
     for n, item in enumerate(source, start=1):
         if isinstance(item, Record):
+            try:
+                check_authors(item.authors)  # a reader's records are checked as they are made; this one is not
+            except LoadError as exc:
+                yield LoadError(f"record {n}: {exc.reason}")
+                continue
             yield item
         elif isinstance(item, (str, os.PathLike)):
             yield from read_records(Path(item), None)

@@ -21,7 +21,6 @@ or a :class:`~searchlib.errors.LoadError` naming the file and line for each one 
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import warnings
@@ -34,6 +33,7 @@ from ...errors import LoadError, check_choice, check_path
 from ...progress import counted
 from ..record import Record, RecordList
 from . import bibtex, delimited, endnote, medline, pubmed, ris, seed
+from ._bounded import Unpacked, check_lines, lines
 from .detect import FORMATS, detect_format
 
 __all__ = [
@@ -74,6 +74,8 @@ def read_records(path: Path, format: str | None = None) -> Iterator[Record | Loa
             return
     data = read_bytes(path)
     fmt = format or detect_format(data, name)
+    if fmt in _LINE_FORMATS:
+        check_lines(data, name)
     reader = _READERS.get(fmt)
     if reader is not None:
         yield from reader(data, name)
@@ -82,10 +84,13 @@ def read_records(path: Path, format: str | None = None) -> Iterator[Record | Loa
 
 
 _HEAD_BYTES = 1 << 16
+#: Formats of lines (besides JSON Lines, read a line at a time): a line far longer than any record is refused.
+_LINE_FORMATS = ("ris", "medline")
 
 
-def _open(path: Path) -> io.BufferedIOBase:
-    """The file opened for reading bytes, gunzipped as it is read when it is gzip (by content)."""
+def _open(path: Path) -> io.BufferedIOBase | Unpacked:
+    """The file opened for reading bytes, gunzipped as it is read, within its bound, when it is gzip (by
+    content)."""
     try:
         f = open(path, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
     except IsADirectoryError:
@@ -96,16 +101,16 @@ def _open(path: Path) -> io.BufferedIOBase:
         raise LoadError(f"cannot read: {exc.strerror or exc}", str(path)) from None
     if f.read(2) == b"\x1f\x8b":
         f.seek(0)
-        return gzip.GzipFile(fileobj=f, mode="rb")
+        return Unpacked(f, str(path))
     f.seek(0)
     return f
 
 
 def _lines(path: Path) -> Iterator[bytes]:
-    """The file's lines, read as needed."""
+    """The file's lines, read as needed, none longer than :data:`._bounded.MAX_LINE_BYTES`."""
     with _open(path) as f:
         try:
-            for n, line in enumerate(f):
+            for n, line in enumerate(lines(f, str(path))):
                 yield line[3:] if n == 0 and line[:3] == b"\xef\xbb\xbf" else line
         except (OSError, EOFError) as exc:
             raise LoadError(f"damaged gzip file: {exc}", str(path)) from None
