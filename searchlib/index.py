@@ -33,7 +33,7 @@ from whoosh.searching import Searcher
 
 from ._engine import folder
 from ._engine.building import DocumentWriter, collector_paused, expected_count, source_bytes, stream_records
-from ._engine.failures import abandon, after_commit, committed, remove_dead_builds, storage_errors
+from ._engine.failures import abandon, after_commit, committed, reading_errors, remove_dead_builds, storage_errors
 from ._engine.schema import INTERNAL_FIELDS, SECTION_FIELDS, indexed_words, make_schema, record_from_stored
 from ._engine.segwriter import FastSegmentWriter
 from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying, verify_index_folder
@@ -469,10 +469,11 @@ def open_index(path: str | os.PathLike[str]) -> Index:
     """
     check_path("path", path)
     target = Path(path)
-    folder.check_format(target)
-    verify_index_folder(target)  # before Whoosh reads any pickle from it
-    stemtable.register(target)
-    return Index(retrying(SafeFileStorage(str(target)).open_index), target)
+    with reading_errors(target):
+        folder.check_format(target)
+        verify_index_folder(target)  # before Whoosh reads any pickle from it
+        stemtable.register(target)
+        return Index(retrying(SafeFileStorage(str(target)).open_index), target)
 
 
 def _write_all(

@@ -25,7 +25,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from ..errors import StorageError
+from ..errors import SearchlibError, StorageError
 from .storage import _TEMP_TOC_RE, _alive, _toc_name
 
 _NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
@@ -68,6 +68,18 @@ def storage_errors(folder: str | os.PathLike[str] | None) -> Iterator[None]:
         yield
     except OSError as exc:
         raise storage_error(exc, folder) from exc
+
+
+@contextmanager
+def reading_errors(folder: Path) -> Iterator[None]:
+    """Inside: an :class:`OSError` (a folder not ours to read, a disk failing) is one :class:`SearchlibError`."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or folder
+        raise SearchlibError(
+            f"cannot read the index at {folder} ({where}: {exc.strerror or exc}); check that you may read it"
+        ) from exc
 
 
 def committed(writer: Any) -> bool:

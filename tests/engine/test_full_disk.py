@@ -200,3 +200,16 @@ def test_the_cli_says_it_in_one_line(path, disk, capsys, command, tmp_path):
     assert err.startswith("searchlib: error: no space left on ") and err.count("\n") == 1, err
     assert "Traceback" not in out + err
     assert main(args) == 0
+
+
+def test_an_index_that_cannot_be_read_is_one_clear_error(path, monkeypatch):
+    listdir = os.listdir
+
+    def refused(folder="."):  # a folder not ours to read (tests may run as root, whom chmod does not stop)
+        if Path(folder) == path:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+        return listdir(folder)
+
+    monkeypatch.setattr(os, "listdir", refused)
+    with pytest.raises(searchlib.SearchlibError, match=r"^cannot read the index at .*Permission denied\); check"):
+        searchlib.open_index(path)
