@@ -16,7 +16,8 @@
 
 :func:`read_records` unpacks gzip, tells the format from the content (:mod:`.detect`) and yields each record,
 or a :class:`~searchlib.errors.LoadError` naming the file and line for each one that cannot be read;
-:func:`searchlib.load_records` collects them. Writers (records out) are in :mod:`searchlib.records.export`.
+:func:`searchlib.load_records` collects them. Lines and unpacked gzip are read within bounds no export reaches
+(:mod:`._bounded`). Writers (records out) are in :mod:`searchlib.records.export`.
 """
 
 from __future__ import annotations
