@@ -14,6 +14,8 @@ from .errors import ArgumentError, IndexLockedError, LoadError, QueryError, Sear
 from .index import Index, build_index, open_index
 from .records import (
     CATEGORIES,
+    Mesh,
+    MeshQualifier,
     Record,
     RecordList,
     Section,
@@ -39,6 +41,8 @@ __all__ = [
     "open_index",
     "IndexLockedError",
     "LoadError",
+    "Mesh",
+    "MeshQualifier",
     "QueryError",
     "Record",
     "RecordList",

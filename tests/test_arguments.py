@@ -21,6 +21,8 @@ SEARCH_ARGUMENTS = [
     *({"limit": bad} for bad in (0, -1, 1.5, True, "10")),
     *({"year": bad} for bad in (True, "2024", (2024, 2020), (2024,), (2020, 2022, 2024), (True, 2024), 2024.0)),
     *({"journal": bad} for bad in ([None], 5, b"BMJ", ["BMJ", 7])),
+    *({"publication_type": bad} for bad in ([None], 5, b"Review", ["Review", 7])),
+    *({"language": bad} for bad in (5, {"eng": True})),
     *({"sort": bad} for bad in ("newest", None, ["date"])),
     *({"feedback": bad} for bad in ("no", "yes", 1, 0)),
     *({"match": bad} for bad in ("some", None)),
@@ -86,12 +88,13 @@ def test_writing_and_loading_refuse_arguments_they_do_not_take(index, call, tmp_
     assert len(index) == 10 and list(tmp_path.iterdir()) == []  # nothing written
 
 
-def test_an_empty_journal_list_filters_nothing(index):
-    # A web form's journal boxes, none ticked.
+@pytest.mark.parametrize("name", ["journal", "publication_type", "language"])
+def test_an_empty_filter_list_filters_nothing(index, name):
+    # A web form's boxes, none ticked.
     everything = [h.id for h in index.search("safety", limit=None)]
     for nothing_asked in ([], (), [""]):
-        assert [h.id for h in index.search("safety", journal=nothing_asked, limit=None)] == everything
-    assert index.search("safety", journal=["No Such Journal"]).total == 0
+        assert [h.id for h in index.search("safety", **{name: nothing_asked}, limit=None)] == everything
+    assert index.search("safety", **{name: ["No Such Name"]}).total == 0
 
 
 def test_an_abstract_of_one_or_two_words_is_found(tmp_path):
