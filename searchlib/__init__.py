@@ -11,7 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from ._engine.building import AddReport
-from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
+from .errors import ArgumentError, IndexLockedError, LoadError, QueryError, SearchlibError, StorageError
 from .index import Index, build_index, open_index
 from .records import (
     CATEGORIES,
@@ -33,6 +33,7 @@ from .search.explain import Explanation
 
 __all__ = [
     "AddReport",
+    "ArgumentError",
     "CATEGORIES",
     "Duplicates",
     "Origin",
@@ -53,6 +54,7 @@ __all__ = [
     "Record",
     "RecordList",
     "SearchlibError",
+    "StorageError",
     "Section",
     "bundled_records_path",
     "export_records",

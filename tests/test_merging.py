@@ -114,3 +114,9 @@ def test_merged_papers_stay_merged_when_their_copies_come_again(tmp_path):
     assert index.add([embase, pubmed]).unchanged == 2 and len(index) == 1
     with pytest.raises(searchlib.SearchlibError, match="nothing was merged"):
         index.merge(["pmid:31", "10.9/absent"])
+    for bad in ("pmid:31", None, [5], [{"pmid": "31"}]):
+        with pytest.raises(searchlib.ArgumentError, match="merge takes a group of papers"):
+            index.merge(bad)
+    with pytest.raises(searchlib.ArgumentError, match="timeout"):
+        index.merge(group, timeout=-1)
+    assert len(index) == 1

@@ -38,13 +38,14 @@ cannot join two papers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from ..errors import ArgumentError
 from .likeness import Traits, contained, differ, journals_agree, similarity
 from .merge import merge_records
 from .record import Record
@@ -206,7 +207,12 @@ def find_duplicates(records: Iterable[Record]) -> Duplicates:
     >>> [(group[0] is a, p.reason) for group in find_duplicates([a, b]) for p in group.pairs]
     [(True, 'same title, authors, year, journal and volume')]
     """
+    if isinstance(records, (str, bytes, Mapping, Record)) or not isinstance(records, Iterable):
+        raise ArgumentError(f"find_duplicates takes a list of records (see load_records), not {records!r:.80}")
     items = list(records)
+    if not all(isinstance(r, Record) for r in items):
+        wrong = next(type(r).__name__ for r in items if not isinstance(r, Record))
+        raise ArgumentError(f"find_duplicates takes records (see load_records), not a {wrong}")
     traits = [_Traits(r) for r in items]
     copies: list[tuple[tuple[float, float], int, int, str]] = []
     related: list[tuple[int, int, str]] = []

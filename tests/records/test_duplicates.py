@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from searchlib import Record, find_duplicates, load_records
+import pytest
+
+from searchlib import ArgumentError, Record, find_duplicates, load_records
 from tests.conftest import FIXTURES
 
 EXPORT = FIXTURES / "dedup" / "export.ris"
@@ -50,3 +52,9 @@ def test_nothing_is_grouped_on_a_title_alone():
         Record(f"sha1:a{n}", None, "Falls in older people on wards", (a,), year=2020) for n, a in enumerate("AB")
     ]
     assert find_duplicates(summaries + alike) == []
+
+
+@pytest.mark.parametrize("bad", ["export.ris", None, 5, [{"title": "A dict, not a record"}], EXPORT])
+def test_what_is_not_a_list_of_records_is_refused(bad):
+    with pytest.raises(ArgumentError, match="find_duplicates takes .*records"):
+        find_duplicates(bad)
