@@ -43,7 +43,7 @@ from nltk.stem.porter import PorterStemmer  # noqa: E402
 from searchlib.analysis import paper_analyzer  # noqa: E402
 from searchlib.analysis.analyzers import stem as snowball  # noqa: E402
 from searchlib.records.readers.seed import record_from_dict  # noqa: E402
-from searchlib.search.query import _SYNTAX_CHARS  # noqa: E402
+from searchlib.search.syntax import _PLAIN_SEPARATORS as _SYNTAX_CHARS  # noqa: E402
 
 STEMMERS = {"snowball": snowball, "porter": PorterStemmer(PorterStemmer.ORIGINAL_ALGORITHM).stem}
 GRID = {
