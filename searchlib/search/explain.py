@@ -1,14 +1,17 @@
 """Why a paper scored what it did: the query taken apart into the terms that matched, each with its BM25F parts.
 
-searchlib ranks with BM25 per field (:mod:`searchlib.search.ranking`): every matching term in every field adds
+searchlib ranks with BM25F (:mod:`searchlib.search.ranking`): a bare word's term in title and abstract
+(``tiab``) adds
 
-    boost × idf × tf × (k1 + 1) / (tf + k1 × (1 − b + b × length / average length))
+    boost × idf × tf × (k1 + 1) / (tf + k1),   tf = Σ weight × count / (1 − b + b × length / average length)
 
-where ``tf`` is how often the term occurs in that field of the paper,
-``idf = ln(1 + (N − df + 0.5) / (df + 0.5))`` how rare it is (``N`` papers, ``df`` of them with the term),
-``length`` the field's length in words (Whoosh stores it to about two significant figures), and ``boost`` the
-field's weight (:data:`.FIELD_WEIGHTS`) times any ``^`` in the query. An ``AND`` or ``OR`` adds up the
-scores of the parts that match, so the parts' scores sum to the paper's score. A phrase, a quoted word or a
+summed over title and abstract, each with its weight and ``b``; a term in a field searched alone adds that
+field's BM25, ``boost × idf × count × (k1 + 1) / (count + k1 × (1 − b + b × length / average length))``.
+``count`` is how often the term occurs in the field of the paper, ``idf = ln(1 + (N − df + 0.5) / (df + 0.5))``
+how rare it is (``N`` papers, ``df`` of them with the term, in title or abstract for ``tiab``), ``length`` the
+field's length in words (Whoosh stores it to about two significant figures), and ``boost`` the query's weight of
+the term (a word said twice, a ``^``). An ``AND`` or ``OR`` adds up the scores of the parts that match, so the
+parts' scores sum to the paper's score. A phrase, a quoted word or a
 proximity search scores by BM25 of how often it occurs in the words as written; a word with ``*`` or ``?`` and a
 range give every match the same score (their weight).
 
@@ -30,16 +33,34 @@ from whoosh.searching import Searcher
 
 from .match import Matcher
 from .plan import Exact, Plan, Terms, Values
-from .ranking import K1, B
+from .ranking import K1, TIAB, TIAB_FIELDS, field_b, robertson_idf
 from .tree import And, AndMaybe, AndNot, Or
 
 
 @dataclass(frozen=True, slots=True)
-class TermScore:
-    """One matching term in one field and what it added to the score.
+class FieldCount:
+    """A term's count in one field of a paper, as BM25F weighs it into the pseudo-frequency ``tf``:
+    ``weight × count / (1 − b + b × length / average_length)``."""
 
-    For a term every BM25 component is filled in; for a phrase, pattern or range only ``score``, ``boost`` and
-    ``kind`` are.
+    field: str
+    count: float
+    length: float
+    average_length: float
+    weight: float
+    b: float
+
+    @property
+    def normalised(self) -> float:
+        return self.weight * self.count / (1 - self.b + self.b * self.length / self.average_length)
+
+
+@dataclass(frozen=True, slots=True)
+class TermScore:
+    """One matching term in one field (``tiab``: title and abstract together) and what it added to the score.
+
+    For a term every BM25 component is filled in (for ``tiab``, ``tf`` is BM25F's pseudo-frequency, made of
+    ``counts``, and ``length`` and ``b`` are None); for a phrase, pattern or range only ``score``, ``boost``
+    and ``kind`` are.
     """
 
     field: str
@@ -55,10 +76,13 @@ class TermScore:
     k1: float | None = None
     b: float | None = None
     boost: float = 1.0
+    counts: tuple[FieldCount, ...] = ()
 
     def describe(self) -> str:
         """The score of this term, in words and numbers."""
         head = f"{self.field}: {self.term!r} adds {self.score:.3f}"
+        if self.counts:
+            return self._describe_bm25f(head)
         if self.kind != "term" or self.tf is None:
             what = {
                 "pattern": "words as written fitting a pattern: every match adds its weight",
@@ -84,6 +108,26 @@ class TermScore:
             f"{self.average_length:.1f})) = {self.boost:g} × {self.idf:.3f} × "
             f"{self.tf * (self.k1 + 1) / (self.tf + self.k1 * norm):.3f} = {self.score:.3f}"
         )
+
+    def _describe_bm25f(self, head: str) -> str:
+        assert self.tf is not None and self.idf is not None and self.k1 is not None
+        lines = [f"{head} (title and abstract together, BM25F)"]
+        for c in self.counts:
+            lines.append(
+                f"    {c.field}: {c.count:g} {'time' if c.count == 1 else 'times'} in {c.length:g} words "
+                f"(average {c.average_length:.1f}): weight {c.weight:g} × {c.count:g} / (1 − b {c.b:g} + "
+                f"b {c.b:g} × {c.length:g} / {c.average_length:.1f}) = {c.normalised:.3f};"
+            )
+        lines.append(
+            f"    {self.df} of {self.papers} papers {'has' if self.df == 1 else 'have'} it in title or abstract, "
+            f"so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / ({self.df} + 0.5)) = {self.idf:.3f};"
+        )
+        lines.append(
+            f"    BM25F: boost {self.boost:g} × idf {self.idf:.3f} × tf {self.tf:.3f} × (k1 {self.k1:g} + 1) / "
+            f"(tf {self.tf:.3f} + k1 {self.k1:g}) = {self.boost:g} × {self.idf:.3f} × "
+            f"{self.tf * (self.k1 + 1) / (self.tf + self.k1):.3f} = {self.score:.3f}"
+        )
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +156,7 @@ class Explanation:
             return f"{self.id} does not match {self.query!r} (read as {self.parsed})"
         lines = [
             f"{self.id} scores {self.score:.3f} for {self.query!r} (read as {self.parsed}),",
-            "the sum of its matching terms' BM25F scores:",
+            "the sum of its matching terms' scores (BM25F):",
             "by field: " + ", ".join(f"{f} {s:.3f}" for f, s in self.by_field().items()),
         ]
         lines += [p.describe() for p in sorted(self.parts, key=lambda p: -p.score)]
@@ -172,6 +216,9 @@ def _terms(matcher: Matcher, plan: Terms, docnum: int) -> list[TermScore]:
         if i >= len(ids) or ids[i] != docnum:
             continue
         score = float(scores[i]) * weight
+        if field == TIAB:
+            out.append(_tiab(matcher, text, score, len(ids), docnum, weight))
+            continue
         if not searcher.schema[field].scorable:
             out.append(TermScore(field, text, score, "exact", boost=weight))
             continue
@@ -189,11 +236,38 @@ def _terms(matcher: Matcher, plan: Terms, docnum: int) -> list[TermScore]:
                 length=searcher.reader().doc_field_length(docnum, field, 1),
                 average_length=average,
                 k1=K1,
-                b=B,
+                b=field_b(field),
                 boost=weight,
             )
         )
     return out
+
+
+def _tiab(matcher: Matcher, text: str, score: float, df: int, docnum: int, weight: float) -> TermScore:
+    """A term of title and abstract together: its count, length and weight in each, read back from the index."""
+    searcher = matcher.searcher
+    btext = searcher.schema["abstract"].to_bytes(text)
+    reader = searcher.reader()
+    counts = []
+    for field, field_weight in TIAB_FIELDS.items():
+        count = _frequency_in(searcher, field, btext, docnum)
+        if count:
+            length = reader.doc_field_length(docnum, field, 1)
+            average = matcher.cache.average_length(searcher, field)
+            counts.append(FieldCount(field, count, length, average, field_weight, field_b(field)))
+    papers = searcher.doc_count_all()
+    return TermScore(
+        field=TIAB,
+        term=text,
+        score=score,
+        tf=sum(c.normalised for c in counts),
+        df=df,
+        papers=papers,
+        idf=robertson_idf(df, papers),
+        k1=K1,
+        boost=weight,
+        counts=tuple(counts),
+    )
 
 
 def _frequency_in(searcher: Searcher, field: str, btext: bytes, docnum: int) -> float:

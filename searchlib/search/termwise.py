@@ -8,9 +8,11 @@ and kept with their BM25 scores, those of every segment in one array, so the wor
 search (and the claim's own words, searched again with feedback) cost one array addition each, however many
 segments the index has; the searcher keeps at most :data:`MAX_CACHED_POSTINGS` postings.
 
-Scores are BM25 per field with Robertson's idf (:mod:`.ranking`), with the idf and average field length of the
-whole index and each paper's stored (lossy, byte-encoded) field length. Deleted papers are counted in the
-statistics, as Whoosh counts them, and never matched.
+Scores are BM25F over title and abstract, or BM25 in one field, with Robertson's idf (:mod:`.ranking`), the idf
+and average field lengths of the whole index and each paper's stored (lossy, byte-encoded) field lengths: the
+statistics are read in :meth:`_SearcherCache.scoring`, :meth:`~_SearcherCache.average_length`,
+:meth:`~_SearcherCache.norms` and, for title and abstract together, from the term's postings in both (the papers
+holding it in either). Deleted papers are counted in the statistics, as Whoosh counts them, and never matched.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .._engine import postings
-from .ranking import K1, B, robertson_idf
+from .ranking import K1, TIAB, TIAB_FIELDS, field_b, robertson_idf, saturated
 
 #: The year column's value for a paper with no year.
 NO_YEAR = -(1 << 15)
@@ -144,13 +146,13 @@ class _SearcherCache:
         return [info for info in found if info is not None]
 
     def postings(self, searcher: Searcher, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-        """The term's ``(document numbers, BM25 scores)`` over the whole index, as arrays (document numbers of
-        the index, segment after segment), or None if no segment holds it. Raises :class:`_NotBM25` if the
-        searcher's scorer is not BM25's.
+        """The term's ``(document numbers, scores)`` over the whole index, as arrays (document numbers of the
+        index, ascending), or None if no paper holds it.
 
-        Each score is worked out as Whoosh's scorer works it out, ``idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B)
-        + B * length / avgfl))``, with the idf and average length of the whole index and the paper's stored
-        (byte-encoded) length; the query's boost multiplies it when the term is searched.
+        A field's scores are BM25 as Whoosh's scorer works it out, ``idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - b)
+        + b * length / avgfl))``, with the idf and average length of the whole index and the paper's stored
+        (byte-encoded) length; :data:`~.ranking.TIAB`'s are BM25F over title and abstract (:meth:`_tiab`). The
+        query's boost multiplies a score when the term is searched.
         """
         key = (field, btext)
         cached = self._postings
@@ -158,19 +160,7 @@ class _SearcherCache:
             if key in cached:
                 cached.move_to_end(key)
                 return cached[key]
-        parts = []
-        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
-            reader = sub.reader()
-            info = self.term_info(leaf, reader, field, btext)
-            if info is None:
-                continue
-            part = self._segment_postings(leaf, sub, field, btext, info)
-            parts.append((part[0] + base if base else part[0], part[1]))
-        found = None
-        if len(parts) == 1:
-            found = parts[0]
-        elif parts:
-            found = (np.concatenate([ids for ids, _ in parts]), np.concatenate([sc for _, sc in parts]))
+        found = self._tiab(searcher, btext) if field == TIAB else self._field(searcher, field, btext)
         with self._lock:  # threads share a searcher: one keeps the cache's count at a time
             if key not in cached:
                 cached[key] = found
@@ -179,6 +169,48 @@ class _SearcherCache:
                 _key, dropped = cached.popitem(last=False)
                 self._postings_held -= len(dropped[0]) if dropped is not None else 0
         return found
+
+    def _field(self, searcher: Searcher, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """A term's postings and BM25 scores in one field, those of every segment in one pair of arrays."""
+        parts = []
+        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
+            reader = sub.reader()
+            info = self.term_info(leaf, reader, field, btext)
+            if info is None:
+                continue
+            part = self._segment_postings(leaf, sub, field, btext, info)
+            parts.append((part[0] + base if base else part[0], part[1]))
+        return _joined(parts)
+
+    def _tiab(self, searcher: Searcher, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """A term's BM25F scores over title and abstract: in each paper, each field's count weighted
+        (:data:`~.ranking.TIAB_FIELDS`) and divided by its length normalisation, summed (the title's first),
+        then saturated once with the idf of the papers holding the term in either field."""
+        parts = []
+        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
+            reader = sub.reader()
+            fields = []
+            for field, weight in TIAB_FIELDS.items():
+                info = self.term_info(leaf, reader, field, btext)
+                if info is None:
+                    continue
+                ids, tfs = postings.read_postings(reader, field, btext, info)
+                docs = np.array(ids, dtype=np.int32)
+                norms = self.norms(leaf, reader, field, self.average_length(searcher, field))
+                # norms holds K1 * (1 - b + b * length / average): K1 * tf / norms is tf over its normalisation
+                fields.append((docs, (weight * K1) * np.array(tfs, dtype=np.float64) / norms[docs]))
+            if not fields:
+                continue
+            if len(fields) == 1:
+                docs, pseudo = fields[0]
+            else:
+                docs, pseudo = _summed(fields)
+            parts.append((docs + base if base else docs, pseudo))
+        found = _joined(parts)
+        if found is None:
+            return None
+        docs, pseudo = found
+        return docs, saturated(pseudo, robertson_idf(len(docs), searcher.doc_count_all()))
 
     def _segment_postings(self, leaf: int, leafsearcher: Searcher, field: str, btext: bytes, info: Any) -> Any:
         """The term's document numbers and scores in one segment."""
@@ -210,11 +242,13 @@ class _SearcherCache:
         return self._avgfl[field]
 
     def norms(self, leaf: int, reader: Any, field: str, avgfl: float) -> np.ndarray:
-        """``K1 * ((1 - B) + B * length / avgfl)`` for every paper of the segment, from its stored length."""
+        """``K1 * ((1 - b) + b * length / avgfl)`` for every paper of the segment, from its stored length, with
+        the field's ``b`` (:func:`~.ranking.field_b`)."""
         key = (leaf, field, avgfl)
         found = self._norms.get(key)
         if found is None:
-            by_byte = np.array([K1 * ((1 - B) + B * byte_to_length(n) / avgfl) for n in range(256)])
+            b = field_b(field)
+            by_byte = np.array([K1 * ((1 - b) + b * byte_to_length(n) / avgfl) for n in range(256)])
             found = self._norms[key] = by_byte[np.frombuffer(postings.length_bytes(reader, field), dtype=np.uint8)]
         return found
 
@@ -280,6 +314,26 @@ def cache_of(searcher: Searcher) -> _SearcherCache:
     if found is None:
         found = _CACHES[searcher] = _SearcherCache()
     return found
+
+
+def _joined(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Segments' ``(document numbers, values)`` as one pair of arrays (None for none)."""
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([ids for ids, _ in parts]), np.concatenate([v for _, v in parts])
+
+
+def _summed(fields: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Several fields' ``(document numbers, values)`` as one: each paper once, ascending, its values added in
+    field order."""
+    docs = np.concatenate([d for d, _ in fields])
+    values = np.concatenate([v for _, v in fields])
+    order = np.argsort(docs, kind="stable")  # stable: a paper's values stay in field order
+    docs, values = docs[order], values[order]
+    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+    return docs[starts], np.add.reduceat(values, starts)
 
 
 def _column_value(value: Any, year: bool) -> Any:

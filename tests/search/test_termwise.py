@@ -8,6 +8,7 @@ deleted and replaced papers.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections import Counter
@@ -21,7 +22,7 @@ import searchlib
 from searchlib._engine import postings
 from searchlib._engine.schema import record_from_stored
 from searchlib.index import _in_papers
-from searchlib.search import facets, feedback, syntax, termwise
+from searchlib.search import facets, feedback, ranking, syntax, termwise
 from searchlib.search.feedback import FEEDBACK_DOCS, expand
 from searchlib.search.match import Matcher
 from searchlib.search.plan import Planner, Terms, Values
@@ -104,9 +105,9 @@ def _search(index, query, **kwargs):
 
 
 def _leaf_query(plan):
-    """A leaf of a plan as Whoosh's query objects."""
+    """A leaf of a plan as Whoosh's query objects (title and abstract together aside: :func:`_tiab_scores`)."""
     if type(plan) is Terms:
-        terms = [wq.Term(f, t, boost=w) for f, t, w in plan.terms]
+        terms = [wq.Term(f, t, boost=w) for f, t, w in plan.terms if f != ranking.TIAB]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
     assert type(plan) is Values, plan
     return wq.NumericRange(
@@ -120,7 +121,12 @@ def _scores(searcher, plan) -> dict[int, float]:
     if kind in (Terms, Values):
         collector = searcher.collector(limit=None, optimize=False)
         searcher.search_with_collector(_leaf_query(plan), collector)
-        return {hit.docnum: hit.score for hit in collector.results()}
+        found = {hit.docnum: hit.score for hit in collector.results()}
+        for field, text, weight in plan.terms if kind is Terms else ():
+            if field == ranking.TIAB:
+                for docnum, score in _tiab_scores(searcher, text).items():
+                    found[docnum] = found.get(docnum, 0.0) + weight * score
+        return found
     if kind in (And, Or):
         parts = [_scores(searcher, p) for p in plan.parts]
         keys = set.intersection(*map(set, parts)) if kind is And else set().union(*parts)
@@ -131,6 +137,35 @@ def _scores(searcher, plan) -> dict[int, float]:
     assert kind is AndMaybe, plan
     optional = _scores(searcher, plan.optional)
     return {d: s + optional.get(d, 0.0) for d, s in _scores(searcher, plan.required).items()}
+
+
+def _tiab_scores(searcher, text: str) -> dict[int, float]:
+    """BM25F of a term over title and abstract, from Whoosh's postings and stored lengths: each field's count
+    weighted and normalised by its length, summed, saturated once; the idf from the papers holding the term in
+    either field, deleted ones counted (as Whoosh counts them in a field's) from their stored text."""
+    pseudo: dict[int, float] = {}
+    holding = set()
+    for field, weight in ranking.TIAB_FIELDS.items():
+        b, average = ranking.field_b(field), searcher.avg_field_length(field)
+        analyzer = searcher.schema[field].analyzer
+        for sub, base in searcher.leaf_searchers():
+            reader = sub.reader()
+            if (field, text) not in reader:
+                continue
+            for docnum, tf in reader.postings(field, text).items_as("weight"):
+                length = reader.doc_field_length(docnum, field)
+                pseudo[base + docnum] = pseudo.get(base + docnum, 0.0) + weight * tf / (
+                    1 - b + b * length / average
+                )
+            for docnum in range(reader.doc_count_all()) if reader.has_deletions() else ():
+                if reader.is_deleted(docnum):
+                    stored = record_from_stored(reader.stored_fields(docnum)["record"])
+                    if text in {t.text for t in analyzer(getattr(stored, field) or "", mode="index")}:
+                        holding.add(base + docnum)
+    holding |= set(pseudo)
+    n, k1 = searcher.doc_count_all(), ranking.K1
+    idf = math.log(1 + (n - len(holding) + 0.5) / (len(holding) + 0.5))
+    return {d: idf * p * (k1 + 1) / (p + k1) for d, p in pseudo.items()}
 
 
 def _whoosh(index, query, *, limit=10, match="all", plain=False, feedback=None, year=None, journal=None):
@@ -435,7 +470,14 @@ def test_a_terms_postings_in_every_segment_are_held_as_one_array(indexes):
     searcher = index._current_searcher()
     bases = [base for _, base in searcher.leaf_searchers()]
     cache = termwise.cache_of(searcher)
-    ids, scores = cache._postings["abstract", b"patient"]
+    ids, scores = cache._postings[ranking.TIAB, b"patient"]
     # One array of the index's document numbers, segment after segment: a search adds it once.
-    assert len(bases) == 3 and len(ids) == len(scores) == searcher.doc_frequency("abstract", "patient")
+    holding = {
+        base + d
+        for sub, base in searcher.leaf_searchers()
+        for field in ("title", "abstract")
+        if (field, "patient") in sub.reader()
+        for d in sub.reader().postings(field, "patient").all_ids()
+    }
+    assert len(bases) == 3 and len(ids) == len(scores) == len(holding)
     assert list(ids) == sorted(ids) and ids[0] < bases[1] and ids[-1] >= bases[2]
