@@ -48,6 +48,14 @@ BM25F_GRID = {
     "b": (0.75, 0.9),
     "bt": (0.0, 0.3, 0.6, 0.9),
 }
+#: ``--one-length``: BM25F with one length normalisation, of the paper's weighted length (title weight times its
+#: length plus the abstract's), as FTS5 and an engine searching title and abstract as one text (bm25s) have it.
+ONE_LENGTH_GRID = {
+    "model": ("one-length",),
+    "title": (1.0, 2.0, 3.0, 4.0),
+    "k1": (0.9, 1.2, 1.6, 2.0),
+    "b": (0.5, 0.75, 0.9),
+}
 #: ``--wide``: heavier titles, and the abstract's average length over the papers that have one ("present").
 WIDE_GRID = {
     "model": ("bm25f",),
@@ -57,7 +65,12 @@ WIDE_GRID = {
     "bt": (0.6, 0.9),
     "avg": ("all", "present"),
 }
-FEEDBACK_GRID = {"count": ("raw", "length", "sqrt"), "weight": (0.5, 0.7, 1.0), "sharpness": (8.0,)}
+FEEDBACK_GRID = {
+    "count": ("raw", "length"),
+    "weight": (0.5, 0.7, 1.0),
+    "docs": (3, 5),
+    "sharpness": (4.0, 8.0),
+}
 
 
 class Variant(Collection):
@@ -89,7 +102,11 @@ class Variant(Collection):
         k1, wt = config["k1"], config["title"]
         bt = config.get("bt", config["b"])
         avg = config.get("avg", "all")
-        norm_t, norm_a = self.norm("title", bt, avg), self.norm("abstract", config["b"], avg)
+        if config["model"] == "one-length":
+            length = wt * self.dl["title"] + self.dl["abstract"]
+            norm_t = norm_a = 1 - config["b"] + config["b"] * length / length.mean()
+        else:
+            norm_t, norm_a = self.norm("title", bt, avg), self.norm("abstract", config["b"], avg)
         score = np.zeros(n)
         for term, qtf in terms.items():
             j = self.vocab.get(term)
@@ -113,15 +130,15 @@ class Variant(Collection):
         return self._top(self.model_scores(terms, config), depth)
 
     def feedback_rank(self, terms: Counter, config: dict, fb: dict, depth: int = 100) -> list[str]:
-        """search/feedback.py on ``config``'s model: the top 3 papers' words, each paper's counted by its score
-        and, with ``count`` ``length`` (or ``sqrt``), divided by the paper's length (or its square root) and
-        multiplied by the average's, scored by Bo1; the 40 best added."""
+        """search/feedback.py on ``config``'s model: the top ``docs`` papers' words, each paper's counted by its
+        score and, with ``count`` ``length`` (or ``sqrt``), divided by the paper's length (or its square root)
+        and multiplied by the average's, scored by Bo1; the 40 best added."""
         if not hasattr(self, "_rows"):
             self._rows = (self.tf["title"] + self.tf["abstract"]).tocsr()
             self._cf = np.asarray(self._rows.sum(axis=0)).ravel()
             self._len = self.dl["title"] + self.dl["abstract"]
             self._terms = {j: t for t, j in self.vocab.items()}
-        first, scores = self._top_scored(self.model_scores(terms, config), 3)
+        first, scores = self._top_scored(self.model_scores(terms, config), fb.get("docs", 3))
         if not len(first):
             return []
         paper = (scores / scores[0]) ** fb["sharpness"]
@@ -203,6 +220,7 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--wide", action="store_true", help="score the wider grid of heavier titles")
+    ap.add_argument("--one-length", action="store_true", help="score BM25F with one length normalisation")
     ap.add_argument("--feedback", action="store_true", help="score feedback settings on the chosen model")
     ap.add_argument(
         "--model",
@@ -224,6 +242,8 @@ def main() -> None:
             ]
     else:
         grids = (SUM_GRID, WIDE_GRID) if args.wide else (SUM_GRID, BM25F_GRID)
+        if args.one_length:
+            grids = (SUM_GRID, ONE_LENGTH_GRID)
         configs = [dict(zip(g, s, strict=True)) for g in grids for s in itertools.product(*g.values())]
         jobs = [(c, None) for c in configs]
     results = []

@@ -1,19 +1,18 @@
 """Why a paper scored what it did: the query taken apart into the terms that matched, each with its BM25F parts.
 
-searchlib ranks with BM25F (:mod:`searchlib.search.ranking`): a bare word's term in title and abstract
-(``tiab``) adds
+searchlib ranks with BM25F (:mod:`searchlib.search.ranking`). Every matching term adds
 
-    boost × idf × tf × (k1 + 1) / (tf + k1),   tf = Σ weight × count / (1 − b + b × length / average length)
+    boost × idf × tf × (k1 + 1) / (tf + k1 × (1 − b + b × length / average length))
 
-summed over title and abstract, each with its weight and ``b``; a term in a field searched alone adds that
-field's BM25, ``boost × idf × count × (k1 + 1) / (count + k1 × (1 − b + b × length / average length))``.
-``count`` is how often the term occurs in the field of the paper, ``idf = ln(1 + (N − df + 0.5) / (df + 0.5))``
-how rare it is (``N`` papers, ``df`` of them with the term, in title or abstract for ``tiab``), ``length`` the
-field's length in words (Whoosh stores it to about two significant figures), and ``boost`` the query's weight of
-the term (a word said twice, a ``^``). An ``AND`` or ``OR`` adds up the scores of the parts that match, so the
-parts' scores sum to the paper's score. A phrase, a quoted word or a
-proximity search scores by BM25 of how often it occurs in the words as written; a word with ``*`` or ``?`` and a
-range give every match the same score (their weight).
+where for a term of a field searched alone ``tf`` is how often it occurs in that field of the paper and
+``length`` the field's length in words (Whoosh stores it to about two significant figures); for a bare word's
+term in title and abstract together (``tiab``) they are the title's count and length times the title's weight
+plus the abstract's, and the average is of that weighted length. ``idf = ln(1 + (N − df + 0.5) / (df + 0.5))``
+says how rare the term is (``N`` papers, ``df`` of them with it, in title or abstract for ``tiab``), and
+``boost`` is the query's weight of the term (a word said twice, a ``^``). An ``AND`` or ``OR`` adds up the scores
+of the parts that match, so the parts' scores sum to the paper's score. A phrase, a quoted word or a proximity
+search scores by BM25 of how often it occurs in the words as written; a word with ``*`` or ``?`` and a range give
+every match the same score (their weight).
 
 >>> from searchlib import build_index, bundled_records_path
 >>> index = build_index(bundled_records_path())
@@ -33,33 +32,27 @@ from whoosh.searching import Searcher
 
 from .match import Matcher
 from .plan import Exact, Plan, Terms, Values
-from .ranking import K1, TIAB, TIAB_FIELDS, field_b, robertson_idf
+from .ranking import K1, TIAB, TIAB_FIELDS, B, robertson_idf
 from .tree import And, AndMaybe, AndNot, Or
 
 
 @dataclass(frozen=True, slots=True)
 class FieldCount:
-    """A term's count in one field of a paper, as BM25F weighs it into the pseudo-frequency ``tf``:
-    ``weight × count / (1 − b + b × length / average_length)``."""
+    """A term's count in one field of a paper and the field's length, each weighted by ``weight`` into BM25F's
+    frequency and length."""
 
     field: str
     count: float
     length: float
-    average_length: float
     weight: float
-    b: float
-
-    @property
-    def normalised(self) -> float:
-        return self.weight * self.count / (1 - self.b + self.b * self.length / self.average_length)
 
 
 @dataclass(frozen=True, slots=True)
 class TermScore:
     """One matching term in one field (``tiab``: title and abstract together) and what it added to the score.
 
-    For a term every BM25 component is filled in (for ``tiab``, ``tf`` is BM25F's pseudo-frequency, made of
-    ``counts``, and ``length`` and ``b`` are None); for a phrase, pattern or range only ``score``, ``boost``
+    For a term every BM25 component is filled in (for ``tiab``, ``tf`` and ``length`` are the title's and
+    abstract's weighted and summed, from ``counts``); for a phrase, pattern or range only ``score``, ``boost``
     and ``kind`` are.
     """
 
@@ -110,24 +103,28 @@ class TermScore:
         )
 
     def _describe_bm25f(self, head: str) -> str:
-        assert self.tf is not None and self.idf is not None and self.k1 is not None
-        lines = [f"{head} (title and abstract together, BM25F)"]
-        for c in self.counts:
-            lines.append(
-                f"    {c.field}: {c.count:g} {'time' if c.count == 1 else 'times'} in {c.length:g} words "
-                f"(average {c.average_length:.1f}): weight {c.weight:g} × {c.count:g} / (1 − b {c.b:g} + "
-                f"b {c.b:g} × {c.length:g} / {c.average_length:.1f}) = {c.normalised:.3f};"
-            )
-        lines.append(
+        assert self.tf is not None and self.idf is not None and self.k1 is not None and self.b is not None
+        assert self.length is not None and self.average_length is not None
+        fields = "; ".join(
+            f"{c.field}: {c.count:g} {'time' if c.count == 1 else 'times'} in {c.length:g} words, "
+            f"weight {c.weight:g}"
+            for c in self.counts
+        )
+        weighted = " + ".join(f"{c.weight:g} × {c.count:g}" for c in self.counts)
+        lengths = " + ".join(f"{c.weight:g} × {c.length:g}" for c in self.counts)
+        norm = 1 - self.b + self.b * self.length / self.average_length
+        return (
+            f"{head} (title and abstract together, BM25F)\n"
+            f"    {fields};\n"
+            f"    so tf = {weighted} = {self.tf:g} in a weighted length of {lengths} = {self.length:g} "
+            f"(average {self.average_length:.1f});\n"
             f"    {self.df} of {self.papers} papers {'has' if self.df == 1 else 'have'} it in title or abstract, "
-            f"so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / ({self.df} + 0.5)) = {self.idf:.3f};"
+            f"so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / ({self.df} + 0.5)) = {self.idf:.3f};\n"
+            f"    BM25F: boost {self.boost:g} × idf {self.idf:.3f} × tf {self.tf:g} × (k1 {self.k1:g} + 1) / "
+            f"(tf {self.tf:g} + k1 {self.k1:g} × (1 − b {self.b:g} + b {self.b:g} × {self.length:g} / "
+            f"{self.average_length:.1f})) = {self.boost:g} × {self.idf:.3f} × "
+            f"{self.tf * (self.k1 + 1) / (self.tf + self.k1 * norm):.3f} = {self.score:.3f}"
         )
-        lines.append(
-            f"    BM25F: boost {self.boost:g} × idf {self.idf:.3f} × tf {self.tf:.3f} × (k1 {self.k1:g} + 1) / "
-            f"(tf {self.tf:.3f} + k1 {self.k1:g}) = {self.boost:g} × {self.idf:.3f} × "
-            f"{self.tf * (self.k1 + 1) / (self.tf + self.k1):.3f} = {self.score:.3f}"
-        )
-        return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +233,7 @@ def _terms(matcher: Matcher, plan: Terms, docnum: int) -> list[TermScore]:
                 length=searcher.reader().doc_field_length(docnum, field, 1),
                 average_length=average,
                 k1=K1,
-                b=field_b(field),
+                b=B,
                 boost=weight,
             )
         )
@@ -244,29 +241,31 @@ def _terms(matcher: Matcher, plan: Terms, docnum: int) -> list[TermScore]:
 
 
 def _tiab(matcher: Matcher, text: str, score: float, df: int, docnum: int, weight: float) -> TermScore:
-    """A term of title and abstract together: its count, length and weight in each, read back from the index."""
+    """A term of title and abstract together: its count and each field's length, read back from the index."""
     searcher = matcher.searcher
     btext = searcher.schema["abstract"].to_bytes(text)
     reader = searcher.reader()
-    counts = []
-    for field, field_weight in TIAB_FIELDS.items():
-        count = _frequency_in(searcher, field, btext, docnum)
-        if count:
-            length = reader.doc_field_length(docnum, field, 1)
-            average = matcher.cache.average_length(searcher, field)
-            counts.append(FieldCount(field, count, length, average, field_weight, field_b(field)))
+    counts = tuple(
+        FieldCount(
+            field, _frequency_in(searcher, field, btext, docnum), reader.doc_field_length(docnum, field) or 0, w
+        )
+        for field, w in TIAB_FIELDS.items()
+    )
     papers = searcher.doc_count_all()
     return TermScore(
         field=TIAB,
         term=text,
         score=score,
-        tf=sum(c.normalised for c in counts),
+        tf=sum(c.weight * c.count for c in counts),
         df=df,
         papers=papers,
         idf=robertson_idf(df, papers),
+        length=sum(c.weight * c.length for c in counts),
+        average_length=matcher.cache.tiab_average(searcher),
         k1=K1,
+        b=B,
         boost=weight,
-        counts=tuple(counts),
+        counts=counts,
     )
 
 

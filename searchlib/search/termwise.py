@@ -11,8 +11,9 @@ segments the index has; the searcher keeps at most :data:`MAX_CACHED_POSTINGS` p
 Scores are BM25F over title and abstract, or BM25 in one field, with Robertson's idf (:mod:`.ranking`), the idf
 and average field lengths of the whole index and each paper's stored (lossy, byte-encoded) field lengths: the
 statistics are read in :meth:`_SearcherCache.scoring`, :meth:`~_SearcherCache.average_length`,
-:meth:`~_SearcherCache.norms` and, for title and abstract together, from the term's postings in both (the papers
-holding it in either). Deleted papers are counted in the statistics, as Whoosh counts them, and never matched.
+:meth:`~_SearcherCache.norms` and :meth:`~_SearcherCache.tiab_norms` (which take the fields' averages and stored
+lengths) and, for title and abstract together, from the term's postings in both (the papers holding it in
+either). Deleted papers are counted in the statistics, as Whoosh counts them, and never matched.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .._engine import postings
-from .ranking import K1, TIAB, TIAB_FIELDS, field_b, robertson_idf, saturated
+from .ranking import K1, TIAB, TIAB_FIELDS, B, robertson_idf, saturated
 
 #: The year column's value for a paper with no year.
 NO_YEAR = -(1 << 15)
@@ -183,34 +184,26 @@ class _SearcherCache:
         return _joined(parts)
 
     def _tiab(self, searcher: Searcher, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-        """A term's BM25F scores over title and abstract: in each paper, each field's count weighted
-        (:data:`~.ranking.TIAB_FIELDS`) and divided by its length normalisation, summed (the title's first),
-        then saturated once with the idf of the papers holding the term in either field."""
+        """A term's BM25F scores over title and abstract: in each paper, the fields' counts weighted
+        (:data:`~.ranking.TIAB_FIELDS`) and summed (the title's first), scored by BM25 with the paper's weighted
+        length (:meth:`tiab_norms`) and the idf of the papers holding the term in either field."""
         parts = []
         for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
             reader = sub.reader()
             fields = []
             for field, weight in TIAB_FIELDS.items():
                 info = self.term_info(leaf, reader, field, btext)
-                if info is None:
-                    continue
-                ids, tfs = postings.read_postings(reader, field, btext, info)
-                docs = np.array(ids, dtype=np.int32)
-                norms = self.norms(leaf, reader, field, self.average_length(searcher, field))
-                # norms holds K1 * (1 - b + b * length / average): K1 * tf / norms is tf over its normalisation
-                fields.append((docs, (weight * K1) * np.array(tfs, dtype=np.float64) / norms[docs]))
+                if info is not None:
+                    ids, tfs = postings.read_postings(reader, field, btext, info)
+                    fields.append((np.array(ids, dtype=np.int32), weight * np.array(tfs, dtype=np.float64)))
             if not fields:
                 continue
-            if len(fields) == 1:
-                docs, pseudo = fields[0]
-            else:
-                docs, pseudo = _summed(fields)
-            parts.append((docs + base if base else docs, pseudo))
-        found = _joined(parts)
-        if found is None:
+            docs, tf = fields[0] if len(fields) == 1 else _summed(fields)
+            parts.append((docs + base if base else docs, tf, self.tiab_norms(leaf, reader, searcher)[docs]))
+        if not parts:
             return None
-        docs, pseudo = found
-        return docs, saturated(pseudo, robertson_idf(len(docs), searcher.doc_count_all()))
+        docs, tf, norms = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+        return docs, saturated(tf, norms, robertson_idf(len(docs), searcher.doc_count_all()))
 
     def _segment_postings(self, leaf: int, leafsearcher: Searcher, field: str, btext: bytes, info: Any) -> Any:
         """The term's document numbers and scores in one segment."""
@@ -222,7 +215,7 @@ class _SearcherCache:
             return docs, tf
         idf, avgfl = self.scoring(leafsearcher.get_parent(), field, btext)
         norms = self.norms(leaf, reader, field, avgfl)
-        return docs, idf * ((tf * (K1 + 1)) / (tf + norms[docs]))
+        return docs, saturated(tf, norms[docs], idf)
 
     def scoring(self, searcher: Searcher, field: str, btext: bytes) -> tuple[float, float]:
         """``(idf, average length)`` of the term over the whole index, from the cached term infos."""
@@ -242,14 +235,33 @@ class _SearcherCache:
         return self._avgfl[field]
 
     def norms(self, leaf: int, reader: Any, field: str, avgfl: float) -> np.ndarray:
-        """``K1 * ((1 - b) + b * length / avgfl)`` for every paper of the segment, from its stored length, with
-        the field's ``b`` (:func:`~.ranking.field_b`)."""
+        """``K1 * ((1 - B) + B * length / avgfl)`` for every paper of the segment, from its stored length."""
         key = (leaf, field, avgfl)
         found = self._norms.get(key)
         if found is None:
-            b = field_b(field)
-            by_byte = np.array([K1 * ((1 - b) + b * byte_to_length(n) / avgfl) for n in range(256)])
+            by_byte = np.array([K1 * ((1 - B) + B * byte_to_length(n) / avgfl) for n in range(256)])
             found = self._norms[key] = by_byte[np.frombuffer(postings.length_bytes(reader, field), dtype=np.uint8)]
+        return found
+
+    def tiab_average(self, searcher: Searcher) -> float:
+        """The average weighted length of a paper's title and abstract (:data:`~.ranking.TIAB_FIELDS`)."""
+        if TIAB not in self._avgfl:
+            total = sum(w * (searcher.avg_field_length(f) or 0.0) for f, w in TIAB_FIELDS.items())
+            self._avgfl[TIAB] = total or 1
+        return self._avgfl[TIAB]
+
+    def tiab_norms(self, leaf: int, reader: Any, searcher: Searcher) -> np.ndarray:
+        """``K1 * ((1 - B) + B * length / average)`` for every paper of the segment, ``length`` its title's and
+        abstract's stored lengths weighted and summed, ``average`` :meth:`tiab_average`."""
+        key = (leaf, TIAB, 0.0)
+        found = self._norms.get(key)
+        if found is None:
+            by_byte = np.array([byte_to_length(n) for n in range(256)], dtype=np.float64)
+            length = sum(
+                w * by_byte[np.frombuffer(postings.length_bytes(reader, f), dtype=np.uint8)]
+                for f, w in TIAB_FIELDS.items()
+            )
+            found = self._norms[key] = K1 * ((1 - B) + B * length / self.tiab_average(searcher))
         return found
 
     def index_norms(self, searcher: Searcher, field: str) -> np.ndarray:

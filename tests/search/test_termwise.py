@@ -140,32 +140,34 @@ def _scores(searcher, plan) -> dict[int, float]:
 
 
 def _tiab_scores(searcher, text: str) -> dict[int, float]:
-    """BM25F of a term over title and abstract, from Whoosh's postings and stored lengths: each field's count
-    weighted and normalised by its length, summed, saturated once; the idf from the papers holding the term in
-    either field, deleted ones counted (as Whoosh counts them in a field's) from their stored text."""
-    pseudo: dict[int, float] = {}
+    """BM25F of a term over title and abstract, from Whoosh's postings and stored lengths: the fields' counts
+    and lengths weighted and summed, then BM25; the idf from the papers holding the term in either field,
+    deleted ones counted (as Whoosh counts them in a field's) from their stored text."""
+    tf: dict[int, float] = {}
     holding = set()
     for field, weight in ranking.TIAB_FIELDS.items():
-        b, average = ranking.field_b(field), searcher.avg_field_length(field)
         analyzer = searcher.schema[field].analyzer
         for sub, base in searcher.leaf_searchers():
             reader = sub.reader()
             if (field, text) not in reader:
                 continue
-            for docnum, tf in reader.postings(field, text).items_as("weight"):
-                length = reader.doc_field_length(docnum, field)
-                pseudo[base + docnum] = pseudo.get(base + docnum, 0.0) + weight * tf / (
-                    1 - b + b * length / average
-                )
+            for docnum, count in reader.postings(field, text).items_as("weight"):
+                tf[base + docnum] = tf.get(base + docnum, 0.0) + weight * count
             for docnum in range(reader.doc_count_all()) if reader.has_deletions() else ():
                 if reader.is_deleted(docnum):
                     stored = record_from_stored(reader.stored_fields(docnum)["record"])
                     if text in {t.text for t in analyzer(getattr(stored, field) or "", mode="index")}:
                         holding.add(base + docnum)
-    holding |= set(pseudo)
-    n, k1 = searcher.doc_count_all(), ranking.K1
+    holding |= set(tf)
+    reader = searcher.reader()
+    average = sum(w * searcher.avg_field_length(f) for f, w in ranking.TIAB_FIELDS.items())
+    n, k1, b = searcher.doc_count_all(), ranking.K1, ranking.B
     idf = math.log(1 + (n - len(holding) + 0.5) / (len(holding) + 0.5))
-    return {d: idf * p * (k1 + 1) / (p + k1) for d, p in pseudo.items()}
+    scores = {}
+    for d, f in tf.items():
+        length = sum(w * (reader.doc_field_length(d, field) or 0) for field, w in ranking.TIAB_FIELDS.items())
+        scores[d] = idf * f * (k1 + 1) / (f + k1 * (1 - b + b * length / average))
+    return scores
 
 
 def _whoosh(index, query, *, limit=10, match="all", plain=False, feedback=None, year=None, journal=None):
