@@ -257,11 +257,11 @@ class _SearcherCache:
         found = self._norms.get(key)
         if found is None:
             by_byte = np.array([byte_to_length(n) for n in range(256)], dtype=np.float64)
-            length = sum(
-                w * by_byte[np.frombuffer(postings.length_bytes(reader, f), dtype=np.uint8)]
-                for f, w in TIAB_FIELDS.items()
-            )
-            found = self._norms[key] = K1 * ((1 - B) + B * length / self.tiab_average(searcher))
+            length = np.zeros(reader.doc_count_all())
+            for f, w in TIAB_FIELDS.items():
+                length += w * by_byte[np.frombuffer(postings.length_bytes(reader, f), dtype=np.uint8)]
+            found = K1 * ((1 - B) + B * length / self.tiab_average(searcher))
+            self._norms[key] = found
         return found
 
     def index_norms(self, searcher: Searcher, field: str) -> np.ndarray:
