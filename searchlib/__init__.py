@@ -14,6 +14,8 @@ from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
 from .index import Index, build_index, open_index
 from .records import (
     CATEGORIES,
+    Mesh,
+    MeshQualifier,
     Record,
     RecordList,
     Section,
@@ -38,6 +40,8 @@ __all__ = [
     "open_index",
     "IndexLockedError",
     "LoadError",
+    "Mesh",
+    "MeshQualifier",
     "QueryError",
     "Record",
     "RecordList",

@@ -64,6 +64,7 @@ class Index:
         self.path = path
         self._searcher: Searcher | None = None
         self._opening = threading.Lock()
+        self._words = stemtable.WordList(path)  # what its suggestions draw on
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -123,6 +124,8 @@ class Index:
         journal: str | Iterable[str] | None = None,
         sort: Literal["relevance", "date", "-date"] = "relevance",
         feedback: bool | None = None,
+        publication_type: str | Iterable[str] | None = None,
+        language: str | Iterable[str] | None = None,
     ) -> Results:
         """Ranked papers matching ``query`` (see the query syntax in docs/guide/queries.md).
 
@@ -131,9 +134,11 @@ class Index:
         as words only, for pasting text that is not meant as query syntax.
 
         ``year`` (``2024`` or ``(2020, 2024)``, an end may be None) and ``journal`` (a name or several, case
-        and accents ignored) keep only those papers. ``sort="date"`` lists the oldest first, ``"-date"`` the
-        newest first; hits keep their relevance scores. ``results.facets("year")`` (or ``"journal"``,
-        ``"section"``) counts every match; ``results.suggestion`` is a corrected query when this one matched
+        and accents ignored) keep only those papers, and so do ``publication_type`` and ``language`` (a name or
+        several, matched as ``[pt]`` and ``[la]`` match them: ``"review"``, ``"eng"``). ``sort="date"`` lists
+        the oldest first, ``"-date"`` the newest first; hits keep their relevance scores.
+        ``results.facets("year")`` (or ``"journal"``, ``"section"``, ``"publication_type"``, ``"language"``,
+        ``"mesh"``) counts every match; ``results.suggestion`` is a corrected query when this one matched
         little because of a misspelling.
 
         ``feedback`` (pseudo-relevance feedback, :mod:`searchlib.search.feedback`) searches twice: the top
@@ -150,7 +155,7 @@ class Index:
         searcher = self._current_searcher()
         matcher = Matcher(searcher)
         parsed = syntax.parse(query, match=match, plain=plain)
-        allowed = facets.allowed(searcher, year=year, journal=journal)
+        allowed = facets.allowed(searcher, year, journal, publication_type, language)
         sorting = facets.check_sort(sort)
         plan = Planner(searcher.schema, _in_papers(searcher)).plan(parsed, match)
         scores = self._identified(searcher, parsed.identifier) if parsed.identifier else None
@@ -173,7 +178,11 @@ class Index:
             hits,
             ranking.total,
             suggestion=lambda: suggest(
-                searcher, query, asked, lambda text: self._count(searcher, text, match, plain, allowed)
+                searcher,
+                self._words,
+                query,
+                asked,
+                lambda text: self._count(searcher, text, match, plain, allowed),
             ),
             facet_counter=lambda name: facets.facet_counts(searcher, scores > 0, name),
             warnings=parsed.warnings,
@@ -275,7 +284,7 @@ class Index:
             "papers_with_any_section": sum(
                 1 for n in live if any(reader.doc_field_length(n, name, 0) for name in SECTION_FIELDS)
             ),
-            "vocabulary": vocabulary_size(reader),
+            "vocabulary": vocabulary_size(reader, self._words),
             "abstract_vocabulary": sum(1 for _ in reader.lexicon("abstract")),
             "segments": 0 if isinstance(reader, EmptyReader) else len(list(reader.leaf_readers())),
             "size_bytes": sum(f.stat().st_size for f in self.path.iterdir()) if self.path else None,
@@ -336,7 +345,7 @@ class Index:
         if self.path is not None:
             stemtable.save(self.path, words)
         else:
-            stemtable.add_words(words)
+            self._words.add(words)
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
         """Remove papers by DOI (any case, with or without ``https://doi.org/``), PMID, PMCID or id, as
@@ -423,8 +432,9 @@ def build_index(
     total = expected_count(source)
     if path is None:
         ix = folder.PrivateRamStorage().create_index(make_schema())
-        stemtable.add_words(_write_all(ix, records, progress, total))
-        return Index(ix, None)
+        index = Index(ix, None)
+        index._words.add(_write_all(ix, records, progress, total))
+        return index
     target = Path(path)
     folder.check_build_target(target, overwrite)
     with folder.staging(target) as staged:

@@ -118,8 +118,6 @@ def test_words_stemmed_or_read_by_a_helper_are_saved(tmp_path, records, monkeypa
         # Only the words this build stems: not those of indexes opened before (the first, once it is built).
         monkeypatch.setattr(stemtable, "_known", {})
         monkeypatch.setattr(stemtable, "_pending", [])
-        monkeypatch.setattr(stemtable, "_words", {})
-        monkeypatch.setattr(stemtable, "_pending_words", [])
         build_index(data, tmp_path / name, procs=procs)
     one = orjson.loads((tmp_path / "one" / stemtable.TABLE_FILE).read_bytes())
     two = orjson.loads((tmp_path / "two" / stemtable.TABLE_FILE).read_bytes())
