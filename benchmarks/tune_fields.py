@@ -65,12 +65,7 @@ WIDE_GRID = {
     "bt": (0.6, 0.9),
     "avg": ("all", "present"),
 }
-FEEDBACK_GRID = {
-    "count": ("raw", "length"),
-    "weight": (0.5, 0.7, 1.0),
-    "docs": (3, 5),
-    "sharpness": (4.0, 8.0),
-}
+FEEDBACK_GRID = {"count": ("raw", "length"), "weight": (0.7, 1.0), "docs": (3, 5), "sharpness": (8.0,)}
 
 
 class Variant(Collection):
@@ -224,7 +219,7 @@ def main() -> None:
     ap.add_argument("--feedback", action="store_true", help="score feedback settings on the chosen model")
     ap.add_argument(
         "--model",
-        default="model=bm25f title=4.0 k1=1.6 b=0.75 bt=0.9",
+        default="model=one-length title=3.0 k1=2.0 b=0.75",
         help="for --feedback; several separated by ';'",
     )
     args = ap.parse_args()
