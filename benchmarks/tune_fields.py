@@ -217,11 +217,8 @@ def main() -> None:
     ap.add_argument("--wide", action="store_true", help="score the wider grid of heavier titles")
     ap.add_argument("--one-length", action="store_true", help="score BM25F with one length normalisation")
     ap.add_argument("--feedback", action="store_true", help="score feedback settings on the chosen model")
-    ap.add_argument(
-        "--model",
-        default="model=one-length title=3.0 k1=2.0 b=0.75",
-        help="for --feedback; several separated by ';'",
-    )
+    chosen = "model=one-length title=3.0 k1=2.0 b=0.75"
+    ap.add_argument("--model", default=chosen, help="for --feedback; several separated by ';'")
     args = ap.parse_args()
     variants, named, folds, terms = load(args.data)
     _STATE.update(variants=variants, terms=terms)

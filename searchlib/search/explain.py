@@ -74,8 +74,6 @@ class TermScore:
     def describe(self) -> str:
         """The score of this term, in words and numbers."""
         head = f"{self.field}: {self.term!r} adds {self.score:.3f}"
-        if self.counts:
-            return self._describe_bm25f(head)
         if self.kind != "term" or self.tf is None:
             what = {
                 "pattern": "words as written fitting a pattern: every match adds its weight",
@@ -86,41 +84,32 @@ class TermScore:
             return f"{head} ({what}; boost {self.boost:g})"
         assert self.idf is not None and self.length is not None and self.average_length is not None
         assert self.k1 is not None and self.b is not None
+        if self.counts:  # title and abstract together: each field's count and length, weighted and added
+            fields = "; ".join(
+                f"{c.field}: {c.count:g} {'time' if c.count == 1 else 'times'} in {c.length:g} words, "
+                f"weight {c.weight:g}"
+                for c in self.counts
+            )
+            weighted = " + ".join(f"{c.weight:g} × {c.count:g}" for c in self.counts)
+            lengths = " + ".join(f"{c.weight:g} × {c.length:g}" for c in self.counts)
+            head += " (title and abstract together, BM25F)"
+            counted = (
+                f"    {fields};\n    so tf = {weighted} = {self.tf:g} in a weighted length of {lengths} = "
+                f"{self.length:g} (average {self.average_length:.1f});\n"
+            )
+            where, model = " in title or abstract", "BM25F"
+        else:
+            counted = (
+                f"    it occurs {self.tf:g} {'time' if self.tf == 1 else 'times'} in this {self.field} "
+                f"of {self.length:g} words (average {self.average_length:.1f});\n"
+            )
+            where, model = "", "BM25"
         norm = 1 - self.b + self.b * self.length / self.average_length
         return (
-            f"{head}\n"
-            f"    it occurs {self.tf:g} {'time' if self.tf == 1 else 'times'} in this {self.field} "
-            f"of {self.length:g} words "
-            f"(average {self.average_length:.1f});\n"
-            f"    {self.df} of {self.papers} papers {'has' if self.df == 1 else 'have'} it, "
-            f"so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / "
-            f"({self.df} + 0.5)) "
-            f"= {self.idf:.3f};\n"
-            f"    BM25: boost {self.boost:g} × idf {self.idf:.3f} × tf {self.tf:g} × (k1 {self.k1:g} + 1) / "
-            f"(tf {self.tf:g} + k1 {self.k1:g} × (1 − b {self.b:g} + b {self.b:g} × {self.length:g} / "
-            f"{self.average_length:.1f})) = {self.boost:g} × {self.idf:.3f} × "
-            f"{self.tf * (self.k1 + 1) / (self.tf + self.k1 * norm):.3f} = {self.score:.3f}"
-        )
-
-    def _describe_bm25f(self, head: str) -> str:
-        assert self.tf is not None and self.idf is not None and self.k1 is not None and self.b is not None
-        assert self.length is not None and self.average_length is not None
-        fields = "; ".join(
-            f"{c.field}: {c.count:g} {'time' if c.count == 1 else 'times'} in {c.length:g} words, "
-            f"weight {c.weight:g}"
-            for c in self.counts
-        )
-        weighted = " + ".join(f"{c.weight:g} × {c.count:g}" for c in self.counts)
-        lengths = " + ".join(f"{c.weight:g} × {c.length:g}" for c in self.counts)
-        norm = 1 - self.b + self.b * self.length / self.average_length
-        return (
-            f"{head} (title and abstract together, BM25F)\n"
-            f"    {fields};\n"
-            f"    so tf = {weighted} = {self.tf:g} in a weighted length of {lengths} = {self.length:g} "
-            f"(average {self.average_length:.1f});\n"
-            f"    {self.df} of {self.papers} papers {'has' if self.df == 1 else 'have'} it in title or abstract, "
+            f"{head}\n{counted}"
+            f"    {self.df} of {self.papers} papers {'has' if self.df == 1 else 'have'} it{where}, "
             f"so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / ({self.df} + 0.5)) = {self.idf:.3f};\n"
-            f"    BM25F: boost {self.boost:g} × idf {self.idf:.3f} × tf {self.tf:g} × (k1 {self.k1:g} + 1) / "
+            f"    {model}: boost {self.boost:g} × idf {self.idf:.3f} × tf {self.tf:g} × (k1 {self.k1:g} + 1) / "
             f"(tf {self.tf:g} + k1 {self.k1:g} × (1 − b {self.b:g} + b {self.b:g} × {self.length:g} / "
             f"{self.average_length:.1f})) = {self.boost:g} × {self.idf:.3f} × "
             f"{self.tf * (self.k1 + 1) / (self.tf + self.k1 * norm):.3f} = {self.score:.3f}"
