@@ -31,12 +31,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from math import log2
 
+import numpy as np
 from whoosh.searching import Searcher
 
 from .._engine.schema import record_from_stored
 from .plan import FIELD_WEIGHTS, Plan, Terms, leaves
 from .ranking import TIAB
-from .termwise import frequency
+from .termwise import frequency, rank
 from .tree import AndMaybe, Or
 
 #: How many of the first search's top papers are read.
@@ -49,6 +50,24 @@ FEEDBACK_WEIGHT = 0.7
 FEEDBACK_SHARPNESS = 8.0
 
 _FIELDS = ("title", "abstract")
+#: Papers tied for the last feedback place are taken in order of their ids when there are at most this many.
+MAX_TIED = 100
+
+
+def feedback_papers(searcher: Searcher, scores: np.ndarray) -> list[tuple[float, int]]:
+    """The first search's best :data:`FEEDBACK_DOCS` papers as ``(score, docnum)``. Papers tied for the last
+    place are taken in order of their ids, not of their place in the index, so that the same papers give the
+    same feedback however the index was built (in one process or several, in one segment or many)."""
+    top = rank(scores, FEEDBACK_DOCS).top
+    if len(top) < FEEDBACK_DOCS:
+        return top
+    last = top[-1][0]
+    tied = np.flatnonzero(scores == last)
+    if len(tied) == 1 or len(tied) > MAX_TIED:
+        return top
+    kept = [t for t in top if t[0] > last]
+    by_id = sorted(tied.tolist(), key=lambda d: searcher.stored_fields(d)["id"])
+    return kept + [(last, d) for d in by_id[: FEEDBACK_DOCS - len(kept)]]
 
 
 def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, loosen: bool = True) -> Plan:

@@ -23,7 +23,7 @@ from searchlib._engine import postings
 from searchlib._engine.schema import record_from_stored
 from searchlib.index import _in_papers
 from searchlib.search import facets, feedback, ranking, syntax, termwise
-from searchlib.search.feedback import FEEDBACK_DOCS, expand
+from searchlib.search.feedback import expand, feedback_papers
 from searchlib.search.match import Matcher
 from searchlib.search.plan import Planner, Terms, Values
 from searchlib.search.ranking import PaperBM25
@@ -178,7 +178,7 @@ def _whoosh(index, query, *, limit=10, match="all", plain=False, feedback=None, 
     allowed = facets.allowed(searcher, year, journal)
     if feedback if feedback is not None else match == "any":
         scores = Matcher(searcher).scores(plan, allowed)
-        plan = expand(searcher, plan, termwise.rank(scores, FEEDBACK_DOCS).top, loosen=match == "any")
+        plan = expand(searcher, plan, feedback_papers(searcher, scores), loosen=match == "any")
     with index._ix.searcher(weighting=PaperBM25()) as s:
         found = _scores(s, plan)
         if allowed is not None:
