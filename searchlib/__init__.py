@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
+from .errors import ArgumentError, IndexLockedError, LoadError, QueryError, SearchlibError, StorageError
 from .index import Index, build_index, open_index
 from .records import (
     CATEGORIES,
@@ -29,6 +29,7 @@ from .search.evaluation import Evaluation, evaluate
 from .search.explain import Explanation
 
 __all__ = [
+    "ArgumentError",
     "CATEGORIES",
     "Explanation",
     "Hit",
@@ -46,6 +47,7 @@ __all__ = [
     "Record",
     "RecordList",
     "SearchlibError",
+    "StorageError",
     "Section",
     "bundled_records_path",
     "export_records",

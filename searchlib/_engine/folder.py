@@ -19,6 +19,7 @@ from pathlib import Path
 from whoosh.filedb.filestore import FileStorage, RamStorage
 
 from ..errors import SearchlibError
+from .failures import remove_dead_builds, staging_name
 from .storage import FORMAT_NAME, MANIFEST, WriteLock, locked_error, read_manifest, update_manifest
 
 #: 4 added the words as written (``title_exact``, ``abstract_exact``) and dropped positions from the stemmed
@@ -48,7 +49,8 @@ def check_build_target(target: Path, overwrite: bool) -> None:
 def staging(target: Path) -> Iterator[Path]:
     """A new folder beside ``target`` to build in; removed if the block does not complete."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    staged = target.parent / f".{target.name}.building-{os.getpid()}-{int(time.time() * 1000)}"
+    remove_dead_builds(target)
+    staged = staging_name(target)
     staged.mkdir()
     try:
         yield staged
@@ -72,7 +74,7 @@ def swap_into_place(staged: Path, target: Path, timeout: float) -> None:
             raise locked_error(target, timeout)
         time.sleep(0.05)
     try:
-        old = target.parent / f".{target.name}.old-{os.getpid()}-{int(time.time() * 1000)}"
+        old = staging_name(target, "old")
         target.rename(old)
         try:
             staged.rename(target)
@@ -100,11 +102,14 @@ def check_format(target: Path) -> None:
         raise SearchlibError(
             f"{target} is not a searchlib index (no valid {MANIFEST}; found: {', '.join(found) or 'nothing'})"
         )
-    if manifest.get("version", 0) > FORMAT_VERSION:
+    version = manifest.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
+        # A format this searchlib does not know, whatever it looks like: a later searchlib's.
         raise SearchlibError(
-            f"{target} was written by a newer searchlib (format {manifest.get('version')}); upgrade searchlib"
+            f"{target} was made by a newer searchlib (index format {version!r}; this one reads format "
+            f"{FORMAT_VERSION}); upgrade searchlib to open it"
         )
-    if manifest.get("version", 0) < FORMAT_VERSION:
+    if version < FORMAT_VERSION:
         raise SearchlibError(
             f"{target} was written by an older searchlib (format {manifest.get('version')}, now "
             f"{FORMAT_VERSION}); rebuild it with build_index(..., overwrite=True) or `searchlib index --overwrite`"

@@ -36,6 +36,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
@@ -96,11 +97,15 @@ def update_manifest(path: Path, **changes: Any) -> dict[str, Any]:
         else:
             manifest[key] = value
     tmp = path / f"{MANIFEST}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path / MANIFEST)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path / MANIFEST)
+    except BaseException:
+        _remove(tmp)  # a full disk: the manifest stays as it was, and no part-written copy takes space
+        raise
     _fsync_dir(path)
     return manifest
 
@@ -229,12 +234,20 @@ class WriteLock:
         if holder and holder.get("pid") != os.getpid() and _alive(holder) is True:
             os.close(fd)  # closing releases our flock
             return False
-        self.stale = holder if holder.get("pid") else {}
+        # A record of this process's own is one a writer of it could not clear when it failed: not stale.
+        own = holder.get("pid") == os.getpid() and holder.get("host") == socket.gethostname()
+        self.stale = holder if holder.get("pid") and not own else {}
         mine = {"pid": os.getpid(), "host": socket.gethostname(), "start": _process_start(os.getpid())}
         mine["since"] = _now()
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, orjson.dumps(mine), 0)
-        os.fsync(fd)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, orjson.dumps(mine), 0)
+            os.fsync(fd)
+        except BaseException:  # a full disk: not taken, and not held either
+            with suppress(OSError):
+                os.ftruncate(fd, 0)
+            os.close(fd)
+            raise
         self.fd = fd
         if self.stale:
             warnings.warn(
@@ -242,7 +255,11 @@ class WriteLock:
                 "running; papers it had not committed were not saved",
                 stacklevel=4,
             )
-        recover(self.folder)
+        try:
+            recover(self.folder)
+        except BaseException:
+            self.release()
+            raise
         return True
 
     def release(self) -> None:
@@ -250,7 +267,8 @@ class WriteLock:
             return
         fd, self.fd = self.fd, None
         try:
-            os.ftruncate(fd, 0)
+            with suppress(OSError):  # the holder's record is cleared if it can be; closing releases the lock
+                os.ftruncate(fd, 0)
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
@@ -401,9 +419,18 @@ class SafeFileStorage(FileStorage):
         _fsync_file(temp)
         entry = {"generation": int(m.group(1)), "toc_sha256": _sha256(temp)}
         update_manifest(folder, pending=entry)
-        super().rename_file(oldname, newname, safe)
+        super().rename_file(oldname, newname, safe)  # the commit
         _fsync_dir(folder)
-        update_manifest(folder, **entry, pending=None, last_change=_now())
+        try:
+            update_manifest(folder, **entry, pending=None, last_change=_now())
+        except OSError as exc:  # the pending entry names this commit: the next writer records it (recover)
+            if read_manifest(folder).get("format") != FORMAT_NAME:
+                raise  # a build's: it is committed when moved into place, so it fails whole
+            warnings.warn(
+                f"{folder}: the papers are committed, but {MANIFEST} could not be updated ({exc.strerror}); "
+                "the next writer updates it",
+                stacklevel=2,
+            )
 
 
 def _toc_name(gen: int) -> str:

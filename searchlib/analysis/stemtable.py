@@ -23,6 +23,7 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping
+from contextlib import suppress
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -158,8 +159,13 @@ def save(folder: str | os.PathLike[str], counts: Mapping[str, int]) -> None:
 
 def _replace(target: Path, data: bytes) -> None:
     temp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-    temp.write_bytes(data)
-    os.replace(temp, target)
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(OSError):  # a full disk: no part-written copy left taking space
+            temp.unlink()
+        raise
 
 
 def known(since: int = 0) -> dict[str, str]:

@@ -244,13 +244,29 @@ def sections_deferred() -> Iterator[None]:
         _DEFER.reset(token)
 
 
+#: Authors a record may have: far more than any paper lists (the largest collaborations sign about 5,000), few
+#: enough that a damaged or made-up record cannot take seconds and hundreds of megabytes to index.
+MAX_AUTHORS = 10_000
+
+
+def check_authors(authors: tuple[str, ...]) -> None:
+    """Refuse a record with more than :data:`MAX_AUTHORS` authors (a :class:`LoadError`)."""
+    if len(authors) > MAX_AUTHORS:
+        raise LoadError(
+            f"the record has {len(authors):,} authors; searchlib reads up to {MAX_AUTHORS:,}, more than any "
+            "paper lists, so the author field is damaged"
+        )
+
+
 def new_record(*, sections: tuple[Section, ...] | None, named: bool, **values: Any) -> Record:
     """A :class:`Record` of ``values`` (every field but ``sections`` and ``abstract``), as the readers make them.
 
     ``sections=None`` means those :func:`parse_abstract` finds in ``abstract_html``: found now or, inside
     :func:`sections_deferred` for a ``named`` record (one with a title, DOI or id), when first read. Raises
-    :class:`LoadError` for a record with nothing in it: not named, and no section text.
+    :class:`LoadError` for a record with nothing in it (not named, and no section text) or with more than
+    :data:`MAX_AUTHORS` authors.
     """
+    check_authors(values["authors"])
     if sections is None and named and _DEFER.get():
         record = _Deferred(sections=(), abstract="", **values)
         for name in _DEFERRED_FIELDS:
