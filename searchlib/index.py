@@ -62,7 +62,7 @@ from .records.record import Record, normalise_doi, normalise_pmcid, normalise_pm
 from .results import Hit, Results
 from .search import facets, highlight, syntax, termwise
 from .search.explain import Explanation, explain_doc
-from .search.feedback import FEEDBACK_DOCS, expand
+from .search.feedback import expand, feedback_papers
 from .search.match import Matcher
 from .search.plan import Plan, Planner, Terms, render
 from .search.similar import more_like_plan
@@ -192,7 +192,7 @@ class Index:
             scores = matcher.scores(plan, allowed)
             asked = int(np.count_nonzero(scores))  # what a corrected query must beat (feedback aside)
             if feedback if feedback is not None else match == "any" and sort == "relevance":
-                top = termwise.rank(scores, FEEDBACK_DOCS).top
+                top = feedback_papers(searcher, scores)
                 plan = expand(searcher, plan, top, loosen=match == "any")
                 scores = matcher.scores(plan, allowed)
         ranking = facets.order(searcher, scores, limit, sorting)
