@@ -228,7 +228,7 @@ class Index:
         return scores
 
     def _count(self, searcher: Searcher, text: str, match: str, plain: bool, allowed: np.ndarray | None) -> int:
-        parsed = syntax.parse(text, match=match, plain=plain)  # type: ignore[arg-type]
+        parsed = syntax.parse(text, match=match, plain=plain)  # type: ignore[arg-type]  # the search's own, checked
         plan = Planner(searcher.schema, _in_papers(searcher)).plan(parsed, match)
         return int(np.count_nonzero(Matcher(searcher).scores(plan, allowed)))
 

@@ -90,7 +90,7 @@ def expected_count(source: object) -> int:
     """How many records ``source`` holds if that is known without reading it (a list of records), else 0."""
     if isinstance(source, (str, os.PathLike)) or not isinstance(source, Sized):
         return 0
-    if any(isinstance(item, (str, os.PathLike)) for item in source):  # type: ignore[attr-defined]
+    if any(isinstance(item, (str, os.PathLike)) for item in source):  # type: ignore[attr-defined]  # a Sized source is a list
         return 0
     return len(source)
 

@@ -155,31 +155,31 @@ def explain_doc(matcher: Matcher, plan: Plan, docnum: int) -> list[TermScore] | 
     Each part's score is the value the search adds for it (:mod:`.match`), so the parts add up to the paper's
     score; a term's BM25 components are read back from the index to show how that value arose.
     """
-    kind = type(plan)
-    if kind in (And, Or):
-        found = [_explained(matcher, part, docnum) for part in plan.parts]  # type: ignore[union-attr]
-        if kind is And and any(f is None for f in found):
+    if isinstance(plan, (And, Or)):
+        found = [_explained(matcher, part, docnum) for part in plan.parts]
+        every = isinstance(plan, And)
+        if every and any(f is None for f in found):
             return None
         kept = [p for f in found if f is not None for p in f]
-        return kept if kept or kind is And else None
-    if kind is AndNot:
-        if matcher.node(plan.negative)[docnum] > 0:  # type: ignore[union-attr]
+        return kept if kept or every else None
+    if isinstance(plan, AndNot):
+        if matcher.node(plan.negative)[docnum] > 0:
             return None
-        return _explained(matcher, plan.positive, docnum)  # type: ignore[union-attr]
-    if kind is AndMaybe:
-        required = _explained(matcher, plan.required, docnum)  # type: ignore[union-attr]
-        optional = _explained(matcher, plan.optional, docnum)  # type: ignore[union-attr]
+        return _explained(matcher, plan.positive, docnum)
+    if isinstance(plan, AndMaybe):
+        required = _explained(matcher, plan.required, docnum)
+        optional = _explained(matcher, plan.optional, docnum)
         return None if required is None else required + (optional or [])
-    if kind is Terms:
-        return _terms(matcher, plan, docnum) or None  # type: ignore[arg-type]
+    if isinstance(plan, Terms):
+        return _terms(matcher, plan, docnum) or None
     score = float(matcher.node(plan)[docnum])
     if score <= 0:
         return None
-    if kind is Values:
-        low, high = plan.low, plan.high  # type: ignore[union-attr]
+    if isinstance(plan, Values):
+        low, high = plan.low, plan.high
         label = f"{low if low is not None else '*'} to {high if high is not None else '*'}"
-        return [TermScore(plan.field, label, score, "range", boost=plan.weight)]  # type: ignore[union-attr]
-    exact: Exact = plan  # type: ignore[assignment]
+        return [TermScore(plan.field, label, score, "range", boost=plan.weight)]
+    exact: Exact = plan
     shown = " ".join("|".join(" ".join(alt) for alt in slot) for slot in exact.slots)
     label = f'"{shown}"' + (f"~{exact.distance}" if exact.distance is not None else "")
     field = exact.field.removesuffix("_exact")

@@ -66,32 +66,31 @@ class Matcher:
         return scores
 
     def node(self, plan: Plan) -> np.ndarray:
-        kind = type(plan)
-        if kind is Terms:
-            return self.terms(plan.terms)  # type: ignore[union-attr]
-        if kind is Exact:
-            return self.exact(plan)  # type: ignore[arg-type]
-        if kind is Values:
-            return self.values(plan)  # type: ignore[arg-type]
-        if kind is Or:
+        if isinstance(plan, Terms):
+            return self.terms(plan.terms)
+        if isinstance(plan, Exact):
+            return self.exact(plan)
+        if isinstance(plan, Values):
+            return self.values(plan)
+        if isinstance(plan, Or):
             scores = np.zeros(self.n)
-            for part_scores in self._each(plan.parts):  # type: ignore[union-attr]
+            for part_scores in self._each(plan.parts):
                 scores += part_scores
             return scores
-        if kind is And:
+        if isinstance(plan, And):
             scores = np.zeros(self.n)
             everywhere = np.ones(self.n, dtype=bool)
-            for part_scores in self._each(plan.parts):  # type: ignore[union-attr]
+            for part_scores in self._each(plan.parts):
                 scores += part_scores
                 everywhere &= part_scores != 0
             scores[~everywhere] = 0
             return scores
-        if kind is AndNot:
-            scores = self.node(plan.positive)  # type: ignore[union-attr]
-            scores[self.node(plan.negative) > 0] = 0  # type: ignore[union-attr]
+        if isinstance(plan, AndNot):
+            scores = self.node(plan.positive)
+            scores[self.node(plan.negative) > 0] = 0
             return scores
-        first = self.node(plan.required)  # type: ignore[union-attr]
-        scores = first + self.node(plan.optional)  # type: ignore[union-attr]
+        first = self.node(plan.required)
+        scores = first + self.node(plan.optional)
         scores[first == 0] = 0
         return scores
 

@@ -113,7 +113,7 @@ class _SearcherCache:
         #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
         self.frequencies: dict[tuple[str, object], float] = {}
 
-    def term_info(self, leaf: int, reader, field: str, btext: bytes):  # type: ignore[no-untyped-def]
+    def term_info(self, leaf: int, reader, field: str, btext: bytes):  # type: ignore[no-untyped-def]  # Whoosh's reader and term info are untyped
         """The segment's term info for ``field:btext`` (None if the term is not in it), looked up once.
 
         A claim's words are looked up by feedback (their frequencies), by the scorer and to read their
@@ -312,7 +312,7 @@ class _SearcherCache:
                 if (reader := sub.reader()).has_deletions()
             ]
             self._deleted = np.concatenate(found) if found else None
-        return self._deleted  # type: ignore[return-value]
+        return self._deleted  # type: ignore[return-value]  # a sentinel stands for 'not read yet' until here
 
 
 #: Not read: a searcher's deleted papers not yet looked up.
