@@ -34,7 +34,14 @@ from whoosh.searching import Searcher
 
 from ._engine import folder
 from ._engine.building import DocumentWriter, collector_paused, expected_count, source_bytes, stream_records
-from ._engine.schema import INTERNAL_FIELDS, SECTION_FIELDS, indexed_words, make_schema, record_from_stored
+from ._engine.schema import (
+    INTERNAL_FIELDS,
+    SECTION_FIELDS,
+    indexed_words,
+    make_schema,
+    record_from_stored,
+    stored_records,
+)
 from ._engine.segwriter import FastSegmentWriter
 from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying, verify_index_folder
 from .analysis import stemtable
@@ -91,12 +98,9 @@ class Index:
     def get(self, id_or_doi: str) -> Record | None:
         """The paper with this DOI (any case, with or without ``https://doi.org/``), PMID (``pmid:123``),
         PMCID (``PMC123``) or id; None if absent."""
-        docnum = self._docnum(self._current_searcher(), id_or_doi)
-        return (
-            None
-            if docnum is None
-            else record_from_stored(self._current_searcher().stored_fields(docnum)["record"])
-        )
+        searcher = self._current_searcher()
+        docnum = self._docnum(searcher, id_or_doi)
+        return None if docnum is None else stored_records(searcher).record(docnum)
 
     def _docnum(self, searcher: Searcher, id_or_doi: str) -> int | None:
         key = normalise_doi(id_or_doi) or id_or_doi.strip()
@@ -109,8 +113,7 @@ class Index:
 
     def __iter__(self) -> Iterator[Record]:
         """Every paper in the index, in index order."""
-        for fields in self._current_searcher().all_stored_fields():
-            yield record_from_stored(fields["record"])
+        yield from stored_records(self._current_searcher())
 
     def search(
         self,
@@ -197,8 +200,9 @@ class Index:
 
     def _hit(self, searcher: Searcher, matcher: Matcher, plan: Plan, rank: int, score: float, docnum: int) -> Hit:
         """A hit whose record is read, and highlights made, only when they are asked for."""
-        stored = searcher.stored_fields(docnum)
-        hit = Hit(rank, score, lambda: record_from_stored(stored["record"]), id=stored["id"])
+        stored = stored_records(searcher)
+        blob = stored.blob(docnum)
+        hit = Hit(rank, score, lambda: record_from_stored(blob), id=stored.id(docnum))
         hit._highlighter = lambda: highlight.marked(hit.record, plan, matcher)
         return hit
 
@@ -253,7 +257,7 @@ class Index:
         docnum = self._docnum(searcher, id_or_doi)
         if docnum is None:
             raise SearchlibError(f"no paper with DOI or id {id_or_doi!r} in the index")
-        return docnum, record_from_stored(searcher.stored_fields(docnum)["record"])
+        return docnum, stored_records(searcher).record(docnum)
 
     def stats(self) -> dict[str, Any]:
         """What a user checks: papers, fields, papers with each section, vocabulary, size on disk, last change.

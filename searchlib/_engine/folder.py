@@ -22,8 +22,9 @@ from ..errors import SearchlibError
 from .storage import FORMAT_NAME, MANIFEST, WriteLock, locked_error, read_manifest, update_manifest
 
 #: 4 added the words as written (``title_exact``, ``abstract_exact``) and dropped positions from the stemmed
-#: fields; an index of an earlier format must be rebuilt.
-FORMAT_VERSION = 4
+#: fields; 5 keeps records and ids in columns, as JSON, with no stored fields (Whoosh pickles those). An index of
+#: an earlier format must be rebuilt.
+FORMAT_VERSION = 5
 
 
 def check_build_target(target: Path, overwrite: bool) -> None:

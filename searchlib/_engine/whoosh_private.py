@@ -71,6 +71,26 @@ def length_column(reader: Any, field: str) -> tuple[Any, int, int] | None:
     return column._dbfile, column._basepos, column._count
 
 
+class _WithoutStoredFields:
+    """A segment's reader as a merge sees it: every paper with no stored fields.
+
+    searchlib's indexes have none (records are JSON in a column); Whoosh's merge still reads each paper's from
+    the segment's ``_stored`` column, with ``pickle.loads`` on whatever a crafted segment put there.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+    def iter_docs(self) -> Any:
+        return ((docnum, {}) for docnum in self._reader.all_doc_ids())
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        return {}
+
+
 # -- writing ---------------------------------------------------------------------------------------------------
 
 
@@ -96,6 +116,10 @@ class StepWriter(SegmentWriter):
     def has_documents(self) -> bool:
         """Whether documents were added (a segment to write)."""
         return bool(self._added)
+
+    def add_reader(self, reader: Any) -> None:
+        """Merge a segment into the one being written (Whoosh's merges call this), its stored fields unread."""
+        super().add_reader(_WithoutStoredFields(reader))
 
     def check_document(self, fields: dict[str, Any]) -> None:
         """Refuse a document a closed writer is given, or one with fields the schema lacks."""

@@ -30,7 +30,7 @@ from math import log2
 
 from whoosh.searching import Searcher
 
-from .._engine.schema import record_from_stored
+from .._engine.schema import stored_records
 from .plan import FIELD_WEIGHTS, Plan, Terms, leaves
 from .termwise import frequency
 from .tree import AndMaybe, Or
@@ -61,8 +61,9 @@ def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, 
     analyzer_field = searcher.schema["abstract"]
     positions = getattr(analyzer_field.analyzer, "positions", None)  # the cached analyzer's: no tokens made
     weights = paper_weights([score for score, _ in top])
+    records = stored_records(searcher)
     for weight, (_, docnum) in zip(weights, top, strict=True):
-        record = record_from_stored(searcher.stored_fields(docnum)["record"])
+        record = records.record(docnum)
         for text in (record.title, record.abstract):
             if not text:
                 continue
