@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
+from .errors import IndexLockedError, LoadError, QueryError, SearchlibError, UntrustedIndexError
 from .index import Index, build_index, open_index
 from .records import (
     CATEGORIES,
@@ -42,6 +42,7 @@ __all__ = [
     "Record",
     "RecordList",
     "SearchlibError",
+    "UntrustedIndexError",
     "Section",
     "bundled_records_path",
     "export_records",

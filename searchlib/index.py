@@ -43,7 +43,7 @@ from ._engine.schema import (
     stored_records,
 )
 from ._engine.segwriter import FastSegmentWriter
-from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying, verify_index_folder
+from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying
 from .analysis import stemtable
 from .errors import SearchlibError
 from .progress import Progress
@@ -440,15 +440,30 @@ def build_index(
     return open_index(target)
 
 
-def open_index(path: str | os.PathLike[str]) -> Index:
+def open_index(path: str | os.PathLike[str], *, trust: bool = False, verify: bool = False) -> Index:
     """Open the index at ``path``. Raises :class:`SearchlibError` if it is not a searchlib index.
 
-    Opening reads pickled data, so only open indexes you or your colleagues built: never one from an
-    untrusted source.
+    An index opens when you built it (or trusted it) and it has not changed since: each commit is signed with
+    a key of yours kept outside the index (``~/.config/searchlib/key``). A folder built by someone else, on
+    another machine, or changed since raises :class:`UntrustedIndexError`, before anything in it is read as
+    pickle. If you trust where it came from, ``trust=True`` checks its structure and signs it with your key
+    (as ``searchlib trust PATH`` does); ``verify=True`` also checks every byte of every file against its
+    signature (opening checks the sizes, and the table of contents' bytes).
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from searchlib import bundled_records_path
+    >>> path = Path(tempfile.mkdtemp()) / "ix"
+    >>> build_index(bundled_records_path(), path).close()
+    >>> len(open_index(path, verify=True))
+    10
     """
     target = Path(path)
     folder.check_format(target)
-    verify_index_folder(target)  # before Whoosh reads any pickle from it
+    if trust:
+        folder.trust(target)
+    elif verify:
+        folder.verify(target)
     stemtable.register(target)
     return Index(retrying(SafeFileStorage(str(target)).open_index), target)
 

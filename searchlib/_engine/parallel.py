@@ -278,11 +278,11 @@ def _helper_main(
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build's process decides what Ctrl-C stops
     parent.pool.fields = {}
-    from whoosh.filedb.filestore import FileStorage
+    from .storage import SafeFileStorage
 
     inherited = stemtable.known_count()  # stems this process knew when it was forked: the build's own already
     try:
-        ix = FileStorage(folder).open_index(indexname)
+        ix = SafeFileStorage(folder).open_index(indexname, schema=parent.schema)
         writer = FastSegmentWriter(ix, lock=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
         while True:
             records = jobs.get()

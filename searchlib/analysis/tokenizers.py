@@ -37,6 +37,17 @@ class PaperTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(self.pattern.pattern)
 
+    def __getstate__(self) -> dict[str, object]:
+        # The pattern as text: a compiled pattern pickles as a call to re._compile, and an index's schema holds
+        # no calls (searchlib._engine.unpickling).
+        return {"pattern": self.pattern.pattern, "flags": self.pattern.flags}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        pattern, flags = state.get("pattern"), state.get("flags", 0)
+        if not isinstance(pattern, str) or not isinstance(flags, int):
+            raise TypeError("a PaperTokenizer's state is its pattern's text and flags")
+        self.pattern = re.compile(pattern, flags)
+
     def words(self, value: str) -> list[str]:
         """The texts of the tokens ``self(value)`` gives, in order (their positions are their indexes).
 
