@@ -192,7 +192,7 @@ def trust(target: Path, timeout: float = 5.0) -> int:
         for segment in segments_of(data, target / name, INDEX_NAME):
             _check_segment(storage, segment, names)
         files = signing.files_record(target, names, {})
-        files.update(signing.files_record(target, [name], {}))
+        files[name] = signing.entry(data)
         record = signing.signed_record(read_manifest(target), gen)
         same = record is not None and record.get("files") == files  # others who trusted it: still valid
         signed = signing.sign(record if record is not None and same else {"generation": gen, "files": files}, same)

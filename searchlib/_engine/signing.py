@@ -148,6 +148,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def entry(data: bytes) -> dict[str, Any]:
+    """A file's entry in a record, from its bytes."""
+    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
 def files_record(folder: Path, names: Iterable[str], known: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Each file's size and sha256; a file ``known`` (from the signed record of an earlier generation) with the
     same size keeps its hash there, unread: segment files never change once written."""

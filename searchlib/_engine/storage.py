@@ -532,7 +532,7 @@ def _signed_record(folder: Path, data: bytes, toc: str, gen: int) -> dict[str, A
     committed = signing.signed_record(manifest, manifest.get("generation", -1))
     known = committed["files"] if committed is not None and signing.signed_by_me(committed) else {}
     files = signing.files_record(folder, names, known)
-    files[toc] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    files[toc] = signing.entry(data)
     return signing.sign({"generation": gen, "files": files})
 
 
