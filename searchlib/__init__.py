@@ -10,10 +10,20 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import IndexLockedError, LoadError, QueryError, SearchlibError, UntrustedIndexError
+from .errors import (
+    ArgumentError,
+    IndexLockedError,
+    LoadError,
+    QueryError,
+    SearchlibError,
+    StorageError,
+    UntrustedIndexError,
+)
 from .index import Index, build_index, open_index
 from .records import (
     CATEGORIES,
+    Mesh,
+    MeshQualifier,
     Record,
     RecordList,
     Section,
@@ -27,6 +37,7 @@ from .search.evaluation import Evaluation, evaluate
 from .search.explain import Explanation
 
 __all__ = [
+    "ArgumentError",
     "CATEGORIES",
     "Explanation",
     "Hit",
@@ -38,10 +49,13 @@ __all__ = [
     "open_index",
     "IndexLockedError",
     "LoadError",
+    "Mesh",
+    "MeshQualifier",
     "QueryError",
     "Record",
     "RecordList",
     "SearchlibError",
+    "StorageError",
     "UntrustedIndexError",
     "Section",
     "bundled_records_path",

@@ -17,7 +17,6 @@ and the page of hits made (:mod:`.results`); each step calls down, none calls ba
 
 from __future__ import annotations
 
-import operator
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -34,6 +33,7 @@ from whoosh.searching import Searcher
 
 from ._engine import folder
 from ._engine.building import DocumentWriter, collector_paused, expected_count, source_bytes, stream_records
+from ._engine.failures import abandon, after_commit, committed, reading_errors, remove_dead_builds, storage_errors
 from ._engine.schema import (
     INTERNAL_FIELDS,
     SECTION_FIELDS,
@@ -45,7 +45,7 @@ from ._engine.schema import (
 from ._engine.segwriter import FastSegmentWriter
 from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying
 from .analysis import stemtable
-from .errors import SearchlibError
+from .errors import QueryError, SearchlibError, check_count, check_flag, check_path, check_seconds
 from .progress import Progress
 from .records.record import Record, normalise_doi, normalise_pmcid, normalise_pmid
 from .results import Hit, Results
@@ -71,6 +71,7 @@ class Index:
         self.path = path
         self._searcher: Searcher | None = None
         self._opening = threading.Lock()
+        self._words = stemtable.WordList(path)  # what its suggestions draw on
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -103,6 +104,10 @@ class Index:
         return None if docnum is None else stored_records(searcher).record(docnum)
 
     def _docnum(self, searcher: Searcher, id_or_doi: str) -> int | None:
+        if not isinstance(id_or_doi, str):
+            raise QueryError(
+                f"a paper is named by its DOI, PMID ('pmid:123'), PMCID or id, as a string; not {id_or_doi!r}"
+            )
         key = normalise_doi(id_or_doi) or id_or_doi.strip()
         docnum = searcher.document_number(id=key)
         if docnum is None and key.lower().startswith("pmid:") and (pmid := normalise_pmid(key)):
@@ -126,6 +131,8 @@ class Index:
         journal: str | Iterable[str] | None = None,
         sort: Literal["relevance", "date", "-date"] = "relevance",
         feedback: bool | None = None,
+        publication_type: str | Iterable[str] | None = None,
+        language: str | Iterable[str] | None = None,
     ) -> Results:
         """Ranked papers matching ``query`` (see the query syntax in docs/guide/queries.md).
 
@@ -134,9 +141,11 @@ class Index:
         as words only, for pasting text that is not meant as query syntax.
 
         ``year`` (``2024`` or ``(2020, 2024)``, an end may be None) and ``journal`` (a name or several, case
-        and accents ignored) keep only those papers. ``sort="date"`` lists the oldest first, ``"-date"`` the
-        newest first; hits keep their relevance scores. ``results.facets("year")`` (or ``"journal"``,
-        ``"section"``) counts every match; ``results.suggestion`` is a corrected query when this one matched
+        and accents ignored) keep only those papers, and so do ``publication_type`` and ``language`` (a name or
+        several, matched as ``[pt]`` and ``[la]`` match them: ``"review"``, ``"eng"``). ``sort="date"`` lists
+        the oldest first, ``"-date"`` the newest first; hits keep their relevance scores.
+        ``results.facets("year")`` (or ``"journal"``, ``"section"``, ``"publication_type"``, ``"language"``,
+        ``"mesh"``) counts every match; ``results.suggestion`` is a corrected query when this one matched
         little because of a misspelling.
 
         ``feedback`` (pseudo-relevance feedback, :mod:`searchlib.search.feedback`) searches twice: the top
@@ -150,10 +159,11 @@ class Index:
         (1, '10.1136/bmjqs-2024-017386')
         """
         _check_limit(limit)
+        check_flag("feedback", feedback, none=True, error=QueryError)
         searcher = self._current_searcher()
         matcher = Matcher(searcher)
         parsed = syntax.parse(query, match=match, plain=plain)
-        allowed = facets.allowed(searcher, year=year, journal=journal)
+        allowed = facets.allowed(searcher, year, journal, publication_type, language)
         sorting = facets.check_sort(sort)
         plan = Planner(searcher.schema, _in_papers(searcher)).plan(parsed, match)
         scores = self._identified(searcher, parsed.identifier) if parsed.identifier else None
@@ -176,7 +186,11 @@ class Index:
             hits,
             ranking.total,
             suggestion=lambda: suggest(
-                searcher, query, asked, lambda text: self._count(searcher, text, match, plain, allowed)
+                searcher,
+                self._words,
+                query,
+                asked,
+                lambda text: self._count(searcher, text, match, plain, allowed),
             ),
             facet_counter=lambda name: facets.facet_counts(searcher, scores > 0, name),
             warnings=parsed.warnings,
@@ -279,7 +293,7 @@ class Index:
             "papers_with_any_section": sum(
                 1 for n in live if any(reader.doc_field_length(n, name, 0) for name in SECTION_FIELDS)
             ),
-            "vocabulary": vocabulary_size(reader),
+            "vocabulary": vocabulary_size(reader, self._words),
             "abstract_vocabulary": sum(1 for _ in reader.lexicon("abstract")),
             "segments": 0 if isinstance(reader, EmptyReader) else len(list(reader.leaf_readers())),
             "size_bytes": sum(f.stat().st_size for f in self.path.iterdir()) if self.path else None,
@@ -304,10 +318,12 @@ class Index:
         (Ctrl-C, a crash) keeps the batches committed before it and loses only the one in progress.
         ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
         """
+        check_seconds("timeout", timeout)
+        check_count("batch_size", batch_size, none="for one commit")
         records = stream_records(source, errors)
         total = expected_count(source)
         feed = DocumentWriter(self._ix.schema.names(), replace=True, progress=progress, total=total)
-        step = batch_size if batch_size and batch_size > 0 else None
+        step = batch_size
         first = next(records, None)  # nothing to add: no commit
         records = chain([first], records) if first is not None else iter(())
         with collector_paused():
@@ -325,22 +341,34 @@ class Index:
     @contextmanager
     def _writing(self, timeout: float, optimize: bool = False) -> Iterator[Any]:
         """A Whoosh writer, committed (and the manifest's last change updated) if the block completes,
-        cancelled if it raises; :class:`IndexLockedError` if another process holds the lock."""
-        try:
-            writer = FastSegmentWriter(self._ix, timeout=timeout)
-        except LockError:
-            raise locked_error(self.path, timeout) from None
-        try:
-            yield writer
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(optimize=optimize)  # records itself in the manifest, under the lock (see storage.py)
+        removed if it raises; :class:`IndexLockedError` if another process holds the lock, :class:`StorageError`
+        if the disk is full or the folder cannot be written (see :mod:`._engine.failures`)."""
+        with storage_errors(self.path):
+            try:
+                writer = FastSegmentWriter(self._ix, timeout=timeout)
+            except LockError:
+                raise locked_error(self.path, timeout) from None
+            try:
+                if self.path is not None:
+                    remove_dead_builds(self.path)
+                yield writer
+                writer.commit(optimize=optimize)  # records itself in the manifest, under the lock (see storage.py)
+            except OSError as exc:
+                abandon(writer)
+                if not committed(writer):
+                    raise
+                after_commit("its scratch files could not be removed", self.path, exc)
+            except BaseException:
+                abandon(writer)
+                raise
         words = indexed_words(writer.schema)
-        if self.path is not None:
+        if self.path is None:
+            self._words.add(words)
+            return
+        try:
             stemtable.save(self.path, words)
-        else:
-            stemtable.add_words(words)
+        except OSError as exc:  # a cache of NLTK's stems and the words suggestions come from: the papers stand
+            after_commit("the word list could not be saved, so suggestions miss the new words", self.path, exc)
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
         """Remove papers by DOI (any case, with or without ``https://doi.org/``), PMID, PMCID or id, as
@@ -348,7 +376,11 @@ class Index:
 
         Ids not in the index are ignored. All deletions are committed together.
         """
-        found = (self.get(i) for i in ([ids] if isinstance(ids, str) else ids))
+        check_seconds("timeout", timeout)
+        if not isinstance(ids, str) and (isinstance(ids, (bytes, Mapping)) or not isinstance(ids, Iterable)):
+            raise QueryError(f"delete takes a DOI or id (a string) or a list of them, not {ids!r}")
+        ids = [ids] if isinstance(ids, str) else list(ids)
+        found = [self.get(i) for i in ids]  # every id checked before anything is written
         keys = {record.id for record in found if record is not None}
         with self._writing(timeout) as writer:
             deleted = sum(writer.delete_by_term("id", key) for key in sorted(keys))
@@ -380,12 +412,7 @@ class Index:
 
 
 def _check_limit(limit: int | None) -> None:
-    try:
-        whole = limit is None or operator.index(limit) >= 1
-    except TypeError:
-        whole = False
-    if not whole:
-        raise SearchlibError(f"limit must be a whole number of 1 or more, or None for every match, not {limit!r}")
+    check_count("limit", limit, none="for every match", error=QueryError)
 
 
 def _in_papers(searcher: Searcher) -> Callable[[str], bool]:
@@ -423,20 +450,28 @@ def build_index(
     >>> len(index)
     10
     """
+    check_seconds("timeout", timeout)
+    check_count("procs", procs, none="for the default")
+    check_flag("overwrite", overwrite)
+    if path is not None:
+        check_path("path", path)
     records = stream_records(source, errors)
     total = expected_count(source)
     if path is None:
-        ix = folder.PrivateRamStorage().create_index(make_schema())
-        stemtable.add_words(_write_all(ix, records, progress, total))
-        return Index(ix, None)
+        with storage_errors(None):  # its scratch files are in the temporary folder
+            ix = folder.PrivateRamStorage().create_index(make_schema())
+            index = Index(ix, None)
+            index._words.add(_write_all(ix, records, progress, total))
+        return index
     target = Path(path)
-    folder.check_build_target(target, overwrite)
-    with folder.staging(target) as staged:
-        ix = SafeFileStorage(str(staged)).create_index(make_schema())
-        words = _write_all(ix, records, progress, total, procs, source_bytes(source))
-        stemtable.save(staged, words)
-        folder.stamp_manifest(staged)
-        folder.swap_into_place(staged, target, timeout)
+    with storage_errors(target):
+        folder.check_build_target(target, overwrite)
+        with folder.staging(target) as staged:
+            ix = SafeFileStorage(str(staged)).create_index(make_schema())
+            words = _write_all(ix, records, progress, total, procs, source_bytes(source))
+            stemtable.save(staged, words)
+            folder.stamp_manifest(staged)
+            folder.swap_into_place(staged, target, timeout)
     return open_index(target)
 
 
@@ -458,14 +493,16 @@ def open_index(path: str | os.PathLike[str], *, trust: bool = False, verify: boo
     >>> len(open_index(path, verify=True))
     10
     """
+    check_path("path", path)
     target = Path(path)
-    folder.check_format(target)
-    if trust:
-        folder.trust(target)
-    elif verify:
-        folder.verify(target)
-    stemtable.register(target)
-    return Index(retrying(SafeFileStorage(str(target)).open_index), target)
+    with reading_errors(target):
+        folder.check_format(target)
+        if trust:
+            folder.trust(target)
+        elif verify:
+            folder.verify(target)
+        stemtable.register(target)
+        return Index(retrying(SafeFileStorage(str(target)).open_index), target)
 
 
 def _write_all(

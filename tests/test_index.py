@@ -85,10 +85,11 @@ def test_open_index_refuses_a_newer_format(tmp_path, seed_path):
     path = tmp_path / "ix"
     build_index(seed_path, path).close()
     manifest = orjson.loads((path / "searchlib.json").read_bytes())
-    manifest["version"] = 99
-    (path / "searchlib.json").write_bytes(orjson.dumps(manifest))
-    with pytest.raises(SearchlibError, match="newer searchlib"):
-        open_index(path)
+    for version in (99, "5", None, 4.5, [4]):  # a format this searchlib does not know, whatever its form
+        manifest["version"] = version
+        (path / "searchlib.json").write_bytes(orjson.dumps(manifest))
+        with pytest.raises(SearchlibError, match="made by a newer searchlib .*; upgrade searchlib"):
+            open_index(path)
 
 
 def test_searcher_sees_new_commits(tmp_path, seed_records):

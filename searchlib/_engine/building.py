@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from ..errors import LoadError
-from ..progress import Progress
+from ..errors import ArgumentError, LoadError, check_choice
+from ..progress import Progress, counted
 from ..records.readers.seed import record_from_dict
-from ..records.record import Record
+from ..records.record import Record, check_authors
 from .schema import to_document
 
 #: Records between calls of a progress callback.
@@ -69,17 +69,27 @@ def source_bytes(source: object) -> int:
 
 def stream_records(source: Any, errors: Literal["raise", "skip"]) -> Iterator[Record]:
     """Every record of ``source``, read as needed; in skip mode, malformed ones are left out with a warning
-    that counts them."""
+    that counts them. The arguments are checked at once, before anything is read."""
+    check_choice("errors", errors, ("raise", "skip"))
+    if not isinstance(source, (str, os.PathLike)) and (
+        isinstance(source, (bytes, Mapping, Record)) or not isinstance(source, Iterable)
+    ):
+        one = " (one record goes in a list: [record])" if isinstance(source, (Mapping, Record)) else ""
+        raise ArgumentError(
+            "what to index must be a record file's path, a list of paths, or a list of records (Record objects or "
+            f"dicts){one}; not {type(source).__name__}"
+        )
+    return _stream_records(source, errors)
+
+
+def _stream_records(source: Any, errors: Literal["raise", "skip"]) -> Iterator[Record]:
     from ..records.readers import records_only
 
-    if errors not in ("raise", "skip"):
-        raise ValueError("errors must be 'raise' or 'skip'")
     skipped: list[LoadError] = []
     yield from records_only(_read(source), skipped if errors == "skip" else None)
     if skipped:
-        warnings.warn(
-            f"skipped {len(skipped)} malformed record(s): " + "; ".join(map(str, skipped[:5])), stacklevel=3
-        )
+        listed = "; ".join(map(str, skipped[:5]))
+        warnings.warn(f"skipped {counted(len(skipped), 'malformed record')}: {listed}", stacklevel=3)
 
 
 def _read(source: Any) -> Iterator[Record | LoadError]:
@@ -94,6 +104,11 @@ def _read(source: Any) -> Iterator[Record | LoadError]:
         return
     for n, item in enumerate(source, start=1):
         if isinstance(item, Record):
+            try:
+                check_authors(item.authors)  # a reader's records are checked as they are made; this one is not
+            except LoadError as exc:
+                yield LoadError(f"record {n}: {exc.reason}")
+                continue
             yield item
         elif isinstance(item, (str, os.PathLike)):
             yield from read_records(Path(item), None)

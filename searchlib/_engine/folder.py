@@ -22,6 +22,7 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 
 from ..errors import SearchlibError
 from . import signing
+from .failures import remove_dead_builds, staging_name
 from .storage import (
     FORMAT_NAME,
     INDEX_NAME,
@@ -68,7 +69,8 @@ def check_build_target(target: Path, overwrite: bool) -> None:
 def staging(target: Path) -> Iterator[Path]:
     """A new folder beside ``target`` to build in; removed if the block does not complete."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    staged = target.parent / f".{target.name}.building-{os.getpid()}-{int(time.time() * 1000)}"
+    remove_dead_builds(target)
+    staged = staging_name(target)
     staged.mkdir()
     try:
         yield staged
@@ -87,7 +89,7 @@ def swap_into_place(staged: Path, target: Path, timeout: float) -> None:
         return
     lock = _locked(target, timeout)
     try:
-        old = target.parent / f".{target.name}.old-{os.getpid()}-{int(time.time() * 1000)}"
+        old = staging_name(target, "old")
         target.rename(old)
         try:
             staged.rename(target)
@@ -126,11 +128,14 @@ def check_format(target: Path) -> None:
         raise SearchlibError(
             f"{target} is not a searchlib index (no valid {MANIFEST}; found: {', '.join(found) or 'nothing'})"
         )
-    if manifest.get("version", 0) > FORMAT_VERSION:
+    version = manifest.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
+        # A format this searchlib does not know, whatever it looks like: a later searchlib's.
         raise SearchlibError(
-            f"{target} was written by a newer searchlib (format {manifest.get('version')}); upgrade searchlib"
+            f"{target} was made by a newer searchlib (index format {version!r}; this one reads format "
+            f"{FORMAT_VERSION}); upgrade searchlib to open it"
         )
-    if manifest.get("version", 0) < FORMAT_VERSION:
+    if version < FORMAT_VERSION:
         raise SearchlibError(
             f"{target} was written by an older searchlib (format {manifest.get('version')}, now "
             f"{FORMAT_VERSION}); rebuild it with build_index(..., overwrite=True) or `searchlib index --overwrite`"
@@ -161,7 +166,12 @@ class PrivateRamStorage(RamStorage):
 def verify(target: Path) -> None:
     """Refuse the index at ``target`` unless this user signed its newest generation and every byte of every file
     signed with it is as it was signed (opening checks the table of contents' bytes and the other files' sizes)."""
-    retrying(lambda: SafeFileStorage(str(target)).check_newest(full=True))
+
+    def check() -> None:
+        name = toc_name(latest_generation(target))
+        SafeFileStorage(str(target)).check_toc(name, (target / name).read_bytes(), full=True)
+
+    retrying(check)
 
 
 def trust(target: Path, timeout: float = 5.0) -> int:

@@ -46,6 +46,7 @@ from ..analysis import stemtable
 from ..errors import SearchlibError
 from ..records.record import Record, sections_deferred
 from .building import DocumentWriter, Key, delete_once, identity_keys
+from .failures import abandon
 from .schema import indexed_words, to_document
 from .segwriter import SPILL_POSTINGS, FastSegmentWriter
 
@@ -116,14 +117,14 @@ def write_records(
         if build.helpers:
             gc.collect(0)
         segments = build.finish()
+        feed.finish()
+        for helper in build.helpers:
+            words.update(helper.words)  # adds the counts
+        writer.commit_segments(final + segments)
     except BaseException:
         build.stop()
-        writer.cancel()
+        abandon(writer)
         raise
-    feed.finish()
-    for helper in build.helpers:
-        words.update(helper.words)  # adds the counts
-    writer.commit_segments(final + segments)
     return words
 
 
@@ -138,7 +139,7 @@ class _Helper:
         self.words: dict[str, int] = {}  # the words the helper indexed, once it has sent them
         self.process = ctx.Process(
             target=_helper_main,
-            args=(ix.storage.folder, ix.indexname, spill, number, self.jobs, self.results, parent),
+            args=(ix.storage.folder, ix.indexname, spill, number, self.jobs, self.results, parent, os.getpid()),
             daemon=True,
         )
         self.process.start()
@@ -168,6 +169,8 @@ class _Helper:
             stemtable.learn(known)
             status, payload = self._receive()
         self.process.join()
+        if status == "oserror":
+            raise payload  # a full disk, say: the build's own error for it (see failures.py)
         if status != "ok":
             raise SearchlibError(f"a helper process of the build failed:\n{payload}")
         for docnum in self.deleted:
@@ -268,15 +271,26 @@ class _Build:
 
 
 def _helper_main(
-    folder: str, indexname: str, spill: int, number: int, jobs: Any, results: Any, parent: FastSegmentWriter
+    folder: str,
+    indexname: str,
+    spill: int,
+    number: int,
+    jobs: Any,
+    results: Any,
+    parent: FastSegmentWriter,
+    build_pid: int,
 ) -> None:
     """A helper's life: add the documents it is sent to a segment of its own, then hand the segment back.
 
     ``parent`` is the build's own writer as it was when the helper was forked (not a copy sent over: the
     helper shares the build's memory until either writes to it). Its postings are not the helper's to write, so
     the helper lets them go at once (at 5k records this lowers the helper's peak RSS by a fifth).
+
+    A helper ends with the build's process (``build_pid``): killed with it, it would otherwise wait for work for
+    ever, holding its memory (see :func:`_end_with`).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build's process decides what Ctrl-C stops
+    _end_with(build_pid)
     parent.pool.fields = {}
     from .storage import SafeFileStorage
 
@@ -285,7 +299,7 @@ def _helper_main(
         ix = SafeFileStorage(folder).open_index(indexname, schema=parent.schema)
         writer = FastSegmentWriter(ix, lock=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
         while True:
-            records = jobs.get()
+            records = _next_job(jobs, build_pid)
             if records is None:
                 break
             for record in records:
@@ -296,5 +310,37 @@ def _helper_main(
         segment = writer.finish_segment()
         writer.scratch.destroy()
         results.put(("ok", segment))
+    except OSError as exc:
+        results.put(("oserror", exc))
     except BaseException:
         results.put(("error", traceback.format_exc()))
+
+
+#: Seconds a helper waits for work before it checks that the build's process still runs (where the kernel does
+#: not end it with that process).
+PARENT_CHECK = 1.0
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _end_with(build_pid: int) -> None:
+    """Have the kernel kill this process when the build's process dies (Linux: ``PR_SET_PDEATHSIG``), and end it
+    now if that process is already gone. Elsewhere :func:`_next_job` notices."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            pass
+    if os.getppid() != build_pid:  # died before the line above: this process was handed to another parent
+        os._exit(1)
+
+
+def _next_job(jobs: Any, build_pid: int) -> Any:
+    """The next batch of records (None: no more), or the end of this process once the build's is gone."""
+    while True:
+        try:
+            return jobs.get(timeout=PARENT_CHECK)
+        except queue.Empty:
+            if os.getppid() != build_pid:
+                os._exit(1)

@@ -22,12 +22,9 @@ The write lock is Whoosh's own ``MAIN_WRITELOCK`` file, locked with ``flock`` (s
 too, and the kernel releases it when its holder dies), holding who has it: process id, host, process start
 time and since when. A lock whose recorded holder is dead is stale and is taken over, with a warning.
 
-Reading, the storage decides trust before Whoosh unpickles anything: a TOC is read whole and used only if the
-manifest's record of its generation carries this user's signature, its bytes are the ones signed, every file
-signed has its size and the folder holds nothing searchlib does not write (:meth:`SafeFileStorage.check_toc`);
-the schema is read from it with a restricted unpickler and handed to Whoosh, which then never unpickles one;
-every other pickle Whoosh reads from a file is read with the restricted unpicklers of :mod:`.unpickling`; and a
-file is opened only by a name of the folder's own, never a path.
+Reading, trust is decided before Whoosh unpickles anything (:meth:`SafeFileStorage.check_toc`); the schema is
+read with a restricted unpickler and handed to Whoosh, every other pickle is read with those of
+:mod:`.unpickling`, and a file is opened only by a name of the folder's own, never a path.
 """
 
 from __future__ import annotations
@@ -43,6 +40,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -108,11 +106,15 @@ def update_manifest(path: Path, **changes: Any) -> dict[str, Any]:
         else:
             manifest[key] = value
     tmp = path / f"{MANIFEST}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path / MANIFEST)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path / MANIFEST)
+    except BaseException:
+        _remove(tmp)  # a full disk: the manifest stays as it was, and no part-written copy takes space
+        raise
     _fsync_dir(path)
     return manifest
 
@@ -241,12 +243,20 @@ class WriteLock:
         if holder and holder.get("pid") != os.getpid() and _alive(holder) is True:
             os.close(fd)  # closing releases our flock
             return False
-        self.stale = holder if holder.get("pid") else {}
+        # A record of this process's own is one a writer of it could not clear when it failed: not stale.
+        own = holder.get("pid") == os.getpid() and holder.get("host") == socket.gethostname()
+        self.stale = holder if holder.get("pid") and not own else {}
         mine = {"pid": os.getpid(), "host": socket.gethostname(), "start": _process_start(os.getpid())}
         mine["since"] = _now()
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, orjson.dumps(mine), 0)
-        os.fsync(fd)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, orjson.dumps(mine), 0)
+            os.fsync(fd)
+        except BaseException:  # a full disk: not taken, and not held either
+            with suppress(OSError):
+                os.ftruncate(fd, 0)
+            os.close(fd)
+            raise
         self.fd = fd
         if self.stale:
             warnings.warn(
@@ -254,7 +264,11 @@ class WriteLock:
                 "running; papers it had not committed were not saved",
                 stacklevel=4,
             )
-        recover(self.folder)
+        try:
+            recover(self.folder)
+        except BaseException:
+            self.release()
+            raise
         return True
 
     def release(self) -> None:
@@ -262,7 +276,8 @@ class WriteLock:
             return
         fd, self.fd = self.fd, None
         try:
-            os.ftruncate(fd, 0)
+            with suppress(OSError):  # the holder's record is cleared if it can be; closing releases the lock
+                os.ftruncate(fd, 0)
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
@@ -430,11 +445,6 @@ class SafeFileStorage(FileStorage):
             raise FileNotFoundError(errno.ENOENT, "a newer commit replaced it", str(folder / name))
         raise signing.untrusted(folder, problem)
 
-    def check_newest(self, full: bool = False) -> None:
-        """:meth:`check_toc` of the newest generation."""
-        name = toc_name(latest_generation(Path(self.folder)))
-        self.check_toc(name, (Path(self.folder) / name).read_bytes(), full=full)
-
     def create_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
         _refuse_outside(self.folder, name)
         return super().create_file(name, *args, **kwargs)
@@ -480,9 +490,18 @@ class SafeFileStorage(FileStorage):
         _fsync_file(temp)
         record = _signed_record(folder, temp.read_bytes(), newname, int(m.group(1)))
         update_manifest(folder, pending=record)
-        super().rename_file(oldname, newname, safe)
+        super().rename_file(oldname, newname, safe)  # the commit
         _fsync_dir(folder)
-        update_manifest(folder, **signing.record_fields(record), toc_sha256=None, pending=None, last_change=_now())
+        try:
+            update_manifest(folder, **signing.record_fields(record), pending=None, last_change=_now())
+        except OSError as exc:  # the pending entry names this commit: the next writer records it (recover)
+            if read_manifest(folder).get("format") != FORMAT_NAME:
+                raise  # a build's: it is committed when moved into place, so it fails whole
+            warnings.warn(
+                f"{folder}: the papers are committed, but {MANIFEST} could not be updated ({exc.strerror}); "
+                "the next writer updates it",
+                stacklevel=2,
+            )
 
 
 def toc_name(gen: int) -> str:

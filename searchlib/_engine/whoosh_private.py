@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 import whoosh
@@ -151,9 +152,16 @@ class StepWriter(SegmentWriter):
     """
 
     def __init__(self, ix: Any, *args: Any, lock: bool = True, tempname: str | None = None, **kwargs: Any) -> None:
-        super().__init__(ix, *args, _lk=lock, **kwargs)
-        if tempname is not None:  # another process writes a segment of the same index at the same time
-            self._tempstorage = self.storage.temp_storage(tempname)
+        self.writelock = None
+        try:
+            super().__init__(ix, *args, _lk=lock, **kwargs)
+            if tempname is not None:  # another process writes a segment of the same index at the same time
+                self._tempstorage = self.storage.temp_storage(tempname)
+        except BaseException:  # a full disk once the lock was taken: what it made goes, and the lock is free
+            self.discard_files(segment=True)
+            if self.writelock is not None:
+                self.writelock.release()
+            raise
 
     @property
     def scratch(self) -> Any:
@@ -191,6 +199,28 @@ class StepWriter(SegmentWriter):
     def close_segment(self) -> None:
         """Close a segment with no documents."""
         self._close_segment()
+
+    def discard_files(self, segment: bool) -> None:
+        """Close a failed writer's files and remove its scratch files, and with ``segment`` the new segment's
+        files, whatever step it failed at (its constructor's too); never raises, as another error is on its way
+        to the caller."""
+        for name in ("perdocwriter", "fieldwriter"):
+            part = getattr(self, name, None)
+            if part is not None and not part.is_closed:
+                with suppress(Exception):
+                    part.close()
+        with suppress(Exception):
+            self.pool.cleanup()
+        with suppress(Exception):
+            self._tempstorage.destroy()
+        if not segment or not hasattr(self, "newsegment"):
+            return
+        prefix = f"{self.newsegment.segment_id()}."
+        with suppress(Exception):
+            for name in self.storage.list():
+                if name.startswith(prefix):
+                    with suppress(Exception):
+                        self.storage.delete_file(name)
 
     def commit_segments(self, segments: list[Any]) -> None:
         """Commit a table of contents listing ``segments``, and release the writer."""

@@ -1,4 +1,5 @@
-"""Narrowing and summarising a search: year and journal filters, sort orders, and facet counts.
+"""Narrowing and summarising a search: year, journal, publication type and language filters, sort orders, and
+facet counts.
 
 Facets count papers over the whole match set (every paper the query and filters match), not only the page
 of hits returned: ``results.facets("year")`` tells how the 1,200 matches spread over the years even when
@@ -13,7 +14,7 @@ only ten are shown.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -23,9 +24,11 @@ from whoosh.support.charset import accent_map
 from ..errors import QueryError
 from ..records.sections import CATEGORIES
 from . import termwise
+from .plan import value_term
 
-#: What ``Results.facets`` can count.
-FACETS: tuple[str, ...] = ("year", "journal", "section")
+#: What ``Results.facets`` can count (``"pt"``, ``"la"`` and ``"mh"`` name the last three too, as in queries).
+FACETS: tuple[str, ...] = ("year", "journal", "section", "publication_type", "language", "mesh")
+_FACET_ALIASES = {"pt": "publication_type", "la": "language", "mh": "mesh"}
 #: Sort orders: by relevance (best first), by date (oldest first) or by date newest first.
 SORTS: tuple[str, ...] = ("relevance", "date", "-date")
 
@@ -33,13 +36,20 @@ Year = int | tuple[int | None, int | None] | None
 
 
 def allowed(
-    searcher: Searcher, year: Year = None, journal: str | Iterable[str] | None = None
+    searcher: Searcher,
+    year: Year = None,
+    journal: str | Iterable[str] | None = None,
+    publication_type: str | Iterable[str] | None = None,
+    language: str | Iterable[str] | None = None,
 ) -> np.ndarray | None:
-    """The papers of those years and journals, as a boolean array over the index; None when nothing is filtered.
+    """The papers of those years, journals, publication types and languages, as a boolean array over the index;
+    None when nothing is filtered.
 
     ``year`` is one year or an inclusive ``(start, end)`` pair, either end None for open. ``journal`` is one
     name or several; a name matches ignoring case, accents, punctuation and spacing ("bmj quality and safety"
     does not match "BMJ Quality & Safety": use a ``[ta]`` or ``journal:`` query for looser matching).
+    ``publication_type`` and ``language`` are one value or several, any of which a paper may have, matched as
+    ``[pt]`` and ``[la]`` match them ("review", "eng" or "English").
     """
     keep: np.ndarray | None = None
     cache = termwise.cache_of(searcher)
@@ -51,23 +61,59 @@ def allowed(
             keep &= years >= start
         if end is not None:
             keep &= years <= end
-    if journal is not None:
-        wanted = {_fold(journal)} if isinstance(journal, str) else {_fold(j) for j in journal}
+    wanted = {fold for name in _names("journal", journal) if (fold := _fold(name))}  # a blank name asks nothing
+    if wanted:
         names = cache.column(searcher, "journal_name")
         folded = {name: _fold(name) in wanted for name in set(names.tolist())}
         in_journal = np.array([folded[name] for name in names.tolist()], dtype=bool)
         keep = in_journal if keep is None else keep & in_journal
+    for field, value in (("publication_type", publication_type), ("language", language)):
+        values = [name for name in _names(field, value) if name.strip()]
+        if values:
+            having = _having(searcher, field, values)
+            keep = having if keep is None else keep & having
     return keep
 
 
+def _having(searcher: Searcher, field: str, values: Iterable[str]) -> np.ndarray:
+    """The papers with any of ``values`` in the field of whole values ``field``."""
+    cache = termwise.cache_of(searcher)
+    having = np.zeros(searcher.doc_count_all(), dtype=bool)
+    for value in values:
+        found = cache.postings(searcher, field, value_term(field, value).encode("utf-8"))
+        if found is not None:
+            having[found[0]] = True
+    return having
+
+
 def _year_bounds(year: Year) -> tuple[int | None, int | None]:
-    if isinstance(year, int) and not isinstance(year, bool):
-        return year, year
-    if isinstance(year, (tuple, list)) and len(year) == 2 and all(y is None or isinstance(y, int) for y in year):
+    def is_year(y: object) -> bool:
+        return isinstance(y, int) and not isinstance(y, bool)
+
+    if is_year(year):
+        return year, year  # type: ignore[return-value]
+    if isinstance(year, (tuple, list)) and len(year) == 2 and all(y is None or is_year(y) for y in year):
         if year[0] is not None and year[1] is not None and year[0] > year[1]:
-            raise QueryError(f"year range {year[0]}-{year[1]} ends before it starts")
+            raise QueryError(f"year must be a (start, end) range that ends no earlier than it starts, not {year}")
         return year[0], year[1]
-    raise QueryError(f"year must be a year or a (start, end) pair, not {year!r}")
+    raise QueryError(
+        f"year must be a year (2024) or a (start, end) pair of years, either of them None for open, not {year!r}"
+    )
+
+
+def _names(argument: str, value: str | Iterable[str] | None) -> list[str]:
+    """The names a filter asks for: none (no filter) for None or an empty list, as a form with nothing ticked
+    sends; a :class:`QueryError` for anything but a name or a list of names."""
+    if value is None:
+        return []
+    names = [value] if isinstance(value, str) else value
+    if isinstance(names, (bytes, Mapping)) or not isinstance(names, Iterable):
+        names = [names]  # type: ignore[list-item]  # reported below
+    names = list(names)
+    wrong = [name for name in names if not isinstance(name, str)]
+    if wrong:
+        raise QueryError(f"{argument} must be a name or a list of names (strings), not {wrong[0]!r}")
+    return names
 
 
 def _fold(name: str) -> str:
@@ -95,13 +141,22 @@ def order(searcher: Searcher, scores: np.ndarray, limit: int | None, sort: str) 
     return termwise.Ranking([(float(scores[d]), int(d)) for d in chosen], len(matched))
 
 
+def facet_name(name: str) -> str:
+    """The facet ``name`` stands for (``"pt"`` is ``"publication_type"``); :class:`QueryError` if none."""
+    found = _FACET_ALIASES.get(name, name) if isinstance(name, str) else None
+    if found not in FACETS:
+        raise QueryError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
+    return found
+
+
 def facet_counts(searcher: Searcher, matched: np.ndarray, name: str) -> dict[Any, int]:
     """Papers per value of facet ``name`` among the ``matched`` papers (a boolean array over the index).
 
-    Years come newest first; journals and sections most frequent first (then by name).
+    Years come newest first; the others most frequent first (then by name).
     """
-    if name not in FACETS:
-        raise QueryError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
+    name = facet_name(name)
+    if name in ("publication_type", "language", "mesh"):
+        return _value_counts(searcher, matched, name)
     docnums = np.flatnonzero(matched).tolist()
     reader = searcher.reader()
     counts: Counter[Any] = Counter()
@@ -116,4 +171,19 @@ def facet_counts(searcher: Searcher, matched: np.ndarray, name: str) -> dict[Any
             counts[value] += 1
     if name == "year":
         return dict(sorted(counts.items(), key=lambda kv: -kv[0]))
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _value_counts(searcher: Searcher, matched: np.ndarray, name: str) -> dict[str, int]:
+    """Matched papers per publication type, language or MeSH heading (as records name them), most first."""
+    cache = termwise.cache_of(searcher)
+    prefix = f"{name}:"
+    counts: Counter[str] = Counter()
+    if "facet_values" not in searcher.schema:  # an index built before these fields were kept
+        return {}
+    for btext in searcher.reader().expand_prefix("facet_values", prefix):
+        found = cache.postings(searcher, "facet_values", btext)
+        if found is not None and (n := int(np.count_nonzero(matched[found[0]]))):
+            text = btext.decode("utf-8") if isinstance(btext, bytes) else str(btext)
+            counts[text[len(prefix) :]] += n
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -19,7 +19,8 @@ neighbours (in order, or in any order). A word with ``*`` or ``?`` stands for ev
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 from whoosh.searching import Searcher
@@ -74,14 +75,16 @@ class Matcher:
             return self.values(plan)  # type: ignore[arg-type]
         if kind is Or:
             scores = np.zeros(self.n)
-            for part in plan.parts:  # type: ignore[union-attr]
-                scores += self.node(part)
+            for part_scores in self._each(plan.parts):  # type: ignore[union-attr]
+                scores += part_scores
             return scores
         if kind is And:
-            parts = [self.node(p) for p in plan.parts]  # type: ignore[union-attr]
-            scores = np.sum(parts, axis=0) if len(parts) > 1 else parts[0]
-            for part in parts:
-                scores[part == 0] = 0
+            scores = np.zeros(self.n)
+            everywhere = np.ones(self.n, dtype=bool)
+            for part_scores in self._each(plan.parts):  # type: ignore[union-attr]
+                scores += part_scores
+                everywhere &= part_scores != 0
+            scores[~everywhere] = 0
             return scores
         if kind is AndNot:
             scores = self.node(plan.positive)  # type: ignore[union-attr]
@@ -91,6 +94,19 @@ class Matcher:
         scores = first + self.node(plan.optional)  # type: ignore[union-attr]
         scores[first == 0] = 0
         return scores
+
+    def _each(self, parts: Sequence[Plan]) -> Iterator[np.ndarray]:
+        """The scores of each of ``parts`` in turn; a part that recurs (a word pasted 500 times) is scored once,
+        and only the scores of recurring parts are kept meanwhile."""
+        recurring = {part for part, n in Counter(parts).items() if n > 1}
+        kept: dict[Plan, np.ndarray] = {}
+        for part in parts:
+            if part not in recurring:
+                yield self.node(part)
+                continue
+            if part not in kept:
+                kept[part] = self.node(part)
+            yield kept[part]
 
     # -- terms --------------------------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import orjson
 
 from ...errors import LoadError
 from ..markup import html_to_text
-from ..record import Record, new_record, normalise_doi, normalise_pmcid, normalise_pmid, paper_id
+from ..record import Record, new_record, normalise_doi, normalise_pmcid, normalise_pmid, paper_id, subject_fields
 from ..sections import CATEGORIES, Section, label_category
 from . import crossref, europepmc, semanticscholar
 from ._fields import clean, opt_str, type_name
@@ -213,14 +213,16 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
     """Build a :class:`Record` from a JSON object in the seed's shape. Raises :class:`LoadError` on wrong types.
 
     Also reads what :func:`searchlib.records.export.export_records` writes as JSON Lines: ``pmid``, ``pmcid`` and
-    ``sections`` (a list of ``{label, category, text}``), which is then kept as given rather than re-parsed.
+    ``sections`` (a list of ``{label, category, text}``), which is then kept as given rather than re-parsed, and
+    PubMed's fields as :meth:`Record.to_dict` writes them (``mesh``, ``publication_types``, ``languages``,
+    ``keywords``, ``affiliations``, ``issue``, ``article_number``, ``issn``).
     The id is the DOI, else ``pmid:``/``pmcid:``, else the object's ``_id`` or ``id`` as it is (so BEIR corpus
     ids stay usable), else a content hash.
     """
     if not isinstance(obj, Mapping):
         raise LoadError(f"expected a JSON object, got {type_name(obj)}")
     title = html_to_text(opt_str(obj, "title") or "")
-    doi = normalise_doi(obj.get("doi")) or normalise_doi(obj.get("DOIUrl"))
+    doi = normalise_doi(_text(obj, "doi")) or normalise_doi(_text(obj, "DOIUrl"))
     pmid = normalise_pmid(obj.get("pmid"))
     pmcid = normalise_pmcid(obj.get("pmcid"))
     authors = _authors(obj.get("authors"), author_line)
@@ -249,6 +251,7 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
         pmid=pmid,
         pmcid=pmcid,
         raw=obj,
+        **subject_fields(obj),
     )
 
 
@@ -269,6 +272,15 @@ def _given_sections(value: object) -> tuple[Section, ...] | None:
             category = label_category(label) if label else "other"
         sections.append(Section(label, category, item["text"]))
     return tuple(sections)
+
+
+def _text(obj: Mapping[str, Any], key: str) -> str | None:
+    """``obj[key]`` as given when it is a string or absent: a DOI written as a JSON number (``10.1136``) has lost
+    what follows its first slash, so it is an error, not a DOI to guess at or leave out."""
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise LoadError(f"'{key}' should be a string (a DOI is text, \"10.1136/bmj.n71\"), not {type_name(value)}")
+    return value
 
 
 def _authors(value: object, author_line: str | None) -> tuple[str, ...]:
