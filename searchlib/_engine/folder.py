@@ -22,7 +22,7 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 
 from ..errors import SearchlibError
 from . import signing
-from .failures import remove_dead_builds, staging_name
+from .failures import remove_dead_builds, staging_name, storage_errors
 from .storage import (
     FORMAT_NAME,
     INDEX_NAME,
@@ -182,13 +182,8 @@ def trust(target: Path, timeout: float = 5.0) -> int:
     with the restricted unpickler, :mod:`.unpickling`) whose files are all there, each segment's directory
     readable as data. Every file of the newest generation is hashed and the record signed, under the write lock.
     """
-    try:
+    with storage_errors(target):  # trusting writes the manifest: a folder one may only read cannot be trusted
         lock = _locked(target, timeout)
-    except PermissionError as exc:
-        raise SearchlibError(
-            f"cannot trust {target}: searchlib cannot write there ({exc.strerror}); copy the folder somewhere "
-            "you can write, and trust the copy"
-        ) from None
     try:
         check_names(target)
         gen = latest_generation(target)
@@ -206,7 +201,8 @@ def trust(target: Path, timeout: float = 5.0) -> int:
         record = signing.signed_record(read_manifest(target), gen)
         same = record is not None and record.get("files") == files  # others who trusted it: still valid
         signed = signing.sign(record if record is not None and same else {"generation": gen, "files": files}, same)
-        update_manifest(target, **signing.record_fields(signed), pending=None)
+        with storage_errors(target):
+            update_manifest(target, **signing.record_fields(signed), pending=None)
         return len(files)
     finally:
         lock.release()

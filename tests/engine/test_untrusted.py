@@ -189,6 +189,23 @@ def test_searchlib_trust_makes_a_folder_from_elsewhere_openable(index_path, othe
     assert main(["stats", "--index", str(index_path)]) == 0
 
 
+def test_a_folder_one_may_not_write_cannot_be_trusted(index_path, other_user, monkeypatch, capsys):
+    import errno
+
+    from searchlib._engine.storage import WriteLock
+
+    def refused(self, blocking=False):
+        raise PermissionError(errno.EACCES, "Permission denied", str(self.path))
+
+    other_user()
+    monkeypatch.setattr(WriteLock, "acquire", refused)
+    with pytest.raises(searchlib.StorageError, match="permission denied"):
+        open_index(index_path, trust=True)
+    assert main(["trust", str(index_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("searchlib: error: permission denied") and len(err.splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     "change, at_open, verified",
     [
