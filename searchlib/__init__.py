@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from ._engine.building import AddReport
 from .errors import (
     ArgumentError,
     IndexLockedError,
@@ -32,13 +33,19 @@ from .records import (
     load_records,
     parse_abstract,
 )
+from .records.duplicates import Duplicates, find_duplicates
+from .records.record import Origin
 from .results import Hit, Results
 from .search.evaluation import Evaluation, evaluate
 from .search.explain import Explanation
 
 __all__ = [
+    "AddReport",
     "ArgumentError",
     "CATEGORIES",
+    "Duplicates",
+    "Origin",
+    "find_duplicates",
     "Explanation",
     "Hit",
     "Index",

@@ -12,6 +12,7 @@
     searchlib show DOI [--index DIR] [--json]
     searchlib stats [--index DIR] [--json]
     searchlib delete DOI... [--index DIR]
+    searchlib duplicates [FILE...] [--index DIR] [--from FORMAT] [--merge] [--json]
     searchlib optimize [--index DIR]
     searchlib evaluate --queries Q --qrels R [--index DIR] [--metric M]... [--all] [--json]
     searchlib trust PATH [--verify]
@@ -43,8 +44,9 @@ from ._engine.storage import MANIFEST
 from .errors import LoadError, SearchlibError
 from .index import Index, build_index, open_index
 from .progress import ProgressBar, counted
+from .records.duplicates import find_duplicates
 from .records.export import EXPORT_FORMATS, export_records
-from .records.readers import FORMATS, bundled_records_path, read_bytes, read_records, records_only
+from .records.readers import FORMATS, bundled_records_path, load_records, read_bytes, read_records, records_only
 from .records.record import Record
 from .results import Results
 from .search import syntax
@@ -206,6 +208,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("dois", nargs="+", metavar="DOI")
     sp.set_defaults(func=_cmd_delete)
 
+    sp = with_index(sub.add_parser("duplicates", help="papers that are copies of one paper, and related papers"))
+    sp.add_argument("files", nargs="*", metavar="FILE", help="look in these record files instead of the index")
+    sp.add_argument("--from", dest="input_format", choices=FORMATS, help="the files' format (default: detected)")
+    sp.add_argument("--merge", action="store_true", help="merge each group of copies into one paper in the index")
+    sp.add_argument("--json", action="store_true", help="one JSON object per group and per related pair")
+    sp.set_defaults(func=_cmd_duplicates)
+
     sp = with_index(sub.add_parser("optimize", help="merge the index into one segment"))
     sp.set_defaults(func=_cmd_optimize)
 
@@ -313,7 +322,8 @@ def _cmd_index(args: argparse.Namespace) -> int:
     skipped = [counted(len(items), what) for items, what in report.skipped() if items]
     if skipped:
         summary += f" ({' and '.join(skipped)} skipped)"
-    print(f"{summary}; {counted(len(index), 'paper')} in the index")
+    added = f" ({index.report.summary()})" if index.report is not None else ""
+    print(f"{summary}; {counted(len(index), 'paper')} in the index{added}")
     return 0
 
 
@@ -458,6 +468,26 @@ def _cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_duplicates(args: argparse.Namespace) -> int:
+    if args.files and args.merge:
+        raise SearchlibError("--merge merges papers of an index: index the files first, then run it without FILE")
+    index = None if args.files else _open(args)
+    records = [r for name in args.files for r in load_records(name, args.input_format)]
+    found = find_duplicates(records) if index is None else index.duplicates()
+    if args.json:
+        sys.stdout.write("".join(orjson.dumps(item).decode() + "\n" for item in found.to_dicts()))
+    else:
+        print(found.table())
+    if index is not None and args.merge and found:
+        for group in found:
+            index.merge(group, timeout=5.0)
+        print(
+            f"merged {counted(len(found), 'group')}; {counted(len(index), 'paper')} in {index.path}",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def _cmd_optimize(args: argparse.Namespace) -> int:
     index = _open(args)
     index.optimize()
@@ -504,6 +534,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(where)
     ids = [("doi", record.doi or "-"), ("pmid", record.pmid), ("pmcid", record.pmcid), ("pdf", record.pdf_url)]
     print("   ".join(f"{name}: {value}" for name, value in ids if value))
+    if len(record.sources) > 1:  # a paper merged from copies: which, so that the merge can be checked
+        print("merged from: " + "; ".join(origin.where() for origin in record.sources))
     for s in record.sections:
         print()
         print(f"{s.label}: {s.text}" if s.label else s.text)

@@ -91,7 +91,7 @@ def check_count(
     if value is None:
         return
     try:
-        whole = not isinstance(value, bool) and operator.index(value) >= minimum  # type: ignore[arg-type]
+        whole = not isinstance(value, bool) and operator.index(value) >= minimum  # type: ignore[arg-type]  # any value: what is not whole raises, below
     except TypeError:
         whole = False
     if not whole:

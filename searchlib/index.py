@@ -32,12 +32,22 @@ from whoosh.reading import EmptyReader
 from whoosh.searching import Searcher
 
 from ._engine import folder
-from ._engine.building import DocumentWriter, collector_paused, expected_count, source_bytes, stream_records
+from ._engine.building import (
+    AddReport,
+    DocumentWriter,
+    Grouping,
+    collector_paused,
+    document_for,
+    expected_count,
+    source_bytes,
+    stream_records,
+)
 from ._engine.failures import abandon, after_commit, committed, reading_errors, remove_dead_builds, storage_errors
 from ._engine.schema import (
     INTERNAL_FIELDS,
     SECTION_FIELDS,
     indexed_words,
+    key_token,
     make_schema,
     record_from_stored,
     stored_records,
@@ -45,13 +55,15 @@ from ._engine.schema import (
 from ._engine.segwriter import FastSegmentWriter
 from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying
 from .analysis import stemtable
-from .errors import QueryError, SearchlibError, check_count, check_flag, check_path, check_seconds
+from .errors import ArgumentError, QueryError, SearchlibError, check_count, check_flag, check_path, check_seconds
 from .progress import Progress
+from .records.duplicates import Duplicates, find_duplicates
+from .records.merge import merge_records
 from .records.record import Record, normalise_doi, normalise_pmcid, normalise_pmid
 from .results import Hit, Results
 from .search import facets, highlight, syntax, termwise
 from .search.explain import Explanation, explain_doc
-from .search.feedback import FEEDBACK_DOCS, expand
+from .search.feedback import expand, feedback_papers
 from .search.match import Matcher
 from .search.plan import Plan, Planner, Terms, render
 from .search.similar import more_like_plan
@@ -71,6 +83,8 @@ class Index:
         self.path = path
         self._searcher: Searcher | None = None
         self._opening = threading.Lock()
+        #: What the last :func:`build_index` or :meth:`add` through this object did (None when just opened).
+        self.report: AddReport | None = None
         self._words = stemtable.WordList(path)  # what its suggestions draw on
 
     # -- reading -------------------------------------------------------------------------------------------
@@ -114,6 +128,9 @@ class Index:
             docnum = searcher.document_number(pmid=pmid)
         elif docnum is None and (pmcid := normalise_pmcid(key)):
             docnum = searcher.document_number(pmcid=pmcid)
+        if docnum is None and "ids" in searcher.schema:  # a merged paper, by one of its copies' ids
+            kind = "doi" if normalise_doi(key) else "id"
+            docnum = searcher.document_number(ids=key_token(f"{kind}:{key}"))
         return None if docnum is None else int(docnum)
 
     def __iter__(self) -> Iterator[Record]:
@@ -172,7 +189,7 @@ class Index:
             scores = matcher.scores(plan, allowed)
             asked = int(np.count_nonzero(scores))  # what a corrected query must beat (feedback aside)
             if feedback if feedback is not None else match == "any" and sort == "relevance":
-                top = termwise.rank(scores, FEEDBACK_DOCS).top
+                top = feedback_papers(searcher, scores)
                 plan = expand(searcher, plan, top, loosen=match == "any")
                 scores = matcher.scores(plan, allowed)
         ranking = facets.order(searcher, scores, limit, sorting)
@@ -208,7 +225,7 @@ class Index:
         return scores
 
     def _count(self, searcher: Searcher, text: str, match: str, plain: bool, allowed: np.ndarray | None) -> int:
-        parsed = syntax.parse(text, match=match, plain=plain)  # type: ignore[arg-type]
+        parsed = syntax.parse(text, match=match, plain=plain)  # type: ignore[arg-type]  # the search's own, checked
         plan = Planner(searcher.schema, _in_papers(searcher)).plan(parsed, match)
         return int(np.count_nonzero(Matcher(searcher).scores(plan, allowed)))
 
@@ -273,6 +290,46 @@ class Index:
             raise SearchlibError(f"no paper with DOI or id {id_or_doi!r} in the index")
         return docnum, stored_records(searcher).record(docnum)
 
+    def duplicates(self) -> Duplicates:
+        """Papers in the index that are one paper although no identifier links them, in groups, each pair with its
+        reason, and related papers apart (see :func:`searchlib.find_duplicates`); :meth:`merge` merges a group.
+
+        >>> from searchlib import bundled_records_path
+        >>> build_index(bundled_records_path()).duplicates()
+        []
+        """
+        return find_duplicates(self)
+
+    def merge(self, papers: Iterable[Record | str], *, timeout: float = 5.0) -> Record:
+        """Merge papers (a group from :meth:`duplicates`, or their DOIs or ids) into one, as copies of one paper
+        are merged when added (:mod:`searchlib.records.merge`), and return it: it keeps every source record, and
+        is found by any of the papers' ids. One commit.
+
+        >>> index = build_index([{"pmid": "31", "title": "Falls"}, {"title": "Falls", "year": 2020}])
+        >>> paper = index.merge(["pmid:31", next(r.id for r in index if not r.pmid)])
+        >>> len(index), paper.year, index.get("pmid:31") == paper
+        (1, 2020, True)
+        """
+        check_seconds("timeout", timeout)
+        items = list(papers) if isinstance(papers, Iterable) and not isinstance(papers, (str, bytes)) else None
+        if items is None or not all(isinstance(paper, (str, Record)) for paper in items):
+            raise ArgumentError(f"merge takes a group of papers (records, DOIs or ids), not {papers!r}")
+        keys = [paper if isinstance(paper, str) else paper.id for paper in items]
+        with self._writing(timeout) as writer, writer.searcher() as searcher:
+            docnums: list[int] = []
+            for key in keys:
+                docnum = self._docnum(searcher, key)
+                if docnum is None:
+                    raise SearchlibError(f"no paper with DOI or id {key!r} in the index; nothing was merged")
+                if docnum not in docnums:
+                    docnums.append(docnum)
+            merged = merge_records([stored_records(searcher).record(n) for n in docnums])
+            if len(docnums) > 1:
+                for docnum in docnums:
+                    writer.delete_document(docnum)
+                writer.add_document(**document_for(merged, frozenset(writer.schema.names())))
+        return merged
+
     def stats(self) -> dict[str, Any]:
         """What a user checks: papers, fields, papers with each section, vocabulary, size on disk, last change.
 
@@ -310,19 +367,27 @@ class Index:
         timeout: float = 5.0,
         progress: Progress | None = None,
         batch_size: int | None = None,
-    ) -> int:
-        """Insert or replace papers by id (the DOI when there is one): adding a file twice never duplicates.
+    ) -> AddReport:
+        """Add papers; a copy of a paper already indexed (the same DOI, PMID, PMCID or id) is merged into it, so
+        adding a file twice never duplicates, and a thinner copy never wipes out what a richer one gave.
 
-        Returns the number of papers written. All of them are committed together, or none; with
-        ``batch_size``, every ``batch_size`` records are committed as they are done, so an interrupted add
-        (Ctrl-C, a crash) keeps the batches committed before it and loses only the one in progress.
-        ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
+        Merging keeps, field by field, the richer value (a structured abstract over a plain one, full names over
+        initials, any identifier over none; see :mod:`searchlib.records.merge`) and every source record in
+        ``record.sources``. Returns an :class:`AddReport`: how many records were ``new`` papers, ``merged`` into
+        one, left it ``unchanged`` or ``skipped``; as a number, the papers written. All of them are committed
+        together, or none; with ``batch_size``, every ``batch_size`` records are committed as they are done, so
+        an interrupted add (Ctrl-C, a crash) keeps the batches committed before it and loses only the one in
+        progress. ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
+
+        >>> from searchlib import bundled_records_path
+        >>> index = build_index(bundled_records_path())
+        >>> index.add(bundled_records_path())
+        AddReport(new=0, merged=0, unchanged=10, skipped=0)
         """
         check_seconds("timeout", timeout)
         check_count("batch_size", batch_size, none="for one commit")
-        records = stream_records(source, errors)
-        total = expected_count(source)
-        feed = DocumentWriter(self._ix.schema.names(), replace=True, progress=progress, total=total)
+        feed = DocumentWriter(self._ix.schema.names(), progress=progress, total=expected_count(source))
+        records = stream_records(source, errors, feed.skipped)
         step = batch_size
         first = next(records, None)  # nothing to add: no commit
         records = chain([first], records) if first is not None else iter(())
@@ -336,7 +401,8 @@ class Index:
                 if not step:
                     break
         feed.finish()
-        return feed.papers
+        self.report = feed.report()
+        return self.report
 
     @contextmanager
     def _writing(self, timeout: float, optimize: bool = False) -> Iterator[Any]:
@@ -455,24 +521,26 @@ def build_index(
     check_flag("overwrite", overwrite)
     if path is not None:
         check_path("path", path)
-    records = stream_records(source, errors)
-    total = expected_count(source)
+    feed = Grouping(progress, expected_count(source))
+    records = stream_records(source, errors, feed.skipped)
     if path is None:
         with storage_errors(None):  # its scratch files are in the temporary folder
             ix = folder.PrivateRamStorage().create_index(make_schema())
             index = Index(ix, None)
-            index._words.add(_write_all(ix, records, progress, total))
-        return index
-    target = Path(path)
-    with storage_errors(target):
-        folder.check_build_target(target, overwrite)
-        with folder.staging(target) as staged:
-            ix = SafeFileStorage(str(staged)).create_index(make_schema())
-            words = _write_all(ix, records, progress, total, procs, source_bytes(source))
-            stemtable.save(staged, words)
-            folder.stamp_manifest(staged)
-            folder.swap_into_place(staged, target, timeout)
-    return open_index(target)
+            index._words.add(_write_all(ix, records, feed))
+    else:
+        target = Path(path)
+        with storage_errors(target):
+            folder.check_build_target(target, overwrite)
+            with folder.staging(target) as staged:
+                ix = SafeFileStorage(str(staged)).create_index(make_schema())
+                words = _write_all(ix, records, feed, procs, source_bytes(source))
+                stemtable.save(staged, words)
+                folder.stamp_manifest(staged)
+                folder.swap_into_place(staged, target, timeout)
+        index = open_index(target)
+    index.report = feed.report()
+    return index
 
 
 def open_index(path: str | os.PathLike[str], *, trust: bool = False, verify: bool = False) -> Index:
@@ -506,17 +574,11 @@ def open_index(path: str | os.PathLike[str], *, trust: bool = False, verify: boo
 
 
 def _write_all(
-    ix: windex.Index,
-    records: Iterator[Record],
-    progress: Progress | None,
-    total: int,
-    procs: int | None = 1,
-    size: int = 0,
+    ix: windex.Index, records: Iterator[Record], feed: Grouping, procs: int | None = 1, size: int = 0
 ) -> dict[str, int]:
     """Write ``records`` into the new index ``ix`` and commit; returns the words indexed (see
     :func:`searchlib.analysis.stemtable.save`)."""
     from ._engine.parallel import default_procs, write_records  # multiprocessing: builds need it, searches not
 
-    feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
     with collector_paused():
         return write_records(ix, records, feed, default_procs() if procs is None else procs, size)

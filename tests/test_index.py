@@ -158,8 +158,8 @@ def test_the_same_paper_under_two_ids_is_one_document(tmp_path):
     index.add([with_doi])
     assert sorted(r.id for r in index) == ["10.1/falls", "pmid:32"]
     assert index.get("pmid:31").doi == "10.1/falls"
-    # within one batch too, the last load wins
-    assert [r.id for r in build_index([with_doi, without_doi])] == ["pmid:31"]
+    # within one batch too, and a thinner copy read last takes nothing away: the DOI stays
+    assert [r.id for r in build_index([with_doi, without_doi])] == ["10.1/falls"]
 
 
 def test_the_garbage_collector_is_paused_while_writing_and_restored_after(tmp_path, seed_path):

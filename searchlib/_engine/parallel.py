@@ -14,9 +14,10 @@ writes its own segment with :class:`.FastSegmentWriter` and hands back the segme
 the stem table); this process then writes one table of contents that lists every segment, so the index appears
 whole or not at all, as with one process.
 
-A paper read twice is written once, as in :class:`.DocumentWriter`: this process remembers
-where each identity key went (which segment, which document) and marks the earlier copy deleted, in its own
-segment at once and in a helper's segment when the helper hands it back.
+A paper read twice is written once, as in a build in one process (:class:`.Grouping`): this process remembers
+where each identifier went (which segment, which document); once every segment is written, the records sharing
+one are read back from their segments, merged, and written again in a small segment of their own, their copies
+marked deleted, before the one commit.
 
 Helpers are forked, so they need no ``if __name__ == "__main__"`` guard in the caller's script. By default only
 on Linux: macOS can crash a forked child that touches its system frameworks (Python itself no longer forks by
@@ -45,9 +46,9 @@ from typing import Any
 from ..analysis import stemtable
 from ..errors import SearchlibError
 from ..records.record import Record, sections_deferred
-from .building import DocumentWriter, Key, delete_once, identity_keys
+from .building import Grouping, Place, merge_groups
 from .failures import abandon
-from .schema import indexed_words, to_document
+from .schema import indexed_words, stored_records, to_document
 from .segwriter import SPILL_POSTINGS, FastSegmentWriter
 
 #: Records read before helper processes start; smaller builds stay in one process, one segment. (A second
@@ -86,9 +87,7 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def write_records(
-    ix: Any, records: Iterable[Record], feed: DocumentWriter, procs: int, size: int = 0
-) -> dict[str, int]:
+def write_records(ix: Any, records: Iterable[Record], feed: Grouping, procs: int, size: int = 0) -> dict[str, int]:
     """Write ``records`` into the new index ``ix`` (on disk, empty) and commit, with up to ``procs`` processes;
     returns the words indexed, with how often each occurred (for :func:`searchlib.analysis.stemtable.save`).
 
@@ -104,7 +103,7 @@ def write_records(
     try:
         with sections_deferred():  # the sections of records sent to a helper are found there
             build.run(iter(records))  # ends by telling the helpers to write their segments
-        build.owner.clear()  # every record is placed: let the keys go now, while the helpers are still busy
+        feed.forget_identifiers()  # every record is placed: let them go now, while the helpers are still busy
         if writer.has_documents:
             final = [writer.finish_segment()]
         else:
@@ -117,15 +116,56 @@ def write_records(
         if build.helpers:
             gc.collect(0)
         segments = build.finish()
+        by_slot = {0: final[0]} if final else {}
+        by_slot.update(enumerate(segments, start=1))  # the n-th helper's segment: slot n
+        merged = _merge_copies(ix, feed, by_slot, spill, words)
         feed.finish()
         for helper in build.helpers:
             words.update(helper.words)  # adds the counts
-        writer.commit_segments(final + segments)
+        writer.commit_segments(final + segments + merged)
     except BaseException:
         build.stop()
         abandon(writer)
         raise
     return words
+
+
+def _merge_copies(ix: Any, feed: Grouping, by_slot: dict[int, Any], spill: int, words: Counter[str]) -> list[Any]:
+    """Merge the records that share an identifier (:func:`.merge_groups`), read back from the segments just
+    written (``by_slot``: each process's, by its slot); the merged papers go into a segment of their own, which
+    is returned (none when no record shared an identifier). Their words are added to ``words``."""
+    if not feed.members:
+        return []
+    from whoosh.reading import SegmentReader
+
+    readers: dict[int, Any] = {}
+    writer = FastSegmentWriter(ix, lock=False, spill_postings=spill, tempname=f"{ix.indexname}-merged.tmp")
+
+    def read(place: Place) -> Record:
+        slot, docnum = place
+        if slot not in readers:
+            readers[slot] = SegmentReader(ix.storage, ix.schema, by_slot[slot])
+        return stored_records(readers[slot]).record(docnum)
+
+    def delete(place: Place) -> None:
+        segment = by_slot[place[0]]
+        if not segment.is_deleted(place[1]):
+            segment.delete_document(place[1])
+
+    try:
+        merge_groups(feed, read, delete, lambda record: writer.add_document(**to_document(record)))
+        segment = writer.finish_segment() if writer.has_documents else None
+        if segment is None:
+            writer.close_segment()
+        words.update(indexed_words(writer.schema))
+    except BaseException:
+        abandon(writer)
+        raise
+    finally:
+        for reader in readers.values():
+            reader.close()
+    writer.scratch.destroy()
+    return [segment] if segment is not None else []
 
 
 class _Helper:
@@ -135,7 +175,6 @@ class _Helper:
         self.jobs = ctx.Queue(QUEUED)
         self.results = ctx.Queue()
         self.docs = 0  # documents sent: the next one's number in the helper's segment
-        self.deleted: set[int] = set()
         self.words: dict[str, int] = {}  # the words the helper indexed, once it has sent them
         self.process = ctx.Process(
             target=_helper_main,
@@ -173,8 +212,6 @@ class _Helper:
             raise payload  # a full disk, say: the build's own error for it (see failures.py)
         if status != "ok":
             raise SearchlibError(f"a helper process of the build failed:\n{payload}")
-        for docnum in self.deleted:
-            payload.delete_document(docnum)
         return payload
 
     def _receive(self) -> tuple[str, Any]:
@@ -195,9 +232,7 @@ class _Helper:
 
 
 class _Build:
-    def __init__(
-        self, ix: Any, writer: Any, feed: DocumentWriter, helpers: int, spill: int, start_after: int
-    ) -> None:
+    def __init__(self, ix: Any, writer: Any, feed: Grouping, helpers: int, spill: int, start_after: int) -> None:
         self.ix = ix
         self.writer = writer
         self.feed = feed
@@ -205,8 +240,6 @@ class _Build:
         self.start_after = start_after  # records read before the helpers start
         self.spill = spill
         self.helpers: list[_Helper] = []
-        # identity key -> (helper number + 1, or 0 for this process; document number in that segment)
-        self.owner: dict[Key, tuple[int, int]] = {}
 
     def run(self, records: Iterable[Record]) -> None:
         held: deque[list[Record]] = deque()  # read, not yet placed: with helpers, the last HELD batches
@@ -244,19 +277,8 @@ class _Build:
             self._claim(record, 0, docnum)
 
     def _claim(self, record: Record, slot: int, docnum: int) -> None:
-        """Note where ``record`` went (``slot`` 0: this process, n: the n-th helper); an earlier copy of the same
-        paper is marked deleted wherever it is."""
-        self.feed.claim(self.owner, identity_keys(record), (slot, docnum), self._delete)
-
-    def _delete(self, place: tuple[int, int]) -> bool:
-        slot, docnum = place
-        if slot == 0:
-            return delete_once(self.writer.newsegment, docnum)
-        deleted = self.helpers[slot - 1].deleted  # applied to the helper's segment when it is handed back
-        if docnum in deleted:
-            return False
-        deleted.add(docnum)
-        return True
+        """Note where ``record`` went (``slot`` 0: this process, n: the n-th helper)."""
+        self.feed.claim(record, (slot, docnum))
 
     def close(self) -> None:
         for helper in self.helpers:

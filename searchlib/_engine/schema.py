@@ -31,14 +31,16 @@ from weakref import WeakKeyDictionary
 
 import orjson
 from whoosh import columns, fields
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from ..analysis import author_analyzer, paper_analyzer, plain_analyzer
 from ..analysis.fast import CachedAnalyzer
-from ..analysis.tokenizers import VALUE_SEPARATOR, ValueTokenizer
+from ..analysis.tokenizers import VALUE_SEPARATOR, SpaceTokenizer, ValueTokenizer
 from ..analysis.written import with_regions, written_analyzer
 from ..errors import SearchlibError
-from ..records.record import SUBJECT_FIELDS, Record, subject_fields
+from ..records.merge import paper_keys
+from ..records.record import SUBJECT_FIELDS, Origin, Record, record_ids, subject_fields
 from ..records.sections import CATEGORIES, Section
 from ..records.vocabulary import mesh_keys, value_key
 
@@ -88,7 +90,7 @@ SECTION_REGIONS: dict[str, int] = {"other": 0, **{name: i for i, name in enumera
 RECORD_COMPRESSION = 3
 
 #: Fields the library keeps for itself, never named in a query.
-INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "facet_values", *EXACT_FIELDS.values())
+INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "facet_values", "ids", *EXACT_FIELDS.values())
 
 
 def make_schema() -> fields.Schema:
@@ -111,6 +113,9 @@ def make_schema() -> fields.Schema:
         # JSON, not a stored field: Whoosh pickles stored fields, and unpickling can run code.
         record=fields.COLUMN(columns.VarBytesColumn()),
         journal_name=fields.ID(sortable=True),
+        # The identifiers of a merged paper's copies that its own fields lack (``doi:10.1/x``, ``pmid:123``,
+        # ``id:...``): how a copy read later finds the paper it went into, whichever of them it carries.
+        ids=fields.KEYWORD(analyzer=SpaceTokenizer(), scorable=False),  # Whoosh's own pickles a regex
     )
     for name in SECTION_FIELDS:
         schema.add(name, fields.TEXT(analyzer=text, phrase=False))
@@ -149,6 +154,9 @@ def to_document(record: Record) -> dict[str, Any]:
         doc["year"] = record.year
     if record.date:
         doc["date"] = record.date
+    aliases = paper_keys(record)[len(record_ids(record)) :]  # most papers have none
+    if aliases:
+        doc["ids"] = " ".join(key_token(key) for key in aliases)
     for name in SECTION_FIELDS:
         text = record.section_text(name)
         if text:
@@ -206,6 +214,17 @@ def _stored(record: Record) -> dict[str, Any]:
     stored["abstract_html"] = stored.pop("abstract")
     stored["sections"] = [[s.label, s.category, s.text] for s in record.sections]
     stored["raw"] = dict(record.raw)
+    if record.sources:  # each as [format, file, number, ids, raw], raw None when it is the record's own
+        stored["sources"] = [
+            [
+                o.format,
+                o.file,
+                o.number,
+                list(o.ids),
+                None if o.raw is record.raw or o.raw == record.raw else dict(o.raw),
+            ]
+            for o in record.sources
+        ]
     return stored
 
 
@@ -214,6 +233,7 @@ _FIELDS = frozenset(f.name for f in dataclasses.fields(Record)) - {
     "authors",
     "sections",
     "abstract",
+    "sources",
     *SUBJECT_FIELDS,
 }
 
@@ -224,28 +244,41 @@ def record_from_stored(blob: bytes) -> Record:
     try:
         d = orjson.loads(zlib.decompress(blob))
         sections = tuple(Section(label, category, text) for label, category, text in d["sections"])
+        raw = d.get("raw") or {}
+        sources = tuple(
+            Origin(fmt, file, number, tuple(ids), raw if own is None else own)
+            for fmt, file, number, ids, own in d.get("sources", ())
+        )
         return Record(
-            **{name: value for name, value in d.items() if name in _FIELDS},
+            **{name: value for name, value in d.items() if name in _FIELDS and name != "raw"},
+            raw=raw,
             authors=tuple(d["authors"]),
             sections=sections,
             abstract=" ".join(s.text for s in sections),
+            sources=sources,
             **subject_fields(d),
         )
+
     except (zlib.error, orjson.JSONDecodeError, LookupError, TypeError, ValueError, AttributeError):
         raise SearchlibError(
             "a paper's stored record cannot be read: the index is damaged; rebuild it from its record files"
         ) from None
 
 
+def key_token(key: str) -> str:
+    """An identifier as one word of the ``ids`` field (white space, which no identifier should hold, taken out)."""
+    return "".join(key.split())
+
+
 class StoredRecords:
-    """The papers' records and ids as an open searcher's columns hold them, read a paper at a time.
+    """The papers' records and ids as an open searcher's (or reader's) columns hold them, a paper at a time.
 
     Each read is a slice of a mapped file, so a hit keeps its record's bytes and reads nothing more when shown.
     """
 
-    def __init__(self, searcher: Searcher) -> None:
-        reader = searcher.reader()
-        schema = searcher.schema
+    def __init__(self, source: Searcher | IndexReader) -> None:
+        reader = source.reader() if isinstance(source, Searcher) else source
+        schema = reader.schema
         if any(name not in schema or not schema[name].column_type for name in ("record", "id")):
             raise SearchlibError("the index keeps no records where searchlib does: it is damaged; rebuild it")
         empty = reader.doc_count_all() == 0  # an empty index's reader has no columns
@@ -276,12 +309,13 @@ class StoredRecords:
                 yield self.record(docnum)
 
 
-_STORED: WeakKeyDictionary[Searcher, StoredRecords] = WeakKeyDictionary()
+_STORED: WeakKeyDictionary[Searcher | IndexReader, StoredRecords] = WeakKeyDictionary()
 
 
-def stored_records(searcher: Searcher) -> StoredRecords:
-    """The :class:`StoredRecords` of ``searcher``, made once: its column readers read the columns' offsets."""
-    found = _STORED.get(searcher)
+def stored_records(source: Searcher | IndexReader) -> StoredRecords:
+    """The :class:`StoredRecords` of a searcher or reader, made once: its column readers read the columns'
+    offsets."""
+    found = _STORED.get(source)
     if found is None:
-        found = _STORED[searcher] = StoredRecords(searcher)
+        found = _STORED[source] = StoredRecords(source)
     return found

@@ -71,8 +71,8 @@ _TOC_RE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
 _TEMP_TOC_RE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc\.[0-9.]+$")
 _SEGMENT_RE = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+$")
 _TEMP_DIR = f"{INDEX_NAME}.tmp"
-#: A writer's scratch folder: ``MAIN.tmp``, or a build helper's ``MAIN-<n>.tmp``.
-_TEMP_DIR_RE = re.compile(rf"^{INDEX_NAME}(?:-\d+)?\.tmp$")
+#: A writer's scratch folder: ``MAIN.tmp``, or a build's ``MAIN-<n>.tmp`` (a helper's) or ``MAIN-merged.tmp``.
+_TEMP_DIR_RE = re.compile(rf"^{INDEX_NAME}(?:-[0-9a-z]+)?\.tmp$")
 _MANIFEST_TMP_RE = re.compile(rf"^{re.escape(MANIFEST)}\.tmp(?:-\d+)?$")
 #: The stem table and word list (searchlib/analysis/stemtable.py) and their temporary files.
 _STEMS_RE = re.compile(rf"^(?:{re.escape(TABLE_FILE)}|{re.escape(WORDS_FILE)})(?:\.tmp-\d+)?$")

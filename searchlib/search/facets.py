@@ -91,7 +91,7 @@ def _year_bounds(year: Year) -> tuple[int | None, int | None]:
         return isinstance(y, int) and not isinstance(y, bool)
 
     if is_year(year):
-        return year, year  # type: ignore[return-value]
+        return year, year  # type: ignore[return-value]  # is_year checked it is an int
     if isinstance(year, (tuple, list)) and len(year) == 2 and all(y is None or is_year(y) for y in year):
         if year[0] is not None and year[1] is not None and year[0] > year[1]:
             raise QueryError(f"year must be a (start, end) range that ends no earlier than it starts, not {year}")

@@ -12,7 +12,10 @@ Each paper's words count in proportion to its score relative to the top paper's,
 first counts about half as much, one scoring 70% hardly at all. Counting the top papers alike pulled a search
 for a precise claim, which one or two papers answer, towards the next-best papers' topics; weighed by score,
 feedback raised nDCG@10 on every training collection, so it is on by default for ``match="any"`` searches
-ranked by relevance. The settings were chosen on training data (``benchmarks/tune.py --feedback``).
+ranked by relevance. A paper's words count per word of its title and abstract (times the average paper's
+length), so that a paper known by its title alone gives its words as much say as a paper with an abstract
+gives its own. The settings were chosen on training data (``benchmarks/tune.py --feedback``,
+``benchmarks/tune_fields.py --feedback``).
 
 >>> from searchlib import build_index, bundled_records_path
 >>> index = build_index(bundled_records_path())
@@ -24,15 +27,17 @@ True
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from math import log2
 
+import numpy as np
 from whoosh.searching import Searcher
 
 from .._engine.schema import stored_records
 from .plan import FIELD_WEIGHTS, Plan, Terms, leaves
-from .termwise import frequency
+from .ranking import TIAB
+from .termwise import frequency, rank
 from .tree import AndMaybe, Or
 
 #: How many of the first search's top papers are read.
@@ -45,11 +50,29 @@ FEEDBACK_WEIGHT = 0.7
 FEEDBACK_SHARPNESS = 8.0
 
 _FIELDS = ("title", "abstract")
+#: Papers tied for the last feedback place are taken in order of their ids when there are at most this many.
+MAX_TIED = 100
+
+
+def feedback_papers(searcher: Searcher, scores: np.ndarray) -> list[tuple[float, int]]:
+    """The first search's best :data:`FEEDBACK_DOCS` papers as ``(score, docnum)``. Papers tied for the last
+    place are taken in order of their ids, not of their place in the index, so that the same papers give the
+    same feedback however the index was built (in one process or several, in one segment or many)."""
+    top = rank(scores, FEEDBACK_DOCS).top
+    if len(top) < FEEDBACK_DOCS:
+        return top
+    last = top[-1][0]
+    tied = np.flatnonzero(scores == last)
+    if len(tied) == 1 or len(tied) > MAX_TIED:
+        return top
+    kept = [t for t in top if t[0] > last]
+    by_id = sorted(tied.tolist(), key=stored_records(searcher).id)
+    return kept + [(last, d) for d in by_id[: FEEDBACK_DOCS - len(kept)]]
 
 
 def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, loosen: bool = True) -> Plan:
     """``plan`` with the telling words of the papers ``top`` (``(score, docnum)``, best first) added, each
-    searched in titles and abstracts.
+    searched in title and abstract together (BM25F, as bare words are).
 
     ``loosen=True`` (for ``match="any"``) lets the added words find papers of their own; ``loosen=False`` (for
     ``match="all"``) only re-ranks the papers ``plan`` matches. Each paper's words count by its score (see
@@ -57,36 +80,42 @@ def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, 
     """
     if not top:
         return plan
-    in_top: defaultdict[str, float] = defaultdict(float)
-    analyzer_field = searcher.schema["abstract"]
-    positions = getattr(analyzer_field.analyzer, "positions", None)  # the cached analyzer's: no tokens made
-    weights = paper_weights([score for score, _ in top])
-    records = stored_records(searcher)
-    for weight, (_, docnum) in zip(weights, top, strict=True):
-        record = records.record(docnum)
-        for text in (record.title, record.abstract):
-            if not text:
-                continue
-            found = positions(text) if positions is not None else None
-            if found is not None:
-                for term, where in found.items():
-                    in_top[term] += weight * len(where)
-            else:
-                for term in analyzer_field.process_text(text, mode="index"):
-                    in_top[term] += weight
-    if not in_top:
-        return plan
     reader = searcher.reader()
     n = reader.doc_count_all()
-    most = sum(reader.field_length(field) for field in _FIELDS) / n
+    most = sum(reader.field_length(field) for field in _FIELDS) / n  # the average paper's length
+    in_top: defaultdict[str, float] = defaultdict(float)
+    weights = paper_weights([score for score, _ in top])
+    for weight, (_, docnum) in zip(weights, top, strict=True):
+        counts = _paper_words(searcher, docnum)
+        length = sum(counts.values())
+        for term, count in counts.items():  # per word of the paper: a title-only paper counts as much
+            in_top[term] += weight * most * count / length
+    if not in_top:
+        return plan
     best = best_words(in_top, lambda term: sum(frequency(searcher, field, term) for field in _FIELDS), n, most)
     if not best:
         return plan
     mass = FEEDBACK_WEIGHT * _query_length(plan) / sum(score for score, _ in best)
-    added = Terms(
-        tuple((field, term, FIELD_WEIGHTS[field] * mass * score) for score, term in best for field in _FIELDS)
-    )
+    added = Terms(tuple((TIAB, term, FIELD_WEIGHTS[TIAB] * mass * score) for score, term in best))
     return Or((plan, added)) if loosen else AndMaybe(plan, added)
+
+
+def _paper_words(searcher: Searcher, docnum: int) -> Counter[str]:
+    """How often each term occurs in the paper's title and abstract."""
+    analyzer_field = searcher.schema["abstract"]
+    positions = getattr(analyzer_field.analyzer, "positions", None)  # the cached analyzer's: no tokens made
+    record = stored_records(searcher).record(docnum)
+    counts: Counter[str] = Counter()
+    for text in (record.title, record.abstract):
+        if not text:
+            continue
+        found = positions(text) if positions is not None else None
+        if found is not None:
+            for term, where in found.items():
+                counts[term] += len(where)
+        else:
+            counts.update(analyzer_field.process_text(text, mode="index"))
+    return counts
 
 
 def best_words(
@@ -152,5 +181,5 @@ def paper_weights(scores: Sequence[float]) -> list[float]:
 def _query_length(plan: Plan) -> float:
     """How many words the query holds, a repeated word counted as often as it is said (its weight)."""
     terms = [term for leaf in leaves(plan) if type(leaf) is Terms for term in leaf.terms]
-    in_abstract = [weight / FIELD_WEIGHTS["abstract"] for field, _, weight in terms if field == "abstract"]
-    return sum(in_abstract) or float(len(terms)) or 1.0
+    in_text = [weight / FIELD_WEIGHTS[TIAB] for field, _, weight in terms if field == TIAB]
+    return sum(in_text) or float(len(terms)) or 1.0

@@ -404,7 +404,7 @@ def _slot(node: Node | None, tok: Token, fields: tuple[str, ...]) -> tuple[str, 
     if isinstance(node, Word) and node.fields == fields:
         return (node.text,)
     if isinstance(node, Or) and all(isinstance(p, Word) and p.fields == fields for p in node.parts):
-        return tuple(p.text for p in node.parts)  # type: ignore[union-attr]
+        return tuple(p.text for p in node.parts)  # type: ignore[union-attr]  # all Words, checked above
     raise QueryError(
         f"the side of a proximity operator at column {tok.column} must be a word or words joined by OR"
     )

@@ -8,9 +8,12 @@ and kept with their BM25 scores, those of every segment in one array, so the wor
 search (and the claim's own words, searched again with feedback) cost one array addition each, however many
 segments the index has; the searcher keeps at most :data:`MAX_CACHED_POSTINGS` postings.
 
-Scores are BM25 per field with Robertson's idf (:mod:`.ranking`), with the idf and average field length of the
-whole index and each paper's stored (lossy, byte-encoded) field length. Deleted papers are counted in the
-statistics, as Whoosh counts them, and never matched.
+Scores are BM25F over title and abstract, or BM25 in one field, with Robertson's idf (:mod:`.ranking`), the idf
+and average field lengths of the whole index and each paper's stored (lossy, byte-encoded) field lengths: the
+statistics are read in :meth:`_SearcherCache.scoring`, :meth:`~_SearcherCache.average_length`,
+:meth:`~_SearcherCache.norms` and :meth:`~_SearcherCache.tiab_norms` (which take the fields' averages and stored
+lengths) and, for title and abstract together, from the term's postings in both (the papers holding it in
+either). Deleted papers are counted in the statistics, as Whoosh counts them, and never matched.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .._engine import postings
-from .ranking import K1, B, robertson_idf
+from .ranking import K1, TIAB, TIAB_FIELDS, B, robertson_idf, saturated
 
 #: The year column's value for a paper with no year.
 NO_YEAR = -(1 << 15)
@@ -110,7 +113,7 @@ class _SearcherCache:
         #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
         self.frequencies: dict[tuple[str, object], float] = {}
 
-    def term_info(self, leaf: int, reader, field: str, btext: bytes):  # type: ignore[no-untyped-def]
+    def term_info(self, leaf: int, reader, field: str, btext: bytes):  # type: ignore[no-untyped-def]  # Whoosh's reader and term info are untyped
         """The segment's term info for ``field:btext`` (None if the term is not in it), looked up once.
 
         A claim's words are looked up by feedback (their frequencies), by the scorer and to read their
@@ -144,13 +147,13 @@ class _SearcherCache:
         return [info for info in found if info is not None]
 
     def postings(self, searcher: Searcher, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-        """The term's ``(document numbers, BM25 scores)`` over the whole index, as arrays (document numbers of
-        the index, segment after segment), or None if no segment holds it. Raises :class:`_NotBM25` if the
-        searcher's scorer is not BM25's.
+        """The term's ``(document numbers, scores)`` over the whole index, as arrays (document numbers of the
+        index, ascending), or None if no paper holds it.
 
-        Each score is worked out as Whoosh's scorer works it out, ``idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B)
-        + B * length / avgfl))``, with the idf and average length of the whole index and the paper's stored
-        (byte-encoded) length; the query's boost multiplies it when the term is searched.
+        A field's scores are BM25 as Whoosh's scorer works it out, ``idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - b)
+        + b * length / avgfl))``, with the idf and average length of the whole index and the paper's stored
+        (byte-encoded) length; :data:`~.ranking.TIAB`'s are BM25F over title and abstract (:meth:`_tiab`). The
+        query's boost multiplies a score when the term is searched.
         """
         key = (field, btext)
         cached = self._postings
@@ -158,19 +161,7 @@ class _SearcherCache:
             if key in cached:
                 cached.move_to_end(key)
                 return cached[key]
-        parts = []
-        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
-            reader = sub.reader()
-            info = self.term_info(leaf, reader, field, btext)
-            if info is None:
-                continue
-            part = self._segment_postings(leaf, sub, field, btext, info)
-            parts.append((part[0] + base if base else part[0], part[1]))
-        found = None
-        if len(parts) == 1:
-            found = parts[0]
-        elif parts:
-            found = (np.concatenate([ids for ids, _ in parts]), np.concatenate([sc for _, sc in parts]))
+        found = self._tiab(searcher, btext) if field == TIAB else self._field(searcher, field, btext)
         with self._lock:  # threads share a searcher: one keeps the cache's count at a time
             if key not in cached:
                 cached[key] = found
@@ -179,6 +170,40 @@ class _SearcherCache:
                 _key, dropped = cached.popitem(last=False)
                 self._postings_held -= len(dropped[0]) if dropped is not None else 0
         return found
+
+    def _field(self, searcher: Searcher, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """A term's postings and BM25 scores in one field, those of every segment in one pair of arrays."""
+        parts = []
+        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
+            reader = sub.reader()
+            info = self.term_info(leaf, reader, field, btext)
+            if info is None:
+                continue
+            part = self._segment_postings(leaf, sub, field, btext, info)
+            parts.append((part[0] + base if base else part[0], part[1]))
+        return _joined(parts)
+
+    def _tiab(self, searcher: Searcher, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """A term's BM25F scores over title and abstract: in each paper, the fields' counts weighted
+        (:data:`~.ranking.TIAB_FIELDS`) and summed (the title's first), scored by BM25 with the paper's weighted
+        length (:meth:`tiab_norms`) and the idf of the papers holding the term in either field."""
+        parts = []
+        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
+            reader = sub.reader()
+            fields = []
+            for field, weight in TIAB_FIELDS.items():
+                info = self.term_info(leaf, reader, field, btext)
+                if info is not None:
+                    ids, tfs = postings.read_postings(reader, field, btext, info)
+                    fields.append((np.array(ids, dtype=np.int32), weight * np.array(tfs, dtype=np.float64)))
+            if not fields:
+                continue
+            docs, tf = fields[0] if len(fields) == 1 else _summed(fields)
+            parts.append((docs + base if base else docs, tf, self.tiab_norms(leaf, reader, searcher)[docs]))
+        if not parts:
+            return None
+        docs, tf, norms = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+        return docs, saturated(tf, norms, robertson_idf(len(docs), searcher.doc_count_all()))
 
     def _segment_postings(self, leaf: int, leafsearcher: Searcher, field: str, btext: bytes, info: Any) -> Any:
         """The term's document numbers and scores in one segment."""
@@ -190,7 +215,7 @@ class _SearcherCache:
             return docs, tf
         idf, avgfl = self.scoring(leafsearcher.get_parent(), field, btext)
         norms = self.norms(leaf, reader, field, avgfl)
-        return docs, idf * ((tf * (K1 + 1)) / (tf + norms[docs]))
+        return docs, saturated(tf, norms[docs], idf)
 
     def scoring(self, searcher: Searcher, field: str, btext: bytes) -> tuple[float, float]:
         """``(idf, average length)`` of the term over the whole index, from the cached term infos."""
@@ -216,6 +241,27 @@ class _SearcherCache:
         if found is None:
             by_byte = np.array([K1 * ((1 - B) + B * byte_to_length(n) / avgfl) for n in range(256)])
             found = self._norms[key] = by_byte[np.frombuffer(postings.length_bytes(reader, field), dtype=np.uint8)]
+        return found
+
+    def tiab_average(self, searcher: Searcher) -> float:
+        """The average weighted length of a paper's title and abstract (:data:`~.ranking.TIAB_FIELDS`)."""
+        if TIAB not in self._avgfl:
+            total = sum(w * (searcher.avg_field_length(f) or 0.0) for f, w in TIAB_FIELDS.items())
+            self._avgfl[TIAB] = total or 1
+        return self._avgfl[TIAB]
+
+    def tiab_norms(self, leaf: int, reader: Any, searcher: Searcher) -> np.ndarray:
+        """``K1 * ((1 - B) + B * length / average)`` for every paper of the segment, ``length`` its title's and
+        abstract's stored lengths weighted and summed, ``average`` :meth:`tiab_average`."""
+        key = (leaf, TIAB, 0.0)
+        found = self._norms.get(key)
+        if found is None:
+            by_byte = np.array([byte_to_length(n) for n in range(256)], dtype=np.float64)
+            length = np.zeros(reader.doc_count_all())
+            for f, w in TIAB_FIELDS.items():
+                length += w * by_byte[np.frombuffer(postings.length_bytes(reader, f), dtype=np.uint8)]
+            found = K1 * ((1 - B) + B * length / self.tiab_average(searcher))
+            self._norms[key] = found
         return found
 
     def index_norms(self, searcher: Searcher, field: str) -> np.ndarray:
@@ -266,7 +312,7 @@ class _SearcherCache:
                 if (reader := sub.reader()).has_deletions()
             ]
             self._deleted = np.concatenate(found) if found else None
-        return self._deleted  # type: ignore[return-value]
+        return self._deleted  # type: ignore[return-value]  # a sentinel stands for 'not read yet' until here
 
 
 #: Not read: a searcher's deleted papers not yet looked up.
@@ -280,6 +326,26 @@ def cache_of(searcher: Searcher) -> _SearcherCache:
     if found is None:
         found = _CACHES[searcher] = _SearcherCache()
     return found
+
+
+def _joined(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Segments' ``(document numbers, values)`` as one pair of arrays (None for none)."""
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([ids for ids, _ in parts]), np.concatenate([v for _, v in parts])
+
+
+def _summed(fields: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Several fields' ``(document numbers, values)`` as one: each paper once, ascending, its values added in
+    field order."""
+    docs = np.concatenate([d for d, _ in fields])
+    values = np.concatenate([v for _, v in fields])
+    order = np.argsort(docs, kind="stable")  # stable: a paper's values stay in field order
+    docs, values = docs[order], values[order]
+    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+    return docs[starts], np.add.reduceat(values, starts)
 
 
 def _column_value(value: Any, year: bool) -> Any:

@@ -32,7 +32,7 @@ from typing import Literal
 
 from ...errors import LoadError, check_choice, check_path
 from ...progress import counted
-from ..record import Record, RecordList
+from ..record import Record, RecordList, with_origin
 from . import bibtex, delimited, endnote, medline, pubmed, ris, seed
 from ._bounded import Unpacked, check_lines, lines
 from .detect import FORMATS, detect_format
@@ -71,7 +71,7 @@ def read_records(path: Path, format: str | None = None) -> Iterator[Record | Loa
         head = read_bytes(path, _HEAD_BYTES)
         if (format or detect_format(head, name)) == "json" and seed.is_line_per_record(head):
             # JSON Lines and the seed form are read a line at a time, so memory does not grow with the file.
-            yield from seed.read_lines(_lines(path), name, None)
+            yield from _marked(seed.read_lines(_lines(path), name, None), "json", name)
             return
     data = read_bytes(path)
     fmt = format or detect_format(data, name)
@@ -79,9 +79,15 @@ def read_records(path: Path, format: str | None = None) -> Iterator[Record | Loa
         check_lines(data, name)
     reader = _READERS.get(fmt)
     if reader is not None:
-        yield from reader(data, name)
+        yield from _marked(reader(data, name), fmt, name)
     else:
-        yield from seed.read(data, name, None if fmt == "json" else fmt)
+        yield from _marked(seed.read(data, name, None if fmt == "json" else fmt), fmt, name)
+
+
+def _marked(items: Iterable[Record | LoadError], fmt: str, name: str) -> Iterator[Record | LoadError]:
+    """Each record marked with its format, file and place in the file (:attr:`Record.sources`)."""
+    for number, item in enumerate(items, start=1):
+        yield item if isinstance(item, LoadError) else with_origin(item, fmt, name, number)
 
 
 _HEAD_BYTES = 1 << 16
