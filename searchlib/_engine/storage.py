@@ -55,7 +55,7 @@ from ..errors import IndexLockedError, UntrustedIndexError
 from . import signing
 from .toc import schema_of, segments_of
 from .unpickling import load_data, load_structure
-from .whoosh_private import CheckedIndex
+from .whoosh_private import CheckedIndex, read_toc
 
 try:
     import fcntl
@@ -460,6 +460,11 @@ class SafeFileStorage(FileStorage):
             return None
         toc = self.open_file(toc_name(gen))
         return schema_of(bytes(toc.view), Path(self.folder) / toc_name(gen))
+
+    def read_toc(self, indexname: str) -> Any:
+        """Whoosh's TOC of the newest generation, with :meth:`read_schema`'s schema; tried again when a commit
+        replaces it meanwhile (:func:`retrying`)."""
+        return retrying(lambda: read_toc(self, indexname, self.read_schema()))
 
     def open_index(self, indexname: str = INDEX_NAME, schema: Any = None, indexclass: Any = None) -> Any:
         """Whoosh's ``open_index``, each schema read with the restricted unpickler (:class:`.CheckedIndex`), so

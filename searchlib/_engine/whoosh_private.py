@@ -122,12 +122,18 @@ class _WithoutStoredFields:
 
 
 class CheckedIndex(FileIndex):
-    """Whoosh's index, whose every reading of the newest TOC takes its schema from ``storage.read_schema()`` (a
-    restricted unpickler's), so that Whoosh never unpickles a schema. A fresh schema each time, as Whoosh's own:
-    each writer's analyzers count the words they indexed (:func:`.schema.indexed_words`)."""
+    """Whoosh's index, whose every reading of the newest TOC is its storage's ``read_toc()``: the schema read by a
+    restricted unpickler, so that Whoosh never unpickles one (a fresh schema each time, as Whoosh's own: each
+    writer's analyzers count the words they indexed, :func:`.schema.indexed_words`), and read again when a
+    commit replaced the TOC meanwhile."""
 
     def _read_toc(self) -> Any:
-        return TOC.read(self.storage, self.indexname, schema=self.storage.read_schema())
+        return self.storage.read_toc(self.indexname)
+
+
+def read_toc(storage: Any, indexname: str, schema: Any) -> Any:
+    """Whoosh's reading of the newest TOC of ``storage``, given its ``schema``."""
+    return TOC.read(storage, indexname, schema=schema)
 
 
 def compound_directory(dbfile: Any) -> Any:

@@ -517,3 +517,23 @@ def test_nothing_searchlib_does_unpickles_with_plain_pickle(index_path, monkeypa
     index.add([{"title": "Zebras", "doi": "10.1/zebra"}], batch_size=1)
     index.optimize()
     assert index.get("10.1/zebra").title == "Zebras"
+
+
+def test_a_commit_between_reading_a_toc_and_its_signed_record_is_read_past(index_path, monkeypatch):
+    """A reader reads a TOC, then the manifest: a commit in between leaves the manifest with no record of the TOC
+    read. That is a newer generation to read, not a folder to refuse."""
+    from searchlib._engine import storage
+
+    index, other = open_index(index_path), open_index(index_path)
+    read_manifest_now = storage.read_manifest
+    committed = []
+
+    def committing_first(path):
+        if not committed:
+            committed.append("quagga")  # first, as the commit reads the manifest too
+            other.add([{"title": "Quaggas", "doi": "10.1/quagga"}])
+        return read_manifest_now(path)
+
+    monkeypatch.setattr(storage, "read_manifest", committing_first)
+    assert index.add([{"title": "Zebras", "doi": "10.1/zebra"}]) == 1
+    assert committed and {"10.1/quagga", "10.1/zebra"} <= {r.doi for r in index}
