@@ -11,7 +11,15 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from ._engine.building import AddReport
-from .errors import ArgumentError, IndexLockedError, LoadError, QueryError, SearchlibError, StorageError
+from .errors import (
+    ArgumentError,
+    IndexLockedError,
+    LoadError,
+    QueryError,
+    SearchlibError,
+    StorageError,
+    UntrustedIndexError,
+)
 from .index import Index, build_index, open_index
 from .records import (
     CATEGORIES,
@@ -55,6 +63,7 @@ __all__ = [
     "RecordList",
     "SearchlibError",
     "StorageError",
+    "UntrustedIndexError",
     "Section",
     "bundled_records_path",
     "export_records",

@@ -15,12 +15,16 @@
     searchlib duplicates [FILE...] [--index DIR] [--from FORMAT] [--merge] [--json]
     searchlib optimize [--index DIR]
     searchlib evaluate --queries Q --qrels R [--index DIR] [--metric M]... [--all] [--json]
+    searchlib trust PATH [--verify]
 
 A query's words need no quotes: they are joined with spaces. Without ``--index`` the index is
 ``indexes/default`` under the current folder (or ``$SEARCHLIB_INDEX``); ``search`` builds it from the bundled
 sample records the first time, and says so on standard error whenever it searches that sample. Every error is
 one line on standard error, ``searchlib: error: ...``, and a non-zero exit (2 for a mistake in the command's
 arguments, 1 for the rest).
+
+An index folder opens only when this user's searchlib signed it (built it, or was told to trust it); ``trust``
+checks a folder from elsewhere and signs it, ``trust --verify`` checks every byte of every file of a signed one.
 """
 
 from __future__ import annotations
@@ -237,6 +241,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--json", action="store_true", help="one JSON object: metrics, mean, per_query")
     sp.set_defaults(func=_cmd_evaluate)
+
+    sp = sub.add_parser("trust", help="check an index folder from elsewhere and sign it, so that it opens")
+    sp.add_argument("path", metavar="PATH", help="the index folder")
+    sp.add_argument(
+        "--verify", action="store_true", help="only check every file against its signature; sign nothing"
+    )
+    sp.set_defaults(func=_cmd_trust)
     return p
 
 
@@ -561,6 +572,20 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         sys.stdout.write(orjson.dumps(report.to_dict()).decode() + "\n")
         return 0
     print(report.table())
+    return 0
+
+
+def _cmd_trust(args: argparse.Namespace) -> int:
+    from ._engine import folder, signing
+
+    path = Path(args.path)
+    folder.check_format(path)
+    if args.verify:
+        folder.verify(path)
+        print(f"{path}: signed with your key, and every file is as it was signed")
+        return 0
+    signed = folder.trust(path)
+    print(f"trusted {path}: {counted(signed, 'file')} signed with your key ({signing.key_path()})")
     return 0
 
 

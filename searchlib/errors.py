@@ -60,6 +60,17 @@ class StorageError(SearchlibError):
         super().__init__(message)
 
 
+class UntrustedIndexError(SearchlibError):
+    """An index folder is not one this user's searchlib signed: built by someone else, on another machine or
+    with another key, or changed since it was signed. ``path`` is the folder. Trust it with
+    ``open_index(path, trust=True)`` or ``searchlib trust PATH`` if you trust where it came from; rebuild it if
+    not."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
 # -- checks of arguments: each raises ``error`` (ArgumentError or QueryError) saying what is allowed -----------
 
 

@@ -50,9 +50,10 @@ from ._engine.schema import (
     key_token,
     make_schema,
     record_from_stored,
+    stored_records,
 )
 from ._engine.segwriter import FastSegmentWriter
-from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying, verify_index_folder
+from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying
 from .analysis import stemtable
 from .errors import ArgumentError, QueryError, SearchlibError, check_count, check_flag, check_path, check_seconds
 from .progress import Progress
@@ -112,12 +113,9 @@ class Index:
     def get(self, id_or_doi: str) -> Record | None:
         """The paper with this DOI (any case, with or without ``https://doi.org/``), PMID (``pmid:123``),
         PMCID (``PMC123``) or id; None if absent."""
-        docnum = self._docnum(self._current_searcher(), id_or_doi)
-        return (
-            None
-            if docnum is None
-            else record_from_stored(self._current_searcher().stored_fields(docnum)["record"])
-        )
+        searcher = self._current_searcher()
+        docnum = self._docnum(searcher, id_or_doi)
+        return None if docnum is None else stored_records(searcher).record(docnum)
 
     def _docnum(self, searcher: Searcher, id_or_doi: str) -> int | None:
         if not isinstance(id_or_doi, str):
@@ -137,8 +135,7 @@ class Index:
 
     def __iter__(self) -> Iterator[Record]:
         """Every paper in the index, in index order."""
-        for fields in self._current_searcher().all_stored_fields():
-            yield record_from_stored(fields["record"])
+        yield from stored_records(self._current_searcher())
 
     def search(
         self,
@@ -234,8 +231,9 @@ class Index:
 
     def _hit(self, searcher: Searcher, matcher: Matcher, plan: Plan, rank: int, score: float, docnum: int) -> Hit:
         """A hit whose record is read, and highlights made, only when they are asked for."""
-        stored = searcher.stored_fields(docnum)
-        hit = Hit(rank, score, lambda: record_from_stored(stored["record"]), id=stored["id"])
+        stored = stored_records(searcher)
+        blob = stored.blob(docnum)
+        hit = Hit(rank, score, lambda: record_from_stored(blob), id=stored.id(docnum))
         hit._highlighter = lambda: highlight.marked(hit.record, plan, matcher)
         return hit
 
@@ -290,7 +288,7 @@ class Index:
         docnum = self._docnum(searcher, id_or_doi)
         if docnum is None:
             raise SearchlibError(f"no paper with DOI or id {id_or_doi!r} in the index")
-        return docnum, record_from_stored(searcher.stored_fields(docnum)["record"])
+        return docnum, stored_records(searcher).record(docnum)
 
     def duplicates(self) -> Duplicates:
         """Papers in the index that are one paper although no identifier links them, in groups, each pair with its
@@ -325,7 +323,7 @@ class Index:
                     raise SearchlibError(f"no paper with DOI or id {key!r} in the index; nothing was merged")
                 if docnum not in docnums:
                     docnums.append(docnum)
-            merged = merge_records([record_from_stored(searcher.stored_fields(n)["record"]) for n in docnums])
+            merged = merge_records([stored_records(searcher).record(n) for n in docnums])
             if len(docnums) > 1:
                 for docnum in docnums:
                     writer.delete_document(docnum)
@@ -545,17 +543,32 @@ def build_index(
     return index
 
 
-def open_index(path: str | os.PathLike[str]) -> Index:
+def open_index(path: str | os.PathLike[str], *, trust: bool = False, verify: bool = False) -> Index:
     """Open the index at ``path``. Raises :class:`SearchlibError` if it is not a searchlib index.
 
-    Opening reads pickled data, so only open indexes you or your colleagues built: never one from an
-    untrusted source.
+    An index opens when you built it (or trusted it) and it has not changed since: each commit is signed with
+    a key of yours kept outside the index (``~/.config/searchlib/key``). A folder built by someone else, on
+    another machine, or changed since raises :class:`UntrustedIndexError`, before anything in it is read as
+    pickle. If you trust where it came from, ``trust=True`` checks its structure and signs it with your key
+    (as ``searchlib trust PATH`` does); ``verify=True`` also checks every byte of every file against its
+    signature (opening checks the sizes, and the table of contents' bytes).
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from searchlib import bundled_records_path
+    >>> path = Path(tempfile.mkdtemp()) / "ix"
+    >>> build_index(bundled_records_path(), path).close()
+    >>> len(open_index(path, verify=True))
+    10
     """
     check_path("path", path)
     target = Path(path)
     with reading_errors(target):
         folder.check_format(target)
-        verify_index_folder(target)  # before Whoosh reads any pickle from it
+        if trust:
+            folder.trust(target)
+        elif verify:
+            folder.verify(target)
         stemtable.register(target)
         return Index(retrying(SafeFileStorage(str(target)).open_index), target)
 

@@ -20,6 +20,15 @@ settings.load_profile("searchlib")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_key(tmp_path_factory):
+    """The suite signs indexes with a key of its own, never the user's (the variable reaches subprocesses too)."""
+    path = tmp_path_factory.mktemp("key") / "key"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEARCHLIB_KEY_FILE", str(path))
+        yield path
+
+
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     return searchlib.bundled_records_path()

@@ -39,7 +39,7 @@ from ..records.likeness import differ
 from ..records.merge import fold, merge_records, paper_keys, rename, same_record
 from ..records.readers.seed import record_from_dict
 from ..records.record import Record, check_authors, content_id, with_origin
-from .schema import key_token, record_from_stored, to_document
+from .schema import key_token, record_from_stored, stored_records, to_document
 
 #: Records between calls of a progress callback.
 PROGRESS_EVERY = 100
@@ -289,7 +289,7 @@ class _Batch:
             for docnum in self._committed(key):
                 if docnum not in seen and not writer.is_deleted(docnum):
                     seen.add(docnum)
-                    yield ("committed", docnum), record_from_stored(reader.stored_fields(docnum)["record"])
+                    yield ("committed", docnum), stored_records(reader).record(docnum)
         local: set[int] = set()
         for key in keys:
             written = self.owner.get(key)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SearchlibError, StorageError
-from .storage import _TEMP_TOC_RE, _alive, _toc_name
+from .storage import _TEMP_TOC_RE, _alive, toc_name
 
 _NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _DENIED = {errno.EACCES, errno.EPERM}
@@ -85,7 +85,7 @@ def reading_errors(folder: Path) -> Iterator[None]:
 def committed(writer: Any) -> bool:
     """Whether ``writer``'s commit happened: its table of contents is in place (an on-disk index's rename)."""
     folder = getattr(writer.storage, "folder", None)
-    return folder is not None and os.path.exists(os.path.join(folder, _toc_name(writer.generation)))
+    return folder is not None and os.path.exists(os.path.join(folder, toc_name(writer.generation)))
 
 
 def abandon(writer: Any) -> None:

@@ -48,7 +48,7 @@ from ..errors import SearchlibError
 from ..records.record import Record, sections_deferred
 from .building import Grouping, Place, merge_groups
 from .failures import abandon
-from .schema import indexed_words, record_from_stored, to_document
+from .schema import indexed_words, stored_records, to_document
 from .segwriter import SPILL_POSTINGS, FastSegmentWriter
 
 #: Records read before helper processes start; smaller builds stay in one process, one segment. (A second
@@ -145,7 +145,7 @@ def _merge_copies(ix: Any, feed: Grouping, by_slot: dict[int, Any], spill: int, 
         slot, docnum = place
         if slot not in readers:
             readers[slot] = SegmentReader(ix.storage, ix.schema, by_slot[slot])
-        return record_from_stored(readers[slot].stored_fields(docnum)["record"])
+        return stored_records(readers[slot]).record(docnum)
 
     def delete(place: Place) -> None:
         segment = by_slot[place[0]]
@@ -314,11 +314,11 @@ def _helper_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build's process decides what Ctrl-C stops
     _end_with(build_pid)
     parent.pool.fields = {}
-    from whoosh.filedb.filestore import FileStorage
+    from .storage import SafeFileStorage
 
     inherited = stemtable.known_count()  # stems this process knew when it was forked: the build's own already
     try:
-        ix = FileStorage(folder).open_index(indexname)
+        ix = SafeFileStorage(folder).open_index(indexname, schema=parent.schema)
         writer = FastSegmentWriter(ix, lock=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
         while True:
             records = _next_job(jobs, build_pid)

@@ -34,7 +34,7 @@ from math import log2
 import numpy as np
 from whoosh.searching import Searcher
 
-from .._engine.schema import record_from_stored
+from .._engine.schema import stored_records
 from .plan import FIELD_WEIGHTS, Plan, Terms, leaves
 from .ranking import TIAB
 from .termwise import frequency, rank
@@ -66,7 +66,7 @@ def feedback_papers(searcher: Searcher, scores: np.ndarray) -> list[tuple[float,
     if len(tied) == 1 or len(tied) > MAX_TIED:
         return top
     kept = [t for t in top if t[0] > last]
-    by_id = sorted(tied.tolist(), key=lambda d: searcher.stored_fields(d)["id"])
+    by_id = sorted(tied.tolist(), key=stored_records(searcher).id)
     return kept + [(last, d) for d in by_id[: FEEDBACK_DOCS - len(kept)]]
 
 
@@ -104,7 +104,7 @@ def _paper_words(searcher: Searcher, docnum: int) -> Counter[str]:
     """How often each term occurs in the paper's title and abstract."""
     analyzer_field = searcher.schema["abstract"]
     positions = getattr(analyzer_field.analyzer, "positions", None)  # the cached analyzer's: no tokens made
-    record = record_from_stored(searcher.stored_fields(docnum)["record"])
+    record = stored_records(searcher).record(docnum)
     counts: Counter[str] = Counter()
     for text in (record.title, record.abstract):
         if not text:

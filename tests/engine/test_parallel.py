@@ -17,6 +17,7 @@ import pytest
 import searchlib.records.record
 from searchlib import SearchlibError, StorageError, build_index, open_index
 from searchlib._engine import parallel
+from searchlib._engine.schema import stored_records
 from searchlib._engine.segwriter import FastSegmentWriter
 from searchlib.analysis import stemtable
 from searchlib.records.readers import load_records
@@ -296,7 +297,7 @@ def test_the_build_indexes_the_last_batches_while_the_helper_finishes(tmp_path, 
     monkeypatch.setattr(parallel, "QUEUED", 1_000)  # the helper would take every batch it is offered
     index = build_index(records, tmp_path / "ix", procs=2)
     (own, _), (helper, _) = index._current_searcher().leaf_searchers()
-    own_dois = {own.stored_fields(d)["doi"] for d in range(own.doc_count_all())}
+    own_dois = {stored_records(own).record(d).doi for d in range(own.doc_count_all())}
     assert own_dois == {r["doi"] for r in records[-parallel.HELD * parallel.BATCH :]}
     assert helper.doc_count_all() == len(records) - len(own_dois)
 

@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 
 import searchlib
+from searchlib._engine.schema import stored_records
 from searchlib.analysis import paper_analyzer
 from searchlib.records.readers.seed import record_from_dict
 from searchlib.search import ranking
@@ -134,7 +135,7 @@ def test_feedback_takes_as_much_from_a_title_only_paper_as_from_one_with_an_abst
     from searchlib.search.plan import Terms
 
     searcher = index._current_searcher()
-    docnum = {searcher.stored_fields(d)["id"]: d for d in range(searcher.doc_count_all())}
+    docnum = {stored_records(searcher).id(d): d for d in range(searcher.doc_count_all())}
     seen: list[dict[str, float]] = []
     real = feedback.best_words
     monkeypatch.setattr(

@@ -20,7 +20,7 @@ from whoosh import query as wq
 
 import searchlib
 from searchlib._engine import postings
-from searchlib._engine.schema import record_from_stored
+from searchlib._engine.schema import stored_records
 from searchlib.index import _in_papers
 from searchlib.search import facets, feedback, ranking, syntax, termwise
 from searchlib.search.feedback import expand, feedback_papers
@@ -155,7 +155,7 @@ def _tiab_scores(searcher, text: str) -> dict[int, float]:
                 tf[base + docnum] = tf.get(base + docnum, 0.0) + weight * count
             for docnum in range(reader.doc_count_all()) if reader.has_deletions() else ():
                 if reader.is_deleted(docnum):
-                    stored = record_from_stored(reader.stored_fields(docnum)["record"])
+                    stored = stored_records(reader).record(docnum)
                     if text in {t.text for t in analyzer(getattr(stored, field) or "", mode="index")}:
                         holding.add(base + docnum)
     holding |= set(tf)
@@ -184,7 +184,7 @@ def _whoosh(index, query, *, limit=10, match="all", plain=False, feedback=None, 
         if allowed is not None:
             found = {d: score for d, score in found.items() if allowed[d]}
         best = sorted(found.items(), key=lambda ds: (-ds[1], ds[0]))[:limit]
-        return [(s.stored_fields(d)["id"], score) for d, score in best], len(found)
+        return [(stored_records(s).id(d), score) for d, score in best], len(found)
 
 
 def _same(index, query, **kwargs):
@@ -406,7 +406,7 @@ def test_feedback_picks_the_same_words_without_looking_each_one_up(indexes, layo
         counts: dict[str, float] = {}
         weights = feedback.paper_weights([10.0, 7.0, 5.0][: len(top.top)])  # a first paper that stands out
         for (_s, docnum), w in zip(top.top, weights, strict=True):
-            record = record_from_stored(searcher.stored_fields(docnum)["record"])
+            record = stored_records(searcher).record(docnum)
             for text in (record.title, record.abstract):
                 for term in searcher.schema["abstract"].process_text(text or "", mode="index"):
                     counts[term] = counts.get(term, 0.0) + w
