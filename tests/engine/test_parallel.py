@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import multiprocessing
 import os
+import select
 import signal
 import sys
 import time
@@ -221,9 +222,16 @@ def test_helpers_end_with_a_killed_build_whose_folder_the_next_build_removes(tmp
     build.join()
     deadline = time.monotonic() + HANG_GUARD  # a hang guard: the helpers end within a second or so
     try:
-        while any(_running(pid) for pid in helpers):
-            assert time.monotonic() < deadline, "a helper outlived its build"
-            time.sleep(0.05)
+        for pid in helpers:  # each helper's end is an event on its pidfd, waited for rather than polled
+            try:
+                fd = os.pidfd_open(pid)
+            except ProcessLookupError:
+                continue  # already gone
+            try:
+                ended, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            finally:
+                os.close(fd)
+            assert ended or not _running(pid), "a helper outlived its build"
     finally:
         for pid in filter(_running, helpers):  # when the test fails, not left running after it
             os.kill(pid, signal.SIGKILL)
