@@ -106,7 +106,17 @@ class PaperTokenizer(Tokenizer):
 VALUE_SEPARATOR = "\x1f"
 
 
-class ValueTokenizer(Tokenizer):
+class _Stateless(Tokenizer):
+    """A tokenizer with no settings: any two of a class are equal, as Whoosh compares schemas' analyzers."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+
+class ValueTokenizer(_Stateless):
     """A list of whole values, each one token as given: MeSH headings, publication types, languages, which a
     search matches whole (the values come already folded, as :func:`searchlib.records.vocabulary.value_key`
     makes them).
@@ -114,12 +124,6 @@ class ValueTokenizer(Tokenizer):
     >>> [t.text for t in ValueTokenizer()("humans\\x1fasthma/drug therapy")]
     ['humans', 'asthma/drug therapy']
     """
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, **kwargs: Any) -> Iterator[Token]:
         start_pos, char = kwargs.pop("start_pos", 0), kwargs.pop("start_char", 0)
@@ -138,7 +142,7 @@ class ValueTokenizer(Tokenizer):
             char += len(text) + 1
 
 
-class SpaceTokenizer(Tokenizer):
+class SpaceTokenizer(_Stateless):
     """The words between white space, each one token as given: what Whoosh's ``SpaceSeparatedTokenizer`` gives
     for words of no white space but tabs, line ends and spaces, without the compiled pattern it would pickle into
     an index's schema (a schema holds no calls: :mod:`searchlib._engine.unpickling`).
@@ -146,12 +150,6 @@ class SpaceTokenizer(Tokenizer):
     >>> [t.text for t in SpaceTokenizer()("doi:10.1/A  pmid:123")]
     ['doi:10.1/A', 'pmid:123']
     """
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, **kwargs: Any) -> Iterator[Token]:
         start_pos, char = kwargs.pop("start_pos", 0), kwargs.pop("start_char", 0)
