@@ -179,7 +179,8 @@ def paper_weights(scores: Sequence[float]) -> list[float]:
 
 
 def _query_length(plan: Plan) -> float:
-    """How many words the query holds, a repeated word counted as often as it is said (its weight)."""
+    """How many words the query holds, by weight (a repeated word by :func:`~.ranking.mentions`, a ``^`` by its
+    boost)."""
     terms = [term for leaf in leaves(plan) if type(leaf) is Terms for term in leaf.terms]
     in_text = [weight / FIELD_WEIGHTS[TIAB] for field, _, weight in terms if field == TIAB]
     return sum(in_text) or float(len(terms)) or 1.0

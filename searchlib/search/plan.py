@@ -34,7 +34,7 @@ from ..analysis.filters import PAPER_CHARMAP
 from ..analysis.written import HYPHENS, fold
 from ..errors import QueryError
 from ..records.vocabulary import folded, language_name, publication_type, value_key
-from .ranking import TIAB
+from .ranking import TIAB, mentions
 from .tree import And, AndMaybe, AndNot, Node, Or, Phrase, Query, Range, Word, _Node
 
 #: Fields a bare word searches. Its title and abstract are scored as one text (:data:`~.ranking.TIAB`, BM25F),
@@ -162,7 +162,7 @@ class Planner:
         if isinstance(n, (And, Or)):
             if isinstance(n, Or) and self.match == "any" and all(_bare(p) for p in n.parts):
                 return _boosted(self.words_or(tuple(p for p in n.parts if isinstance(p, Word))), n.boost)
-            parts = [p for p in (self.node(c) for c in n.parts) if p is not None]
+            parts = _said_once([p for p in (self.node(c) for c in n.parts) if p is not None])
             if not parts:
                 return None
             combined: Plan = (
@@ -227,8 +227,9 @@ class Planner:
 
     def words_or(self, words: tuple[Word, ...]) -> Plan | None:
         """Bare words any of which may match (``match="any"``), as one OR of terms: a word's terms in each field
-        it searches, a hyphenated word's parts too (:data:`COMPOUND_PART_WEIGHT`), a word said n times counted
-        n times (a pasted paragraph repeats what it is about), a term two words share searched once."""
+        it searches, a hyphenated word's parts too (:data:`COMPOUND_PART_WEIGHT`), a word said n times weighing
+        more the more it is said (a pasted paragraph repeats what it is about; :func:`~.ranking.mentions`), a term
+        two words share searched once."""
         groups: Counter[tuple[tuple[str, str, float], ...]] = Counter()
         for w in words:
             group: list[tuple[str, str, float]] = []
@@ -243,7 +244,9 @@ class Planner:
                         group += [(f, p, weight * part_weight) for p in parts]
             if group:
                 groups[tuple(dict.fromkeys(group))] += 1
-        terms = dict.fromkeys((f, t, weight * n) for group, n in groups.items() for f, t, weight in group)
+        terms = dict.fromkeys(
+            (f, t, weight * mentions(n)) for group, n in groups.items() for f, t, weight in group
+        )
         return Terms(tuple(terms)) if terms else None
 
     def part_weight(self, said: tuple[str, ...]) -> float:
@@ -361,6 +364,15 @@ def _written(word: str) -> tuple[str, ...]:
     ``*`` or ``?`` is folded in case, accents and Greek letters only (a spelling rule cannot read a pattern)."""
     folded = word.lower().translate(PAPER_CHARMAP) if "*" in word or "?" in word else fold(word)
     return tuple(p for p in HYPHENS.split(folded) if p)
+
+
+def _said_once(parts: list[Plan]) -> list[Plan]:
+    """``parts`` with each part said n times weighing :func:`~.ranking.mentions` of n in all, as a bare word
+    repeated in an any-word search does (each copy weighs ``mentions(n) / n``, and is scored once)."""
+    said = Counter(parts)
+    if len(said) == len(parts):
+        return parts
+    return [p if said[p] == 1 else _boost_one(p, mentions(said[p]) / said[p]) for p in parts]
 
 
 def _boosted(plan: Plan | None, boost: float) -> Plan | None:

@@ -32,6 +32,10 @@ B = 0.75
 #: How much a word in the title counts against the same word in the abstract: a title is short and says what
 #: the paper is about.
 TITLE_WEIGHT = 3.0
+#: Query-word saturation (BM25's k3): a word said n times in a question weighs ``n × (K3 + 1) / (n + K3)``, 1.8
+#: for twice and 3.5 for five times. A long question says its topic more than once, but its tenth mention of a
+#: word says less than its first.
+K3 = 8.0
 #: The pseudo-field that bare words and ``[tiab]`` search: title and abstract scored as one text by BM25F.
 TIAB = "tiab"
 #: The fields :data:`TIAB` combines, and each one's weight (in the frequency and the length alike).
@@ -46,6 +50,15 @@ def saturated(tf: Any, norm: Any, idf: float) -> Any:
     (2.0, 3.6)
     """
     return idf * ((tf * (K1 + 1)) / (tf + norm))
+
+
+def mentions(n: float) -> float:
+    """The weight of a query word said ``n`` times (:data:`K3`).
+
+    >>> mentions(1), round(mentions(2), 2), round(mentions(250), 2)
+    (1.0, 1.8, 8.72)
+    """
+    return n * (K3 + 1) / (n + K3)
 
 
 class PaperBM25(scoring.BM25F):

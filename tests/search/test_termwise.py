@@ -36,7 +36,7 @@ CLAIMS = [
     "Interviews with staff found that audit and feedback improved hand hygiene on wards.",
     "Nurses report that missed care is associated with staffing levels and patient mortality.",
     "safety",
-    "care care care safety",  # repeated words count as many times as they are said
+    "care care care safety",  # repeated words count more the more they are said
     "randomised trial of COVID-19 vaccination in children",
 ]
 #: Not plain text: searched with match="any" and the query syntax.
