@@ -40,12 +40,12 @@ from .ranking import TIAB
 from .termwise import frequency, rank
 from .tree import AndMaybe, Or
 
-#: How many of the first search's top papers are read.
-FEEDBACK_DOCS = 3
+#: How many of the first search's top papers are read (weighed by score, the first few lead).
+FEEDBACK_DOCS = 10
 #: How many of their words are added to the query.
-FEEDBACK_TERMS = 40
+FEEDBACK_TERMS = 80
 #: The added words together weigh this much relative to the query's own words.
-FEEDBACK_WEIGHT = 0.7
+FEEDBACK_WEIGHT = 1.25
 #: A feedback paper's words count ``(its score / the top paper's score) ** FEEDBACK_SHARPNESS`` times.
 FEEDBACK_SHARPNESS = 8.0
 

@@ -404,7 +404,7 @@ def test_feedback_picks_the_same_words_without_looking_each_one_up(indexes, layo
         plan = Planner(searcher.schema).plan(syntax.parse(claim, match="any", plain=True), "any")
         top = termwise.rank(Matcher(searcher).scores(plan), feedback.FEEDBACK_DOCS)
         counts: dict[str, float] = {}
-        weights = feedback.paper_weights([10.0, 7.0, 5.0][: len(top.top)])  # a first paper that stands out
+        weights = feedback.paper_weights([10.0 * 0.8**i for i in range(len(top.top))])  # the first stands out
         for (_s, docnum), w in zip(top.top, weights, strict=True):
             record = stored_records(searcher).record(docnum)
             for text in (record.title, record.abstract):
