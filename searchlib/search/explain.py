@@ -9,10 +9,10 @@ where for a term of a field searched alone ``tf`` is how often it occurs in that
 term in title and abstract together (``tiab``) they are the title's count and length times the title's weight
 plus the abstract's, and the average is of that weighted length. ``idf = ln(1 + (N − df + 0.5) / (df + 0.5))``
 says how rare the term is (``N`` papers, ``df`` of them with it, in title or abstract for ``tiab``), and
-``boost`` is the query's weight of the term (a word said twice, a ``^``). An ``AND`` or ``OR`` adds up the scores
-of the parts that match, so the parts' scores sum to the paper's score. A phrase, a quoted word or a proximity
-search scores by BM25 of how often it occurs in the words as written; a word with ``*`` or ``?`` and a range give
-every match the same score (their weight).
+``boost`` is the query's weight of the term (a ``^``; a word said n times, :func:`~.ranking.mentions`). An ``AND``
+or ``OR`` adds up the scores of the parts that match, so the parts' scores sum to the paper's score. A phrase, a
+quoted word or a proximity search scores by BM25 of how often it occurs in the words as written; a word with ``*``
+or ``?`` and a range give every match the same score (their weight).
 
 >>> from searchlib import build_index, bundled_records_path
 >>> index = build_index(bundled_records_path())

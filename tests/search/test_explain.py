@@ -21,6 +21,7 @@ QUERIES = [
     "year:2020-2025 antibiotic NOT covid",
     "hospital*",
     "(lawton r[au] OR wiig s[au]) AND 2020:2025[dp]",
+    "antibiotic antibiotic antibiotic intensive",
 ]
 
 
@@ -75,3 +76,14 @@ def test_a_paper_that_does_not_match_says_so(seed_index):
 def test_unknown_paper_is_an_error(seed_index):
     with pytest.raises(SearchlibError, match="no paper"):
         seed_index.explain("care", "10.9/none")
+
+
+@pytest.mark.parametrize("match", ["all", "any"])
+def test_a_repeated_word_weighs_less_with_each_mention_and_still_adds_up(seed_index, match):
+    # Said three times, a word weighs 3 x 9 / (3 + 8) (BM25's k3 = 8), in typed and pasted queries alike.
+    e = seed_index.explain("antibiotic intensive antibiotic antibiotic", ICU_ANTIBIOTICS, match=match)
+    boosts: dict[str, float] = {}
+    for p in e.parts:  # a typed query lists each mention, weighing its share
+        boosts[p.term] = boosts.get(p.term, 0.0) + p.boost
+    assert boosts["antibiot"] == pytest.approx(27 / 11) and boosts["intens"] == 1.0
+    assert sum(p.score for p in e.parts) == pytest.approx(e.score, rel=1e-9)
