@@ -12,8 +12,11 @@ Models, scored with a fast re-implementation of searchlib's scoring (the same an
   length, summed into one pseudo-frequency, then one saturation ``k1`` and one idf per term (from the papers
   holding it in either field).
 
-``--feedback`` scores pseudo-relevance feedback on the chosen model: how a feedback paper's words are counted
-(as they are, or per word of the paper, so that a title-only paper's words count as much as a full one's).
+``--feedback`` scores pseudo-relevance feedback on the chosen model: how many top papers are read, how many of
+their words are added, how much they weigh and how sharply the papers are weighed by score, each with the query's
+repeated words counted in full and saturated (``k3``, BM25's query-term saturation). ``--count`` also scores how a
+feedback paper's words are counted (as they are, or per word of the paper, so that a title-only paper's words
+count as much as a full one's).
 
     python benchmarks/tune_fields.py [--data DIR] [--top 5] [--feedback] [--jobs 2]   # numpy, scipy
 """
@@ -21,8 +24,8 @@ Models, scored with a fast re-implementation of searchlib's scoring (the same an
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
-import math
 import multiprocessing
 import pickle
 import sys
@@ -37,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, TITLE_ONLY_SHARES, load_collection, title_only_papers  # noqa: E402
 from tune import Collection, _label, _report, _scores  # noqa: E402
 
+from searchlib import analysis  # noqa: E402
 from searchlib.analysis.analyzers import stem as snowball  # noqa: E402
 
 SHARES = (0.0, *TITLE_ONLY_SHARES)
@@ -65,7 +69,19 @@ WIDE_GRID = {
     "bt": (0.6, 0.9),
     "avg": ("all", "present"),
 }
-FEEDBACK_GRID = {"count": ("raw", "length"), "weight": (0.7, 1.0), "docs": (3, 5), "sharpness": (8.0,)}
+FEEDBACK_GRID = {
+    "count": ("length",),
+    "docs": (3, 5, 10, 15),
+    "terms": (40, 80, 100),
+    "weight": (0.7, 1.0, 1.25, 1.5),
+    "sharpness": (8.0,),
+}
+#: ``--count``: how a feedback paper's words are counted, at the previous default and the chosen one.
+COUNT_GRID = [
+    {"count": count, "docs": docs, "terms": terms, "weight": weight, "sharpness": 8.0}
+    for count in ("raw", "sqrt", "length")
+    for docs, terms, weight in ((3, 40, 0.7), (10, 80, 1.25))
+]
 
 
 class Variant(Collection):
@@ -81,6 +97,7 @@ class Variant(Collection):
             m.eliminate_zeros()
         self.dl = {"title": base.dl["title"], "abstract": base.dl["abstract"] * keep}
         self._norms: dict = {}
+        self._matrices: dict = {}
 
     def norm(self, field: str, b: float, avg: str = "all") -> np.ndarray:
         key = (field, b, avg)
@@ -93,33 +110,37 @@ class Variant(Collection):
     def model_scores(self, terms: Counter, config: dict) -> np.ndarray:
         if config["model"] == "sum":
             return self.scores(terms, "robertson", config["k1"], config["b"], config["title"])
-        n = len(self.ids)
-        k1, wt = config["k1"], config["title"]
-        bt = config.get("bt", config["b"])
-        avg = config.get("avg", "all")
-        if config["model"] == "one-length":
-            length = wt * self.dl["title"] + self.dl["abstract"]
-            norm_t = norm_a = 1 - config["b"] + config["b"] * length / length.mean()
-        else:
-            norm_t, norm_a = self.norm("title", bt, avg), self.norm("abstract", config["b"], avg)
-        score = np.zeros(n)
+        weights = np.zeros(len(self.vocab))
         for term, qtf in terms.items():
             j = self.vocab.get(term)
-            if j is None:
-                continue
-            pseudo = np.zeros(n)
-            for col, weight, norm in ((self.tf["title"], wt, norm_t), (self.tf["abstract"], 1.0, norm_a)):
-                lo, hi = col.indptr[j], col.indptr[j + 1]
-                docs = col.indices[lo:hi]
-                pseudo[docs] += weight * col.data[lo:hi] / norm[docs]
-            held = np.flatnonzero(pseudo)
-            if not len(held):
-                continue
-            df = len(held)
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            p = pseudo[held]
-            score[held] += qtf * idf * p * (k1 + 1) / (k1 + p)
-        return score
+            if j is not None:
+                weights[j] += qtf
+        return self._bm25f(config) @ weights
+
+    def _bm25f(self, config: dict) -> sparse.csr_matrix:
+        """Every (paper, term) BM25F score of ``config``'s model, worked out once: a query's scores are then one
+        product with its words' weights."""
+        key = tuple(sorted((k, v) for k, v in config.items() if k in ("model", "title", "k1", "b", "bt", "avg")))
+        if key not in self._matrices:
+            k1, wt = config["k1"], config["title"]
+            if config["model"] == "one-length":
+                length = wt * self.dl["title"] + self.dl["abstract"]
+                norm_t = norm_a = 1 - config["b"] + config["b"] * length / length.mean()
+            else:
+                avg = config.get("avg", "all")
+                norm_t = self.norm("title", config.get("bt", config["b"]), avg)
+                norm_a = self.norm("abstract", config["b"], avg)
+            pseudo = (
+                sparse.diags(wt / norm_t) @ self.tf["title"] + sparse.diags(1 / norm_a) @ self.tf["abstract"]
+            ).tocsc()
+            pseudo.eliminate_zeros()
+            n = len(self.ids)
+            df = np.diff(pseudo.indptr)
+            idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+            p = pseudo.data
+            pseudo.data = np.repeat(idf, df) * p * (k1 + 1) / (k1 + p)
+            self._matrices[key] = pseudo.tocsr()
+        return self._matrices[key]
 
     def rank(self, terms: Counter, config: dict, depth: int = 100) -> list[str]:
         return self._top(self.model_scores(terms, config), depth)
@@ -127,7 +148,7 @@ class Variant(Collection):
     def feedback_rank(self, terms: Counter, config: dict, fb: dict, depth: int = 100) -> list[str]:
         """search/feedback.py on ``config``'s model: the top ``docs`` papers' words, each paper's counted by its
         score and, with ``count`` ``length`` (or ``sqrt``), divided by the paper's length (or its square root)
-        and multiplied by the average's, scored by Bo1; the 40 best added."""
+        and multiplied by the average's, scored by Bo1; the ``terms`` best added."""
         if not hasattr(self, "_rows"):
             self._rows = (self.tf["title"] + self.tf["abstract"]).tocsr()
             self._cf = np.asarray(self._rows.sum(axis=0)).ravel()
@@ -147,7 +168,7 @@ class Variant(Collection):
         cols = np.nonzero(in_top)[0]
         f = self._cf[cols] / len(self.ids)
         bo1 = in_top[cols] * np.log2((1 + f) / f) + np.log2(1 + f)
-        best = np.argsort(-bo1, kind="stable")[:40]
+        best = np.argsort(-bo1, kind="stable")[: fb.get("terms", 40)]
         expanded = Counter(terms)
         mass = fb["weight"] * sum(terms.values()) / bo1[best].sum()
         for i in best:
@@ -163,7 +184,9 @@ def load(data: Path) -> tuple[dict, dict, dict]:
         "cranfield": load_collection(data / "cranfield"),
         "cisi": load_collection(data / "cisi"),
     }
-    cache = Path("/tmp/searchlib-tune-fields.pickle")
+    # Named by the analyzer's source, so that a changed analyzer is not read from an older cache.
+    source = b"".join(f.read_bytes() for f in sorted(Path(analysis.__file__).parent.glob("*.py")))
+    cache = Path(f"/tmp/searchlib-tune-fields-{hashlib.sha256(source).hexdigest()[:12]}.pickle")
     if cache.exists():
         bases = pickle.loads(cache.read_bytes())
     else:
@@ -199,6 +222,12 @@ _STATE: dict = {}
 def _runs(job: tuple) -> tuple:
     config, fb = job
     variants, terms = _STATE["variants"], _STATE["terms"]
+    if "k3" in config:  # a query word said n times weighs n (k3 + 1) / (n + k3) (search/ranking.py's mentions)
+        k3 = config["k3"]
+        terms = {
+            label: {q: Counter({t: n * (k3 + 1) / (n + k3) for t, n in c.items()}) for q, c in queries.items()}
+            for label, queries in terms.items()
+        }
     if fb is None:
         runs = {label: {q: v.rank(t, config) for q, t in terms[label].items()} for label, v in variants.items()}
     else:
@@ -217,8 +246,11 @@ def main() -> None:
     ap.add_argument("--wide", action="store_true", help="score the wider grid of heavier titles")
     ap.add_argument("--one-length", action="store_true", help="score BM25F with one length normalisation")
     ap.add_argument("--feedback", action="store_true", help="score feedback settings on the chosen model")
+    ap.add_argument("--count", action="store_true", help="with --feedback: how a feedback paper's words count")
     chosen = "model=one-length title=3.0 k1=2.0 b=0.75"
-    ap.add_argument("--model", default=chosen, help="for --feedback; several separated by ';'")
+    ap.add_argument(
+        "--model", default=f"{chosen};{chosen} k3=8.0", help="for --feedback; several separated by ';'"
+    )
     args = ap.parse_args()
     variants, named, folds, terms = load(args.data)
     _STATE.update(variants=variants, terms=terms)
@@ -228,10 +260,12 @@ def main() -> None:
             model = {
                 k: (v if k in ("model", "avg") else float(v)) for k, v in (kv.split("=") for kv in text.split())
             }
-            jobs += [(model, None)] + [
-                (model, dict(zip(FEEDBACK_GRID, s, strict=True)))
-                for s in itertools.product(*FEEDBACK_GRID.values())
-            ]
+            grid = (
+                COUNT_GRID
+                if args.count
+                else [dict(zip(FEEDBACK_GRID, s, strict=True)) for s in itertools.product(*FEEDBACK_GRID.values())]
+            )
+            jobs += [(model, None)] + [(model, fb) for fb in grid]
     else:
         grids = (SUM_GRID, WIDE_GRID) if args.wide else (SUM_GRID, BM25F_GRID)
         if args.one_length:
