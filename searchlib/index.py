@@ -159,7 +159,7 @@ class Index:
             scores = matcher.scores(plan, allowed)
             asked = int(np.count_nonzero(scores))  # what a corrected query must beat (feedback aside)
             if feedback if feedback is not None else match == "any" and sort == "relevance":
-                top = termwise.rank(scores, FEEDBACK_DOCS).top
+                top = termwise.rank(scores, FEEDBACK_DOCS, searcher).top
                 plan = expand(searcher, plan, top, loosen=match == "any")
                 scores = matcher.scores(plan, allowed)
         ranking = facets.order(searcher, scores, limit, sorting)
@@ -218,7 +218,7 @@ class Index:
         others = np.ones(searcher.doc_count_all(), dtype=bool)
         others[docnum] = False
         scores = matcher.scores(plan, others)
-        ranking = termwise.rank(scores, limit)
+        ranking = termwise.rank(scores, limit, searcher)
         hits = [
             self._hit(searcher, matcher, plan, rank, score, doc)
             for rank, (score, doc) in enumerate(ranking.top, 1)

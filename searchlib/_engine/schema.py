@@ -63,7 +63,7 @@ def make_schema() -> fields.Schema:
     text = paper_analyzer()
     authors = author_analyzer()
     schema = fields.Schema(
-        id=fields.ID(unique=True, stored=True),
+        id=fields.ID(unique=True, stored=True, sortable=True),  # a column: ties rank by id
         doi=fields.ID(stored=True),
         pmid=fields.ID(stored=True),
         pmcid=fields.ID(stored=True),

@@ -83,15 +83,14 @@ def check_sort(sort: str) -> str:
 
 def order(searcher: Searcher, scores: np.ndarray, limit: int | None, sort: str) -> termwise.Ranking:
     """The papers scoring above 0, best first (``"relevance"``) or by date: oldest first (``"date"``, papers
-    without a date last) or newest first (``"-date"``); ties in index order. Each keeps its score."""
+    without a date last) or newest first (``"-date"``); ties by paper id. Each keeps its score."""
     if sort == "relevance":
-        return termwise.rank(scores, limit)
+        return termwise.rank(scores, limit, searcher)
     matched = np.flatnonzero(scores)
     dates = termwise.cache_of(searcher).column(searcher, "date")[matched]
-    undated = dates == ""
-    rank = np.unique(dates, return_inverse=True)[1].reshape(-1)  # dates as numbers, in order
-    keys = np.lexsort((matched, rank if sort == "date" else -rank, undated))
-    chosen = matched[keys][:limit] if limit is not None else matched[keys]
+    rank = np.unique(dates, return_inverse=True)[1].reshape(-1).astype(np.float64)  # dates as numbers, in order
+    keys = np.where(dates == "", -np.inf, -rank if sort == "date" else rank)
+    chosen = termwise.ordered(keys, matched, limit, searcher)
     return termwise.Ranking([(float(scores[d]), int(d)) for d in chosen], len(matched))
 
 

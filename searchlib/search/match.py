@@ -44,12 +44,14 @@ Span = tuple[int, int]
 
 
 class Matcher:
-    """Evaluates plans over one state of the index (``searcher``): :meth:`scores`."""
+    """Evaluates plans over one state of the index (``searcher``): :meth:`scores`. ``stats`` are the collection
+    statistics scores are worked out with (:class:`~.termwise.Stats`): by default the searcher's own."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, stats: termwise.Stats = termwise.OWN) -> None:
         self.searcher = searcher
         self.n = searcher.doc_count_all()
-        self.cache = termwise.cache_of(searcher)
+        self.stats = stats
+        self.cache = termwise.cache_of(searcher, stats)
         self._expanded: dict[tuple[str, str], tuple[str, ...]] = {}
         self.expanded = 0  # words the patterns of this search stand for, so far
 
@@ -173,11 +175,11 @@ class Matcher:
         matched = counts > 0
         if plan.has_pattern:
             return matched * plan.weight
-        df = int(matched.sum())
-        if not df:
+        here = int(matched.sum())
+        if not here:
             return scores
         norms = self.cache.index_norms(self.searcher, plan.field)
-        idf = robertson_idf(df, self.n)
+        idf = robertson_idf(self.stats.phrase_frequency(plan, here), self.stats.papers(self.searcher))
         k1 = termwise.K1
         tf = counts[matched]
         scores[matched] = plan.weight * idf * (tf * (k1 + 1)) / (tf + norms[matched])

@@ -10,13 +10,14 @@ segments the index has; the searcher keeps at most :data:`MAX_CACHED_POSTINGS` p
 
 Scores are BM25 per field with Robertson's idf (:mod:`.ranking`), with the idf and average field length of the
 whole index and each paper's stored (lossy, byte-encoded) field length. Deleted papers are counted in the
-statistics, as Whoosh counts them, and never matched.
+statistics, as Whoosh counts them, and never matched. Those statistics come from a :class:`Stats`: by default
+the searcher's own; a sharded index passes the whole collection's, so that every shard scores as one index would.
 """
 
 from __future__ import annotations
 
-import heapq
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -43,9 +44,12 @@ class Ranking:
     total: int
 
 
-def rank(scores: np.ndarray, limit: int | None) -> Ranking:
-    """The ``limit`` best papers (all when None) by score, ties to the lower document number, as Whoosh's
-    collector breaks them; and how many score above 0."""
+def rank(scores: np.ndarray, limit: int | None, searcher: Searcher) -> Ranking:
+    """The ``limit`` best papers (all when None) by score, ties to the lower paper id; and how many score above 0.
+
+    Ties go by id, not by document number (the order papers were written in, which depends on how a build was
+    split between processes): so the same papers rank alike in any index of them, sharded or not.
+    """
     matched = np.flatnonzero(scores)
     total = len(matched)
     if limit is not None and len(matched) > limit:
@@ -53,9 +57,61 @@ def rank(scores: np.ndarray, limit: int | None) -> Ranking:
         values = scores[matched]
         floor = np.partition(values, len(values) - limit)[len(values) - limit]
         matched = matched[values >= floor]
-    found = list(zip(scores[matched].tolist(), (-matched).tolist(), strict=True))
-    best = sorted(found, reverse=True) if limit is None else heapq.nlargest(limit, found)
-    return Ranking([(score, -negdoc) for score, negdoc in best], total)
+    chosen = ordered(scores[matched], matched, limit, searcher)
+    return Ranking(list(zip(scores[chosen].tolist(), chosen.tolist(), strict=True)), total)
+
+
+def ordered(keys: np.ndarray, docnums: np.ndarray, limit: int | None, searcher: Searcher) -> np.ndarray:
+    """The first ``limit`` of ``docnums`` by ``keys``, highest first, equal keys by paper id.
+
+    Ids are read only for the papers whose order they decide: those tied with another at a place within the
+    first ``limit``.
+    """
+    order = np.lexsort((docnums, -keys))
+    keys, docnums = keys[order], docnums[order]
+    n = len(docnums) if limit is None else min(limit, len(docnums))
+    starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1  # where a run of equal keys begins (after the first)
+    begin = np.concatenate(([0], starts))
+    end = np.concatenate((starts, [len(keys)]))
+    tied = (end - begin > 1) & (begin < n)
+    if tied.any():
+        docnums = docnums.copy()
+        cache = cache_of(searcher)
+        for a, b in zip(begin[tied].tolist(), end[tied].tolist(), strict=True):
+            group = docnums[a:b].tolist()
+            docnums[a:b] = [d for _, d in sorted(zip(cache.paper_ids(searcher, group), group, strict=True))]
+    return docnums[:n]
+
+
+class Stats:
+    """The collection statistics a score is worked out with, read from the searcher itself: one index.
+
+    A sharded index scores each shard with its own subclass (:class:`searchlib.search.shardwork.CollectionStats`)
+    holding the sums over every shard, so a shard's scores are those of one index of all the papers. A cache of
+    postings and scores belongs to one searcher and one ``Stats`` (:func:`cache_of`).
+    """
+
+    def papers(self, searcher: Searcher) -> int:
+        """N: the papers of the collection, deleted ones included (as Whoosh counts them)."""
+        return int(searcher.doc_count_all())
+
+    def doc_frequency(self, searcher: Searcher, field: str, btext: bytes) -> int:
+        """How many papers hold the term in ``field``."""
+        cache = cache_of(searcher, self)
+        return sum(info.doc_frequency() for info in cache.index_term_infos(searcher, field, btext))
+
+    def average_length(self, searcher: Searcher, field: str) -> float:
+        """The field's average length over the collection (1 where no paper has the field)."""
+        return float(searcher.avg_field_length(field) or 1)
+
+    def phrase_frequency(self, plan: Any, here: int) -> int:
+        """How many papers a phrase or proximity search (an :class:`~.plan.Exact`) matches, given the ``here``
+        papers it matches in this searcher."""
+        return here
+
+
+#: The statistics of the searcher itself.
+OWN = Stats()
 
 
 def frequency(searcher: Searcher, field: str, text: str) -> float:
@@ -96,7 +152,8 @@ class _SearcherCache:
     cache goes with the old one.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stats: Stats) -> None:
+        self.stats = stats
         self._norms: dict[tuple[int, str, float], np.ndarray] = {}
         self._deleted: np.ndarray | None | object = _UNREAD
         self._infos: dict[tuple[int, str, bytes], object] = {}
@@ -107,6 +164,7 @@ class _SearcherCache:
         self._avgfl: dict[str, float] = {}
         self._columns: dict[str, np.ndarray] = {}
         self._lexicons: dict[str, str] = {}
+        self._ids: dict[int, str] = {}
         #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
         self.frequencies: dict[tuple[str, object], float] = {}
 
@@ -197,8 +255,8 @@ class _SearcherCache:
         key = (field, btext)
         found = self._stats.get(key)
         if found is None:
-            df = sum(info.doc_frequency() for info in self.index_term_infos(searcher, field, btext))
-            found = (robertson_idf(df, searcher.doc_count_all()), self.average_length(searcher, field))
+            df = self.stats.doc_frequency(searcher, field, btext)
+            found = (robertson_idf(df, self.stats.papers(searcher)), self.average_length(searcher, field))
             if len(self._stats) >= MAX_CACHED_TERMS:
                 self._stats.clear()
             self._stats[key] = found
@@ -206,7 +264,7 @@ class _SearcherCache:
 
     def average_length(self, searcher: Searcher, field: str) -> float:
         if field not in self._avgfl:
-            self._avgfl[field] = searcher.avg_field_length(field) or 1
+            self._avgfl[field] = self.stats.average_length(searcher, field)
         return self._avgfl[field]
 
     def norms(self, leaf: int, reader: Any, field: str, avgfl: float) -> np.ndarray:
@@ -245,6 +303,26 @@ class _SearcherCache:
             self._columns[name] = found
         return found
 
+    def paper_ids(self, searcher: Searcher, docnums: list[int]) -> list[str]:
+        """The ids of the papers ``docnums``, each read once: from the id column where the segment has one, else
+        from its stored fields."""
+        known = self._ids
+        missing = [d for d in docnums if d not in known]
+        if missing:
+            if len(known) + len(missing) > MAX_CACHED_TERMS:
+                known.clear()
+            leaves = searcher.leaf_searchers()
+            bases = [base for _, base in leaves]
+            for d in missing:
+                sub, base = leaves[bisect_right(bases, d) - 1]
+                reader = sub.reader()
+                if reader.has_column("id"):
+                    value = reader.column_reader("id")[d - base]
+                    known[d] = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+                else:
+                    known[d] = reader.stored_fields(d - base)["id"]
+        return [known[d] for d in docnums]
+
     def lexicon_text(self, searcher: Searcher, field: str) -> str:
         """Every word of ``field``, a line each, read once: what a pattern with no first letters is matched
         against in one pass of the regular expression engine (a word at a time through the term table takes
@@ -275,10 +353,12 @@ _UNREAD = object()
 _CACHES: WeakKeyDictionary[Searcher, _SearcherCache] = WeakKeyDictionary()
 
 
-def cache_of(searcher: Searcher) -> _SearcherCache:
+def cache_of(searcher: Searcher, stats: Stats | None = None) -> _SearcherCache:
+    """The searcher's cache for scoring with ``stats``; with None, the one it has (what does not depend on the
+    statistics: columns, deletions), or one for its own statistics."""
     found = _CACHES.get(searcher)
-    if found is None:
-        found = _CACHES[searcher] = _SearcherCache()
+    if found is None or (stats is not None and found.stats is not stats):
+        found = _CACHES[searcher] = _SearcherCache(OWN if stats is None else stats)
     return found
 
 

@@ -141,13 +141,14 @@ def _whoosh(index, query, *, limit=10, match="all", plain=False, feedback=None, 
     allowed = facets.allowed(searcher, year, journal)
     if feedback if feedback is not None else match == "any":
         scores = Matcher(searcher).scores(plan, allowed)
-        plan = expand(searcher, plan, termwise.rank(scores, FEEDBACK_DOCS).top, loosen=match == "any")
+        plan = expand(searcher, plan, termwise.rank(scores, FEEDBACK_DOCS, searcher).top, loosen=match == "any")
     with index._ix.searcher(weighting=PaperBM25()) as s:
         found = _scores(s, plan)
         if allowed is not None:
             found = {d: score for d, score in found.items() if allowed[d]}
-        best = sorted(found.items(), key=lambda ds: (-ds[1], ds[0]))[:limit]
-        return [(s.stored_fields(d)["id"], score) for d, score in best], len(found)
+        ids = {d: s.stored_fields(d)["id"] for d in found}
+        best = sorted(found.items(), key=lambda ds: (-ds[1], ids[ds[0]]))[:limit]  # ties by paper id
+        return [(ids[d], score) for d, score in best], len(found)
 
 
 def _same(index, query, **kwargs):
@@ -365,7 +366,7 @@ def test_feedback_picks_the_same_words_without_looking_each_one_up(indexes, layo
     passed_over = 0
     for claim in CLAIMS:
         plan = Planner(searcher.schema).plan(syntax.parse(claim, match="any", plain=True), "any")
-        top = termwise.rank(Matcher(searcher).scores(plan), feedback.FEEDBACK_DOCS)
+        top = termwise.rank(Matcher(searcher).scores(plan), feedback.FEEDBACK_DOCS, searcher)
         counts: dict[str, float] = {}
         weights = feedback.paper_weights([10.0, 7.0, 5.0][: len(top.top)])  # a first paper that stands out
         for (_s, docnum), w in zip(top.top, weights, strict=True):
