@@ -10,8 +10,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from ._engine.ray_executor import RayExecutor
 from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
-from .index import Index, build_index, open_index
+from .index import Index
 from .records import (
     CATEGORIES,
     Record,
@@ -25,6 +26,7 @@ from .records import (
 from .results import Hit, Results
 from .search.evaluation import Evaluation, evaluate
 from .search.explain import Explanation
+from .sharded import build_index, open_index
 
 __all__ = [
     "CATEGORIES",
@@ -39,6 +41,7 @@ __all__ = [
     "IndexLockedError",
     "LoadError",
     "QueryError",
+    "RayExecutor",
     "Record",
     "RecordList",
     "SearchlibError",

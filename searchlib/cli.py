@@ -37,7 +37,7 @@ import orjson
 
 from ._engine.storage import MANIFEST
 from .errors import LoadError, SearchlibError
-from .index import Index, build_index, open_index
+from .index import Index
 from .progress import ProgressBar, counted
 from .records.export import EXPORT_FORMATS, export_records
 from .records.readers import FORMATS, bundled_records_path, read_bytes, read_records, records_only
@@ -45,6 +45,7 @@ from .records.record import Record
 from .results import Results
 from .search import syntax
 from .search.facets import FACETS, SORTS
+from .sharded import build_index, open_index
 
 DEFAULT_INDEX = Path("indexes") / "default"
 #: Fewer records than this index in a few seconds: no progress bar.

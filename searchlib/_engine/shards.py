@@ -95,7 +95,9 @@ def check_target(target: Path, overwrite: bool) -> None:
                 f"or open_index({str(target)!r}).add(...) to add to it"
             )
     elif any(target.iterdir()):
-        raise SearchlibError(f"{target} is a folder with other files in it, not a searchlib index; not touching it")
+        raise SearchlibError(
+            f"{target} is a folder with other files in it, not a searchlib index; not touching it"
+        )
 
 
 @contextmanager

@@ -107,12 +107,19 @@ def facet_counts(searcher: Searcher, matched: np.ndarray, name: str) -> dict[Any
     if name == "section":
         for field in CATEGORIES:
             counts[field] = sum(1 for n in docnums if reader.doc_field_length(n, field, 0))
-        counts = Counter({k: v for k, v in counts.items() if v})
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0]))))
+        return in_order(name, counts)
     column = termwise.cache_of(searcher).column(searcher, "year" if name == "year" else "journal_name")
     for value in column[docnums].tolist():
         if value not in (termwise.NO_YEAR, "", None):
             counts[value] += 1
+    return in_order(name, counts)
+
+
+def in_order(name: str, counts: Counter[Any]) -> dict[Any, int]:
+    """Facet ``name``'s counts as :func:`facet_counts` gives them (a sharded index adds up its shards')."""
+    counts = Counter({k: v for k, v in counts.items() if v})
+    if name == "section":
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0]))))
     if name == "year":
         return dict(sorted(counts.items(), key=lambda kv: -kv[0]))
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -27,10 +27,12 @@ import heapq
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from math import log2
+from typing import Any
 
 from whoosh.searching import Searcher
 
 from .._engine.schema import record_from_stored
+from ..records.record import Record
 from .plan import FIELD_WEIGHTS, Plan, Terms, leaves
 from .termwise import frequency
 from .tree import AndMaybe, Or
@@ -57,12 +59,37 @@ def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, 
     """
     if not top:
         return plan
+    records = [record_from_stored(searcher.stored_fields(docnum)["record"]) for _, docnum in top]
+    reader = searcher.reader()
+    return expand_with(
+        plan,
+        [score for score, _ in top],
+        records,
+        searcher.schema["abstract"],
+        reader.doc_count_all(),
+        sum(reader.field_length(field) for field in _FIELDS),
+        lambda term: sum(frequency(searcher, field, term) for field in _FIELDS),
+        loosen=loosen,
+    )
+
+
+def expand_with(
+    plan: Plan,
+    scores: Sequence[float],
+    records: Sequence[Record],
+    analyzer_field: Any,
+    n: int,
+    length: int,
+    cf: Callable[[str], float],
+    *,
+    loosen: bool = True,
+) -> Plan:
+    """:func:`expand` from the feedback papers' ``records`` and ``scores`` and the collection's statistics: ``n``
+    papers, ``length`` words in all their titles and abstracts, ``cf(term)`` a term's occurrences in them
+    (whatever holds the papers: one index, or the shards of one)."""
     in_top: defaultdict[str, float] = defaultdict(float)
-    analyzer_field = searcher.schema["abstract"]
     positions = getattr(analyzer_field.analyzer, "positions", None)  # the cached analyzer's: no tokens made
-    weights = paper_weights([score for score, _ in top])
-    for weight, (_, docnum) in zip(weights, top, strict=True):
-        record = record_from_stored(searcher.stored_fields(docnum)["record"])
+    for weight, record in zip(paper_weights(scores), records, strict=True):
         for text in (record.title, record.abstract):
             if not text:
                 continue
@@ -75,10 +102,7 @@ def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, 
                     in_top[term] += weight
     if not in_top:
         return plan
-    reader = searcher.reader()
-    n = reader.doc_count_all()
-    most = sum(reader.field_length(field) for field in _FIELDS) / n
-    best = best_words(in_top, lambda term: sum(frequency(searcher, field, term) for field in _FIELDS), n, most)
+    best = best_words(in_top, cf, n, length / n)
     if not best:
         return plan
     mass = FEEDBACK_WEIGHT * _query_length(plan) / sum(score for score, _ in best)

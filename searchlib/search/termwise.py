@@ -97,8 +97,7 @@ class Stats:
 
     def doc_frequency(self, searcher: Searcher, field: str, btext: bytes) -> int:
         """How many papers hold the term in ``field``."""
-        cache = cache_of(searcher, self)
-        return sum(info.doc_frequency() for info in cache.index_term_infos(searcher, field, btext))
+        return local_doc_frequency(searcher, field, btext)
 
     def average_length(self, searcher: Searcher, field: str) -> float:
         """The field's average length over the collection (1 where no paper has the field)."""
@@ -112,6 +111,11 @@ class Stats:
 
 #: The statistics of the searcher itself.
 OWN = Stats()
+
+
+def local_doc_frequency(searcher: Searcher, field: str, btext: bytes) -> int:
+    """How many papers of this searcher hold the term in ``field``, from the term infos its cache keeps."""
+    return sum(info.doc_frequency() for info in cache_of(searcher).index_term_infos(searcher, field, btext))
 
 
 def frequency(searcher: Searcher, field: str, text: str) -> float:
@@ -152,21 +156,24 @@ class _SearcherCache:
     cache goes with the old one.
     """
 
-    def __init__(self, stats: Stats) -> None:
+    def __init__(self, stats: Stats, shared: _SearcherCache | None = None) -> None:
         self.stats = stats
         self._norms: dict[tuple[int, str, float], np.ndarray] = {}
         self._deleted: np.ndarray | None | object = _UNREAD
-        self._infos: dict[tuple[int, str, bytes], object] = {}
         self._postings: OrderedDict[tuple[str, bytes], Any] = OrderedDict()
         self._postings_held = 0
         self._lock = threading.Lock()
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
         self._avgfl: dict[str, float] = {}
-        self._columns: dict[str, np.ndarray] = {}
-        self._lexicons: dict[str, str] = {}
-        self._ids: dict[int, str] = {}
+        # What does not depend on the statistics: shared with the cache for the searcher's own, if given.
+        self._infos: dict[tuple[int, str, bytes], object] = shared._infos if shared else {}
+        self._columns: dict[str, np.ndarray] = shared._columns if shared else {}
+        self._lexicons: dict[str, str] = shared._lexicons if shared else {}
+        self._ids: dict[int, str] = shared._ids if shared else {}
+        #: A phrase or proximity search (:class:`~.plan.Exact`) -> its counts in each paper (:mod:`.match`).
+        self.exact_counts: dict[Any, tuple[np.ndarray, np.ndarray]] = shared.exact_counts if shared else {}
         #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
-        self.frequencies: dict[tuple[str, object], float] = {}
+        self.frequencies: dict[tuple[str, object], float] = shared.frequencies if shared else {}
 
     def term_info(self, leaf: int, reader, field: str, btext: bytes):  # type: ignore[no-untyped-def]
         """The segment's term info for ``field:btext`` (None if the term is not in it), looked up once.
@@ -350,16 +357,33 @@ class _SearcherCache:
 #: Not read: a searcher's deleted papers not yet looked up.
 _UNREAD = object()
 
-_CACHES: WeakKeyDictionary[Searcher, _SearcherCache] = WeakKeyDictionary()
+_CACHES: WeakKeyDictionary[Searcher, dict[Stats, _SearcherCache]] = WeakKeyDictionary()
 
 
 def cache_of(searcher: Searcher, stats: Stats | None = None) -> _SearcherCache:
-    """The searcher's cache for scoring with ``stats``; with None, the one it has (what does not depend on the
-    statistics: columns, deletions), or one for its own statistics."""
-    found = _CACHES.get(searcher)
-    if found is None or (stats is not None and found.stats is not stats):
-        found = _CACHES[searcher] = _SearcherCache(OWN if stats is None else stats)
+    """The searcher's cache for scoring with ``stats`` (None: its own statistics, :data:`OWN`).
+
+    A searcher keeps a cache for its own statistics and for each of the last few others; they share all that
+    does not depend on the statistics (columns, term infos, ids), and each keeps its own scored postings.
+    """
+    caches = _CACHES.get(searcher)
+    if caches is None:
+        caches = _CACHES[searcher] = {}
+    own = caches.get(OWN)
+    if own is None:
+        own = caches[OWN] = _SearcherCache(OWN)
+    if stats is None or stats is OWN:
+        return own
+    found = caches.get(stats)
+    if found is None:
+        while len(caches) > MAX_OTHER_STATS:
+            caches.pop(next(s for s in caches if s is not OWN))
+        found = caches[stats] = _SearcherCache(stats, own)
     return found
+
+
+#: How many caches for statistics other than its own a searcher keeps.
+MAX_OTHER_STATS = 2
 
 
 def _column_value(value: Any, year: bool) -> Any:

@@ -1,0 +1,759 @@
+"""A sharded index: papers split between several indexes by a hash of their id, built in parallel, searched as one.
+
+``build_index(source, path, shards=4)`` writes four shard indexes under ``path`` (:mod:`._engine.shards` says
+how the folder is laid out and which shard holds a paper); ``open_index(path)`` opens it as an :class:`Index`
+that answers every question one index answers, with the same answers: the same hits in the same order with the
+same scores (each shard scores its papers with the whole collection's statistics, :mod:`.search.shardwork`),
+the same totals, facets, suggestions, similar papers and explanations. Ties rank by paper id in both.
+
+Each shard is served by a :class:`ShardServer`; an executor (:mod:`._engine.executors`) runs the servers in
+this process (``executor="local"``, the default) or in Ray actors (``executor="ray"``). A search asks every
+shard what the query needs to be scored (document frequencies, phrase counts), sums the answers, asks every
+shard for its best papers scored with those sums, and merges them; a shard that fails fails the search.
+
+Writes go to the shard of each paper. ``add`` commits each shard's part on its own: if one shard's commit
+fails, the other shards' papers stay added, and the error names the shards that failed. Adding replaces a
+paper by id, so running the same ``add`` again completes it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
+from itertools import islice
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from whoosh.classify import Expander
+from whoosh.searching import Searcher
+
+from ._engine import folder, shards
+from ._engine.building import expected_count, stream_records
+from ._engine.executors import Executor, LocalExecutor, ShardFailed
+from ._engine.schema import make_schema
+from .analysis import stemtable
+from .errors import SearchlibError
+from .index import Index, Source, _check_limit
+from .index import build_index as build_one
+from .index import open_index as open_one
+from .progress import Progress
+from .records.record import Record, normalise_doi
+from .results import Hit, Results
+from .search import facets, highlight, shardwork, syntax, termwise
+from .search.explain import Explanation, explain_doc
+from .search.feedback import FEEDBACK_DOCS, expand_with
+from .search.match import Matcher
+from .search.plan import Plan, Planner, Terms, render
+from .search.similar import more_like_plan
+from .search.suggest import suggest, vocabulary_size
+
+#: Records read at a time when papers are added to a sharded index without a ``batch_size``.
+ADD_BATCH = 5_000
+#: Hits whose records are fetched from their shards together, the first time one of them is read.
+FETCH_BATCH = 100
+#: How many states of a shard (searchers) a server keeps for searches still reading them.
+KEPT_VIEWS = 4
+
+Executorish = Literal["local", "ray"] | Executor | None
+
+
+def executor_for(executor: Executorish) -> Executor:
+    """The executor ``executor`` names: ``"local"`` (or None), ``"ray"``, or an :class:`Executor` as it is."""
+    if executor is None or executor == "local":
+        return LocalExecutor()
+    if executor == "ray":
+        from ._engine.ray_executor import RayExecutor
+
+        return RayExecutor()
+    if isinstance(executor, Executor):
+        return executor
+    raise SearchlibError(f"executor must be 'local', 'ray' or an executor object, not {executor!r}")
+
+
+# -- one shard ----------------------------------------------------------------------------------------------------
+
+
+class ShardServer:
+    """One open shard, answering what the sharded index asks of it (here, or in a Ray actor).
+
+    A search first asks for :meth:`view`, a token for the shard's current state, and names it in every call
+    after, so all its calls read the same state even when the shard changes meanwhile.
+    """
+
+    def __init__(self, path: str, name: str) -> None:
+        self.name = name
+        self.index = open_one(path)
+        self._views: dict[int, Searcher] = {}
+        self._next = 0
+        self._stats: dict[tuple[int, ...], shardwork.CollectionStats] = {}
+        self._lock = threading.Lock()
+
+    def view(self) -> tuple[int, shardwork.Counts]:
+        searcher = self.index._current_searcher()
+        with self._lock:
+            for token, seen in self._views.items():
+                if seen is searcher:
+                    return token, shardwork.counts(searcher)
+            self._next += 1
+            self._views[self._next] = searcher
+            while len(self._views) > KEPT_VIEWS:
+                self._views.pop(next(iter(self._views)))
+            return self._next, shardwork.counts(searcher)
+
+    def _searcher(self, token: int) -> Searcher:
+        found = self._views.get(token)
+        if found is None:
+            raise SearchlibError(f"{self.name} has changed several times during this search; search again")
+        return found
+
+    def _synced(self, sync: Sync) -> tuple[Searcher, shardwork.CollectionStats]:
+        """The searcher and collection statistics of a search, with what it has learnt since the last call."""
+        key, token, base, terms, dfs, phrases, found = sync
+        with self._lock:
+            stats = self._stats.get(key)
+            if stats is None:
+                assert base is not None, "a new view comes with its counts"
+                stats = self._stats[key] = shardwork.CollectionStats(base[0], base[1])
+                while len(self._stats) > KEPT_VIEWS:
+                    self._stats.pop(next(iter(self._stats)))
+            stats.learn(terms, dfs, phrases, found)
+        return self._searcher(token), stats
+
+    def gather(
+        self, sync: Sync, terms: list[tuple[str, bytes]], phrases: list[Any]
+    ) -> tuple[list[int], list[int]]:
+        searcher, _ = self._synced(sync)
+        return shardwork.doc_frequencies(searcher, terms), shardwork.phrase_matches(searcher, phrases)
+
+    def top(self, sync: Sync, plan: Plan, filters: Filters, limit: int | None, sort: str) -> Any:
+        searcher, stats = self._synced(sync)
+        scored = shardwork.scores(searcher, stats, plan, *filters)
+        return shardwork.top(searcher, scored, limit, sort)
+
+    def explain(self, sync: Sync, plan: Plan, docnum: int) -> Any:
+        searcher, stats = self._synced(sync)
+        return explain_doc(Matcher(searcher, stats), plan, docnum)
+
+    def facets(self, token: int, plan: Plan, filters: Filters, name: str) -> Counter[Any]:
+        searcher = self._searcher(token)  # which papers match needs no collection statistics
+        return shardwork.facet_counts(searcher, shardwork.scores(searcher, termwise.OWN, plan, *filters), name)
+
+    def count(self, token: int, plan: Plan, filters: Filters) -> int:
+        searcher = self._searcher(token)
+        return int((shardwork.scores(searcher, termwise.OWN, plan, *filters) > 0).sum())
+
+    def records(self, token: int, docnums: list[int]) -> list[Record]:
+        return shardwork.records(self._searcher(token), docnums)
+
+    def frequencies(self, token: int, terms: list[tuple[str, str]]) -> list[float]:
+        return shardwork.frequencies(self._searcher(token), terms)
+
+    def doc_frequency(self, token: int, field: str, text: str) -> int:
+        return int(self._searcher(token).reader().doc_frequency(field, text))
+
+    def expand(self, token: int, field: str, pattern: str) -> tuple[str, ...]:
+        return Matcher(self._searcher(token)).expand(field, pattern)
+
+    def find(self, token: int, id_or_doi: str) -> tuple[int, Record] | None:
+        searcher = self._searcher(token)
+        docnum = self.index._docnum(searcher, id_or_doi)
+        return None if docnum is None else (docnum, shardwork.records(searcher, [docnum])[0])
+
+    def identified(self, token: int, kind: str, value: str) -> int | None:
+        searcher = self._searcher(token)
+        found = searcher.document_number(**{kind: value}) if kind in searcher.schema else None
+        return None if found is None else int(found)
+
+    def size(self) -> int:
+        return len(self.index)
+
+    def papers(self, token: int, start: int, count: int) -> tuple[list[Record], int | None]:
+        """Up to ``count`` papers from document ``start`` on, and where the next ones begin (None: no more)."""
+        reader = self._searcher(token).reader()
+        end = reader.doc_count_all()
+        live: list[int] = []
+        while start < end and len(live) < count:
+            if not reader.is_deleted(start):
+                live.append(start)
+            start += 1
+        return shardwork.records(self._searcher(token), live), (start if start < end else None)
+
+    def add(self, records: list[Record], timeout: float) -> int:
+        return self.index.add(records, timeout=timeout)
+
+    def delete(self, ids: list[str], timeout: float) -> int:
+        return self.index.delete(ids, timeout=timeout)
+
+    def optimize(self, timeout: float) -> None:
+        self.index.optimize(timeout=timeout)
+
+    def stats(self) -> tuple[dict[str, Any], set[str], set[str]]:
+        """The shard's own stats, and its title and abstract terms (for the collection's vocabulary)."""
+        reader = self.index._current_searcher().reader()
+        abstract = {t.decode("utf-8") for t in reader.lexicon("abstract")}
+        title = {t.decode("utf-8") for t in reader.lexicon("title")}
+        return self.index.stats(), title, abstract
+
+    def close(self) -> None:
+        self.index.close()
+        self._views.clear()
+
+
+#: ``(view key, shard's token, the view's papers and field lengths if new to the shard, terms, their
+#: document frequencies, phrases, their counts)``: what a scoring call tells a shard of the collection.
+Sync = tuple[tuple[int, ...], int, "tuple[int, dict[str, int]] | None", list, list, list, list]
+#: ``(year, journal, id of a paper left out)``.
+Filters = tuple[Any, Any, "str | None"]
+
+
+# -- the collection --------------------------------------------------------------------------------------------
+
+
+class _View:
+    """One state of every shard, and the collection statistics gathered for it so far."""
+
+    def __init__(self, answers: list[tuple[int, shardwork.Counts]]) -> None:
+        self.key = tuple(token for token, _ in answers)
+        self.stats = shardwork.CollectionStats.of([counts for _, counts in answers])
+        self.sent: list[tuple[int, int] | None] = [None] * len(answers)  # terms and phrases each shard has
+
+    def sync(self, shard: int) -> Sync:
+        """What shard ``shard`` has not been told yet (the delta since the last call)."""
+        stats = self.stats
+        sent = self.sent[shard]
+        base = None if sent is not None else (stats.papers_, stats.lengths)
+        t0, p0 = sent or (0, 0)
+        terms = list(islice(stats.df.items(), t0, None))
+        phrases = list(islice(stats.phrases.items(), p0, None))
+        self.sent[shard] = (len(stats.df), len(stats.phrases))
+        return (
+            self.key,
+            self.key[shard],
+            base,
+            [t for t, _ in terms],
+            [n for _, n in terms],
+            [p for p, _ in phrases],
+            [n for _, n in phrases],
+        )
+
+
+class ShardedIndex(Index):
+    """An index split into shards, searched as one (get one from ``build_index(..., shards=N)`` or
+    ``open_index`` on its folder). Everything an :class:`Index` does, with the same results."""
+
+    def __init__(self, path: Path, executor: Executor) -> None:
+        manifest = shards.read_manifest(path)
+        self.path = path
+        self.shards = int(manifest["shards"])
+        self.executor = executor
+        self._names = [shards.shard_name(i) for i in range(self.shards)]
+        self._schema = make_schema()
+        self._lock = threading.RLock()
+        self._view: _View | None = None
+        for name in self._names:
+            stemtable.register(path / name)  # "Did you mean" draws on every shard's words
+        executor.serve(ShardServer, [(str(path / name), name) for name in self._names], self._names)
+
+    # -- the state searched, and its statistics ----------------------------------------------------------
+
+    def _current(self) -> _View:
+        answers = self.executor.call_all("view")
+        with self._lock:
+            key = tuple(token for token, _ in answers)
+            if self._view is None or self._view.key != key:
+                self._view = _View(answers)
+            return self._view
+
+    def _gathered(self, view: _View, plan: Plan) -> None:
+        """Ask every shard for what scoring ``plan`` needs that the view does not know yet, and add it up."""
+        terms, phrases = view.stats.missing(self._schema, plan)
+        self._gather(view, terms, phrases)
+
+    def _gather(self, view: _View, terms: list[tuple[str, bytes]], phrases: list[Any]) -> None:
+        if not terms and not phrases:
+            return
+        with self._lock:
+            syncs = [(view.sync(i), terms, phrases) for i in range(self.shards)]
+        answers = self.executor.call_all("gather", syncs)
+        with self._lock:
+            view.stats.learn(
+                terms,
+                [sum(a[0][i] for a in answers) for i in range(len(terms))],
+                phrases,
+                [sum(a[1][i] for a in answers) for i in range(len(phrases))],
+            )
+
+    def _scoring(self, view: _View, plan: Plan, method: str, *args: Any) -> list[Any]:
+        """Every shard's ``method(sync, plan, *args)``: statistics gathered first, again if a shard needs more."""
+        self._gathered(view, plan)
+        for _ in range(3):
+            try:
+                with self._lock:
+                    syncs = [(view.sync(i), plan, *args) for i in range(self.shards)]
+                return self.executor.call_all(method, syncs)
+            except shardwork.MissingStats as missing:
+                self._gather(view, missing.terms, missing.phrases)
+        raise ShardFailed(f"the shards of {self.path} kept asking for statistics no shard gave")
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return sum(self.executor.call_all("size"))
+
+    def get(self, id_or_doi: str) -> Record | None:
+        found = self._find(id_or_doi)
+        return None if found is None else found[2]
+
+    def _find(self, id_or_doi: str) -> tuple[int, int, Record] | None:
+        """``(shard, docnum, record)`` of the paper, looked for in the shard its id routes to, then in all (a
+        PMID or PMCID is not the id papers are placed by)."""
+        view = self._current()
+        key = normalise_doi(id_or_doi) or id_or_doi.strip()
+        first = shards.shard_of(key, self.shards)
+        for shard in [first] + [i for i in range(self.shards) if i != first]:
+            found = self.executor.call(shard, "find", view.key[shard], id_or_doi)
+            if found is not None:
+                return shard, found[0], found[1]
+        return None
+
+    def __iter__(self) -> Iterator[Record]:
+        """Every paper, shard after shard, each shard's in its order."""
+        view = self._current()
+        for shard in range(self.shards):
+            start: int | None = 0
+            while start is not None:
+                chunk, start = self.executor.call(shard, "papers", view.key[shard], start, FETCH_BATCH)
+                yield from chunk
+
+    def search(
+        self,
+        query: str,
+        limit: int | None = 10,
+        *,
+        match: Literal["all", "any"] = "all",
+        plain: bool = False,
+        year: int | tuple[int | None, int | None] | None = None,
+        journal: str | Iterable[str] | None = None,
+        sort: Literal["relevance", "date", "-date"] = "relevance",
+        feedback: bool | None = None,
+    ) -> Results:
+        _check_limit(limit)
+        view = self._current()
+        parsed = syntax.parse(query, match=match, plain=plain)
+        sorting = facets.check_sort(sort)
+        plan = self._planner(view).plan(parsed, match)
+        filters: Filters = (year, journal, None)
+        if parsed.identifier and (found := self._identified_in(view, parsed.identifier)) is not None:
+            shard, docnum = found
+            record = self.executor.call(shard, "records", view.key[shard], [docnum])[0]
+            hit = Hit(1, 1.0, record, id=record.id)
+            hit._highlighter = lambda: highlight.marked(hit.record, plan, _Expanding.of(self, view, shard))
+            counter = self._facet_counter(view, Terms((("id", record.id, 1.0),)), (None, None, None))
+            return Results(query, render(plan), [hit], 1, facet_counter=counter, warnings=parsed.warnings)
+        asked = None
+        if feedback if feedback is not None else match == "any" and sort == "relevance":
+            first, asked = self._top(view, plan, filters, FEEDBACK_DOCS, "relevance")
+            plan = self._expanded(view, plan, first, loosen=match == "any")
+        entries, total = self._top(view, plan, filters, limit, sorting)
+        asked = total if asked is None else asked
+        return Results(
+            query,
+            render(plan),
+            self._hits(view, plan, entries),
+            total,
+            suggestion=lambda: suggest(
+                cast(Searcher, _Collection(self, view)),
+                query,
+                asked,
+                lambda text: self._count_all(view, text, match, plain, filters),
+            ),
+            facet_counter=self._facet_counter(view, plan, filters),
+            warnings=parsed.warnings,
+        )
+
+    def _planner(self, view: _View) -> Planner:
+        def known(term: str) -> bool:
+            terms = [("title", term), ("abstract", term)]
+            return any(
+                any(found) for found in self.executor.call_all("frequencies", [(t, terms) for t in view.key])
+            )
+
+        return Planner(self._schema, known)
+
+    def _identified_in(self, view: _View, identifier: tuple[str, str]) -> tuple[int, int] | None:
+        for shard in range(self.shards):
+            docnum = self.executor.call(shard, "identified", view.key[shard], *identifier)
+            if docnum is not None:
+                return shard, docnum
+        return None
+
+    def _top(
+        self, view: _View, plan: Plan, filters: Filters, limit: int | None, sort: str
+    ) -> tuple[list[tuple[int, shardwork.Entry]], int]:
+        answers = self._scoring(view, plan, "top", filters, limit, sort)
+        parts = [[(shard, entry) for entry in entries] for shard, (entries, _) in enumerate(answers)]
+        return shardwork.merge(parts, limit, sort), sum(total for _, total in answers)
+
+    def _expanded(self, view: _View, plan: Plan, top: list[tuple[int, shardwork.Entry]], *, loosen: bool) -> Plan:
+        """Feedback over the collection: the best papers of every shard, the collection's statistics."""
+        if not top:
+            return plan
+        records = [self.executor.call(shard, "records", view.key[shard], [e.docnum])[0] for shard, e in top]
+        stats = view.stats
+        return expand_with(
+            plan,
+            [e.score for _, e in top],
+            records,
+            self._schema["abstract"],
+            stats.papers_,
+            stats.lengths.get("title", 0) + stats.lengths.get("abstract", 0),
+            lambda term: sum(self._frequencies(view, [("title", term), ("abstract", term)])),
+            loosen=loosen,
+        )
+
+    def _frequencies(self, view: _View, terms: list[tuple[str, str]]) -> list[float]:
+        """Each ``(field, text)`` term's occurrences in the collection."""
+        answers = self.executor.call_all("frequencies", [(t, terms) for t in view.key])
+        return [sum(part[i] for part in answers) for i in range(len(terms))]
+
+    def _hits(self, view: _View, plan: Plan, entries: list[tuple[int, shardwork.Entry]]) -> list[Hit]:
+        fetched: dict[int, Record] = {}
+
+        def record(rank: int) -> Record:
+            if rank not in fetched:
+                start = rank - rank % FETCH_BATCH
+                batch = list(enumerate(entries))[start : start + FETCH_BATCH]
+                for shard in {s for _, (s, _) in batch}:
+                    mine = [(r, e) for r, (s, e) in batch if s == shard]
+                    got = self.executor.call(shard, "records", view.key[shard], [e.docnum for _, e in mine])
+                    fetched.update((r, rec) for (r, _), rec in zip(mine, got, strict=True))
+            return fetched[rank]
+
+        hits = []
+        for rank, (shard, entry) in enumerate(entries):
+            hit = Hit(rank + 1, entry.score, partial(record, rank), id=entry.id)
+            hit._highlighter = partial(_marked, hit, plan, _Expanding.of(self, view, shard))
+            hits.append(hit)
+        return hits
+
+    def _facet_counter(self, view: _View, plan: Plan, filters: Filters) -> Callable[[str], dict[Any, int]]:
+        def count(name: str) -> dict[Any, int]:
+            if name not in facets.FACETS:
+                return facets.in_order(name, Counter())  # raises the QueryError one index raises
+            total: Counter[Any] = Counter()
+            for part in self.executor.call_all("facets", [(t, plan, filters, name) for t in view.key]):
+                total.update(part)
+            return facets.in_order(name, total)
+
+        return count
+
+    def _count_all(self, view: _View, text: str, match: str, plain: bool, filters: Filters) -> int:
+        parsed = syntax.parse(text, match=match, plain=plain)  # type: ignore[arg-type]
+        plan = self._planner(view).plan(parsed, match)
+        return sum(self.executor.call_all("count", [(t, plan, filters) for t in view.key]))
+
+    def similar(self, id_or_doi: str, limit: int | None = 10) -> Results:
+        _check_limit(limit)
+        view = self._current()
+        _, _, record = self._locate_in_shard(id_or_doi)
+        plan = more_like_plan(cast(Searcher, _Collection(self, view)), record) or Terms(())
+        entries, total = self._top(view, plan, (None, None, record.id), limit, "relevance")
+        return Results(
+            f"like {record.doi or record.id}",
+            render(plan),
+            self._hits(view, plan, entries),
+            total,
+            facet_counter=self._facet_counter(view, plan, (None, None, record.id)),
+        )
+
+    def explain(
+        self, query: str, id_or_doi: str, *, match: Literal["all", "any"] = "all", plain: bool = False
+    ) -> Explanation:
+        view = self._current()
+        plan = self._planner(view).plan(syntax.parse(query, match=match, plain=plain), match)
+        shard, docnum, record = self._locate_in_shard(id_or_doi)
+        self._gathered(view, plan)
+        with self._lock:
+            sync = view.sync(shard)
+        parts = self.executor.call(shard, "explain", sync, plan, docnum)
+        score = None if parts is None else sum(p.score for p in parts)
+        return Explanation(query, render(plan), record.doi or record.id, score, tuple(parts or ()))
+
+    def _locate_in_shard(self, id_or_doi: str) -> tuple[int, int, Record]:
+        found = self._find(id_or_doi)
+        if found is None:
+            raise SearchlibError(f"no paper with DOI or id {id_or_doi!r} in the index")
+        return found
+
+    def stats(self) -> dict[str, Any]:
+        """:meth:`Index.stats` of the collection, with ``shards``: each shard's papers."""
+        answers = self.executor.call_all("stats")
+        parts = [s for s, _, _ in answers]
+        titles: set[str] = set().union(*(t for _, t, _ in answers))
+        abstracts: set[str] = set().union(*(a for _, _, a in answers))
+        sections: Counter[str] = Counter()
+        for part in parts:
+            sections.update(part["papers_with_section"])
+        return {
+            "path": str(self.path),
+            "papers": sum(p["papers"] for p in parts),
+            "fields": parts[0]["fields"],
+            "papers_with_section": {name: sections[name] for name in parts[0]["papers_with_section"]},
+            "papers_with_any_section": sum(p["papers_with_any_section"] for p in parts),
+            "vocabulary": vocabulary_size(cast(Any, _Lexicons(titles, abstracts))),
+            "abstract_vocabulary": len(abstracts),
+            "segments": sum(p["segments"] for p in parts),
+            "size_bytes": sum(p["size_bytes"] or 0 for p in parts),
+            "last_change": max((p["last_change"] or "" for p in parts), default="") or None,
+            "shards": {name: p["papers"] for name, p in zip(self._names, parts, strict=True)},
+        }
+
+    # -- writing ----------------------------------------------------------------------------------------------
+
+    def add(
+        self,
+        source: Source,
+        *,
+        errors: Literal["raise", "skip"] = "raise",
+        timeout: float = 5.0,
+        progress: Progress | None = None,
+        batch_size: int | None = None,
+    ) -> int:
+        """Insert or replace papers by id, each in its shard. Every ``batch_size`` records (default
+        :data:`ADD_BATCH`) each shard commits its part; a shard that fails is named in the error, and the
+        papers the others committed stay added (adding the same records again completes the add)."""
+        records = stream_records(source, errors)
+        total = expected_count(source)
+        step = batch_size if batch_size and batch_size > 0 else ADD_BATCH
+        written = 0
+        while batch := list(islice(records, step)):
+            parts: list[list[Record]] = [[] for _ in range(self.shards)]
+            for record in batch:
+                parts[shards.shard_of(record.id, self.shards)].append(record)
+            written += self._each("add", parts, timeout)
+            if progress is not None:
+                progress(written, total)
+        return written
+
+    def _each(self, method: str, parts: Sequence[list[Any]], timeout: float) -> int:
+        """``method(part, timeout)`` on each shard with a part; a :class:`ShardFailed` names those that failed."""
+        done, failed = 0, []
+        for shard, part in enumerate(parts):
+            if not part:
+                continue
+            try:
+                done += self.executor.call(shard, method, part, timeout)
+            except SearchlibError as e:
+                failed.append(f"{self._names[shard]} ({e})")
+        if failed:
+            raise ShardFailed(
+                f"{method} failed in {', '.join(failed)}; the other shards' changes are committed. "
+                f"Run the same {method} again once the cause is fixed: it completes it"
+            )
+        return done
+
+    def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
+        parts: list[list[str]] = [[] for _ in range(self.shards)]
+        for key in [ids] if isinstance(ids, str) else ids:
+            found = self._find(key)
+            if found is not None:
+                parts[found[0]].append(found[2].id)
+        return self._each("delete", parts, timeout)
+
+    def optimize(self, *, timeout: float = 5.0) -> None:
+        for shard in range(self.shards):
+            self.executor.call(shard, "optimize", timeout)
+
+    def close(self) -> None:
+        self.executor.close()
+
+    def __repr__(self) -> str:
+        return f"<Index {self.path}: {len(self)} papers in {self.shards} shards>"
+
+
+def _marked(hit: Hit, plan: Plan, matcher: Matcher) -> dict[str, str]:
+    return highlight.marked(hit.record, plan, matcher)
+
+
+class _Expanding:
+    """What highlighting asks of a matcher, from the shard that holds the hit: the words a pattern stands for."""
+
+    @classmethod
+    def of(cls, index: ShardedIndex, view: _View, shard: int) -> Matcher:
+        return cast(Matcher, cls(index, view, shard))  # highlighting reads only what this has of a Matcher
+
+    def __init__(self, index: ShardedIndex, view: _View, shard: int) -> None:
+        self.searcher = self  # highlighting reads ``matcher.searcher.schema``
+        self.schema = index._schema
+        self._call = lambda field, pattern: index.executor.call(shard, "expand", view.key[shard], field, pattern)
+
+    def expand(self, field: str, pattern: str) -> tuple[str, ...]:
+        return tuple(self._call(field, pattern))
+
+
+class _Collection:
+    """The collection as "Did you mean" and "more like this" read it: a searcher and reader whose counts are
+    the sums over the shards."""
+
+    def __init__(self, index: ShardedIndex, view: _View) -> None:
+        self.index = index
+        self.view = view
+        self.schema = index._schema
+
+    def reader(self) -> _Collection:
+        return self
+
+    def doc_count_all(self) -> int:
+        return self.view.stats.papers_
+
+    def field_length(self, field: str) -> int:
+        return self.view.stats.lengths.get(field, 0)
+
+    def doc_frequency(self, field: str, text: str) -> int:
+        calls = [(t, field, text) for t in self.view.key]
+        return sum(self.index.executor.call_all("doc_frequency", calls))
+
+    def frequency(self, field: str, btext: bytes) -> float:
+        text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+        return self.index._frequencies(self.view, [(field, text)])[0]
+
+    def __contains__(self, term: tuple[str, bytes]) -> bool:
+        return self.frequency(*term) > 0
+
+    def key_terms_from_text(self, field: str, text: str, numterms: int = 5, normalize: bool = True) -> list[Any]:
+        """As Whoosh's searcher gives them, from the collection's counts (each term's asked of every shard)."""
+        expander = Expander(self, field)
+        expander.add_text(text)
+        return list(expander.expanded_terms(numterms, normalize=normalize))
+
+
+class _Lexicons:
+    """Title and abstract terms of every shard, as :func:`vocabulary_size` reads a reader's."""
+
+    def __init__(self, titles: set[str], abstracts: set[str]) -> None:
+        self._fields = {"title": titles, "abstract": abstracts}
+
+    def lexicon(self, field: str) -> Iterator[bytes]:
+        return (t.encode("utf-8") for t in self._fields.get(field, ()))
+
+
+# -- building and opening ---------------------------------------------------------------------------------------
+
+
+def build_shard(source: Any, target: str, number: int, count: int, errors: Literal["raise", "skip"]) -> int:
+    """Build shard ``number`` of ``count`` at ``target`` from the papers of ``source`` that belong to it: every
+    builder reads the whole source (reading, with sections not yet split, is a small part of a build) and keeps
+    its own papers. Returns how many papers it holds."""
+    mine = (r for r in stream_records(source, errors) if shards.shard_of(r.id, count) == number)
+    index = build_one(mine, target, procs=1)
+    try:
+        return len(index)
+    finally:
+        index.close()
+
+
+def build_sharded(
+    source: Source,
+    path: str | os.PathLike[str],
+    count: int,
+    *,
+    overwrite: bool = False,
+    errors: Literal["raise", "skip"] = "raise",
+    progress: Progress | None = None,
+    timeout: float = 5.0,
+    executor: Executorish = None,
+) -> ShardedIndex:
+    """Build the sharded index of ``source`` at ``path`` in ``count`` shards, each by one process (see
+    :func:`searchlib.build_index`)."""
+    count = shards.check_count(count)
+    target = Path(path)
+    shards.check_target(target, overwrite)
+    runner = executor_for(executor)
+    if not isinstance(source, (str, os.PathLike)) and not isinstance(source, Sequence):
+        source = list(source)  # an iterator is read once: every builder reads its own copy of the list
+    with folder.staging(target) as staged:
+        names = [shards.shard_name(i) for i in range(count)]
+        calls = [(source, str(staged / name), i, count, errors) for i, name in enumerate(names)]
+        papers = runner.run(build_shard, calls, names)
+        shards.write_manifest(staged, count)
+        shards.swap_into_place(staged, target, timeout)
+    if progress is not None:
+        progress(sum(papers), sum(papers))
+    return ShardedIndex(target, runner)
+
+
+def open_sharded(path: Path, executor: Executorish = None) -> ShardedIndex:
+    return ShardedIndex(path, executor_for(executor))
+
+
+# -- the public entry points: one index or a sharded one ----------------------------------------------------------
+
+
+def build_index(
+    source: Source,
+    path: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    *,
+    errors: Literal["raise", "skip"] = "raise",
+    progress: Progress | None = None,
+    timeout: float = 5.0,
+    procs: int | None = None,
+    shards: int | None = None,
+    executor: Executorish = None,
+) -> Index:
+    """Index ``source`` (a record file, several, or records) into a new index at ``path`` and return it.
+
+    Without ``path`` the index lives in memory. An existing index at ``path`` is replaced only with
+    ``overwrite=True``, and only once the new one is complete; a folder that is not a searchlib index is never
+    overwritten, and an interrupted build (Ctrl-C) leaves ``path`` as it was. Replacing an index waits up to
+    ``timeout`` seconds for its write lock, so a build never replaces an index another process is writing to.
+    ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`). ``procs`` is
+    the number of processes that index (default on Linux: the CPUs available, at most 2; elsewhere 1); past
+    2,000 records each writes a segment of its own (see :mod:`searchlib._engine.parallel`).
+
+    ``shards=N`` splits the papers between N indexes in ``path`` by a hash of their id, each built by a process
+    of its own (``procs`` at a time) or, with ``executor="ray"``, by a Ray task: the result is searched as one
+    index and gives the same results (see docs/guide/scale.md).
+
+    >>> from searchlib import bundled_records_path
+    >>> index = build_index(bundled_records_path())
+    >>> len(index)
+    10
+    """
+    if shards is None:
+        if executor is not None:
+            raise SearchlibError("an executor builds shards: pass shards=N too")
+        return build_one(source, path, overwrite, errors=errors, progress=progress, timeout=timeout, procs=procs)
+    if path is None:
+        raise SearchlibError("a sharded index is built in a folder: pass a path")
+    runner = LocalExecutor(procs) if executor in (None, "local") else executor
+    return build_sharded(
+        source,
+        path,
+        shards,
+        overwrite=overwrite,
+        errors=errors,
+        progress=progress,
+        timeout=timeout,
+        executor=runner,
+    )
+
+
+def open_index(path: str | os.PathLike[str], *, executor: Executorish = None) -> Index:
+    """Open the index at ``path``, sharded or not. Raises :class:`SearchlibError` if it is not a searchlib index.
+
+    A sharded index's shards are served by ``executor``: in this process (``"local"``, the default) or by one
+    Ray actor each (``"ray"``, or ``RayExecutor(address=...)`` for a cluster).
+
+    Opening reads pickled data, so only open indexes you or your colleagues built: never one from an
+    untrusted source.
+    """
+    target = Path(path)
+    if shards.is_sharded(target):
+        return open_sharded(target, executor)
+    if executor not in (None, "local"):
+        raise SearchlibError(f"{target} is not a sharded index: it opens in this process, without an executor")
+    return open_one(target)
