@@ -33,7 +33,6 @@ from whoosh.searching import Searcher
 from ._engine import folder, shards
 from ._engine.building import expected_count, stream_records
 from ._engine.executors import Executor, LocalExecutor, ShardFailed
-from ._engine.schema import make_schema
 from .analysis import stemtable
 from .errors import SearchlibError
 from .index import Index, Source, _check_limit
@@ -154,8 +153,12 @@ class ShardServer:
     def doc_frequency(self, token: int, field: str, text: str) -> int:
         return int(self._searcher(token).reader().doc_frequency(field, text))
 
-    def expand(self, token: int, field: str, pattern: str) -> tuple[str, ...]:
-        return Matcher(self._searcher(token)).expand(field, pattern)
+    def highlights(self, token: int, plan: Plan, docnum: int) -> dict[str, str]:
+        searcher = self._searcher(token)
+        return highlight.marked(shardwork.records(searcher, [docnum])[0], plan, Matcher(searcher))
+
+    def schema(self) -> Any:
+        return self.index._ix.schema
 
     def find(self, token: int, id_or_doi: str) -> tuple[int, Record] | None:
         searcher = self._searcher(token)
@@ -250,12 +253,13 @@ class ShardedIndex(Index):
         self.shards = int(manifest["shards"])
         self.executor = executor
         self._names = [shards.shard_name(i) for i in range(self.shards)]
-        self._schema = make_schema()
         self._lock = threading.RLock()
         self._view: _View | None = None
         for name in self._names:
             stemtable.register(path / name)  # "Did you mean" draws on every shard's words
         executor.serve(ShardServer, [(str(path / name), name) for name in self._names], self._names)
+        # Queries are planned, and feedback's words analysed, as the shards' own schema does (as one index's).
+        self._schema = executor.call(0, "schema")
 
     # -- the state searched, and its statistics ----------------------------------------------------------
 
@@ -350,7 +354,7 @@ class ShardedIndex(Index):
             shard, docnum = found
             record = self.executor.call(shard, "records", view.key[shard], [docnum])[0]
             hit = Hit(1, 1.0, record, id=record.id)
-            hit._highlighter = lambda: highlight.marked(hit.record, plan, _Expanding.of(self, view, shard))
+            hit._highlighter = partial(self.executor.call, shard, "highlights", view.key[shard], plan, docnum)
             counter = self._facet_counter(view, Terms((("id", record.id, 1.0),)), (None, None, None))
             return Results(query, render(plan), [hit], 1, facet_counter=counter, warnings=parsed.warnings)
         asked = None
@@ -435,7 +439,9 @@ class ShardedIndex(Index):
         hits = []
         for rank, (shard, entry) in enumerate(entries):
             hit = Hit(rank + 1, entry.score, partial(record, rank), id=entry.id)
-            hit._highlighter = partial(_marked, hit, plan, _Expanding.of(self, view, shard))
+            hit._highlighter = partial(
+                self.executor.call, shard, "highlights", view.key[shard], plan, entry.docnum
+            )
             hits.append(hit)
         return hits
 
@@ -572,26 +578,6 @@ class ShardedIndex(Index):
 
     def __repr__(self) -> str:
         return f"<Index {self.path}: {len(self)} papers in {self.shards} shards>"
-
-
-def _marked(hit: Hit, plan: Plan, matcher: Matcher) -> dict[str, str]:
-    return highlight.marked(hit.record, plan, matcher)
-
-
-class _Expanding:
-    """What highlighting asks of a matcher, from the shard that holds the hit: the words a pattern stands for."""
-
-    @classmethod
-    def of(cls, index: ShardedIndex, view: _View, shard: int) -> Matcher:
-        return cast(Matcher, cls(index, view, shard))  # highlighting reads only what this has of a Matcher
-
-    def __init__(self, index: ShardedIndex, view: _View, shard: int) -> None:
-        self.searcher = self  # highlighting reads ``matcher.searcher.schema``
-        self.schema = index._schema
-        self._call = lambda field, pattern: index.executor.call(shard, "expand", view.key[shard], field, pattern)
-
-    def expand(self, field: str, pattern: str) -> tuple[str, ...]:
-        return tuple(self._call(field, pattern))
 
 
 class _Collection:

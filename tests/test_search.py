@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from searchlib import QueryError, SearchlibError
+from searchlib import QueryError, SearchlibError, build_index
 from tests.conftest import dois
 
 HYBRID = "10.1136/bmjqs-2024-017268"
@@ -187,3 +187,14 @@ def test_any_searches_the_parts_of_a_hyphenated_word_at_a_lower_weight(seed_inde
     assert len(seed_index.search("interviews-hospital", match="any")) == len(
         seed_index.search("interviews hospital", match="any")
     )
+
+
+def test_a_snippet_shows_the_earliest_of_equally_good_passages(tmp_path):
+    """Passages that match as well as each other: the first two are shown, the same ones every time (Whoosh's own
+    choice among equals goes by where its objects happen to lie in memory)."""
+    filler = " ".join(f"word{i}" for i in range(60))
+    abstract = " ".join(f"Passage {n} on falls. {filler}." for n in ("one", "two", "three", "four", "five"))
+    index = build_index([{"title": "A paper", "doi": "10.1/x", "abstract": abstract}])
+    for _ in range(5):
+        snippet = index.search("falls")[0].highlights["abstract"]
+        assert "Passage one" in snippet and "Passage two" in snippet and "five" not in snippet, snippet

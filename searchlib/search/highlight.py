@@ -99,5 +99,9 @@ def _snippet(text: str, spans: set[tuple[int, int]]) -> str:
         t.matched = any(s < t.endchar and t.startchar < e for s, e in starts)
         tokens.append(t.copy())
     fragments = wh.ContextFragmenter(maxchars=200, surround=60).fragment_tokens(text, iter(tokens))
-    best = wh.top_fragments(fragments, 2, wh.BasicFragmentScorer(), wh.FIRST, 1)
+    # The two best fragments, the earlier on a tie: Whoosh's top_fragments breaks ties by the fragments' memory
+    # addresses, so the same hit could show different snippets from one search to the next.
+    scorer = wh.BasicFragmentScorer()
+    scored = sorted(((scorer(f), f) for f in fragments), key=lambda sf: (-sf[0], sf[1].startchar))
+    best = sorted((f for score, f in scored[:2] if score >= 1), key=wh.FIRST)
     return str(MarkFormatter(MARK_START, MARK_END)(text, best))
