@@ -53,6 +53,8 @@ from .search.suggest import suggest, vocabulary_size
 ADD_BATCH = 5_000
 #: Hits whose records are fetched from their shards together, the first time one of them is read.
 FETCH_BATCH = 100
+#: Words whose occurrences feedback asks every shard for at a time.
+LOOKUP_BATCH = 64
 #: How many states of a shard (searchers) a server keeps for searches still reading them.
 KEPT_VIEWS = 4
 
@@ -407,6 +409,7 @@ class ShardedIndex(Index):
             return plan
         records = [self.executor.call(shard, "records", view.key[shard], [e.docnum])[0] for shard, e in top]
         stats = view.stats
+        looked = _Frequencies(self, view)
         return expand_with(
             plan,
             [e.score for _, e in top],
@@ -414,8 +417,9 @@ class ShardedIndex(Index):
             self._schema["abstract"],
             stats.papers_,
             stats.lengths.get("title", 0) + stats.lengths.get("abstract", 0),
-            lambda term: sum(self._frequencies(view, [("title", term), ("abstract", term)])),
+            looked.frequency,
             loosen=loosen,
+            prefetch=looked.order,
         )
 
     def _frequencies(self, view: _View, terms: list[tuple[str, str]]) -> list[float]:
@@ -578,6 +582,31 @@ class ShardedIndex(Index):
 
     def __repr__(self) -> str:
         return f"<Index {self.path}: {len(self)} papers in {self.shards} shards>"
+
+
+class _Frequencies:
+    """Feedback's look-ups of words' occurrences in titles and abstracts, asked of every shard
+    :data:`LOOKUP_BATCH` words at a time, in the order feedback will ask for them."""
+
+    def __init__(self, index: ShardedIndex, view: _View) -> None:
+        self._index = index
+        self._view = view
+        self._order: list[str] = []
+        self._at: dict[str, int] = {}
+        self._known: dict[str, float] = {}
+
+    def order(self, terms: list[str]) -> None:
+        self._order = terms
+        self._at = {term: i for i, term in enumerate(terms)}
+
+    def frequency(self, term: str) -> float:
+        if term not in self._known:
+            start = self._at.get(term)
+            batch = [term] if start is None else self._order[start : start + LOOKUP_BATCH]
+            found = self._index._frequencies(self._view, [(f, t) for t in batch for f in ("title", "abstract")])
+            for i, t in enumerate(batch):
+                self._known[t] = found[2 * i] + found[2 * i + 1]
+        return self._known[term]
 
 
 class _Collection:

@@ -83,10 +83,12 @@ def expand_with(
     cf: Callable[[str], float],
     *,
     loosen: bool = True,
+    prefetch: Callable[[list[str]], None] | None = None,
 ) -> Plan:
     """:func:`expand` from the feedback papers' ``records`` and ``scores`` and the collection's statistics: ``n``
     papers, ``length`` words in all their titles and abstracts, ``cf(term)`` a term's occurrences in them
-    (whatever holds the papers: one index, or the shards of one)."""
+    (whatever holds the papers: one index, or the shards of one). ``prefetch`` is told the order in which
+    ``cf`` may be asked for the words (it stops early), for a caller that looks words up in batches."""
     in_top: defaultdict[str, float] = defaultdict(float)
     positions = getattr(analyzer_field.analyzer, "positions", None)  # the cached analyzer's: no tokens made
     for weight, record in zip(paper_weights(scores), records, strict=True):
@@ -102,7 +104,7 @@ def expand_with(
                     in_top[term] += weight
     if not in_top:
         return plan
-    best = best_words(in_top, cf, n, length / n)
+    best = best_words(in_top, cf, n, length / n, prefetch)
     if not best:
         return plan
     mass = FEEDBACK_WEIGHT * _query_length(plan) / sum(score for score, _ in best)
@@ -113,7 +115,11 @@ def expand_with(
 
 
 def best_words(
-    in_top: dict[str, float], cf: Callable[[str], float], n: int, most: float | None = None
+    in_top: dict[str, float],
+    cf: Callable[[str], float],
+    n: int,
+    most: float | None = None,
+    prefetch: Callable[[list[str]], None] | None = None,
 ) -> list[tuple[float, str]]:
     """The :data:`FEEDBACK_TERMS` words of ``in_top`` (word -> count in the feedback papers) with the best Bo1
     scores, as ``(score, word)`` best first (ties: alphabetical); ``cf(word)`` is the word's count in the
@@ -132,7 +138,10 @@ def best_words(
     """
     heap: list[float] = []  # the best scores so far, lowest first
     scored = []
-    for term, count in sorted(in_top.items(), key=lambda tc: (-tc[1], tc[0])):
+    ordered = sorted(in_top.items(), key=lambda tc: (-tc[1], tc[0]))
+    if prefetch is not None:
+        prefetch([term for term, _ in ordered])
+    for term, count in ordered:
         if most is not None and len(heap) == FEEDBACK_TERMS:
             if _best_possible(count, n, most) < heap[0]:
                 break
