@@ -35,6 +35,7 @@ from typing import Literal, NoReturn
 
 import orjson
 
+from ._engine.shards import is_sharded
 from ._engine.storage import MANIFEST
 from .errors import LoadError, SearchlibError
 from .index import Index
@@ -139,6 +140,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         metavar="N",
         help="processes for a new index, used past 2,000 records (default on Linux: the CPUs, at most 2)",
+    )
+    sp.add_argument(
+        "--shards",
+        type=_positive,
+        metavar="N",
+        help="build a sharded index: N indexes in the folder, a process each, searched as one",
     )
     sp.add_argument(
         "--progress",
@@ -281,13 +288,15 @@ def _cmd_index(args: argparse.Namespace) -> int:
     show = args.progress if args.progress is not None else size >= _PROGRESS_MIN_BYTES and sys.stderr.isatty()
     progress = ProgressBar() if show else None
     overwrite = args.overwrite
-    exists = (path / MANIFEST).exists()
+    exists = (path / MANIFEST).exists() or is_sharded(path)
     if exists and not overwrite and _default_in_use(args) and _holds_only_the_sample(open_index(path)):
         print(f"searchlib: replacing the bundled sample records at {path} with these", file=sys.stderr)
         overwrite = True
     try:
         if overwrite or not exists:
-            index = build_index(records(), path, overwrite=overwrite, progress=progress, procs=args.procs)
+            index = build_index(
+                records(), path, overwrite=overwrite, progress=progress, procs=args.procs, shards=args.shards
+            )
             verb = "built"
         else:
             index = open_index(path)

@@ -25,9 +25,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from whoosh.classify import Expander
 from whoosh.searching import Searcher
 
 from ._engine import folder, shards
@@ -41,13 +40,13 @@ from .index import open_index as open_one
 from .progress import Progress
 from .records.record import Record, normalise_doi
 from .results import Hit, Results
-from .search import facets, highlight, shardwork, syntax, termwise
-from .search.explain import Explanation, explain_doc
+from .search import facets, shardwork, syntax
+from .search.explain import Explanation
 from .search.feedback import FEEDBACK_DOCS, expand_with
-from .search.match import Matcher
 from .search.plan import Plan, Planner, Terms, render
 from .search.similar import more_like_plan
 from .search.suggest import suggest, vocabulary_size
+from .shard import Filters, ShardServer, Spilled, Sync, build_shard, spill
 
 #: Records read at a time when papers are added to a sharded index without a ``batch_size``.
 ADD_BATCH = 5_000
@@ -55,8 +54,6 @@ ADD_BATCH = 5_000
 FETCH_BATCH = 100
 #: Words whose occurrences feedback asks every shard for at a time.
 LOOKUP_BATCH = 64
-#: How many states of a shard (searchers) a server keeps for searches still reading them.
-KEPT_VIEWS = 4
 
 Executorish = Literal["local", "ray"] | Executor | None
 
@@ -72,146 +69,6 @@ def executor_for(executor: Executorish) -> Executor:
     if isinstance(executor, Executor):
         return executor
     raise SearchlibError(f"executor must be 'local', 'ray' or an executor object, not {executor!r}")
-
-
-# -- one shard ----------------------------------------------------------------------------------------------------
-
-
-class ShardServer:
-    """One open shard, answering what the sharded index asks of it (here, or in a Ray actor).
-
-    A search first asks for :meth:`view`, a token for the shard's current state, and names it in every call
-    after, so all its calls read the same state even when the shard changes meanwhile.
-    """
-
-    def __init__(self, path: str, name: str) -> None:
-        self.name = name
-        self.index = open_one(path)
-        self._views: dict[int, Searcher] = {}
-        self._next = 0
-        self._stats: dict[tuple[int, ...], shardwork.CollectionStats] = {}
-        self._lock = threading.Lock()
-
-    def view(self) -> tuple[int, shardwork.Counts]:
-        searcher = self.index._current_searcher()
-        with self._lock:
-            for token, seen in self._views.items():
-                if seen is searcher:
-                    return token, shardwork.counts(searcher)
-            self._next += 1
-            self._views[self._next] = searcher
-            while len(self._views) > KEPT_VIEWS:
-                self._views.pop(next(iter(self._views)))
-            return self._next, shardwork.counts(searcher)
-
-    def _searcher(self, token: int) -> Searcher:
-        found = self._views.get(token)
-        if found is None:
-            raise SearchlibError(f"{self.name} has changed several times during this search; search again")
-        return found
-
-    def _synced(self, sync: Sync) -> tuple[Searcher, shardwork.CollectionStats]:
-        """The searcher and collection statistics of a search, with what it has learnt since the last call."""
-        key, token, base, terms, dfs, phrases, found = sync
-        with self._lock:
-            stats = self._stats.get(key)
-            if stats is None:
-                assert base is not None, "a new view comes with its counts"
-                stats = self._stats[key] = shardwork.CollectionStats(base[0], base[1])
-                while len(self._stats) > KEPT_VIEWS:
-                    self._stats.pop(next(iter(self._stats)))
-            stats.learn(terms, dfs, phrases, found)
-        return self._searcher(token), stats
-
-    def gather(
-        self, sync: Sync, terms: list[tuple[str, bytes]], phrases: list[Any]
-    ) -> tuple[list[int], list[int]]:
-        searcher, _ = self._synced(sync)
-        return shardwork.doc_frequencies(searcher, terms), shardwork.phrase_matches(searcher, phrases)
-
-    def top(self, sync: Sync, plan: Plan, filters: Filters, limit: int | None, sort: str) -> Any:
-        searcher, stats = self._synced(sync)
-        scored = shardwork.scores(searcher, stats, plan, *filters)
-        return shardwork.top(searcher, scored, limit, sort)
-
-    def explain(self, sync: Sync, plan: Plan, docnum: int) -> Any:
-        searcher, stats = self._synced(sync)
-        return explain_doc(Matcher(searcher, stats), plan, docnum)
-
-    def facets(self, token: int, plan: Plan, filters: Filters, name: str) -> Counter[Any]:
-        searcher = self._searcher(token)  # which papers match needs no collection statistics
-        return shardwork.facet_counts(searcher, shardwork.scores(searcher, termwise.OWN, plan, *filters), name)
-
-    def count(self, token: int, plan: Plan, filters: Filters) -> int:
-        searcher = self._searcher(token)
-        return int((shardwork.scores(searcher, termwise.OWN, plan, *filters) > 0).sum())
-
-    def records(self, token: int, docnums: list[int]) -> list[Record]:
-        return shardwork.records(self._searcher(token), docnums)
-
-    def frequencies(self, token: int, terms: list[tuple[str, str]]) -> list[float]:
-        return shardwork.frequencies(self._searcher(token), terms)
-
-    def doc_frequency(self, token: int, field: str, text: str) -> int:
-        return int(self._searcher(token).reader().doc_frequency(field, text))
-
-    def highlights(self, token: int, plan: Plan, docnum: int) -> dict[str, str]:
-        searcher = self._searcher(token)
-        return highlight.marked(shardwork.records(searcher, [docnum])[0], plan, Matcher(searcher))
-
-    def schema(self) -> Any:
-        return self.index._ix.schema
-
-    def find(self, token: int, id_or_doi: str) -> tuple[int, Record] | None:
-        searcher = self._searcher(token)
-        docnum = self.index._docnum(searcher, id_or_doi)
-        return None if docnum is None else (docnum, shardwork.records(searcher, [docnum])[0])
-
-    def identified(self, token: int, kind: str, value: str) -> int | None:
-        searcher = self._searcher(token)
-        found = searcher.document_number(**{kind: value}) if kind in searcher.schema else None
-        return None if found is None else int(found)
-
-    def size(self) -> int:
-        return len(self.index)
-
-    def papers(self, token: int, start: int, count: int) -> tuple[list[Record], int | None]:
-        """Up to ``count`` papers from document ``start`` on, and where the next ones begin (None: no more)."""
-        reader = self._searcher(token).reader()
-        end = reader.doc_count_all()
-        live: list[int] = []
-        while start < end and len(live) < count:
-            if not reader.is_deleted(start):
-                live.append(start)
-            start += 1
-        return shardwork.records(self._searcher(token), live), (start if start < end else None)
-
-    def add(self, records: list[Record], timeout: float) -> int:
-        return self.index.add(records, timeout=timeout)
-
-    def delete(self, ids: list[str], timeout: float) -> int:
-        return self.index.delete(ids, timeout=timeout)
-
-    def optimize(self, timeout: float) -> None:
-        self.index.optimize(timeout=timeout)
-
-    def stats(self) -> tuple[dict[str, Any], set[str], set[str]]:
-        """The shard's own stats, and its title and abstract terms (for the collection's vocabulary)."""
-        reader = self.index._current_searcher().reader()
-        abstract = {t.decode("utf-8") for t in reader.lexicon("abstract")}
-        title = {t.decode("utf-8") for t in reader.lexicon("title")}
-        return self.index.stats(), title, abstract
-
-    def close(self) -> None:
-        self.index.close()
-        self._views.clear()
-
-
-#: ``(view key, shard's token, the view's papers and field lengths if new to the shard, terms, their
-#: document frequencies, phrases, their counts)``: what a scoring call tells a shard of the collection.
-Sync = tuple[tuple[int, ...], int, "tuple[int, dict[str, int]] | None", list, list, list, list]
-#: ``(year, journal, id of a paper left out)``.
-Filters = tuple[Any, Any, "str | None"]
 
 
 # -- the collection --------------------------------------------------------------------------------------------
@@ -371,7 +228,7 @@ class ShardedIndex(Index):
             self._hits(view, plan, entries),
             total,
             suggestion=lambda: suggest(
-                cast(Searcher, _Collection(self, view)),
+                self._collection(view),
                 query,
                 asked,
                 lambda text: self._count_all(view, text, match, plain, filters),
@@ -409,7 +266,7 @@ class ShardedIndex(Index):
             return plan
         records = [self.executor.call(shard, "records", view.key[shard], [e.docnum])[0] for shard, e in top]
         stats = view.stats
-        looked = _Frequencies(self, view)
+        looked = shardwork.BatchedFrequencies(partial(self._frequencies, view), LOOKUP_BATCH)
         return expand_with(
             plan,
             [e.score for _, e in top],
@@ -420,6 +277,16 @@ class ShardedIndex(Index):
             looked.frequency,
             loosen=loosen,
             prefetch=looked.order,
+        )
+
+    def _collection(self, view: _View) -> Searcher:
+        """The collection as a searcher for "Did you mean" and "more like this": every count a sum over shards."""
+
+        def doc_frequency(field: str, text: str) -> int:
+            return sum(self.executor.call_all("doc_frequency", [(t, field, text) for t in view.key]))
+
+        return shardwork.CollectionReader.of(
+            self._schema, view.stats, partial(self._frequencies, view), doc_frequency
         )
 
     def _frequencies(self, view: _View, terms: list[tuple[str, str]]) -> list[float]:
@@ -469,7 +336,7 @@ class ShardedIndex(Index):
         _check_limit(limit)
         view = self._current()
         _, _, record = self._locate_in_shard(id_or_doi)
-        plan = more_like_plan(cast(Searcher, _Collection(self, view)), record) or Terms(())
+        plan = more_like_plan(self._collection(view), record) or Terms(())
         entries, total = self._top(view, plan, (None, None, record.id), limit, "relevance")
         return Results(
             f"like {record.doi or record.id}",
@@ -513,7 +380,7 @@ class ShardedIndex(Index):
             "fields": parts[0]["fields"],
             "papers_with_section": {name: sections[name] for name in parts[0]["papers_with_section"]},
             "papers_with_any_section": sum(p["papers_with_any_section"] for p in parts),
-            "vocabulary": vocabulary_size(cast(Any, _Lexicons(titles, abstracts))),
+            "vocabulary": vocabulary_size(shardwork.Lexicons.of({"title": titles, "abstract": abstracts})),
             "abstract_vocabulary": len(abstracts),
             "segments": sum(p["segments"] for p in parts),
             "size_bytes": sum(p["size_bytes"] or 0 for p in parts),
@@ -584,90 +451,7 @@ class ShardedIndex(Index):
         return f"<Index {self.path}: {len(self)} papers in {self.shards} shards>"
 
 
-class _Frequencies:
-    """Feedback's look-ups of words' occurrences in titles and abstracts, asked of every shard
-    :data:`LOOKUP_BATCH` words at a time, in the order feedback will ask for them."""
-
-    def __init__(self, index: ShardedIndex, view: _View) -> None:
-        self._index = index
-        self._view = view
-        self._order: list[str] = []
-        self._at: dict[str, int] = {}
-        self._known: dict[str, float] = {}
-
-    def order(self, terms: list[str]) -> None:
-        self._order = terms
-        self._at = {term: i for i, term in enumerate(terms)}
-
-    def frequency(self, term: str) -> float:
-        if term not in self._known:
-            start = self._at.get(term)
-            batch = [term] if start is None else self._order[start : start + LOOKUP_BATCH]
-            found = self._index._frequencies(self._view, [(f, t) for t in batch for f in ("title", "abstract")])
-            for i, t in enumerate(batch):
-                self._known[t] = found[2 * i] + found[2 * i + 1]
-        return self._known[term]
-
-
-class _Collection:
-    """The collection as "Did you mean" and "more like this" read it: a searcher and reader whose counts are
-    the sums over the shards."""
-
-    def __init__(self, index: ShardedIndex, view: _View) -> None:
-        self.index = index
-        self.view = view
-        self.schema = index._schema
-
-    def reader(self) -> _Collection:
-        return self
-
-    def doc_count_all(self) -> int:
-        return self.view.stats.papers_
-
-    def field_length(self, field: str) -> int:
-        return self.view.stats.lengths.get(field, 0)
-
-    def doc_frequency(self, field: str, text: str) -> int:
-        calls = [(t, field, text) for t in self.view.key]
-        return sum(self.index.executor.call_all("doc_frequency", calls))
-
-    def frequency(self, field: str, btext: bytes) -> float:
-        text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-        return self.index._frequencies(self.view, [(field, text)])[0]
-
-    def __contains__(self, term: tuple[str, bytes]) -> bool:
-        return self.frequency(*term) > 0
-
-    def key_terms_from_text(self, field: str, text: str, numterms: int = 5, normalize: bool = True) -> list[Any]:
-        """As Whoosh's searcher gives them, from the collection's counts (each term's asked of every shard)."""
-        expander = Expander(self, field)
-        expander.add_text(text)
-        return list(expander.expanded_terms(numterms, normalize=normalize))
-
-
-class _Lexicons:
-    """Title and abstract terms of every shard, as :func:`vocabulary_size` reads a reader's."""
-
-    def __init__(self, titles: set[str], abstracts: set[str]) -> None:
-        self._fields = {"title": titles, "abstract": abstracts}
-
-    def lexicon(self, field: str) -> Iterator[bytes]:
-        return (t.encode("utf-8") for t in self._fields.get(field, ()))
-
-
 # -- building and opening ---------------------------------------------------------------------------------------
-
-
-def build_shard(source: Any, target: str, number: int, count: int, errors: Literal["raise", "skip"]) -> int:
-    """Build shard ``number`` of ``count`` at ``target`` from the papers of ``source`` that belong to it: every
-    builder reads the whole source (reading, with sections not yet split, is a small part of a build) and keeps
-    its own papers. Returns how many papers it holds."""
-    mine = (r for r in stream_records(source, errors) if shards.shard_of(r.id, count) == number)
-    index = build_one(mine, target, procs=1)
-    try:
-        return len(index)
-    finally:
-        index.close()
 
 
 def build_sharded(
@@ -687,12 +471,20 @@ def build_sharded(
     target = Path(path)
     shards.check_target(target, overwrite)
     runner = executor_for(executor)
-    if not isinstance(source, (str, os.PathLike)) and not isinstance(source, Sequence):
-        source = list(source)  # an iterator is read once: every builder reads its own copy of the list
     with folder.staging(target) as staged:
         names = [shards.shard_name(i) for i in range(count)]
-        calls = [(source, str(staged / name), i, count, errors) for i, name in enumerate(names)]
+        calls: list[tuple[Any, ...]]
+        if isinstance(source, (str, os.PathLike, Sequence)):
+            calls = [(source, str(staged / name), i, count, errors) for i, name in enumerate(names)]
+        else:  # records read once, as they come: each goes to a file of its shard's, which its builder reads
+            spilled = spill(stream_records(source, errors), staged, names)
+            calls = [
+                (Spilled(str(path)), str(staged / name), 0, 1, errors)
+                for path, name in zip(spilled, names, strict=True)
+            ]
         papers = runner.run(build_shard, calls, names)
+        for path in staged.glob(".*.records"):
+            path.unlink()
         shards.write_manifest(staged, count)
         shards.swap_into_place(staged, target, timeout)
     if progress is not None:

@@ -15,10 +15,12 @@ and each shard keeps its scored postings with it, as one index keeps them with i
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+from whoosh.classify import Expander
 from whoosh.searching import Searcher
 
 from .._engine.schema import record_from_stored
@@ -204,3 +206,88 @@ def facet_counts(searcher: Searcher, scored: np.ndarray, name: str) -> Counter[A
 
 def records(searcher: Searcher, docnums: list[int]) -> list[Record]:
     return [record_from_stored(searcher.stored_fields(d)["record"]) for d in docnums]
+
+
+# -- the collection as a reader, for what reads one ------------------------------------------------------------
+
+
+class BatchedFrequencies:
+    """Feedback's look-ups of words' occurrences in titles and abstracts (:func:`.feedback.expand_with`),
+    ``batch`` words at a time, in the order feedback will ask for them: ``lookup`` asks every shard once."""
+
+    def __init__(self, lookup: Callable[[list[tuple[str, str]]], list[float]], batch: int) -> None:
+        self._lookup = lookup
+        self._batch = batch
+        self._order: list[str] = []
+        self._at: dict[str, int] = {}
+        self._known: dict[str, float] = {}
+
+    def order(self, terms: list[str]) -> None:
+        self._order = terms
+        self._at = {term: i for i, term in enumerate(terms)}
+
+    def frequency(self, term: str) -> float:
+        if term not in self._known:
+            start = self._at.get(term)
+            batch = [term] if start is None else self._order[start : start + self._batch]
+            found = self._lookup([(f, t) for t in batch for f in ("title", "abstract")])
+            for i, t in enumerate(batch):
+                self._known[t] = found[2 * i] + found[2 * i + 1]
+        return self._known[term]
+
+
+class CollectionReader:
+    """The collection as "Did you mean" and "more like this" read a searcher and its reader, every count a sum
+    over the shards: ``frequencies`` of ``(field, text)`` terms, ``doc_frequency(field, text)``."""
+
+    def __init__(
+        self,
+        schema: Any,
+        stats: CollectionStats,
+        frequencies: Callable[[list[tuple[str, str]]], list[float]],
+        doc_frequency: Callable[[str, str], int],
+    ) -> None:
+        self.schema = schema
+        self._stats = stats
+        self._frequencies = frequencies
+        self.doc_frequency = doc_frequency
+
+    @classmethod
+    def of(cls, *args: Any) -> Searcher:
+        return cast(Searcher, cls(*args))  # read only where a searcher or reader is
+
+    def reader(self) -> CollectionReader:
+        return self
+
+    def doc_count_all(self) -> int:
+        return self._stats.papers_
+
+    def field_length(self, field: str) -> int:
+        return self._stats.lengths.get(field, 0)
+
+    def frequency(self, field: str, btext: bytes) -> float:
+        return self._frequencies([(field, btext.decode("utf-8") if isinstance(btext, bytes) else btext)])[0]
+
+    def __contains__(self, term: tuple[str, bytes]) -> bool:
+        return self.frequency(*term) > 0
+
+    def key_terms_from_text(self, field: str, text: str, numterms: int = 5, normalize: bool = True) -> list[Any]:
+        """As Whoosh's searcher gives them, from the collection's counts."""
+        expander = Expander(self, field)
+        expander.add_text(text)
+        return list(expander.expanded_terms(numterms, normalize=normalize))
+
+
+class Lexicons:
+    """Every shard's terms of some fields (``field -> terms``), as :func:`.suggest.vocabulary_size` reads a
+    reader's."""
+
+    def __init__(self, fields: dict[str, set[str]]) -> None:
+        self._fields = fields
+
+    @classmethod
+    def of(cls, fields: dict[str, set[str]]) -> Any:
+        return cls(fields)
+
+    def lexicon(self, field: str) -> Iterator[bytes]:
+        return (t.encode("utf-8") for t in self._fields.get(field, ()))
