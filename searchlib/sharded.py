@@ -158,7 +158,16 @@ class ShardedIndex(Index):
                     syncs = [(view.sync(i), plan, *args) for i in range(self.shards)]
                 return self.executor.call_all(method, syncs)
             except shardwork.MissingStats as missing:
-                self._gather(view, missing.terms, missing.phrases)
+                # Another thread's search may have told the shards' what this one was counting on: gather what
+                # is missing if the view lacks it, and tell every shard everything again.
+                known = view.stats
+                self._gather(
+                    view,
+                    [t for t in missing.terms if t not in known.df],
+                    [p for p in missing.phrases if p not in known.phrases],
+                )
+                with self._lock:
+                    view.sent = [None] * self.shards
         raise ShardFailed(f"the shards of {self.path} kept asking for statistics no shard gave")
 
     # -- reading ------------------------------------------------------------------------------------------

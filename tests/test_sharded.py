@@ -216,3 +216,19 @@ def test_a_sharded_build_checks_what_it_is_asked(records, tmp_path):
     replaced = searchlib.build_index(records[:8], tmp_path / "x", shards=4, overwrite=True)
     assert len(replaced) == 8 and replaced.shards == 4
     assert len(searchlib.build_index(records[:2], tmp_path / "few", shards=8)) == 2  # empty shards are fine
+
+
+def test_searches_from_several_threads_at_once_give_one_index_s_results(both):
+    from concurrent.futures import ThreadPoolExecutor
+
+    one, built = both
+    many = searchlib.open_index(built.path)  # statistics gathered from nothing, by the threads together
+    asked = [(q, o) for q, o in QUERIES if o.get("limit", 10) is not None][:16] * 2
+
+    def hits(index, query, options):
+        return [(h.id, h.score) for h in index.search(query, **options)]
+
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(lambda qo: hits(many, *qo), asked))
+    assert found == [hits(one, q, o) for q, o in asked]
+    many.close()

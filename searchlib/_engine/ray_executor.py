@@ -35,8 +35,9 @@ class RayExecutor(Executor):
     ``address`` is the cluster's (``"auto"`` for the one this machine has joined, ``"ray://host:10001"`` for a
     remote one); None starts Ray on this machine unless it is already running in this process.
     ``init_options`` go to ``ray.init`` (e.g. ``num_cpus=2``), ``actor_options`` to each actor's
-    ``.options()`` (default: ``num_cpus=0``, so that shards never wait for a free CPU to be served, and
-    spread over the nodes).
+    ``.options()``: a dict, or a function of the shard's name (``"shard-003"``) giving one, to place each shard
+    on the node that holds its files. By default actors take ``num_cpus=0`` (a shard never waits for a free CPU
+    to be served) and are spread over the nodes.
 
     >>> RayExecutor(address="auto").address
     'auto'
@@ -49,11 +50,11 @@ class RayExecutor(Executor):
         address: str | None = None,
         *,
         init_options: dict[str, Any] | None = None,
-        actor_options: dict[str, Any] | None = None,
+        actor_options: dict[str, Any] | Callable[[str], dict[str, Any]] | None = None,
     ) -> None:
         self.address = address
         self.init_options = dict(init_options or {})
-        self.actor_options = {"num_cpus": 0, "scheduling_strategy": "SPREAD", **(actor_options or {})}
+        self.actor_options = actor_options
         self._actors: list[Any] = []
         self._names: list[str] = []
 
@@ -101,9 +102,13 @@ class RayExecutor(Executor):
         actor = ray.remote(server)
         self._names = list(names)
         self._actors = [
-            actor.options(name=None, max_restarts=0, **self.actor_options).remote(*args) for args in calls
+            actor.options(**self._options_for(name)).remote(*args) for args, name in zip(calls, names, strict=True)
         ]
         self._get([a.size.remote() for a in self._actors], self._names)  # each opened its shard, or fails now
+
+    def _options_for(self, name: str) -> dict[str, Any]:
+        given = self.actor_options(name) if callable(self.actor_options) else self.actor_options
+        return {"num_cpus": 0, "scheduling_strategy": "SPREAD", "max_restarts": 0, **(given or {})}
 
     def call(self, shard: int, method: str, *args: Any) -> Any:
         return self._get([getattr(self._actors[shard], method).remote(*args)], [self._names[shard]])[0]
