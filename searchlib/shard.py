@@ -71,7 +71,6 @@ class ShardServer:
         with self._lock:
             stats = self._stats.get(key)
             if stats is None:
-                assert base is not None, "a new view comes with its counts"
                 stats = self._stats[key] = shardwork.CollectionStats(base[0], base[1])
                 while len(self._stats) > KEPT_VIEWS:
                     self._stats.pop(next(iter(self._stats)))
@@ -162,9 +161,9 @@ class ShardServer:
         self._views.clear()
 
 
-#: ``(view key, shard's token, the view's papers and field lengths if new to the shard, terms, their
+#: ``(view key, shard's token, the view's papers and field lengths, terms, their
 #: document frequencies, phrases, their counts)``: what a scoring call tells a shard of the collection.
-Sync = tuple[tuple[int, ...], int, "tuple[int, dict[str, int]] | None", list, list, list, list]
+Sync = tuple[tuple[int, ...], int, "tuple[int, dict[str, int]]", list, list, list, list]
 #: ``(year, journal, id of a paper left out)``.
 Filters = tuple[Any, Any, "str | None"]
 

@@ -86,7 +86,7 @@ class _View:
         """What shard ``shard`` has not been told yet (the delta since the last call)."""
         stats = self.stats
         sent = self.sent[shard]
-        base = None if sent is not None else (stats.papers_, stats.lengths)
+        base = (stats.papers_, stats.lengths)  # always: another thread's first call may reach the shard later
         t0, p0 = sent or (0, 0)
         terms = list(islice(stats.df.items(), t0, None))
         phrases = list(islice(stats.phrases.items(), p0, None))
