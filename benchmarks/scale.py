@@ -19,6 +19,7 @@ served by Ray actors, ``ray.init(num_cpus=2)``).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -60,14 +61,40 @@ def queries(corpus_file: Path, workdir: Path, claims: int) -> Path:
     return path
 
 
+def _ray_workers() -> list[Path]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if (proc / "cmdline").read_bytes().startswith(b"ray::"):
+                found.append(proc)
+        except OSError:
+            continue
+    return found
+
+
+def _cpu_s(ray_workers: bool) -> float:
+    """CPU seconds (user and system) of this process, its children and Ray's workers: on a machine shared with
+    other work, the build's cost that waiting for a CPU does not inflate."""
+    used = sum(
+        r.ru_utime + r.ru_stime for r in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
+    if ray_workers:
+        tick = os.sysconf("SC_CLK_TCK")
+        for proc in _ray_workers():
+            try:
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            used += (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
 def _peak_mib(ray_workers: bool) -> float:
     """The largest peak resident memory of one process: this one, its children (ended) and Ray's workers."""
     peaks = [resource.getrusage(w).ru_maxrss / 1024 for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     if ray_workers:
-        for proc in Path("/proc").iterdir():
+        for proc in _ray_workers():
             try:
-                if not (proc / "cmdline").read_bytes().startswith(b"ray::"):
-                    continue
                 status = (proc / "status").read_text()
             except OSError:
                 continue
@@ -95,13 +122,16 @@ def worker(config: str, corpus_file: Path, where: Path, query_file: Path | None)
         executor = "ray"
     if query_file is None:
         n = sum(1 for line in open(corpus_file, "rb") if line.strip())
+        cpu_before = _cpu_s(on_ray)
         t = time.perf_counter()
         if shards is None:
             index = searchlib.build_index(corpus_file, where, overwrite=True, procs=1 if config == "one" else 2)
         else:
             index = searchlib.build_index(corpus_file, where, overwrite=True, shards=shards, executor=executor)
         build = time.perf_counter() - t
+        cpu = _cpu_s(on_ray) - cpu_before
         out.update(papers=n, build_s=build, papers_per_s=n / build, peak_mib=_peak_mib(on_ray))
+        out.update(cpu_s=cpu, papers_per_cpu_s=n / cpu, load=os.getloadavg()[0])
         size = sum(f.stat().st_size for f in where.rglob("*") if f.is_file())
         out.update(size_mib=size / 2**20, bytes_per_paper=size / n)
         index.close()
@@ -159,9 +189,9 @@ def report(n: int, runs: list[dict]) -> str:
         f"{n:,} generated papers; {machine()}",
         f"rounds: {max(len(v) for v in by.values())}; medians over the rounds; ratios to `one`",
         "",
-        "| config | papers/s | x one | peak MiB/process | bytes/paper | claims p50 / p95 ms | x one | "
-        "typed p50 / p95 ms | x one |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| config | papers/s | x one | papers/CPU-s | peak MiB/process | bytes/paper | claims p50 / p95 ms "
+        "| x one | typed p50 / p95 ms | x one |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for config in CONFIGS:
         if config not in by:
@@ -169,7 +199,8 @@ def report(n: int, runs: list[dict]) -> str:
         rate = med(config, "papers_per_s")
         claims, typed = med(config, "claims", "p50"), med(config, "typed", "p50")
         lines.append(
-            f"| {config} | {rate:,.0f} | {rate / base_rate:.2f} | {med(config, 'peak_mib'):,.0f} | "
+            f"| {config} | {rate:,.0f} | {rate / base_rate:.2f} | {med(config, 'papers_per_cpu_s'):,.0f} | "
+            f"{med(config, 'peak_mib'):,.0f} | "
             f"{med(config, 'bytes_per_paper'):,.0f} | {claims:.1f} / {med(config, 'claims', 'p95'):.1f} | "
             f"{claims / base_claims:.2f} | {typed:.1f} / {med(config, 'typed', 'p95'):.1f} | "
             f"{typed / base_typed:.2f} |"
