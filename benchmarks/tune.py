@@ -28,6 +28,7 @@ import argparse
 import itertools
 import math
 import multiprocessing
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -43,7 +44,9 @@ from nltk.stem.porter import PorterStemmer  # noqa: E402
 from searchlib.analysis import paper_analyzer  # noqa: E402
 from searchlib.analysis.analyzers import stem as snowball  # noqa: E402
 from searchlib.records.readers.seed import record_from_dict  # noqa: E402
-from searchlib.search.query import _SYNTAX_CHARS  # noqa: E402
+
+#: What a plain query drops before analysis: the query language's punctuation.
+_SYNTAX_CHARS = re.compile(r"[\"'()\[\]{}:^~*?+\\/]|(?<!\w)-|-(?!\w)")
 
 STEMMERS = {"snowball": snowball, "porter": PorterStemmer(PorterStemmer.ORIGINAL_ALGORITHM).stem}
 GRID = {

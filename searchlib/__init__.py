@@ -15,6 +15,8 @@ from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
 from .index import Index
 from .records import (
     CATEGORIES,
+    Mesh,
+    MeshQualifier,
     Record,
     RecordList,
     Section,
@@ -40,6 +42,8 @@ __all__ = [
     "open_index",
     "IndexLockedError",
     "LoadError",
+    "Mesh",
+    "MeshQualifier",
     "QueryError",
     "RayExecutor",
     "Record",

@@ -4,8 +4,8 @@
                     [--procs N]
     searchlib search QUERY... [--index DIR] [--limit N] [--any] [--plain] [--json]
                      [--format table|jsonl|ris|bibtex|csv]
-                     [--year 2020-2024] [--journal NAME] [--sort relevance|date|-date|newest|oldest]
-                     [--facets year,journal,section]
+                     [--year 2020-2024] [--journal NAME] [--type TYPE] [--language LANG]
+                     [--sort relevance|date|-date|newest|oldest] [--facets year,journal,pt,language,...]
     searchlib export [--index DIR] [--format jsonl|ris|bibtex|csv] [-o FILE]
     searchlib similar DOI [--index DIR] [--limit N] [--json]
     searchlib explain QUERY... DOI [--index DIR] [--any] [--plain]
@@ -45,7 +45,7 @@ from .records.readers import FORMATS, bundled_records_path, read_bytes, read_rec
 from .records.record import Record
 from .results import Results
 from .search import syntax
-from .search.facets import FACETS, SORTS
+from .search.facets import FACETS, SORTS, facet_name
 from .sharded import build_index, open_index
 
 DEFAULT_INDEX = Path("indexes") / "default"
@@ -175,6 +175,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="one JSON object per hit (same as --format jsonl)")
     sp.add_argument("--year", type=_year_range, metavar="YEARS", help="2024, 2020-2024, 2020- or -2024")
     sp.add_argument("--journal", action="append", metavar="NAME", help="only this journal (repeatable)")
+    sp.add_argument(
+        "--type", action="append", metavar="TYPE", help="only this publication type, as [pt] (repeatable)"
+    )
+    sp.add_argument("--language", action="append", metavar="LANG", help="only this language, as [la] (repeatable)")
     sp.add_argument(
         "--sort",
         choices=[*SORTS, "newest", "oldest"],
@@ -372,8 +376,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     syntax.parse(query, match=match, plain=args.plain)  # a bad query fails before any index is built
     facet_names = [f.strip() for f in args.facets.split(",") if f.strip()] if args.facets else []
     for name in facet_names:
-        if name not in FACETS:
-            raise SearchlibError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
+        facet_name(name)  # an unknown facet fails before any index is opened
     index = _open(args, searching=True)
     results = index.search(
         query,
@@ -384,6 +387,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
         journal=args.journal,
         sort={"newest": "-date", "oldest": "date"}.get(args.sort, args.sort),
         feedback=args.feedback,
+        publication_type=args.type,
+        language=args.language,
     )
     fmt = "jsonl" if args.json else args.format
     if fmt != "table":

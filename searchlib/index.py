@@ -123,6 +123,8 @@ class Index:
         journal: str | Iterable[str] | None = None,
         sort: Literal["relevance", "date", "-date"] = "relevance",
         feedback: bool | None = None,
+        publication_type: str | Iterable[str] | None = None,
+        language: str | Iterable[str] | None = None,
     ) -> Results:
         """Ranked papers matching ``query`` (see the query syntax in docs/guide/queries.md).
 
@@ -131,9 +133,11 @@ class Index:
         as words only, for pasting text that is not meant as query syntax.
 
         ``year`` (``2024`` or ``(2020, 2024)``, an end may be None) and ``journal`` (a name or several, case
-        and accents ignored) keep only those papers. ``sort="date"`` lists the oldest first, ``"-date"`` the
-        newest first; hits keep their relevance scores. ``results.facets("year")`` (or ``"journal"``,
-        ``"section"``) counts every match; ``results.suggestion`` is a corrected query when this one matched
+        and accents ignored) keep only those papers, and so do ``publication_type`` and ``language`` (a name or
+        several, matched as ``[pt]`` and ``[la]`` match them: ``"review"``, ``"eng"``). ``sort="date"`` lists
+        the oldest first, ``"-date"`` the newest first; hits keep their relevance scores.
+        ``results.facets("year")`` (or ``"journal"``, ``"section"``, ``"publication_type"``, ``"language"``,
+        ``"mesh"``) counts every match; ``results.suggestion`` is a corrected query when this one matched
         little because of a misspelling.
 
         ``feedback`` (pseudo-relevance feedback, :mod:`searchlib.search.feedback`) searches twice: the top
@@ -150,7 +154,7 @@ class Index:
         searcher = self._current_searcher()
         matcher = Matcher(searcher)
         parsed = syntax.parse(query, match=match, plain=plain)
-        allowed = facets.allowed(searcher, year=year, journal=journal)
+        allowed = facets.allowed(searcher, year, journal, publication_type, language)
         sorting = facets.check_sort(sort)
         plan = Planner(searcher.schema, _in_papers(searcher)).plan(parsed, match)
         scores = self._identified(searcher, parsed.identifier) if parsed.identifier else None

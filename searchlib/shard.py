@@ -164,8 +164,8 @@ class ShardServer:
 #: ``(view key, shard's token, the view's papers and field lengths, terms, their
 #: document frequencies, phrases, their counts)``: what a scoring call tells a shard of the collection.
 Sync = tuple[tuple[int, ...], int, "tuple[int, dict[str, int]]", list, list, list, list]
-#: ``(year, journal, id of a paper left out)``.
-Filters = tuple[Any, Any, "str | None"]
+#: ``(year, journal, publication type, language, id of a paper left out)``.
+Filters = tuple[Any, Any, Any, Any, "str | None"]
 
 
 def build_shard(source: Any, target: str, number: int, count: int, errors: Literal["raise", "skip"]) -> int:

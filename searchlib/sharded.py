@@ -211,19 +211,21 @@ class ShardedIndex(Index):
         journal: str | Iterable[str] | None = None,
         sort: Literal["relevance", "date", "-date"] = "relevance",
         feedback: bool | None = None,
+        publication_type: str | Iterable[str] | None = None,
+        language: str | Iterable[str] | None = None,
     ) -> Results:
         _check_limit(limit)
         view = self._current()
         parsed = syntax.parse(query, match=match, plain=plain)
         sorting = facets.check_sort(sort)
         plan = self._planner(view).plan(parsed, match)
-        filters: Filters = (year, journal, None)
+        filters: Filters = (year, journal, publication_type, language, None)
         if parsed.identifier and (found := self._identified_in(view, parsed.identifier)) is not None:
             shard, docnum = found
             record = self.executor.call(shard, "records", view.key[shard], [docnum])[0]
             hit = Hit(1, 1.0, record, id=record.id)
             hit._highlighter = partial(self.executor.call, shard, "highlights", view.key[shard], plan, docnum)
-            counter = self._facet_counter(view, Terms((("id", record.id, 1.0),)), (None, None, None))
+            counter = self._facet_counter(view, Terms((("id", record.id, 1.0),)), (None,) * 5)
             return Results(query, render(plan), [hit], 1, facet_counter=counter, warnings=parsed.warnings)
         asked = None
         if feedback if feedback is not None else match == "any" and sort == "relevance":
@@ -327,8 +329,7 @@ class ShardedIndex(Index):
 
     def _facet_counter(self, view: _View, plan: Plan, filters: Filters) -> Callable[[str], dict[Any, int]]:
         def count(name: str) -> dict[Any, int]:
-            if name not in facets.FACETS:
-                return facets.in_order(name, Counter())  # raises the QueryError one index raises
+            name = facets.facet_name(name)  # "pt" is "publication_type"; an unknown name, a QueryError
             total: Counter[Any] = Counter()
             for part in self.executor.call_all("facets", [(t, plan, filters, name) for t in view.key]):
                 total.update(part)
@@ -346,13 +347,13 @@ class ShardedIndex(Index):
         view = self._current()
         _, _, record = self._locate_in_shard(id_or_doi)
         plan = more_like_plan(self._collection(view), record) or Terms(())
-        entries, total = self._top(view, plan, (None, None, record.id), limit, "relevance")
+        entries, total = self._top(view, plan, (None, None, None, None, record.id), limit, "relevance")
         return Results(
             f"like {record.doi or record.id}",
             render(plan),
             self._hits(view, plan, entries),
             total,
-            facet_counter=self._facet_counter(view, plan, (None, None, record.id)),
+            facet_counter=self._facet_counter(view, plan, (None, None, None, None, record.id)),
         )
 
     def explain(

@@ -39,3 +39,18 @@ def seed_index(tmp_path_factory, seed_path):
 
 def dois(results) -> list[str]:
     return [hit.doi for hit in results]
+
+
+@pytest.fixture(scope="module")
+def words_restored():
+    """Spelling suggestions count the words of every index this process has built; a module using this forgets
+    the words of its indexes afterwards, so other modules' suggestions stay their own."""
+    from searchlib.analysis import stemtable
+
+    stemtable.words()  # the lists of indexes opened before, read now
+    kept = dict(stemtable._words)
+    yield
+    stemtable._pending_words.clear()
+    stemtable._words.clear()
+    stemtable._words.update(kept)
+    stemtable._sorted = sorted(kept)

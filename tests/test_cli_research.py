@@ -76,3 +76,22 @@ def test_delete_and_optimize(in_tmp, capsys):
     assert "deleted 1 of 2" in capsys.readouterr().out
     assert main(["optimize", "--index", "ix"]) == 0
     assert "9 papers in one segment" in capsys.readouterr().out
+
+
+def test_search_by_publication_type_and_language_with_their_facets(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    nbib = __import__("tests.conftest", fromlist=["FIXTURES"]).FIXTURES / "formats" / "pubmed_fields.nbib"
+    assert main(["index", "--index", "ix", str(nbib)]) == 0
+    blocks = nbib.read_text().strip().split("\n\n")
+    want = [b for b in blocks if re.search(r"^MH  - \*?Humans$", b, re.M) and "\nPT  - Journal Article\n" in b]
+    assert 0 < len(want) < len(blocks)
+    capsys.readouterr()
+    assert main(["search", "humans[mh]", "--index", "ix", "--type", "journal article", "--language", "eng",
+                 "--facets", "pt,language"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert f"{len(want)} paper" in out and f"language: English ({len(want)})" in out
+    assert f"pt: Journal Article ({len(want)})" in out
+    assert main(["search", "humans[mh]", "--index", "ix", "--type", "preprint"]) == 0
+    assert "0 papers match" in capsys.readouterr().out
+    assert main(["search", "humans[mh]", "--index", "ix", "--facets", "nosuch"]) == 1
+    assert "no facet 'nosuch'" in capsys.readouterr().err

@@ -22,6 +22,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MEDLINE = FIXTURES / "medline" / "medline16n0902-sample.xml.gz"
 SHARDS = 3
 
+pytestmark = pytest.mark.usefixtures("words_restored")
+
 # (query, search options): every kind of query the language has, with and without feedback, filters and sorts.
 QUERIES: list[tuple[str, dict]] = [
     ("cancer patients treatment outcome", {"match": "any"}),  # bare words, feedback on by default

@@ -18,7 +18,7 @@ from tests.test_sharded import MEDLINE, QUERIES, _same_results
 
 ray = importlib.import_module("ray") if os.environ.get("CI") else pytest.importorskip("ray")
 
-pytestmark = pytest.mark.heavy
+pytestmark = [pytest.mark.heavy, pytest.mark.usefixtures("words_restored")]
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,17 @@
 Searchable text fields: ``title``, ``authors``, ``abstract`` (all of it) and one field per section category
 (``background``, ``objective``, ``methods``, ``results``, ``conclusions``); ``journal``; ``year`` (numeric)
 and ``date``; ``doi``, ``pmid``, ``pmcid`` and ``id`` (the DOI, or another id when a paper has none);
-``first_author`` and ``last_author``. The whole record is stored once, as JSON, so a hit can be shown without
+``first_author`` and ``last_author``. PubMed's own fields: ``mesh`` (every heading and ``heading/qualifier``
+pair), ``mesh_major`` (those that are major topics), ``subheading`` (the qualifiers), ``publication_type`` and
+``language``, each value whole as :func:`~searchlib.records.vocabulary.value_key` folds it; ``keywords`` and
+``affiliation``, their words as written, each value in a stretch of positions of its own so that no phrase runs
+from one into the next; ``issn``. The whole record is stored once, as JSON, so a hit can be shown without
 going back to the source file.
 
 One field is for the library's own use, not for queries (:data:`INTERNAL_FIELDS`): ``journal_name``, the
-journal exactly as the record gives it (a sortable column, for journal facets and filters). Indexes built
+journal exactly as the record gives it (a sortable column, for journal facets and filters); ``facet_values``, the
+publication types, languages and MeSH headings as the record names them (``language:English``), which facets
+count. Indexes built
 before this version also have a ``vocabulary`` field (title and abstract words as written, for "Did you
 mean"), which is no longer written or read: suggestions come from the index's stem table
 (:mod:`searchlib.search.suggest`).
@@ -23,9 +29,11 @@ from whoosh import fields
 
 from ..analysis import author_analyzer, paper_analyzer, plain_analyzer
 from ..analysis.fast import CachedAnalyzer
+from ..analysis.tokenizers import VALUE_SEPARATOR, ValueTokenizer
 from ..analysis.written import with_regions, written_analyzer
-from ..records.record import Record
+from ..records.record import SUBJECT_FIELDS, Record, subject_fields
 from ..records.sections import CATEGORIES, Section
+from ..records.vocabulary import mesh_keys, value_key
 
 SECTION_FIELDS: tuple[str, ...] = CATEGORIES
 #: Fields a bare word searches.
@@ -47,7 +55,21 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "conclusions": ("conclusion", "discussion"),
     "first_author": ("firstauthor",),
     "last_author": ("lastauthor",),
+    "mesh": ("mh",),
+    "mesh_major": ("majr",),
+    "subheading": ("sh",),
+    "publication_type": ("pt",),
+    "language": ("la",),
+    "keywords": ("ot", "kw", "keyword"),
+    "affiliation": ("ad", "affiliations"),
 }
+
+#: Fields of whole values (a query's words are matched against a value whole), and the facets of those that
+#: have one (:data:`FACET_FIELDS` names each facet's values in ``facet_values``).
+VALUE_FIELDS: tuple[str, ...] = ("mesh", "mesh_major", "subheading", "publication_type", "language")
+FACET_FIELDS: tuple[str, ...] = ("publication_type", "language", "mesh")
+#: Fields of words as written that are not the title's or the abstract's: each value its own stretch.
+WORD_FIELDS: tuple[str, ...] = ("keywords", "affiliation")
 
 #: Beside the title and the abstract, their words as written (:mod:`searchlib.analysis.written`): what quoted
 #: words, phrases, proximity and truncation search. A section's words are those of its region of the abstract's.
@@ -56,7 +78,7 @@ EXACT_FIELDS: dict[str, str] = {"title": "title_exact", "abstract": "abstract_ex
 SECTION_REGIONS: dict[str, int] = {"other": 0, **{name: i for i, name in enumerate(SECTION_FIELDS, start=1)}}
 
 #: Fields the library keeps for itself, never named in a query.
-INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", *EXACT_FIELDS.values())
+INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "facet_values", *EXACT_FIELDS.values())
 
 
 def make_schema() -> fields.Schema:
@@ -82,8 +104,12 @@ def make_schema() -> fields.Schema:
     for name in SECTION_FIELDS:
         schema.add(name, fields.TEXT(analyzer=text, phrase=False))
     written = written_analyzer()
-    for name in EXACT_FIELDS.values():
+    for name in (*EXACT_FIELDS.values(), *WORD_FIELDS):
         schema.add(name, fields.TEXT(analyzer=written, phrase=True))
+    values = ValueTokenizer()
+    for name in (*VALUE_FIELDS, "facet_values"):
+        schema.add(name, fields.TEXT(analyzer=values, phrase=False))
+    schema.add("issn", fields.ID())
     return schema
 
 
@@ -122,7 +148,31 @@ def to_document(record: Record) -> dict[str, Any]:
         doc["abstract_exact"] = with_regions(
             [(SECTION_REGIONS.get(s.category, 0), s.text) for s in record.sections]
         )
+    doc.update(_subject_document(record))
     return doc
+
+
+def _subject_document(record: Record) -> dict[str, str]:
+    """The fields of PubMed's a record has, as the index holds them (see the module docstring)."""
+    mesh, major, qualifiers = mesh_keys(record.mesh)
+    lists = {
+        "mesh": mesh,
+        "mesh_major": major,
+        "subheading": qualifiers,
+        "publication_type": [value_key(t) for t in record.publication_types],
+        "language": [value_key(t) for t in record.languages],
+    }
+    doc = {name: VALUE_SEPARATOR.join(dict.fromkeys(v for v in values if v)) for name, values in lists.items()}
+    shown = {"publication_type": record.publication_types, "language": record.languages}
+    shown["mesh"] = tuple(m.heading for m in record.mesh)
+    doc["facet_values"] = VALUE_SEPARATOR.join(f"{name}:{v}" for name, values in shown.items() for v in values)
+    if record.keywords:
+        doc["keywords"] = with_regions([(0, k) for k in record.keywords])
+    if record.affiliations:
+        doc["affiliation"] = with_regions([(0, a) for a in record.affiliations])
+    if record.issn:
+        doc["issn"] = record.issn
+    return {name: value for name, value in doc.items() if value}
 
 
 def indexed_words(schema: fields.Schema) -> dict[str, int]:
@@ -148,8 +198,13 @@ def _stored(record: Record) -> dict[str, Any]:
     return stored
 
 
-#: The names in a stored record that are :class:`Record` fields as they are (lists aside).
-_FIELDS = frozenset(f.name for f in dataclasses.fields(Record)) - {"authors", "sections", "abstract"}
+#: The names in a stored record that are :class:`Record` fields as they are (lists and PubMed's fields aside).
+_FIELDS = frozenset(f.name for f in dataclasses.fields(Record)) - {
+    "authors",
+    "sections",
+    "abstract",
+    *SUBJECT_FIELDS,
+}
 
 
 def record_from_stored(blob: bytes) -> Record:
@@ -162,4 +217,5 @@ def record_from_stored(blob: bytes) -> Record:
         authors=tuple(d["authors"]),
         sections=sections,
         abstract=" ".join(s.text for s in sections),
+        **subject_fields(d),
     )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
 from ..records.markup import html_to_text, looks_like_markup
 
-__all__ = ["PaperTokenizer", "WORD_PATTERN"]
+__all__ = ["PaperTokenizer", "ValueTokenizer", "VALUE_SEPARATOR", "WORD_PATTERN"]
 
 #: Numbers with decimal points or thousands separators, or words joined by hyphens, each optionally ending in %.
 #: An en dash or minus sign between two word characters joins them as a hyphen does: papers set "cell–cell",
@@ -88,3 +89,39 @@ class PaperTokenizer(Tokenizer):
                 t.startchar = start_char + match.start()
                 t.endchar = start_char + match.end()
             yield t
+
+
+#: Between the values of a field of whole values (:class:`ValueTokenizer`).
+VALUE_SEPARATOR = "\x1f"
+
+
+class ValueTokenizer(Tokenizer):
+    """A list of whole values, each one token as given: MeSH headings, publication types, languages, which a
+    search matches whole (the values come already folded, as :func:`searchlib.records.vocabulary.value_key`
+    makes them).
+
+    >>> [t.text for t in ValueTokenizer()("humans\\x1fasthma/drug therapy")]
+    ['humans', 'asthma/drug therapy']
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, **kwargs: Any) -> Iterator[Token]:
+        start_pos, char = kwargs.pop("start_pos", 0), kwargs.pop("start_char", 0)
+        kwargs.pop("keeporiginal", None)
+        t = Token(positions, chars, **kwargs)
+        for pos, text in enumerate(value.split(VALUE_SEPARATOR)):
+            if text:
+                t.text = text
+                t.boost = 1.0
+                t.stopped = False
+                if positions:
+                    t.pos = start_pos + pos
+                if chars:
+                    t.startchar, t.endchar = char, char + len(text)
+                yield t
+            char += len(text) + 1

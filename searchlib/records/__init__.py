@@ -2,8 +2,9 @@
 
 Owns the :class:`Record` (``record.py``), reading every export format into records (``readers/``, one module
 per format, told apart by content), turning abstract markup into text (``markup.py``), finding an abstract's
-sections and their categories (``sections.py``, ``labels.py`` and the label tables in ``data/``) and writing
-records out again (``export.py``).
+sections and their categories (``sections.py``, ``labels.py`` and the label tables in ``data/``), naming MeSH
+headings, publication types and languages one way whatever the source (``vocabulary.py``) and writing records
+out again (``export.py``).
 
 Imports nothing of searchlib but :mod:`searchlib.errors`: records know nothing of analysis, indexes or queries.
 """
@@ -14,9 +15,12 @@ from .export import export_records
 from .readers import bundled_records_path, load_records
 from .record import Record, RecordList
 from .sections import CATEGORIES, Section, parse_abstract
+from .vocabulary import Mesh, MeshQualifier
 
 __all__ = [
     "CATEGORIES",
+    "Mesh",
+    "MeshQualifier",
     "Record",
     "RecordList",
     "Section",

@@ -3,15 +3,24 @@
 :func:`export_records` writes any iterable of :class:`Record` (a search's hits, a whole index, a loaded file) in
 one of :data:`EXPORT_FORMATS`; :class:`~searchlib.results.Results` and the ``searchlib export`` command use it.
 
-- **RIS** as Zotero, EndNote, Mendeley and Rayyan import it: ``TY  - JOUR``, one ``AU`` per author as
-  "Family, Given", ``PY``/``DA``, ``T2`` and ``JO`` (journal), ``VL``, ``SP``/``EP``, ``DO``, ``AN`` with
-  ``DB  - PubMed`` (the PMID), ``C2`` (the PMCID, as EndNote's PubMed import puts it), ``AB`` with one
-  "Label: text" line per section, ``UR`` (the DOI link), ``L1`` (a PDF), ``ID`` (searchlib's id), ``ER``.
-- **BibTeX** ``@article`` entries with unique keys (``lerro2018occupational``), LaTeX specials escaped,
-  ``pages`` with ``--``, and ``doi``, ``pmid``, ``pmcid``, ``url``, ``abstract`` fields (and ``id``, searchlib's
-  id, for a paper with none of those ids).
+- **RIS** as Zotero, EndNote, Mendeley and Rayyan import it: ``TY`` from the publication type (:func:`ris_type`:
+  ``JOUR``, ``UNPB`` for a preprint, ``CPAPER``, ``CHAP``, ...) and ``M3`` with the other types ("Review",
+  as Scopus and Embase write them), one ``AU`` per author as "Family, Given", ``PY``/``DA``, ``T2`` and ``JO``
+  (journal), ``VL``, ``IS``, ``SP``/``EP`` (the last page whole: ``1772-7`` is 1772 to 1777), ``C7`` (the
+  article number), ``SN`` (ISSN), ``DO``, ``AN`` with ``DB  - PubMed`` (the PMID), ``C2`` (the PMCID, as
+  EndNote's PubMed import puts it), ``LA``, ``KW`` (the keywords, then the MeSH headings in MEDLINE's form
+  ``*Asthma/drug therapy``, where EndNote's and Zotero's PubMed imports file them), ``AD`` (affiliations),
+  ``AB`` with one "Label: text" line per section, ``UR`` (the DOI link), ``L1`` (a PDF), ``ID`` (searchlib's
+  id), ``ER``.
+- **BibTeX** entries with unique keys (``lerro2018occupational``), LaTeX specials escaped: ``@article``
+  (reviews and letters too, their types in ``type``), ``@misc`` for a preprint (``type = {Preprint}``),
+  ``@inproceedings``, ``@incollection``, ``@book``, ``@phdthesis``, ``@techreport``; ``pages`` whole with
+  ``--``, ``number`` (issue), ``eid`` (article number), ``issn``, ``language``, ``keywords`` (keywords and
+  MeSH headings, ``, `` between them), ``affiliations``, and ``doi``, ``pmid``, ``pmcid``, ``url``,
+  ``abstract`` fields (and ``id``, searchlib's id, for a paper with none of those ids).
 - **CSV**: one row per paper, a column per section category (``background`` ... ``conclusions``, then
-  ``other`` for unlabelled text), as a spreadsheet opens it.
+  ``other`` for unlabelled text), as a spreadsheet opens it; lists (publication types, keywords, MeSH headings
+  in MEDLINE's form, affiliations) with ``; `` between their values.
 - **JSON Lines** (orjson): one object per paper in the shape :func:`searchlib.load_records` reads back, sections
   included, so exporting and loading again gives the same documents.
 
@@ -80,11 +89,59 @@ def family_given(name: str) -> str:
     return f"{' '.join(words[i:])}, {' '.join(words[:i])}"
 
 
-def _page_range(pages: str | None) -> tuple[str | None, str | None]:
+_PAGE_RANGE = re.compile(r"\s*([A-Za-z]*)(\d+)\s*[-\u2013\u2014]+\s*([A-Za-z]*)(\d+)\s*")
+
+
+def page_range(pages: str | None) -> tuple[str | None, str | None]:
+    """The first and last page, the last written whole: MEDLINE's ``1772-7`` is 1772 to 1777, ``R12-5`` is R12
+    to R15; anything else is split at its first hyphen as it is.
+
+    >>> page_range("1772-7"), page_range("79-89"), page_range("e123-e130"), page_range("S1")
+    (('1772', '1777'), ('79', '89'), ('e123', 'e130'), ('S1', None))
+    """
     if not pages:
         return None, None
+    m = _PAGE_RANGE.fullmatch(pages)
+    if m and m.group(3) in ("", m.group(1)):
+        prefix, first, last = m.group(1), m.group(2), m.group(4)
+        if len(last) < len(first) and int(first[: len(first) - len(last)] + last) >= int(first):
+            last = first[: len(first) - len(last)] + last
+        return prefix + first, prefix + last
     first, _, last = pages.partition("-")
     return first.strip() or None, last.strip() or None
+
+
+#: RIS and BibTeX types of publication types (PubMed's names, :mod:`.vocabulary`), the first a record has
+#: deciding; a journal article (review, letter, editorial ...) otherwise.
+_ENTRY_TYPES: dict[str, tuple[str, str]] = {
+    "Preprint": ("UNPB", "misc"),
+    "Conference Paper": ("CPAPER", "inproceedings"),
+    "Book Chapter": ("CHAP", "incollection"),
+    "Book": ("BOOK", "book"),
+    "Thesis": ("THES", "phdthesis"),
+    "Report": ("RPRT", "techreport"),
+}
+_JOURNAL_ARTICLE = ("JOUR", "article")
+
+
+def entry_type(record: Record) -> tuple[tuple[str, str], list[str]]:
+    """The RIS and BibTeX types of a record, and its publication types those leave unsaid.
+
+    >>> from searchlib import Record
+    >>> entry_type(Record("x", None, "T", (), publication_types=("Journal Article", "Review")))
+    (('JOUR', 'article'), ['Review'])
+    >>> entry_type(Record("x", None, "T", (), publication_types=("Preprint",)))
+    (('UNPB', 'misc'), [])
+    """
+    types = list(record.publication_types)
+    main = next((t for t in types if t in _ENTRY_TYPES), None)
+    kinds = _ENTRY_TYPES[main] if main else _JOURNAL_ARTICLE
+    return kinds, [t for t in types if t not in (main, "Journal Article")]
+
+
+def _subjects(record: Record) -> list[str]:
+    """Keywords, then MeSH headings in MEDLINE's form: what reference managers file as keywords."""
+    return list(dict.fromkeys([*record.keywords, *(str(m) for m in record.mesh)]))
 
 
 def _abstract_lines(record: Record) -> list[str]:
@@ -103,7 +160,8 @@ def to_ris(records: Iterable[Record]) -> str:
     """RIS text for ``records``, each ending ``ER  - `` and a blank line (see the module docstring for tags)."""
     out: list[str] = []
     for r in records:
-        lines: list[tuple[str, str | None]] = [("TY", "JOUR"), ("ID", r.id), ("TI", _one_line(r.title))]
+        (ris, _), other_types = entry_type(r)
+        lines: list[tuple[str, str | None]] = [("TY", ris), ("ID", r.id), ("TI", _one_line(r.title))]
         lines += [("AU", family_given(a)) for a in r.authors]
         if r.year:
             lines.append(("PY", str(r.year)))
@@ -111,11 +169,15 @@ def to_ris(records: Iterable[Record]) -> str:
             lines.append(("DA", r.date.replace("-", "/")))
         if r.journal:
             lines += [("T2", r.journal), ("JO", r.journal)]
-        first, last = _page_range(r.pages)
-        lines += [("VL", r.volume), ("SP", first), ("EP", last), ("DO", r.doi)]
+        first, last = page_range(r.pages)
+        lines += [("VL", r.volume), ("IS", r.issue), ("SP", first), ("EP", last), ("C7", r.article_number)]
+        lines += [("SN", r.issn), ("DO", r.doi), ("M3", "; ".join(other_types))]
         if r.pmid:
             lines += [("AN", r.pmid), ("DB", "PubMed")]
         lines.append(("C2", r.pmcid))
+        lines += [("LA", language) for language in r.languages]
+        lines += [("KW", _one_line(k)) for k in _subjects(r)]
+        lines += [("AD", _one_line(a)) for a in r.affiliations]
         abstract = _abstract_lines(r)
         if abstract:
             lines.append(("AB", "\n".join(abstract)))
@@ -165,7 +227,7 @@ def _bibtex_key(record: Record, used: set[str]) -> str:
 
 
 def to_bibtex(records: Iterable[Record]) -> str:
-    """BibTeX ``@article`` entries for ``records``, with keys unique within the output.
+    """BibTeX entries for ``records``, with keys unique within the output (see the module docstring for types).
 
     >>> from searchlib import Record
     >>> print(to_bibtex([Record("10.1/x", "10.1/x", "Costs & 50% savings", ("Ann Lee",), year=2021, pages="1-9")]))
@@ -182,10 +244,20 @@ def to_bibtex(records: Iterable[Record]) -> str:
     used: set[str] = set()
     out: list[str] = []
     for r in records:
+        (_, kind), other_types = entry_type(r)
+        if kind in ("article", "misc"):
+            shown = other_types if kind == "article" else list(r.publication_types)
+        else:
+            shown = []
+        container = "journal" if kind in ("article", "misc") else "booktitle"
+        first, last = page_range(r.pages)
         fields: list[tuple[str, str | None]] = [
             ("title", _latex(_one_line(r.title))),
             ("author", " and ".join(_latex(family_given(a)) for a in r.authors) or None),
-            ("journal", _latex(r.journal) if r.journal else None),
+            (
+                container,
+                _latex(r.journal) if r.journal and kind not in ("book", "phdthesis", "techreport") else None,
+            ),
             ("year", str(r.year) if r.year else None),
         ]
         month = int(r.date[5:7]) if r.date and len(r.date) >= 7 else None
@@ -193,7 +265,14 @@ def to_bibtex(records: Iterable[Record]) -> str:
             ("month", _MONTH_MACROS[month - 1] if month else None),
             ("date", r.date if r.date and len(r.date) > 4 else None),
             ("volume", _latex(r.volume) if r.volume else None),
-            ("pages", _latex(r.pages).replace("-", "--") if r.pages else None),
+            ("number", _latex(r.issue) if r.issue else None),
+            ("pages", _latex("--".join(p for p in (first, last) if p)) if first else None),
+            ("eid", _latex(r.article_number) if r.article_number else None),
+            ("issn", r.issn),
+            ("type", _latex("; ".join(shown)) if shown else None),
+            ("language", _latex(", ".join(r.languages)) if r.languages else None),
+            ("keywords", _latex(", ".join(_one_line(k) for k in _subjects(r))) or None),
+            ("affiliations", _latex("; ".join(_one_line(a) for a in r.affiliations)) or None),
             ("doi", r.doi),
             ("pmid", r.pmid),
             ("pmcid", r.pmcid),
@@ -202,7 +281,7 @@ def to_bibtex(records: Iterable[Record]) -> str:
             ("pdf", r.pdf_url),
             ("abstract", "\n\n".join(_latex(line) for line in _abstract_lines(r)) or None),
         ]
-        out.append(f"@article{{{_bibtex_key(r, used)},")
+        out.append(f"@{kind}{{{_bibtex_key(r, used)},")
         for name, value in fields:
             if value:
                 out.append(f"  {name} = {value}," if name == "month" else f"  {name} = {{{value}}},")
@@ -214,13 +293,14 @@ def to_bibtex(records: Iterable[Record]) -> str:
 
 #: CSV columns, in order: a paper's fields, then one column per section category, then the whole abstract.
 CSV_COLUMNS: tuple[str, ...] = (
-    "id", "doi", "pmid", "pmcid", "title", "authors", "journal", "volume", "pages", "year", "date", "url",
+    "id", "doi", "pmid", "pmcid", "title", "authors", "journal", "volume", "issue", "pages", "article_number",
+    "issn", "year", "date", "url", "publication_types", "languages", "keywords", "mesh", "affiliations",
     *CATEGORIES, "other", "abstract",
 )  # fmt: skip
 
 
 def csv_row(record: Record) -> dict[str, Any]:
-    """One CSV row: authors joined by "; ", each section category's text in its own column."""
+    """One CSV row: authors and the other lists joined by "; ", each section category's text in its own column."""
     row: dict[str, Any] = {
         "id": record.id,
         "doi": record.doi,
@@ -230,10 +310,18 @@ def csv_row(record: Record) -> dict[str, Any]:
         "authors": "; ".join(record.authors),
         "journal": record.journal,
         "volume": record.volume,
+        "issue": record.issue,
         "pages": record.pages,
+        "article_number": record.article_number,
+        "issn": record.issn,
         "year": record.year,
         "date": record.date,
         "url": f"https://doi.org/{record.doi}" if record.doi else record.pdf_url,
+        "publication_types": "; ".join(record.publication_types),
+        "languages": "; ".join(record.languages),
+        "keywords": "; ".join(record.keywords),
+        "mesh": "; ".join(str(m) for m in record.mesh),
+        "affiliations": "; ".join(record.affiliations),
         "abstract": record.abstract,
     }
     for category in (*CATEGORIES, "other"):

@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import LoadError
 from ..progress import counted
 from .sections import Section, parse_abstract
+from .vocabulary import Mesh, MeshQualifier, language_name, publication_type
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,12 @@ class Record:
     ``id`` is the DOI when there is one, else ``pmid:<PMID>``, ``pmcid:PMC<n>``, the source's own id (bare for
     plain JSON such as BEIR corpora, prefixed by source for the others: ``s2:``, ``epmc:``) or a content hash
     (``sha1:``). ``pmid`` is the bare PubMed id, ``pmcid`` the ``PMC`` id, when the source gives them.
+
+    PubMed's own fields, from every source that carries them (:mod:`searchlib.records.vocabulary`): ``mesh``
+    (MeSH headings with their qualifiers and major-topic flags), ``publication_types`` (PubMed's names:
+    "Journal Article", "Review", "Preprint"), ``languages`` (English names: "English"), ``keywords`` (the
+    authors' or the database's, not MeSH), ``affiliations``, ``issue``, ``article_number`` (an electronic
+    article's number, where it has no pages) and ``issn``.
     """
 
     id: str
@@ -48,6 +55,14 @@ class Record:
     pmid: str | None = None
     pmcid: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    mesh: tuple[Mesh, ...] = ()
+    publication_types: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    affiliations: tuple[str, ...] = ()
+    issue: str | None = None
+    article_number: str | None = None
+    issn: str | None = None
 
     def __repr__(self) -> str:
         first = self.authors[0] if self.authors else "-"
@@ -77,13 +92,93 @@ class Record:
             "authors": list(self.authors),
             "journal": self.journal,
             "volume": self.volume,
+            "issue": self.issue,
             "pages": self.pages,
+            "article_number": self.article_number,
+            "issn": self.issn,
             "date": self.date,
             "year": self.year,
             "pdf_url": self.pdf_url,
+            "publication_types": list(self.publication_types),
+            "languages": list(self.languages),
+            "keywords": list(self.keywords),
+            "mesh": [mesh_to_dict(m) for m in self.mesh],
+            "affiliations": list(self.affiliations),
             "abstract": self.abstract_html,
             "sections": [{"label": s.label, "category": s.category, "text": s.text} for s in self.sections],
         }
+
+
+def mesh_to_dict(mesh: Mesh) -> dict[str, Any]:
+    """A heading as JSON: ``{"heading", "major", "qualifiers": [{"name", "major"}]}``."""
+    qualifiers = [{"name": q.name, "major": q.major} for q in mesh.qualifiers]
+    return {"heading": mesh.heading, "major": mesh.major, "qualifiers": qualifiers}
+
+
+#: The fields of PubMed's that :func:`subject_fields` reads from JSON: lists of text, text, and all of them.
+_LISTS: tuple[str, ...] = ("publication_types", "languages", "keywords", "affiliations")
+_TEXTS: tuple[str, ...] = ("issue", "article_number", "issn")
+SUBJECT_FIELDS: tuple[str, ...] = ("mesh", *_LISTS, *_TEXTS)
+
+
+_NORMAL = {"publication_types": publication_type, "languages": language_name}
+
+
+def subject_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """PubMed's fields of a JSON record (:meth:`Record.to_dict`'s shape), checked, as :class:`Record` takes them.
+
+    A list field may be a list of strings or one string (publication types and languages are named as
+    :mod:`~searchlib.records.vocabulary` names them); ``mesh`` a list of headings, each an object as
+    :meth:`Record.to_dict` writes it or a string in MEDLINE's form (``"*Asthma/drug therapy"``). A value of any
+    other type is a :class:`LoadError` naming the field.
+
+    >>> subject_fields({"keywords": "falls", "mesh": ["*Humans"], "issue": 2})
+    {'keywords': ('falls',), 'issue': '2', 'mesh': (Mesh('*Humans'),)}
+    """
+    out: dict[str, Any] = {}
+    for name in _LISTS:
+        value = obj.get(name)
+        items = [value] if isinstance(value, str) else value if value is not None else []
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise LoadError(f"'{name}' should be a list of strings")
+        normal = _NORMAL.get(name)
+        texts = (normal(v) if normal else " ".join(v.split()) for v in items)
+        kept = tuple(dict.fromkeys(t for t in texts if t))
+        if kept:
+            out[name] = kept
+    for name in _TEXTS:
+        value = obj.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if value is not None and not isinstance(value, str):
+            raise LoadError(f"'{name}' should be a string")
+        if value and value.strip():
+            out[name] = " ".join(value.split())
+    mesh = obj.get("mesh")
+    if mesh is not None:
+        if not isinstance(mesh, list):
+            raise LoadError("'mesh' should be a list of headings")
+        headings = tuple(h for h in (_mesh_from_json(item) for item in mesh) if h is not None)
+        if headings:
+            out["mesh"] = headings
+    return out
+
+
+def _mesh_from_json(item: object) -> Mesh | None:
+    if isinstance(item, str):
+        return Mesh.parse(item)
+    if not isinstance(item, Mapping) or not isinstance(item.get("heading"), str):
+        raise LoadError("'mesh' holds an entry that is neither a string nor an object with a 'heading'")
+    qualifiers = item.get("qualifiers") or []
+    if not isinstance(qualifiers, list) or not all(
+        isinstance(q, Mapping) and isinstance(q.get("name"), str) for q in qualifiers
+    ):
+        raise LoadError("a MeSH heading's 'qualifiers' should be a list of objects with a 'name'")
+    heading = " ".join(item["heading"].split())
+    if not heading:
+        return None
+    kept = tuple(MeshQualifier(" ".join(q["name"].split()), q.get("major") is True) for q in qualifiers)
+    return Mesh(heading, item.get("major") is True, tuple(q for q in kept if q.name))
 
 
 class _SplitOnRead:

@@ -1,4 +1,5 @@
-"""Narrowing and summarising a search: year and journal filters, sort orders, and facet counts.
+"""Narrowing and summarising a search: year, journal, publication type and language filters, sort orders, and
+facet counts.
 
 Facets count papers over the whole match set (every paper the query and filters match), not only the page
 of hits returned: ``results.facets("year")`` tells how the 1,200 matches spread over the years even when
@@ -23,9 +24,11 @@ from whoosh.support.charset import accent_map
 from ..errors import QueryError
 from ..records.sections import CATEGORIES
 from . import termwise
+from .plan import value_term
 
-#: What ``Results.facets`` can count.
-FACETS: tuple[str, ...] = ("year", "journal", "section")
+#: What ``Results.facets`` can count (``"pt"``, ``"la"`` and ``"mh"`` name the last three too, as in queries).
+FACETS: tuple[str, ...] = ("year", "journal", "section", "publication_type", "language", "mesh")
+_FACET_ALIASES = {"pt": "publication_type", "la": "language", "mh": "mesh"}
 #: Sort orders: by relevance (best first), by date (oldest first) or by date newest first.
 SORTS: tuple[str, ...] = ("relevance", "date", "-date")
 
@@ -33,13 +36,20 @@ Year = int | tuple[int | None, int | None] | None
 
 
 def allowed(
-    searcher: Searcher, year: Year = None, journal: str | Iterable[str] | None = None
+    searcher: Searcher,
+    year: Year = None,
+    journal: str | Iterable[str] | None = None,
+    publication_type: str | Iterable[str] | None = None,
+    language: str | Iterable[str] | None = None,
 ) -> np.ndarray | None:
-    """The papers of those years and journals, as a boolean array over the index; None when nothing is filtered.
+    """The papers of those years, journals, publication types and languages, as a boolean array over the index;
+    None when nothing is filtered.
 
     ``year`` is one year or an inclusive ``(start, end)`` pair, either end None for open. ``journal`` is one
     name or several; a name matches ignoring case, accents, punctuation and spacing ("bmj quality and safety"
     does not match "BMJ Quality & Safety": use a ``[ta]`` or ``journal:`` query for looser matching).
+    ``publication_type`` and ``language`` are one value or several, any of which a paper may have, matched as
+    ``[pt]`` and ``[la]`` match them ("review", "eng" or "English").
     """
     keep: np.ndarray | None = None
     cache = termwise.cache_of(searcher)
@@ -57,7 +67,24 @@ def allowed(
         folded = {name: _fold(name) in wanted for name in set(names.tolist())}
         in_journal = np.array([folded[name] for name in names.tolist()], dtype=bool)
         keep = in_journal if keep is None else keep & in_journal
+    for field, wanted_values in (("publication_type", publication_type), ("language", language)):
+        if wanted_values is not None:
+            having = _having(searcher, field, [wanted_values] if isinstance(wanted_values, str) else wanted_values)
+            keep = having if keep is None else keep & having
     return keep
+
+
+def _having(searcher: Searcher, field: str, values: Iterable[str]) -> np.ndarray:
+    """The papers with any of ``values`` in the field of whole values ``field``."""
+    cache = termwise.cache_of(searcher)
+    having = np.zeros(searcher.doc_count_all(), dtype=bool)
+    for value in values:
+        if not isinstance(value, str):
+            raise QueryError(f"{field} must be a name or a list of names, not {value!r}")
+        found = cache.postings(searcher, field, value_term(field, value).encode("utf-8"))
+        if found is not None:
+            having[found[0]] = True
+    return having
 
 
 def _year_bounds(year: Year) -> tuple[int | None, int | None]:
@@ -94,13 +121,22 @@ def order(searcher: Searcher, scores: np.ndarray, limit: int | None, sort: str) 
     return termwise.Ranking([(float(scores[d]), int(d)) for d in chosen], len(matched))
 
 
+def facet_name(name: str) -> str:
+    """The facet ``name`` stands for (``"pt"`` is ``"publication_type"``); :class:`QueryError` if none."""
+    found = _FACET_ALIASES.get(name, name)
+    if found not in FACETS:
+        raise QueryError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
+    return found
+
+
 def facet_counts(searcher: Searcher, matched: np.ndarray, name: str) -> dict[Any, int]:
     """Papers per value of facet ``name`` among the ``matched`` papers (a boolean array over the index).
 
-    Years come newest first; journals and sections most frequent first (then by name).
+    Years come newest first; the others most frequent first (then by name).
     """
-    if name not in FACETS:
-        raise QueryError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
+    name = facet_name(name)
+    if name in ("publication_type", "language", "mesh"):
+        return _value_counts(searcher, matched, name)
     docnums = np.flatnonzero(matched).tolist()
     reader = searcher.reader()
     counts: Counter[Any] = Counter()
@@ -123,3 +159,18 @@ def in_order(name: str, counts: Counter[Any]) -> dict[Any, int]:
     if name == "year":
         return dict(sorted(counts.items(), key=lambda kv: -kv[0]))
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _value_counts(searcher: Searcher, matched: np.ndarray, name: str) -> dict[str, int]:
+    """Matched papers per publication type, language or MeSH heading (as records name them), most first."""
+    cache = termwise.cache_of(searcher)
+    prefix = f"{name}:"
+    counts: Counter[str] = Counter()
+    if "facet_values" not in searcher.schema:  # an index built before these fields were kept
+        return {}
+    for btext in searcher.reader().expand_prefix("facet_values", prefix):
+        found = cache.postings(searcher, "facet_values", btext)
+        if found is not None and (n := int(np.count_nonzero(matched[found[0]]))):
+            text = btext.decode("utf-8") if isinstance(btext, bytes) else str(btext)
+            counts[text[len(prefix) :]] += n
+    return in_order(name, counts)

@@ -21,13 +21,16 @@ MAX_DISTANCE = 1000
 FIELD_NAMES: dict[str, str] = {
     **{name: name for name in (
         "title", "abstract", "authors", "first_author", "last_author", "journal", "year", "date", "doi", "pmid",
-        "pmcid", "background", "objective", "methods", "results", "conclusions",
+        "pmcid", "background", "objective", "methods", "results", "conclusions", "mesh", "mesh_major",
+        "subheading", "publication_type", "language", "keywords", "affiliation", "issn",
     )},
     "ti": "title", "ab": "abstract", "au": "authors", "author": "authors", "jo": "journal", "ta": "journal",
     "py": "year", "introduction": "background", "intro": "background", "objectives": "objective",
     "aim": "objective", "aims": "objective", "method": "methods", "result": "results", "findings": "results",
     "conclusion": "conclusions", "discussion": "conclusions", "firstauthor": "first_author",
-    "lastauthor": "last_author",
+    "lastauthor": "last_author", "mh": "mesh", "majr": "mesh_major", "sh": "subheading", "pt": "publication_type",
+    "la": "language", "ot": "keywords", "kw": "keywords", "keyword": "keywords", "ad": "affiliation",
+    "affiliations": "affiliation",
 }  # fmt: skip
 
 _WORD_CHARS = re.compile(r"[^\s()\"\[\]{}]+")

@@ -4,7 +4,9 @@ A bare word is analysed and stemmed in each field it searches (title, abstract a
 named), weighted by the field (:data:`FIELD_WEIGHTS`). A quoted word, a phrase, proximity and a word with ``*``
 or ``?`` search the words as written (:mod:`searchlib.analysis.written`): the title's and the abstract's, a
 section's being its region of the abstract's. Names search the author fields' name forms, journals the
-journal's words, identifiers their own fields, years and dates their columns.
+journal's words, identifiers their own fields, years and dates their columns. MeSH headings, subheadings,
+publication types and languages are values matched whole (:func:`value_term`); keywords and affiliations are
+searched as words as written, each value its own stretch of words.
 
 The plan is a tree of :class:`Terms` (an OR of indexed terms, each scored by BM25), :class:`Exact` (words as
 written, in order or near each other, or a pattern), :class:`Values` (a year or date range) and the
@@ -22,6 +24,7 @@ And((Exact('abstract_exact', ((('follow', 'up'),),)), Exact('title_exact', ((('r
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -30,6 +33,7 @@ from typing import Any, Union
 from ..analysis.filters import PAPER_CHARMAP
 from ..analysis.written import HYPHENS, fold
 from ..errors import QueryError
+from ..records.vocabulary import folded, language_name, publication_type, value_key
 from .tree import And, AndMaybe, AndNot, Node, Or, Phrase, Query, Range, Word, _Node
 
 #: Fields a bare word searches, and how much a match in each counts relative to the abstract. A title's words
@@ -48,7 +52,34 @@ COMPOUND_PART_WEIGHT = 0.25
 SECTION_FIELDS = ("background", "objective", "methods", "results", "conclusions")
 STEMMED_FIELDS = ("title", "abstract", *SECTION_FIELDS)
 NAME_FIELDS = ("authors", "first_author", "last_author")
-ID_FIELDS = ("doi", "pmid", "pmcid")
+ID_FIELDS = ("doi", "pmid", "pmcid", "issn")
+#: Fields of whole values, and fields of words as written beside the title's and the abstract's.
+VALUE_FIELDS = ("mesh", "mesh_major", "subheading", "publication_type", "language")
+WORD_FIELDS = ("keywords", "affiliation")
+
+
+def value_term(field: str, text: str) -> str:
+    """What a value in a query is looked up as in a field of whole values: its words folded
+    (:func:`~searchlib.records.vocabulary.value_key`), a heading and its qualifier either side of ``/``, a
+    language by its name (``eng`` and ``English`` alike), a publication type by PubMed's name for it (``JOUR``
+    is "Journal Article"). ``*`` and ``?`` stay, for patterns.
+
+    >>> value_term("mesh", "Asthma / Drug Therapy"), value_term("language", "eng"), value_term("mesh", "neopl*")
+    ('asthma/drug therapy', 'english', 'neopl*')
+    """
+    if "*" in text or "?" in text:
+        words = (" ".join(_PATTERN_GAPS.sub(" ", part).split()) for part in folded(text).split("/"))
+        return "/".join(w for w in words if w)
+    if field == "language":
+        return value_key(language_name(text) or "")
+    if field == "publication_type":
+        return value_key(publication_type(text) or "")
+    parts = [value_key(p) for p in text.split("/")] if field in ("mesh", "mesh_major") else [value_key(text)]
+    return "/".join(p for p in parts if p)
+
+
+#: What a pattern of a value ignores, as :func:`~searchlib.records.vocabulary.value_key` ignores it.
+_PATTERN_GAPS = re.compile(r"[^\w*?]+|_")
 
 
 @dataclass(frozen=True, repr=False)
@@ -149,6 +180,10 @@ class Planner:
 
     def word(self, w: Word) -> Plan | None:
         fields = w.fields or DEFAULT_FIELDS
+        if w.fields and set(w.fields) <= set(VALUE_FIELDS):
+            return self.values(w.text, w.fields, w.boost)
+        if w.fields and set(w.fields) <= set(WORD_FIELDS):  # words as written, each word as it stands
+            return self.either([self.exact(f, ((w.text,),), None, True, w.boost) for f in w.fields])
         if len(w.fields) == 1 and w.fields[0] in ID_FIELDS:
             if "*" in w.text or "?" in w.text:
                 return Exact(w.fields[0], (((w.text,),),), weight=w.boost)
@@ -158,6 +193,19 @@ class Planner:
         if self.match == "any":
             return self.words_or((w,))
         return self.stemmed(w, fields)
+
+    def values(self, text: str, fields: tuple[str, ...], boost: float) -> Plan | None:
+        """A value in fields of whole values: one term each, or a pattern over the field's values."""
+        parts: list[Plan | None] = []
+        for f in fields:
+            term = value_term(f, text)
+            if not term:
+                continue
+            if "*" in term or "?" in term:
+                parts.append(Exact(f, (((term,),),), weight=boost))
+            else:
+                parts.append(Terms(((f, term, boost),)))
+        return self.either(parts)
 
     def stemmed(self, w: Word, fields: tuple[str, ...]) -> Plan | None:
         """A bare word in each field as that field's analyzer makes it: several terms in one field must all be
@@ -204,6 +252,8 @@ class Planner:
     def phrase(self, p: Phrase) -> Plan | None:
         slots = tuple(tuple(p_slot) for p_slot in p.slots)
         fields = p.fields or DEFAULT_FIELDS
+        if p.fields and set(p.fields) <= set(VALUE_FIELDS):  # "drug therapy"[sh]: one value of those words
+            return self.values(" ".join(slot[0] for slot in slots), p.fields, p.boost)
         if p.distance is not None:  # proximity reads running text, not names
             fields = tuple(f for f in fields if f not in NAME_FIELDS)
         return self.either([self.exact(f, slots, p.distance, p.ordered, _weight(f, p)) for f in fields])
@@ -219,6 +269,8 @@ class Planner:
             region = self._sections.get(field)
             target = "title_exact" if field == "title" else "abstract_exact"
             split = _written
+        elif field in WORD_FIELDS:
+            target, split = field, _written
         elif field in NAME_FIELDS or field == "journal":
             target, split = field, self.name_words(field)
         elif field in ID_FIELDS:
@@ -285,7 +337,8 @@ def _weight(field: str, node: Word | Phrase) -> float:
 
 
 def _bare(n: Node) -> bool:
-    return type(n) is Word and not n.quoted and not n.is_pattern and not (set(n.fields) & set(ID_FIELDS))
+    special = (*ID_FIELDS, *VALUE_FIELDS, *WORD_FIELDS)
+    return type(n) is Word and not n.quoted and not n.is_pattern and not (set(n.fields) & set(special))
 
 
 def _written(word: str) -> tuple[str, ...]:
@@ -339,6 +392,11 @@ def leaves(plan: Plan, positive: bool = False) -> Iterator[Terms | Exact | Value
             yield node
 
 
+def _quoted(term: str) -> str:
+    """A term as query syntax: a value of several words (a MeSH heading) in quotes."""
+    return f'"{term}"' if " " in term else term
+
+
 def render(plan: Plan) -> str:
     """The plan as query syntax, terms as the index holds them: what ``Results.parsed`` shows.
 
@@ -348,7 +406,7 @@ def render(plan: Plan) -> str:
     '(title:random AND (title:"atrial flutter"~2 OR abstract:"atrial flutter"~2) AND year:[2020 TO 2024])'
     """
     if isinstance(plan, Terms):
-        shown = [f"{f}:{t}" + (f"^{w:.3g}" if w != 1.0 else "") for f, t, w in plan.terms]
+        shown = [f"{f}:{_quoted(t)}" + (f"^{w:.3g}" if w != 1.0 else "") for f, t, w in plan.terms]
         return shown[0] if len(shown) == 1 else "(" + " OR ".join(shown) + ")"  # () for no terms
     if isinstance(plan, Exact):
         field = SECTION_FIELDS[plan.region - 1] if plan.region else plan.field.removesuffix("_exact")

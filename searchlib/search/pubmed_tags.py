@@ -5,9 +5,17 @@ word back to the nearest operator, parenthesis, phrase, ``field:`` or earlier ta
 Several words under one tag are a phrase (``patient involvement[tiab]``), except when one has a wildcard (then
 each word must match) and for ``[ta]`` and ``[dp]``. ``[ta]`` (journal title abbreviation): PubMed's
 abbreviations ("BMJ Qual Saf") are not stored, only full names ("BMJ Quality & Safety"), so each word of the
-abbreviation must begin a word of the journal's name. A tag searchlib cannot honour (``[mh]``: the records carry
-no MeSH headings) raises :class:`~searchlib.errors.QueryError` naming it, rather than quietly searching something
-else.
+abbreviation must begin a word of the journal's name (an ISSN, ``0959-8138[ta]``, searches the ISSN).
+
+``[mh]``, ``[majr]``, ``[sh]``, ``[pt]`` and ``[la]`` match a value whole, case and accents folded
+(:func:`.plan.value_term`): ``humans[mh]`` is the heading "Humans", never "Humanities";
+``asthma/drug therapy[mh]`` is that heading with that qualifier; ``[majr]`` a major topic (the heading or the
+qualifier starred); ``eng[la]`` and ``english[la]`` are one language. The MeSH tree is not available offline,
+so a heading is matched as indexed, without the narrower headings PubMed adds: ``[mh:noexp]`` is ``[mh]``, and
+``[mh:exp]`` is a :class:`~searchlib.errors.QueryError` saying so. ``[ot]`` (keywords) and ``[ad]``
+(affiliations) match words as written, several words as a phrase within one keyword or affiliation;
+``"a b"[ad:~3]`` finds them near each other. A tag searchlib cannot honour (``[tw]``) raises
+:class:`~searchlib.errors.QueryError` naming it, rather than quietly searching something else.
 """
 
 from __future__ import annotations
@@ -16,7 +24,9 @@ import re
 from typing import Any
 
 from ..errors import QueryError
+from ..records.vocabulary import issn
 from .lexer import Token, check_distance, clean_word
+from .plan import VALUE_FIELDS
 from .tree import And, Node, Or, Phrase, Range, Word, range_node
 
 #: PubMed field tags and the fields each searches (``()``: the default fields).
@@ -26,25 +36,26 @@ TAGS: dict[str, tuple[str, ...]] = {
     "tiab": ("title", "abstract"), "title/abstract": ("title", "abstract"), "ab": ("abstract",),
     "ta": ("journal",), "jour": ("journal",), "journal": ("journal",), "dp": ("year",), "pdat": ("year",),
     "aid": ("doi",), "pmid": ("pmid",), "uid": ("pmid",), "pmcid": ("pmcid",), "all": (),
+    "mh": ("mesh",), "mesh": ("mesh",), "mesh terms": ("mesh",), "majr": ("mesh_major",),
+    "mesh major topic": ("mesh_major",), "sh": ("subheading",), "subheading": ("subheading",),
+    "mesh subheading": ("subheading",), "pt": ("publication_type",), "publication type": ("publication_type",),
+    "la": ("language",), "language": ("language",), "ot": ("keywords",), "other term": ("keywords",),
+    "kw": ("keywords",), "keyword": ("keywords",), "ad": ("affiliation",), "affiliation": ("affiliation",),
 }  # fmt: skip
+#: Tags of MeSH, which PubMed explodes to the narrower headings unless told ``:noexp``.
+MESH_TAGS = frozenset(
+    {"mh", "mesh", "mesh terms", "majr", "mesh major topic", "sh", "subheading", "mesh subheading"}
+)
 
 #: PubMed tags searchlib cannot honour, and why.
 UNSUPPORTED_TAGS: dict[str, str] = {
-    "mh": "MeSH terms: the records carry no MeSH headings",
-    "mesh": "MeSH terms: the records carry no MeSH headings",
-    "majr": "MeSH major topic: the records carry no MeSH headings",
-    "sh": "MeSH subheading: the records carry no MeSH headings",
-    "tw": "text word (title, abstract, MeSH and more): use [tiab] for title and abstract",
-    "text word": "text word (title, abstract, MeSH and more): use [tiab] for title and abstract",
-    "pt": "publication type: the records carry no publication type",
-    "la": "language: the records carry no language",
-    "ad": "affiliation: the records carry no affiliations",
-    "ot": "other term: the records carry no keywords",
+    "tw": "text word (title, abstract, MeSH and more): use [tiab] OR [mh] OR [ot]",
+    "text word": "text word (title, abstract, MeSH and more): use [tiab] OR [mh] OR [ot]",
     "sb": "subset",
     "filter": "filter",
 }
 #: Tags that take a proximity distance, ``"a b"[tiab:~2]``, as in PubMed.
-PROXIMITY_TAGS = frozenset({"ti", "title", "tiab", "title/abstract", "ab"})
+PROXIMITY_TAGS = frozenset({"ti", "title", "tiab", "title/abstract", "ab", "ad", "affiliation"})
 
 _DATE = re.compile(r"(\d{4})(?:[/-](\d{1,2})(?:[/-](\d{1,2}))?)?")
 
@@ -60,12 +71,17 @@ def tagged(parser: Any, tok: Token) -> Node | None:
             f"PubMed tag [{tag}] at column {tok.column} is not supported ({reason}); supported tags: {supported}"
         )
     distance = None
+    if tag in MESH_TAGS and distance_text:
+        _mesh_option(tag, distance_text, tok)
+        distance_text = ""
     if distance_text:
         m = re.fullmatch(r"\s*~\s*(\d+)\s*", distance_text)
         if not m:
             raise QueryError(f"cannot read {tok.text} at column {tok.column}; proximity is written [tiab:~3]")
         if tag not in PROXIMITY_TAGS:
-            raise QueryError(f"{tok.text} at column {tok.column}: proximity works with [ti], [tiab] and [ab]")
+            raise QueryError(
+                f"{tok.text} at column {tok.column}: proximity works with [ti], [tiab], [ab] and [ad]"
+            )
         distance = check_distance(int(m.group(1)), tok.text, tok.column)
     fields = TAGS[tag]
     claimed = tok.claimed
@@ -81,6 +97,14 @@ def tagged(parser: Any, tok: Token) -> Node | None:
         raise QueryError(f'{tok.text} at column {tok.column}: proximity needs words in quotes, "a b"{tok.text}')
     if fields == ("year",):
         return _dates(" ".join(words_raw), tok)
+    if fields == ("journal",) and (number := issn(" ".join(words_raw))) and len(words_raw) == 1:
+        return Word(number, ("issn",), boost=tok.boost)
+    if set(fields) <= set(VALUE_FIELDS):  # a value whole: the words (or the phrase) as one value
+        text = " ".join(words_raw)
+        for w in words_raw:
+            if "*" in w or "?" in w:
+                parser.count_pattern(w, tok)
+        return Word(text, fields, quoted=phrase, boost=tok.boost)
     if fields == ("journal",):
         prefixes = [w.rstrip("*").lower() for w in re.findall(r"[^\W_]+\*?", " ".join(words_raw))]
         if not prefixes:
@@ -110,6 +134,20 @@ def tagged(parser: Any, tok: Token) -> Node | None:
     if any("*" in w or "?" in w for w in cleaned) and not phrase:
         return And(tuple(Word(w, fields) for w in cleaned), boost=tok.boost)
     return Phrase(tuple((w,) for w in cleaned), fields, boost=tok.boost)
+
+
+def _mesh_option(tag: str, option: str, tok: Token) -> None:
+    """``[mh:noexp]`` is ``[mh]``; ``[mh:exp]`` cannot be honoured offline."""
+    said = " ".join(option.lower().split())
+    if said == "noexp":
+        return
+    if said == "exp":
+        raise QueryError(
+            f"{tok.text} at column {tok.column}: searchlib cannot explode MeSH headings (the MeSH tree is not "
+            f"available offline); [{tag}] matches the heading as indexed: join the narrower headings with OR, "
+            f"or write [{tag}:noexp]"
+        )
+    raise QueryError(f"cannot read {tok.text} at column {tok.column}; write [{tag}] or [{tag}:noexp]")
 
 
 def _dates(value: str, tok: Token) -> Range:

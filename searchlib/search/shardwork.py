@@ -158,11 +158,18 @@ class Entry:
 
 
 def scores(
-    searcher: Searcher, stats: termwise.Stats, plan: Plan, year: Any, journal: Any, exclude: str | None
+    searcher: Searcher,
+    stats: termwise.Stats,
+    plan: Plan,
+    year: Any,
+    journal: Any,
+    publication_type: Any,
+    language: Any,
+    exclude: str | None,
 ) -> np.ndarray:
     """Every paper's score for ``plan`` with the collection's ``stats``, within the filters, ``exclude`` (a
     paper's id) left out."""
-    allowed = facets.allowed(searcher, year=year, journal=journal)
+    allowed = facets.allowed(searcher, year, journal, publication_type, language)
     if exclude is not None:
         docnum = searcher.document_number(id=exclude)
         if docnum is not None:

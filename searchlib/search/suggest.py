@@ -14,7 +14,8 @@ Candidates are the words within one edit (two for words of six letters or more; 
 "trail" -> "trial" is one transposition), sharing the first letter; the closest wins, then the most frequent.
 A suggestion is offered only if it finds more papers than the query did. Only words searched as text are
 corrected (bare words, ``title:``, ``abstract:``, section fields, ``[ti]``/``[tiab]``); names, journals,
-DOIs and years are left alone.
+DOIs and years are left alone. A word repeated is looked at once, and at most :data:`MAX_LOOKED_AT` distinct
+words of at most :data:`MAX_LETTERS` letters are looked at, so a suggestion for a long query stays quick.
 
 >>> from searchlib import build_index, bundled_records_path
 >>> build_index(bundled_records_path()).search("randmized trail").suggestion
@@ -40,6 +41,10 @@ from .pubmed_tags import TAGS
 
 #: Below this many matches, even known words are checked for a far commoner neighbour.
 FEW = 3
+#: Distinct words a suggestion looks for corrections of; the query's words beyond them are left as written.
+MAX_LOOKED_AT = 40
+#: Longer words (no English word is) are left as written: finding a longer word's neighbours costs more.
+MAX_LETTERS = 45
 _TEXT_FIELDS = frozenset(STEMMED_FIELDS)
 _analyzer = paper_analyzer()
 
@@ -48,8 +53,13 @@ def suggest(searcher: Searcher, text: str, total: int, count: Callable[[str], in
     """A corrected ``text`` that ``count`` (papers found by a query string) finds more of, or None."""
     reader = searcher.reader()
     replacements: list[tuple[int, int, str]] = []
+    corrected: dict[str, str | None] = {}
     for start, word in _text_words(text):
-        fixed = _correct(reader, word, total)
+        if word not in corrected:
+            if len(corrected) == MAX_LOOKED_AT or len(word) > MAX_LETTERS:
+                continue
+            corrected[word] = _correct(reader, word, total)
+        fixed = corrected[word]
         if fixed:
             replacements.append((start, start + len(word), fixed))
     if not replacements:

@@ -46,7 +46,9 @@ from typing import Literal, cast
 
 from ..errors import QueryError
 from ..records.record import normalise_doi, normalise_pmcid, normalise_pmid
+from ..records.vocabulary import issn
 from .lexer import MAX_QUERY_TERMS, MAX_WORD_CHARS, Token, claim_tags, clean_word, lex
+from .plan import VALUE_FIELDS
 from .pubmed_tags import tagged
 from .tree import And, AndMaybe, AndNot, Node, Or, Phrase, Query, Range, Word, range_node
 
@@ -338,6 +340,11 @@ class _Parser:
         doi = normalise_doi(raw)
         if doi is not None and (not fields or fields == ("doi",)):
             return Word(doi, ("doi",), boost=tok.boost)
+        if fields == ("issn",):
+            number = issn(raw)
+            if number is None:
+                raise QueryError(f"{raw!r} at column {tok.column} is not an ISSN (1234-5678)")
+            return Word(number, fields, boost=tok.boost)
         if fields in (("pmid",), ("pmcid",)):
             norm = (normalise_pmid if fields == ("pmid",) else normalise_pmcid)(raw)
             if norm is None:
@@ -404,7 +411,9 @@ def _slot(node: Node | None, tok: Token, fields: tuple[str, ...]) -> tuple[str, 
 
 
 #: Fields proximity cannot search: names and identifiers are not running text.
-_NOT_TEXT = ("authors", "first_author", "last_author", "journal", "doi", "pmid", "pmcid")
+_NOT_TEXT = (
+    "authors", "first_author", "last_author", "journal", "doi", "pmid", "pmcid", "issn", *VALUE_FIELDS,
+)  # fmt: skip
 
 
 def _text_only(fields: tuple[str, ...], tok: Token) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import searchlib
@@ -107,7 +109,8 @@ def test_all(seed_index):
 
 
 def test_every_supported_tag_has_a_test():
-    written = open(__file__, encoding="utf-8").read()
+    here = Path(__file__).parent
+    written = "".join(p.read_text(encoding="utf-8") for p in sorted(here.glob("test_pubmed_*.py")))
     for tag in TAGS:
         assert f"[{tag}]" in written, f"no test uses [{tag}]"
 
@@ -131,7 +134,7 @@ def test_each_kind_of_tag_is_read_as_its_fields():
     assert parse("year:[2020 TO 2024]").tree == Range("year", 2020, 2024)  # a range is not a tag
 
 
-@pytest.mark.parametrize("tag", ["mh", "MeSH", "majr", "tw", "pt", "la", "ad", "ot", "xyz"])
+@pytest.mark.parametrize("tag", ["tw", "text word", "sb", "xyz"])
 def test_unsupported_tags_are_refused_by_name(seed_index, tag):
     with pytest.raises(QueryError, match=rf"\[{tag.lower()}\]"):
         seed_index.search(f"asthma[{tag}]")

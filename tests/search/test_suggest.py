@@ -60,3 +60,29 @@ def test_edit_distance_counts_a_swap_as_one():
     assert edit_distance("abc", "abc") == 0
     assert edit_distance("sepsis", "sepssi") == 1
     assert edit_distance("kitten", "sitting") == 3
+
+
+def test_a_repeated_word_is_corrected_everywhere_and_looked_at_once(seed_index, monkeypatch):
+    from searchlib.search import suggest
+
+    looked_at = []
+    real = suggest._correct
+    monkeypatch.setattr(
+        suggest, "_correct", lambda reader, word, total: looked_at.append(word) or real(reader, word, total)
+    )
+    assert seed_index.search("randmized " * 400).suggestion == "randomised " * 400
+    assert looked_at == ["randmized"]
+
+
+def test_a_long_query_has_a_bounded_number_of_words_looked_at(seed_index, monkeypatch):
+    from searchlib.search import suggest
+
+    looked_at = []
+    real = suggest._correct
+    monkeypatch.setattr(
+        suggest, "_correct", lambda reader, word, total: looked_at.append(word) or real(reader, word, total)
+    )
+    words = [f"zq{chr(97 + i // 26)}{chr(97 + i % 26)}word" for i in range(60)] + ["x" * 60, "randmized"]
+    assert seed_index.search(" OR ".join(words)).suggestion is None
+    assert len(looked_at) == suggest.MAX_LOOKED_AT
+    assert "x" * 60 not in looked_at

@@ -18,6 +18,7 @@ from ...errors import LoadError
 from ..markup import html_to_text
 from ..record import Record, new_record, normalise_doi, normalise_pmcid, normalise_pmid, paper_id
 from ..sections import CATEGORIES, Section, label_category
+from ..vocabulary import Mesh, issn, language_name, publication_type, unique
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,10 +226,20 @@ def build_record(
     pages: object = None,
     date: tuple[str | None, int | None] = (None, None),
     pdf_url: object = None,
+    mesh: Iterable[Mesh | None] = (),
+    publication_types: Iterable[str | None] = (),
+    languages: Iterable[str | None] = (),
+    keywords: Iterable[str | None] = (),
+    affiliations: Iterable[str | None] = (),
+    issue: object = None,
+    article_number: object = None,
+    issn: Iterable[str | None] | str | None = None,
 ) -> Record:
     """A :class:`Record` from the fields a reader found. Raises :class:`LoadError` for a record with nothing in it.
 
-    ``title`` may hold markup; ``parts`` are the abstract's labelled parts (HTML); ids are normalised here.
+    ``title`` may hold markup; ``parts`` are the abstract's labelled parts (HTML); ids are normalised here, and
+    PubMed's fields too: publication types and languages as :mod:`~searchlib.records.vocabulary` names them,
+    lists without repeats, the first well-formed ISSN of those given.
     """
     title_text = html_to_text(title or "")
     names = tuple(n for n in (" ".join(a.split()) for a in authors) if n)
@@ -252,7 +263,31 @@ def build_record(
         pmid=pmid_n,
         pmcid=pmcid_n,
         raw=raw,
+        mesh=tuple(dict.fromkeys(m for m in mesh if m is not None)),
+        publication_types=tuple(unique(publication_type(t) for t in publication_types)),
+        languages=tuple(unique(language_name(v) for v in languages)),
+        keywords=tuple(unique(html_to_text(k) for k in keywords if k)),
+        affiliations=tuple(unique(affiliations)),
+        issue=clean(issue),
+        article_number=clean(article_number),
+        issn=first_issn([issn] if isinstance(issn, str) or issn is None else issn),
     )
+
+
+def first_issn(values: Iterable[str | None]) -> str | None:
+    """The first ISSN among ``values`` (:func:`~searchlib.records.vocabulary.issn`)."""
+    return next((found for v in values if (found := issn(v))), None)
+
+
+def split_list(value: str | None, separators: str = ";") -> list[str]:
+    """One cell or field holding several values ("asthma; children"), as those values.
+
+    >>> split_list("asthma;  children ;"), split_list("a, b | c", ",|")
+    (['asthma', 'children'], ['a', 'b', 'c'])
+    """
+    if not value:
+        return []
+    return [p for p in (" ".join(part.split()) for part in re.split(f"[{re.escape(separators)}]", value)) if p]
 
 
 def opt_str(obj: Mapping[str, Any], key: str, *, numbers: bool = False) -> str | None:

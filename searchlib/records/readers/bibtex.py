@@ -5,8 +5,11 @@ A small parser for what reference managers write: ``@type{key, field = {value} |
 and ``@preamble`` skipped; text between entries is a comment, as in BibTeX itself. LaTeX in values is turned
 into text: accents (``{\\"o}``, ``\\'e``, ``\\c{c}``), escaped specials (``\\&``, ``\\%``), ``--`` in pages, and
 the protective braces around words. Read: title, author (``and``-separated, "Last, First" or "First Last"), journal
-(or booktitle), volume, pages, year, month, date, doi, pmid, pmcid, abstract, ``pdf``, and ``id`` when it is
-one of our prefixed ids (as :mod:`searchlib.records.export` writes it).
+(or booktitle), volume, number (or issue), pages, eid (the article number), year, month, date, doi, pmid, pmcid,
+issn, abstract, ``pdf``, keywords (``,`` or ``;`` between them), language (or langid), affiliation, the entry
+type as the publication type (``@inproceedings`` a conference paper) with any in a ``type`` field of an
+``@article`` or ``@misc`` (as :mod:`searchlib.records.export` writes a review's), and ``id`` when it is one of our
+prefixed ids (as :mod:`searchlib.records.export` writes it).
 ``raw`` is the entry: ``{"ENTRYTYPE": ..., "ID": ..., field: value}`` (values as written, before LaTeX is read).
 
 >>> text = rb'''@article{lee2021, title = {A {Bayesian} trial of caf{\\'e}s},
@@ -26,7 +29,7 @@ from collections.abc import Iterator
 
 from ...errors import LoadError
 from ..record import Record
-from ._fields import OWN_ID_RE, build_record, decode_text, free_date, inverted_name, iso_date
+from ._fields import OWN_ID_RE, build_record, decode_text, free_date, inverted_name, iso_date, split_list
 from .ris import labelled_parts
 
 _ENTRY_RE = re.compile(r"@[ \t]*([A-Za-z]+)[ \t\n]*([{(])")
@@ -236,6 +239,17 @@ def _record(kind: str, key: str, f: dict[str, str]) -> Record:
         pages=pages,
         date=date,
         pdf_url=get("pdf"),
+        publication_types=[
+            kind,
+            *(split_list(get("type")) if kind in ("article", "misc") else []),
+            "Preprint" if kind == "misc" and (f.get("eprint") or f.get("archiveprefix")) else None,
+        ],
+        languages=split_list(get("language", "langid"), ";,"),
+        keywords=split_list(get("keywords", "keyword"), ";,"),
+        affiliations=split_list(get("affiliation", "affiliations"), ";\n"),
+        issue=get("number", "issue"),
+        article_number=get("eid", "articleno"),
+        issn=get("issn"),
     )
 
 

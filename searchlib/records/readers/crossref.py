@@ -1,5 +1,9 @@
 """Crossref works (REST API ``/works``): one work object as a :class:`Record`.
 
+Read besides the title, authors, ids, journal, volume, pages and dates: ``type`` (the publication type:
+``journal-article``, ``posted-content`` a preprint), ``issue``, ``article-number``, ``ISSN``, ``language`` and
+the authors' ``affiliation`` names. ``subject`` is left out: it names the journal's fields, not the paper's.
+
 The abstract is JATS (``<jats:sec><jats:title>Methods</jats:title><jats:p>...``), kept as given in
 ``abstract_html`` and split into sections by its own ``<jats:title>`` headings (the section parser reads JATS).
 Envelopes (``{"message": {...}}``, ``{"message": {"items": [...]}}``) are opened by :mod:`.seed`.
@@ -40,7 +44,28 @@ def record_from_work(work: Mapping[str, Any]) -> Record:
         pages=work.get("page"),
         date=_date(work),
         pdf_url=_pdf_link(work.get("link")),
+        publication_types=[work.get("type") if isinstance(work.get("type"), str) else None],
+        languages=[opt_str(work, "language")],
+        affiliations=_affiliations(work.get("author")),
+        issue=work.get("issue"),
+        article_number=work.get("article-number"),
+        issn=_strings(work.get("ISSN")),
     )
+
+
+def _strings(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _affiliations(authors: object) -> list[str | None]:
+    """Each author's affiliation names (``author[].affiliation[].name``), in order."""
+    return [
+        clean(a.get("name"))
+        for author in (authors if isinstance(authors, list) else [])
+        if isinstance(author, Mapping) and isinstance(author.get("affiliation"), list)
+        for a in author["affiliation"]
+        if isinstance(a, Mapping)
+    ]
 
 
 def _first(value: object, key: str) -> str | None:

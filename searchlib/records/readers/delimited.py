@@ -16,7 +16,13 @@ a ``"`` there is just a character). Read, by column (upper and lower case alike)
   ``pmc_id``/``PMCID``; Scopus's ``EID`` (``scopus:2-s2.0-...``) and Web of Science's ``UT``
   (``wos:000...``) as the source's own id;
 - ``Volume``/``VL``; ``Pages``, or ``Page start``-``Page end`` (Scopus), ``BP``-``EP`` (Web of Science);
-- abstract: ``Abstract Note`` (Zotero), ``Abstract``, ``AB``; one labelled section per line keeps those sections.
+- abstract: ``Abstract Note`` (Zotero), ``Abstract``, ``AB``; one labelled section per line keeps those sections;
+- publication type: ``Item Type`` (Zotero), ``Document Type`` (Scopus), ``DT`` (Web of Science), ``Publication
+  Type``; keywords: ``Author Keywords`` and ``Index Keywords`` (Scopus), ``Manual Tags`` and ``Automatic Tags``
+  (Zotero), ``DE`` and ``ID`` (Web of Science), ``Keywords``; language: ``Language of Original Document``,
+  ``Language``, ``LA``; ``Issue``/``IS``; ``Art. No.``/``AR`` (article number); ``ISSN``/``SN`` (and ``EI``);
+  affiliations: ``Affiliations``, ``C1`` (each "[Authors] Address" of it); several values in one cell have
+  ``;`` between them.
 
 This library's own CSV export is read back too, its sections from their category columns. ``raw`` is the row,
 ``{column: cell}``, every column kept (issue, keywords, language, document type, notes, tags ...). A row that
@@ -43,6 +49,7 @@ from collections.abc import Callable, Iterator, Mapping
 from ...errors import LoadError
 from ..record import Record
 from ..sections import CATEGORIES
+from ..vocabulary import Mesh
 from ._fields import (
     OWN_ID_RE,
     Part,
@@ -51,6 +58,7 @@ from ._fields import (
     decode_text,
     free_date,
     iso_date,
+    split_list,
     year_and_month,
 )
 from ._names import split_authors
@@ -84,6 +92,21 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "accession": ("accession number",),
     "extra": ("extra",),
     "eid": ("eid",),
+    "types": ("item type", "document type", "publication type", "publication types", "publication_types"),
+    "keywords": (
+        "author keywords",
+        "index keywords",
+        "manual tags",
+        "automatic tags",
+        "keywords",
+        "tags",
+    ),
+    "languages": ("language of original document", "language", "languages"),
+    "issue": ("issue",),
+    "article number": ("art. no.", "article number", "article_number"),
+    "issn": ("issn", "eissn"),
+    "affiliations": ("affiliations", "affiliation"),
+    "mesh": ("mesh",),
 }
 #: Web of Science's field codes, which would be read as other words ("ID" is Keywords Plus) by the table above.
 _WOS_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -100,6 +123,13 @@ _WOS_COLUMNS: dict[str, tuple[str, ...]] = {
     "last page": ("ep",),
     "abstract": ("ab",),
     "ut": ("ut",),
+    "types": ("dt",),
+    "keywords": ("de", "id"),
+    "languages": ("la",),
+    "issue": ("is",),
+    "article number": ("ar",),
+    "issn": ("sn", "ei"),
+    "affiliations": ("c1",),
 }
 #: Dialects written by R and by hand, where "NA" is an empty cell.
 _NA_DIALECTS = frozenset({"asysd", "csv"})
@@ -135,7 +165,7 @@ def read(data: bytes, name: str) -> Iterator[Record | LoadError]:
     columns = _unique([c.strip() for c in columns])
     while columns and not columns[-1]:
         columns.pop()
-    get = _getter(columns, _WOS_COLUMNS if dialect == "wos" else _COLUMNS, dialect in _NA_DIALECTS)
+    get = _Columns(columns, _WOS_COLUMNS if dialect == "wos" else _COLUMNS, dialect in _NA_DIALECTS)
     while True:
         start = last + 1
         try:
@@ -191,27 +221,35 @@ def _unique(columns: list[str]) -> list[str]:
     return out
 
 
-Getter = Callable[[Mapping[str, str], str], "str | None"]
+class _Columns:
+    """Where each field is in a file's rows, by the column names ``table`` gives for it."""
+
+    def __init__(self, columns: list[str], table: dict[str, tuple[str, ...]], na_empty: bool) -> None:
+        by_name = {c.lower(): c for c in reversed(columns)}  # the first column of a name wins
+        self.where = {field: [by_name[n] for n in names if n in by_name] for field, names in table.items()}
+        self.na_empty = na_empty
+
+    def cells(self, row: Mapping[str, str], field: str) -> Iterator[str]:
+        for column in self.where.get(field, ()):
+            value = row[column].strip()
+            if value and not (self.na_empty and value == "NA"):
+                yield value
+
+    def one(self, row: Mapping[str, str], field: str) -> str | None:
+        """The row's first non-empty cell for ``field``."""
+        return next(self.cells(row, field), None)
+
+    def every(self, row: Mapping[str, str], field: str) -> list[str]:
+        """The values of every column that holds ``field``, a cell of several split at ``;``."""
+        return [v for cell in self.cells(row, field) for v in split_list(cell)]
 
 
-def _getter(columns: list[str], table: dict[str, tuple[str, ...]], na_empty: bool) -> Getter:
-    """A function giving a row's first non-empty cell for a field, by the columns ``table`` names for it."""
-    by_name = {c.lower(): c for c in reversed(columns)}  # the first column of a name wins
-    where = {field: [by_name[n] for n in names if n in by_name] for field, names in table.items()}
-
-    def get(cells: Mapping[str, str], field: str) -> str | None:
-        for column in where.get(field, ()):
-            value = cells[column].strip()
-            if value and not (na_empty and value == "NA"):
-                return value
-        return None
-
-    return get
-
-
-def _record(cells: Mapping[str, str], getter: Getter, dialect: str) -> Record:
+def _record(cells: Mapping[str, str], columns: _Columns, dialect: str) -> Record:
     def get(field: str) -> str | None:
-        return getter(cells, field)
+        return columns.one(cells, field)
+
+    def every(field: str) -> list[str]:
+        return columns.every(cells, field)
 
     extra = get("extra") or ""
     from_extra = {key: m.group(1) for key, pattern in _EXTRA_RE.items() if (m := pattern.search(extra))}
@@ -242,7 +280,21 @@ def _record(cells: Mapping[str, str], getter: Getter, dialect: str) -> Record:
         pages=pages,
         date=_date(get),
         pdf_url=url if url and "doi.org/" not in url else None,
+        mesh=[Mesh.parse(h) for h in every("mesh")],
+        publication_types=every("types"),
+        languages=[lang for v in every("languages") for lang in split_list(v, ",")],
+        keywords=every("keywords"),
+        affiliations=[a for v in columns.cells(cells, "affiliations") for a in _affiliations(v)],
+        issue=get("issue"),
+        article_number=get("article number"),
+        issn=[i for v in columns.cells(cells, "issn") for i in split_list(v, ",;")],
     )
+
+
+def _affiliations(cell: str) -> list[str]:
+    """The addresses of an affiliations cell: ``;`` between them, Web of Science's ``[Authors]`` before each
+    dropped (a ``;`` between its names is not between addresses)."""
+    return split_list(re.sub(r"\[[^\]]*\]", "", cell))
 
 
 def _parts(cells: Mapping[str, str], abstract: str | None, dialect: str) -> list[Part]:

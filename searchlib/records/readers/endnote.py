@@ -8,9 +8,11 @@ all names becomes one author each), ``titles/title``, the journal (``periodical/
 link among ``urls``), ``accession-num`` as the PMID when the record came from PubMed (``remote-database-name``)
 or names no database and the number has a PMID's form (:func:`._fields.accession_pmid`), a ``PMC`` id in
 ``custom1``-``custom7`` (where EndNote's PubMed import puts it), the first web link among ``urls/pdf-urls``, and
-``abstract`` (one labelled section per line keeps those sections, as in RIS). Text is read whatever ``<style>``
-elements wrap it. ``raw`` is ``{"xml": "<record>...</record>"}``, the record exactly as in the file, so its
-keywords, issue, language and the rest are kept.
+``abstract`` (one labelled section per line keeps those sections, as in RIS); the reference type
+(``ref-type``'s name, "Journal Article") and ``work-type`` as publication types, ``keywords/keyword``,
+``language``, ``isbn`` (an ISSN there), ``number`` or ``issue``, ``custom7`` (EndNote's "Article Number") and
+``auth-address`` (a line per affiliation). Text is read whatever ``<style>`` elements wrap it. ``raw`` is
+``{"xml": "<record>...</record>"}``, the record exactly as in the file.
 
 Each ``<record>`` is parsed on its own, safely and with its line when it is damaged or never closed (:mod:`._xml`).
 
@@ -36,7 +38,7 @@ from collections.abc import Iterator
 
 from ...errors import LoadError
 from ..record import Record
-from ._fields import accession_pmid, build_record, free_date, year_and_month
+from ._fields import accession_pmid, build_record, free_date, split_list, year_and_month
 from ._names import split_authors
 from ._xml import read_elements, text_of
 from .ris import labelled_parts
@@ -92,7 +94,27 @@ def record_from_element(record: ET.Element, xml_text: str) -> Record:
         pages=text("pages"),
         date=_date(text("dates/year"), text("dates/pub-dates/date")),
         pdf_url=next(iter(_urls(record, "urls/pdf-urls/url")), None),
+        publication_types=[_ref_type(record.find("ref-type")), *split_list(text("work-type"))],
+        languages=split_list(text("language"), ";,"),
+        keywords=[k for e in record.findall("keywords/keyword") for k in split_list(text_of(e), ";")],
+        affiliations=[a for e in record.findall("auth-address") for a in split_list(_lines(e), "\n")],
+        issue=text("number", "issue"),
+        article_number=number if (number := text("custom7")) and _ARTICLE_NUMBER_RE.fullmatch(number) else None,
+        issn=text("isbn"),
     )
+
+
+_ARTICLE_NUMBER_RE = re.compile(r"[A-Za-z]{0,2}\d+")
+
+
+def _ref_type(element: ET.Element | None) -> str | None:
+    """The reference type's name ("Journal Article"); EndNote writes its number as the text."""
+    return element.get("name") if element is not None else None
+
+
+def _lines(element: ET.Element) -> str:
+    """An element's text with its line breaks (EndNote writes them as carriage returns)."""
+    return "".join(element.itertext()).replace("\r", "\n")
 
 
 def _urls(record: ET.Element, path: str) -> list[str]:

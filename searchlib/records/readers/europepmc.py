@@ -1,6 +1,9 @@
 """Europe PMC search results (REST ``/search``, ``resultType=core``): one result as a :class:`Record`.
 
 Europe PMC marks sections of ``abstractText`` with ``<h4>Label</h4>`` headings, which the section parser reads.
+Read besides the title, authors, ids, journal, volume, pages and dates: ``issue`` and the journal's ``issn``,
+``language``, ``pubTypeList``, ``keywordList``, ``meshHeadingList`` (headings, qualifiers, major-topic flags)
+and the authors' affiliations (``affiliation``, and each author's ``authorAffiliationDetailsList``).
 A result's own id is kept as ``epmc:<source>:<id>`` (``epmc:PPR:PPR123456``) for papers with no DOI, PMID or
 PMCID, since Europe PMC ids are unique only within a source (MED, PMC, PPR, AGR, ...). Envelopes
 (``{"resultList": {"result": [...]}}``) are opened by :mod:`.seed`.
@@ -20,6 +23,7 @@ from typing import Any
 
 from ...errors import LoadError
 from ..record import Record
+from ..vocabulary import Mesh, MeshQualifier
 from ._fields import Part, build_record, clean, free_date, opt_object, opt_str, person
 
 
@@ -43,7 +47,42 @@ def record_from_result(result: Mapping[str, Any]) -> Record:
         pages=result.get("pageInfo"),
         date=_date(result, journal_info),
         pdf_url=_pdf_url(result.get("fullTextUrlList")),
+        mesh=[_mesh(h) for h in _listed(result, "meshHeadingList", "meshHeading")],
+        publication_types=_listed(result, "pubTypeList", "pubType"),
+        languages=[clean(result.get("language"))],
+        keywords=_listed(result, "keywordList", "keyword"),
+        affiliations=[clean(result.get("affiliation")), *_author_affiliations(result)],
+        issue=journal_info.get("issue"),
+        issn=[clean(journal.get("issn")), clean(journal.get("essn"))],
     )
+
+
+def _listed(result: Mapping[str, Any], outer: str, inner: str) -> list[Any]:
+    """Europe PMC's lists, ``{"keywordList": {"keyword": [...]}}``; a list of anything else, or none, as []."""
+    value = opt_object(result, outer).get(inner)
+    return value if isinstance(value, list) else []
+
+
+def _mesh(heading: object) -> Mesh | None:
+    if not isinstance(heading, Mapping) or not (name := clean(heading.get("descriptorName"))):
+        return None
+    qualifiers = tuple(
+        MeshQualifier(q_name, q.get("majorTopic_YN") == "Y")
+        for q in _listed(heading, "meshQualifierList", "meshQualifier")
+        if isinstance(q, Mapping) and (q_name := clean(q.get("qualifierName")))
+    )
+    return Mesh(name, heading.get("majorTopic_YN") == "Y", qualifiers)
+
+
+def _author_affiliations(result: Mapping[str, Any]) -> list[str | None]:
+    authors = opt_object(result, "authorList").get("author")
+    return [
+        clean(detail.get("affiliation"))
+        for a in (authors if isinstance(authors, list) else [])
+        if isinstance(a, Mapping)
+        for detail in _listed(a, "authorAffiliationDetailsList", "authorAffiliation")
+        if isinstance(detail, Mapping)
+    ]
 
 
 def _authors(result: Mapping[str, Any]) -> list[str]:

@@ -2,9 +2,11 @@
 
 A citation is a block of ``TAG - value`` lines (tags padded to four characters, continuation lines indented six
 spaces) starting at ``PMID-``; blank lines separate citations. Read: PMID, TI, AB, FAU (or AU), JT (or TA), VI,
-PG, DP, LID/AID ``... [doi]``, PMC. MEDLINE text writes a structured abstract as one paragraph with its labels
-inline ("BACKGROUND: ... METHODS: ..."), so sections come from the section parser; the categories NLM gives in
-XML are not in this format. ``raw`` is ``{tag: [values]}`` in file order.
+IP (issue), PG, DP, LID/AID ``... [doi]`` (and ``[pii]``, an electronic article's number where there are no
+pages), PMC, IS (ISSN), MH (MeSH headings, ``*Asthma/drug therapy``), PT, LA, OT (keywords) and AD. MEDLINE
+text writes a structured abstract as one paragraph with its labels inline ("BACKGROUND: ... METHODS: ..."), so
+sections come from the section parser; the categories NLM gives in XML are not in this format.
+``raw`` is ``{tag: [values]}`` in file order.
 
 >>> text = b'''PMID- 28775130
 ... TI  - Occupational pesticide exposure and subclinical hypothyroidism among male pesticide
@@ -26,7 +28,9 @@ from collections.abc import Iterator
 
 from ...errors import LoadError
 from ..record import Record
+from ..vocabulary import Mesh
 from ._fields import Part, build_record, decode_text, free_date, inverted_name, records_from_blocks
+from .pubmed import article_number
 
 _TAG_RE = re.compile(r"^([A-Z][A-Z0-9]{0,3}) {0,3}- ?(.*)$")
 _ID_RE = re.compile(r"^(\S+)\s*\[(\w+)\]\s*$")
@@ -89,6 +93,21 @@ def _record(f: dict[str, list[str]]) -> Record:
         volume=one("VI"),
         pages=one("PG"),
         date=free_date(one("DP")),
+        mesh=[Mesh.parse(h) for h in f.get("MH", [])],
+        publication_types=f.get("PT", []),
+        languages=f.get("LA", []),
+        keywords=f.get("OT", []),
+        affiliations=f.get("AD", []),
+        issue=one("IP"),
+        article_number=article_number(
+            one("PG"),
+            [
+                m.group(1)
+                for v in f.get("LID", []) + f.get("AID", [])
+                if (m := _ID_RE.match(v)) and m.group(2) == "pii"
+            ],
+        ),
+        issn=f.get("IS", []),
     )
 
 

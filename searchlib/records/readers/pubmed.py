@@ -28,6 +28,7 @@ from collections.abc import Iterator
 
 from ...errors import LoadError
 from ..record import Record
+from ..vocabulary import Mesh, MeshQualifier
 from ._fields import Part, build_record, free_date, iso_date, nlm_category, person
 from ._xml import read_elements
 from ._xml import text_of as _text
@@ -61,6 +62,7 @@ def record_from_element(article: ET.Element, xml_text: str | None = None) -> Rec
         (e.text for e in art.findall("ELocationID") if e.get("EIdType") == "doi" and e.text), None
     )
     book_info = root.find("Book")
+    pages = _text(art.find("Pagination/MedlinePgn"))
     return build_record(
         raw={"xml": xml_text if xml_text is not None else ET.tostring(article, encoding="unicode")},
         title=_inner(art.find("ArticleTitle"))
@@ -73,9 +75,58 @@ def record_from_element(article: ET.Element, xml_text: str | None = None) -> Rec
         pmcid=ids.get("pmc"),
         journal=_text(journal.find("Title")) if journal is not None else _text(root.find("Book/BookTitle")),
         volume=_text(issue.find("Volume")) if issue is not None else None,
-        pages=_text(art.find("Pagination/MedlinePgn")),
+        pages=pages,
         date=_date(issue.find("PubDate") if issue is not None else None, art, book_info),
+        mesh=[_mesh(h) for h in root.findall("MeshHeadingList/MeshHeading")],
+        publication_types=[_text(t) for t in art.findall("PublicationTypeList/PublicationType")],
+        languages=[_text(e) for e in (*art.findall("Language"), *root.findall("Language"))],
+        keywords=[_text(k) for k in root.findall("KeywordList/Keyword")],
+        affiliations=[_text(a) for a in art.iter("Affiliation")],
+        issue=_text(issue.find("Issue")) if issue is not None else None,
+        article_number=article_number(
+            pages, [e.text or "" for e in art.findall("ELocationID") if e.get("EIdType") == "pii"]
+        ),
+        issn=[
+            _text(e)
+            for e in (*(journal.findall("ISSN") if journal is not None else ()), root.find("ISSNLinking"))
+            if e is not None
+        ],
     )
+
+
+def _issns(journal: ET.Element | None, root: ET.Element) -> list[ET.Element]:
+    """The journal's ISSNs (print, electronic), then the one NLM links its issues by."""
+    return [
+        *(journal.findall("ISSN") if journal is not None else []),
+        *root.findall("MedlineJournalInfo/ISSNLinking"),
+    ]
+
+
+def article_number(pages: str | None, piis: list[str]) -> str | None:
+    """An electronic article's number: PubMed's ``pii`` location when the article has no page range (or its
+    "pages" are that number, ``e0178437``), and the pii is a number, not a publisher's item id
+    (``S0140-6736(20)30183-5``).
+
+    >>> article_number("e0178437", ["e0178437"]), article_number("79-89", ["oemed-2017-104431"])
+    ('e0178437', None)
+    """
+    for pii in (p.strip() for p in piis):
+        if re.fullmatch(r"[A-Za-z]{0,2}\d+", pii) and (not pages or pages.strip() == pii):
+            return pii
+    return None
+
+
+def _mesh(heading: ET.Element) -> Mesh | None:
+    descriptor = heading.find("DescriptorName")
+    name = _text(descriptor)
+    if descriptor is None or not name:
+        return None
+    qualifiers = tuple(
+        MeshQualifier(q_name, q.get("MajorTopicYN") == "Y")
+        for q in heading.findall("QualifierName")
+        if (q_name := _text(q))
+    )
+    return Mesh(name, descriptor.get("MajorTopicYN") == "Y", qualifiers)
 
 
 def _inner(element: ET.Element | None) -> str:

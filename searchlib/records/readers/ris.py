@@ -4,7 +4,10 @@ A reference runs from ``TY  - `` to ``ER  - ``; every line is ``XX  - value`` (t
 a hyphen, a space), and a line without a tag continues the previous value on a new line. Read: TI/T1, AU/A1
 (and A2-A4 when there is no AU), T2/JO/JF/JA, VL, SP/EP, PY/Y1/DA, DO, AB/N2, UR, L1 (a PDF), AN with DB
 PubMed (the PMID, also ``PMID:123``), C2 (a ``PMC`` id), ID (our own ids, only when prefixed: ``pmid:``,
-``s2:``, ``sha1:`` ...; a bare ID is a number local to someone's library and would collide across files).
+``s2:``, ``sha1:`` ...; a bare ID is a number local to someone's library and would collide across files);
+TY and M3 (the publication type: ``JOUR``, ``CHAP``; Scopus's and Embase's "Article", "Review"), KW
+(keywords, a line each or ``;`` between them), LA, AD (affiliations), IS (issue), C7 (article number) and SN
+(the ISSN; an ISBN there is not one).
 Each AU is split as :mod:`._names` reads author fields, so Embase's one ``AU`` of every name gives each author.
 
 An abstract written one labelled section per line ("Background: ...", as :mod:`searchlib.records.export` writes it)
@@ -31,7 +34,7 @@ from collections.abc import Iterator
 
 from ...errors import LoadError
 from ..record import Record, normalise_pmid
-from ._fields import OWN_ID_RE, Part, build_record, decode_text, free_date, records_from_blocks
+from ._fields import OWN_ID_RE, Part, build_record, decode_text, free_date, records_from_blocks, split_list
 from ._names import split_authors
 
 _TAG_RE = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*))?$")
@@ -100,6 +103,16 @@ def _record(f: dict[str, list[str]]) -> Record:
         pages=pages,
         date=date,
         pdf_url=one("L1"),
+        publication_types=[
+            *f.get("TY", []),
+            *(t for m3 in f.get("M3", []) if not re.search(r"\d", m3) for t in split_list(m3)),
+        ],
+        languages=[lang for v in f.get("LA", []) for lang in split_list(v, ";,")],
+        keywords=[k for v in f.get("KW", []) for k in split_list(v, ";\n")],
+        affiliations=[a for v in f.get("AD", []) for a in split_list(v, "\n")],
+        issue=one("IS"),
+        article_number=one("C7"),
+        issn=f.get("SN", []),
     )
 
 

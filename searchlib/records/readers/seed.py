@@ -21,7 +21,7 @@ import orjson
 
 from ...errors import LoadError
 from ..markup import html_to_text
-from ..record import Record, new_record, normalise_doi, normalise_pmcid, normalise_pmid, paper_id
+from ..record import Record, new_record, normalise_doi, normalise_pmcid, normalise_pmid, paper_id, subject_fields
 from ..sections import CATEGORIES, Section, label_category
 from . import crossref, europepmc, semanticscholar
 from ._fields import clean, opt_str, type_name
@@ -213,7 +213,9 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
     """Build a :class:`Record` from a JSON object in the seed's shape. Raises :class:`LoadError` on wrong types.
 
     Also reads what :func:`searchlib.records.export.export_records` writes as JSON Lines: ``pmid``, ``pmcid`` and
-    ``sections`` (a list of ``{label, category, text}``), which is then kept as given rather than re-parsed.
+    ``sections`` (a list of ``{label, category, text}``), which is then kept as given rather than re-parsed, and
+    PubMed's fields as :meth:`Record.to_dict` writes them (``mesh``, ``publication_types``, ``languages``,
+    ``keywords``, ``affiliations``, ``issue``, ``article_number``, ``issn``).
     The id is the DOI, else ``pmid:``/``pmcid:``, else the object's ``_id`` or ``id`` as it is (so BEIR corpus
     ids stay usable), else a content hash.
     """
@@ -249,6 +251,7 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
         pmid=pmid,
         pmcid=pmcid,
         raw=obj,
+        **subject_fields(obj),
     )
 
 

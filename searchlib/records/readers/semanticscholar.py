@@ -2,7 +2,8 @@
 
 The abstract is plain text; its paragraphs (line breaks) become ``<p>`` and its sections are whatever inline
 labels the section parser finds ("Background: ... Methods: ..."). ``externalIds`` gives the DOI, PMID and PMCID;
-a paper with none of them keeps its own id as ``s2:<paperId>``. Search and batch responses
+a paper with none of them keeps its own id as ``s2:<paperId>``. ``publicationTypes`` ("JournalArticle",
+"Review", "Conference") are its publication types. Search and batch responses
 (``{"data": [...]}`` and arrays with ``null`` for papers not found) are opened by :mod:`.seed`.
 
 >>> r = record_from_paper({"paperId": "eb32", "externalIds": {"PubMed": "123", "PubMedCentral": "456"},
@@ -49,4 +50,7 @@ def record_from_paper(paper: Mapping[str, Any]) -> Record:
         pages=journal.get("pages"),
         date=date if date[1] is not None else iso_date(paper.get("year")),
         pdf_url=pdf.get("url") if isinstance(pdf, Mapping) else None,
+        publication_types=[t for t in types if isinstance(t, str)]
+        if isinstance(types := paper.get("publicationTypes"), list)
+        else [],
     )
