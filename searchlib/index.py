@@ -407,20 +407,11 @@ def build_index(
     timeout: float = 5.0,
     procs: int | None = None,
 ) -> Index:
-    """Index ``source`` (a record file, several, or records) into a new index at ``path`` and return it.
-
-    Without ``path`` the index lives in memory. An existing index at ``path`` is replaced only with
-    ``overwrite=True``, and only once the new one is complete; a folder that is not a searchlib index is never
-    overwritten, and an interrupted build (Ctrl-C) leaves ``path`` as it was. Replacing an index waits up to
-    ``timeout`` seconds for its write lock, so a build never replaces an index another process is writing to.
-    ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`). ``procs`` is
-    the number of processes that index (default on Linux: the CPUs available, at most 2; elsewhere 1); past
-    2,000 records (from the first, for a list of 2,000 or more or record files of 3 MB or more) each writes a
-    segment of its own (see :mod:`searchlib._engine.parallel`). In memory, one process.
+    """One index of ``source`` at ``path`` (in memory without one): :func:`searchlib.build_index`, which builds
+    sharded indexes too, says what each argument does.
 
     >>> from searchlib import bundled_records_path
-    >>> index = build_index(bundled_records_path())
-    >>> len(index)
+    >>> len(build_index(bundled_records_path()))
     10
     """
     records = stream_records(source, errors)
@@ -441,11 +432,7 @@ def build_index(
 
 
 def open_index(path: str | os.PathLike[str]) -> Index:
-    """Open the index at ``path``. Raises :class:`SearchlibError` if it is not a searchlib index.
-
-    Opening reads pickled data, so only open indexes you or your colleagues built: never one from an
-    untrusted source.
-    """
+    """Open the index at ``path`` (one index: :func:`searchlib.open_index` opens sharded ones too)."""
     target = Path(path)
     folder.check_format(target)
     verify_index_folder(target)  # before Whoosh reads any pickle from it

@@ -14,18 +14,14 @@ where the build put it.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ..errors import SearchlibError
-from .storage import MANIFEST, WriteLock, locked_error
+from . import folder
+from .folder import check_build_target
 
 #: The manifest of a sharded index (a single index's is ``searchlib.json``).
 SHARDS_MANIFEST = "shards.json"
@@ -84,51 +80,13 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 def check_target(target: Path, overwrite: bool) -> None:
     """Refuse to build over a file, over an index (sharded or not) without ``overwrite``, or over other files."""
-    if not target.exists():
-        return
-    if not target.is_dir():
-        raise SearchlibError(f"{target} exists and is not a folder")
-    if is_sharded(target) or (target / MANIFEST).exists():
-        if not overwrite:
-            raise SearchlibError(
-                f"an index already exists at {target}; pass overwrite=True to replace it, "
-                f"or open_index({str(target)!r}).add(...) to add to it"
-            )
-    elif any(target.iterdir()):
-        raise SearchlibError(
-            f"{target} is a folder with other files in it, not a searchlib index; not touching it"
-        )
-
-
-@contextmanager
-def all_locked(folders: list[Path], timeout: float) -> Iterator[None]:
-    """Every folder's write lock held (in order, so two processes never hold one each and wait forever)."""
-    with ExitStack() as stack:
-        for folder in folders:
-            lock = WriteLock(folder)
-            deadline = time.monotonic() + timeout
-            while not lock.acquire():
-                if time.monotonic() >= deadline:
-                    raise locked_error(folder, timeout)
-                time.sleep(0.05)
-            stack.callback(lock.release)
-        yield
+    if not is_sharded(target):
+        check_build_target(target, overwrite)
+    elif not overwrite:
+        check_build_target(target, overwrite=False, found=True)
 
 
 def swap_into_place(staged: Path, target: Path, timeout: float) -> None:
-    """Move a complete sharded index into place, replacing the index there (with every shard's write lock held,
-    so no writer is midway through a commit); the old one is removed only after the new one is there."""
-    if not target.exists():
-        staged.rename(target)
-        return
-    old_shards = read_manifest(target)["shards"] if is_sharded(target) else 0
-    folders = [target / shard_name(i) for i in range(old_shards)] or [target]
-    with all_locked(folders, timeout):
-        old = target.parent / f".{target.name}.old-{os.getpid()}-{int(time.time() * 1000)}"
-        target.rename(old)
-        try:
-            staged.rename(target)
-        except BaseException:
-            old.rename(target)
-            raise
-    shutil.rmtree(old, ignore_errors=True)
+    """Move a complete sharded index into place, replacing the index there with every shard's write lock held."""
+    shards = read_manifest(target)["shards"] if is_sharded(target) else 0
+    folder.swap_into_place(staged, target, timeout, [target / shard_name(i) for i in range(shards)] or None)
