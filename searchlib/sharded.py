@@ -149,13 +149,16 @@ class ShardedIndex(Index):
                 [sum(a[1][i] for a in answers) for i in range(len(phrases))],
             )
 
-    def _scoring(self, view: _View, plan: Plan, method: str, *args: Any) -> list[Any]:
-        """Every shard's ``method(sync, plan, *args)``: statistics gathered first, again if a shard needs more."""
+    def _scoring(self, view: _View, plan: Plan, method: str, *args: Any, only: int | None = None) -> list[Any]:
+        """Every shard's ``method(sync, plan, *args)`` (or shard ``only``'s): statistics gathered first, again if a
+        shard needs more."""
         self._gathered(view, plan)
         for _ in range(3):
             try:
                 with self._lock:
                     syncs = [(view.sync(i), plan, *args) for i in range(self.shards)]
+                if only is not None:
+                    return [self.executor.call(only, method, *syncs[only])]
                 return self.executor.call_all(method, syncs)
             except shardwork.MissingStats as missing:
                 # Another thread's search may have told the shards' what this one was counting on: gather what
@@ -176,13 +179,12 @@ class ShardedIndex(Index):
         return sum(self.executor.call_all("size"))
 
     def get(self, id_or_doi: str) -> Record | None:
-        found = self._find(id_or_doi)
+        found = self._find(self._current(), id_or_doi)
         return None if found is None else found[2]
 
-    def _find(self, id_or_doi: str) -> tuple[int, int, Record] | None:
+    def _find(self, view: _View, id_or_doi: str) -> tuple[int, int, Record] | None:
         """``(shard, docnum, record)`` of the paper, looked for in the shard its id routes to, then in all (a
         PMID or PMCID is not the id papers are placed by)."""
-        view = self._current()
         key = normalise_doi(id_or_doi) or id_or_doi.strip()
         first = shards.shard_of(key, self.shards)
         for shard in [first] + [i for i in range(self.shards) if i != first]:
@@ -311,7 +313,7 @@ class ShardedIndex(Index):
         def record(rank: int) -> Record:
             if rank not in fetched:
                 start = rank - rank % FETCH_BATCH
-                batch = list(enumerate(entries))[start : start + FETCH_BATCH]
+                batch = [(r, entries[r]) for r in range(start, min(start + FETCH_BATCH, len(entries)))]
                 for shard in {s for _, (s, _) in batch}:
                     mine = [(r, e) for r, (s, e) in batch if s == shard]
                     got = self.executor.call(shard, "records", view.key[shard], [e.docnum for _, e in mine])
@@ -345,7 +347,7 @@ class ShardedIndex(Index):
     def similar(self, id_or_doi: str, limit: int | None = 10) -> Results:
         _check_limit(limit)
         view = self._current()
-        _, _, record = self._locate_in_shard(id_or_doi)
+        _, _, record = self._locate_in_shard(view, id_or_doi)
         plan = more_like_plan(self._collection(view), record) or Terms(())
         entries, total = self._top(view, plan, (None, None, None, None, record.id), limit, "relevance")
         return Results(
@@ -361,16 +363,13 @@ class ShardedIndex(Index):
     ) -> Explanation:
         view = self._current()
         plan = self._planner(view).plan(syntax.parse(query, match=match, plain=plain), match)
-        shard, docnum, record = self._locate_in_shard(id_or_doi)
-        self._gathered(view, plan)
-        with self._lock:
-            sync = view.sync(shard)
-        parts = self.executor.call(shard, "explain", sync, plan, docnum)
+        shard, docnum, record = self._locate_in_shard(view, id_or_doi)
+        parts = self._scoring(view, plan, "explain", docnum, only=shard)[0]
         score = None if parts is None else sum(p.score for p in parts)
         return Explanation(query, render(plan), record.doi or record.id, score, tuple(parts or ()))
 
-    def _locate_in_shard(self, id_or_doi: str) -> tuple[int, int, Record]:
-        found = self._find(id_or_doi)
+    def _locate_in_shard(self, view: _View, id_or_doi: str) -> tuple[int, int, Record]:
+        found = self._find(view, id_or_doi)
         if found is None:
             raise SearchlibError(f"no paper with DOI or id {id_or_doi!r} in the index")
         return found
@@ -444,8 +443,9 @@ class ShardedIndex(Index):
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
         parts: list[list[str]] = [[] for _ in range(self.shards)]
+        view = self._current()
         for key in [ids] if isinstance(ids, str) else ids:
-            found = self._find(key)
+            found = self._find(view, key)
             if found is not None:
                 parts[found[0]].append(found[2].id)
         return self._each("delete", parts, timeout)
