@@ -170,6 +170,7 @@ class _SearcherCache:
         self._columns: dict[str, np.ndarray] = shared._columns if shared else {}
         self._lexicons: dict[str, str] = shared._lexicons if shared else {}
         self._ids: dict[int, str] = shared._ids if shared else {}
+        self._id_columns: dict[int, object] = shared._id_columns if shared else {}
         #: A phrase or proximity search (:class:`~.plan.Exact`) -> its counts in each paper (:mod:`.match`).
         self.exact_counts: dict[Any, tuple[np.ndarray, np.ndarray]] = shared.exact_counts if shared else {}
         #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
@@ -321,13 +322,19 @@ class _SearcherCache:
             leaves = searcher.leaf_searchers()
             bases = [base for _, base in leaves]
             for d in missing:
-                sub, base = leaves[bisect_right(bases, d) - 1]
-                reader = sub.reader()
-                if reader.has_column("id"):
-                    value = reader.column_reader("id")[d - base]
+                leaf = bisect_right(bases, d) - 1
+                sub, base = leaves[leaf]
+                column = self._id_columns.get(leaf, _UNREAD)
+                if column is _UNREAD:  # a column reader reads every paper's offset: once per segment
+                    reader = sub.reader()
+                    column = self._id_columns[leaf] = (
+                        reader.column_reader("id") if reader.has_column("id") else None
+                    )
+                if column is not None:
+                    value = column[d - base]  # type: ignore[index]
                     known[d] = value.decode("utf-8") if isinstance(value, bytes) else str(value)
                 else:
-                    known[d] = reader.stored_fields(d - base)["id"]
+                    known[d] = sub.reader().stored_fields(d - base)["id"]
         return [known[d] for d in docnums]
 
     def lexicon_text(self, searcher: Searcher, field: str) -> str:
