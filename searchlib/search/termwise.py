@@ -16,6 +16,7 @@ the searcher's own; a sharded index passes the whole collection's, so that every
 
 from __future__ import annotations
 
+import heapq
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
@@ -79,7 +80,9 @@ def ordered(keys: np.ndarray, docnums: np.ndarray, limit: int | None, searcher: 
         cache = cache_of(searcher)
         for a, b in zip(begin[tied].tolist(), end[tied].tolist(), strict=True):
             group = docnums[a:b].tolist()
-            docnums[a:b] = [d for _, d in sorted(zip(cache.paper_ids(searcher, group), group, strict=True))]
+            by_id = zip(cache.paper_ids(searcher, group), group, strict=True)
+            need = min(b, n) - a  # the group's places within the first n
+            docnums[a : a + need] = [d for _, d in heapq.nsmallest(need, by_id)]
     return docnums[:n]
 
 
