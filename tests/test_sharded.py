@@ -22,7 +22,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MEDLINE = FIXTURES / "medline" / "medline16n0902-sample.xml.gz"
 SHARDS = 3
 
-pytestmark = pytest.mark.usefixtures("words_restored")
+
+@pytest.fixture(scope="module", autouse=True)
+def _words_restored(words_restored):
+    """This module's indexes' words are forgotten after it (autouse: set up before its indexes are built)."""
+
 
 # (query, search options): every kind of query the language has, with and without feedback, filters and sorts.
 QUERIES: list[tuple[str, dict]] = [

@@ -18,7 +18,12 @@ from tests.test_sharded import MEDLINE, QUERIES, _same_results
 
 ray = importlib.import_module("ray") if os.environ.get("CI") else pytest.importorskip("ray")
 
-pytestmark = [pytest.mark.heavy, pytest.mark.usefixtures("words_restored")]
+pytestmark = pytest.mark.heavy
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _words_restored(words_restored):
+    """This module's indexes' words are forgotten after it (autouse: set up before its indexes are built)."""
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,9 @@ ORACLE = O.Oracle(O.docs(RECORDS))
 MEDLINE_ORACLE = O.Oracle(O.docs(searchlib.load_records(MEDLINE)))
 
 
-pytestmark = pytest.mark.usefixtures("words_restored")
+@pytest.fixture(scope="module", autouse=True)
+def _words_restored(words_restored):
+    """This module's indexes' words are forgotten after it (autouse: set up before its indexes are built)."""
 
 
 @pytest.fixture(scope="module")
