@@ -21,7 +21,7 @@ from ._engine.building import stream_records
 from .errors import SearchlibError
 from .index import build_index as build_one
 from .index import open_index as open_one
-from .records.record import Record
+from .records.record import Record, sections_deferred
 from .search import highlight, shardwork, termwise
 from .search.explain import explain_doc
 from .search.match import Matcher
@@ -169,9 +169,9 @@ Filters = tuple[Any, Any, Any, Any, "str | None"]
 
 
 def build_shard(source: Any, target: str, number: int, count: int, errors: Literal["raise", "skip"]) -> int:
-    """Build shard ``number`` of ``count`` at ``target`` from the papers of ``source`` that belong to it: every
-    builder reads the whole source (reading, with sections not yet split, is a small part of a build) and keeps
-    its own papers. Returns how many papers it holds."""
+    """Build shard ``number`` of ``count`` at ``target`` from the papers of ``source`` that belong to it (records
+    in memory, which every builder has: it keeps its own), or from ``Spilled`` records, all its own (``count``
+    1). Returns how many papers it holds."""
     mine = (r for r in stream_records(source, errors) if shards.shard_of(r.id, count) == number)
     index = build_one(mine, target, procs=1)
     try:
@@ -180,28 +180,46 @@ def build_shard(source: Any, target: str, number: int, count: int, errors: Liter
         index.close()
 
 
-def spill(records: Iterator[Record], folder: Path, names: list[str]) -> list[Path]:
-    paths = [folder / f".{name}.records" for name in names]
-    files = [open(path, "wb") for path in paths]
+def route(files: list[tuple[int, str]], folder: str, count: int, errors: Literal["raise", "skip"]) -> int:
+    """Read record files (each ``(number, path)``) and write each record to the file of its shard for that
+    record file, ``.part-NUMBER-SHARD.records``; returns how many records went. Sections are split later, by
+    the builder that indexes the record."""
+    routed = 0
+    with sections_deferred():
+        for number, path in files:
+            routed += spill(stream_records(path, errors), Path(folder), count, f"part-{number:06d}")
+    return routed
+
+
+def spill(records: Iterator[Record], folder: Path, count: int, prefix: str) -> int:
+    """Write each of ``records`` to the file of its shard, ``folder/.PREFIX-SHARD.records``; how many went."""
+    files: dict[int, Any] = {}
+    written = 0
     try:
         for record in records:
-            pickle.dump(record, files[shards.shard_of(record.id, len(names))], protocol=pickle.HIGHEST_PROTOCOL)
+            shard = shards.shard_of(record.id, count)
+            if shard not in files:
+                files[shard] = open(folder / f".{prefix}-{shard:03d}.records", "wb")
+            pickle.dump(record, files[shard], protocol=pickle.HIGHEST_PROTOCOL)
+            written += 1
     finally:
-        for f in files:
+        for f in files.values():
             f.close()
-    return paths
+    return written
 
 
 class Spilled:
-    """The records of one shard written by :func:`spill`, read back as they are indexed."""
+    """The records of one shard written by :func:`spill`, from each of ``paths`` in turn, read back as they are
+    indexed."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
 
     def __iter__(self) -> Iterator[Record]:
-        with open(self.path, "rb") as f:
-            while True:
-                try:
-                    yield pickle.load(f)
-                except EOFError:
-                    return
+        for path in self.paths:
+            with open(path, "rb") as f:
+                while True:
+                    try:
+                        yield pickle.load(f)
+                    except EOFError:
+                        break

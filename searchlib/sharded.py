@@ -46,7 +46,7 @@ from .search.feedback import FEEDBACK_DOCS, expand_with
 from .search.plan import Plan, Planner, Terms, render
 from .search.similar import more_like_plan
 from .search.suggest import suggest, vocabulary_size
-from .shard import Filters, ShardServer, Spilled, Sync, build_shard, spill
+from .shard import Filters, ShardServer, Spilled, Sync, build_shard, route, spill
 
 #: Records read at a time when papers are added to a sharded index without a ``batch_size``.
 ADD_BATCH = 5_000
@@ -483,23 +483,47 @@ def build_sharded(
     runner = executor_for(executor)
     with folder.staging(target) as staged:
         names = [shards.shard_name(i) for i in range(count)]
-        calls: list[tuple[Any, ...]]
-        if isinstance(source, (str, os.PathLike, Sequence)):
-            calls = [(source, str(staged / name), i, count, errors) for i, name in enumerate(names)]
-        else:  # records read once, as they come: each goes to a file of its shard's, which its builder reads
-            spilled = spill(stream_records(source, errors), staged, names)
+        files = _files(source)
+        if files is None and isinstance(source, Sequence):  # records in memory: every builder keeps its own
+            calls: list[tuple[Any, ...]] = [
+                (source, str(staged / n), i, count, errors) for i, n in enumerate(names)
+            ]
+        else:
+            # Files are read once, by up to one process per shard, each record written to a file of its shard
+            # for its record file; then each builder reads its shard's files in the source's order.
+            if files is None:
+                spill(stream_records(source, errors), staged, count, "part-000000")
+            else:
+                routers = min(len(files), count)
+                parts = [[(i, str(f)) for i, f in enumerate(files)][r::routers] for r in range(routers)]
+                runner.run(route, [(part, str(staged), count, errors) for part in parts], names[:routers])
             calls = [
-                (Spilled(str(path)), str(staged / name), 0, 1, errors)
-                for path, name in zip(spilled, names, strict=True)
+                (
+                    Spilled([str(p) for p in sorted(staged.glob(f".part-*-{i:03d}.records"))]),
+                    str(staged / n),
+                    0,
+                    1,
+                    errors,
+                )
+                for i, n in enumerate(names)
             ]
         papers = runner.run(build_shard, calls, names)
-        for path in staged.glob(".*.records"):
-            path.unlink()
+        for spilled in staged.glob(".part-*.records"):
+            spilled.unlink()
         shards.write_manifest(staged, count)
         shards.swap_into_place(staged, target, timeout)
     if progress is not None:
         progress(sum(papers), sum(papers))
     return ShardedIndex(target, runner)
+
+
+def _files(source: Any) -> list[Path] | None:
+    """The record files ``source`` names (one, or a list of them), or None if it holds records."""
+    if isinstance(source, (str, os.PathLike)):
+        return [Path(source)]
+    if isinstance(source, Sequence) and source and all(isinstance(s, (str, os.PathLike)) for s in source):
+        return [Path(s) for s in source]
+    return None
 
 
 def open_sharded(path: Path, executor: Executorish = None) -> ShardedIndex:

@@ -238,3 +238,13 @@ def test_searches_from_several_threads_at_once_give_one_index_s_results(both):
         found = list(pool.map(lambda qo: hits(many, *qo), asked))
     assert found == [hits(one, q, o) for q, o in asked]
     many.close()
+
+
+def test_record_files_are_read_once_and_each_paper_built_in_its_shard(tmp_path):
+    files = [MEDLINE, searchlib.bundled_records_path(), FIXTURES / "formats" / "pubmed.xml"]
+    one = searchlib.build_index(files, tmp_path / "one")
+    many = searchlib.build_index(files, tmp_path / "many", shards=SHARDS)
+    assert not list((tmp_path / "many").rglob("*.records"))  # the routed records are gone once built
+    assert sorted(r.id for r in many) == sorted(r.id for r in one)
+    for query, options in QUERIES[:2] + QUERIES[11:12] + QUERIES[15:16]:
+        _same_results(one, many, query, options)
