@@ -277,7 +277,8 @@ class ShardedIndex(Index):
         """Feedback over the collection: the best papers of every shard, the collection's statistics."""
         if not top:
             return plan
-        records = [self.executor.call(shard, "records", view.key[shard], [e.docnum])[0] for shard, e in top]
+        calls = [(shard, (view.key[shard], [e.docnum])) for shard, e in top]
+        records = [found[0] for found in self.executor.call_each("records", calls)]
         stats = view.stats
         looked = shardwork.BatchedFrequencies(partial(self._frequencies, view), LOOKUP_BATCH)
         return expand_with(
@@ -314,10 +315,10 @@ class ShardedIndex(Index):
             if rank not in fetched:
                 start = rank - rank % FETCH_BATCH
                 batch = [(r, entries[r]) for r in range(start, min(start + FETCH_BATCH, len(entries)))]
-                for shard in {s for _, (s, _) in batch}:
-                    mine = [(r, e) for r, (s, e) in batch if s == shard]
-                    got = self.executor.call(shard, "records", view.key[shard], [e.docnum for _, e in mine])
-                    fetched.update((r, rec) for (r, _), rec in zip(mine, got, strict=True))
+                mine = {s: [(r, e) for r, (t, e) in batch if t == s] for s in sorted({s for _, (s, _) in batch})}
+                calls = [(s, (view.key[s], [e.docnum for _, e in part])) for s, part in mine.items()]
+                for part, got in zip(mine.values(), self.executor.call_each("records", calls), strict=True):
+                    fetched.update((r, rec) for (r, _), rec in zip(part, got, strict=True))
             return fetched[rank]
 
         hits = []

@@ -60,6 +60,10 @@ class Executor:
         """Every shard's ``method`` (with ``args[i]`` for shard ``i``, or none), in shard order."""
         raise NotImplementedError
 
+    def call_each(self, method: str, calls: Sequence[tuple[int, tuple[Any, ...]]]) -> list[Any]:
+        """``method(*args)`` of each ``(shard, args)`` of ``calls``, at once where the shards run apart."""
+        return [self.call(shard, method, *args) for shard, args in calls]
+
     def close(self) -> None:
         """Let the shards' servers go."""
 

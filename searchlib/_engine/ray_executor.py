@@ -114,8 +114,11 @@ class RayExecutor(Executor):
         return self._get([getattr(self._actors[shard], method).remote(*args)], [self._names[shard]])[0]
 
     def call_all(self, method: str, args: Sequence[tuple[Any, ...]] | None = None) -> list[Any]:
-        refs = [getattr(a, method).remote(*(args[i] if args else ())) for i, a in enumerate(self._actors)]
-        return self._get(refs, self._names)
+        return self.call_each(method, [(i, args[i] if args else ()) for i in range(len(self._actors))])
+
+    def call_each(self, method: str, calls: Sequence[tuple[int, tuple[Any, ...]]]) -> list[Any]:
+        refs = [getattr(self._actors[shard], method).remote(*args) for shard, args in calls]
+        return self._get(refs, [self._names[shard] for shard, _ in calls])
 
     def close(self) -> None:
         if self._actors:
