@@ -9,7 +9,7 @@ method of a shard's server). The sharded index does the rest the same way whatev
   same open searcher, with no copying between processes.
 - :class:`RayExecutor` (``executor="ray"`` or ``RayExecutor(address=...)``) builds each shard in a Ray task and
   serves each from a Ray actor that holds it open, so shards can live on several machines
-  (:doc:`guide/scale`).
+  (docs/guide/scale.md).
 
 A shard that fails (its process or actor dies, its files cannot be read) is a :class:`SearchlibError` naming
 it; no answer is ever put together from the shards that did answer. An error the shard raises for the
