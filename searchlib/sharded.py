@@ -11,9 +11,7 @@ this process (``executor="local"``, the default) or in Ray actors (``executor="r
 shard what the query needs to be scored (document frequencies, phrase counts), sums the answers, asks every
 shard for its best papers scored with those sums, and merges them; a shard that fails fails the search.
 
-Writes go to the shard of each paper. ``add`` commits each shard's part on its own: if one shard's commit
-fails, the other shards' papers stay added, and the error names the shards that failed. Adding replaces a
-paper by id, so running the same ``add`` again completes it.
+Writes go to the shard of each paper, each shard committing its part (see :meth:`ShardedIndex.add`).
 """
 
 from __future__ import annotations
@@ -277,8 +275,9 @@ class ShardedIndex(Index):
         """Feedback over the collection: the best papers of every shard, the collection's statistics."""
         if not top:
             return plan
-        calls = [(shard, (view.key[shard], [e.docnum])) for shard, e in top]
-        records = [found[0] for found in self.executor.call_each("records", calls)]
+        records = [
+            r[0] for r in self.executor.call_each("records", [(s, (view.key[s], [e.docnum])) for s, e in top])
+        ]
         stats = view.stats
         looked = shardwork.BatchedFrequencies(partial(self._frequencies, view), LOOKUP_BATCH)
         return expand_with(
