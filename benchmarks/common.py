@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import random
 import statistics
 import subprocess
 from collections import defaultdict
@@ -48,6 +49,31 @@ def load_collection(folder: Path, split: str = "test") -> tuple[list[dict], dict
     qrels = read_qrels(folder / rfile)
     queries = {str(q["_id"]): q["text"] for q in read_jsonl(folder / qfile) if str(q["_id"]) in qrels}
     return corpus, queries, qrels
+
+
+#: The title-only variants of each collection: the share of papers whose abstract is removed, and the seed that
+#: chooses them (a quarter of PubMed's records have no abstract; many exports drop abstracts).
+TITLE_ONLY_SHARES = (0.3, 0.6)
+TITLE_ONLY_SEED = 28
+
+
+def without_abstracts(corpus: list[dict], share: float, seed: int = TITLE_ONLY_SEED) -> list[dict]:
+    """``corpus`` with the abstract (``text``) removed from a seeded random ``share`` of its papers, titles
+    kept; the same papers for the same corpus, share and seed."""
+    if not share:
+        return corpus
+    chosen = set(title_only_papers(len(corpus), share, seed))
+    return [{**doc, "text": ""} if i in chosen else doc for i, doc in enumerate(corpus)]
+
+
+def title_only_papers(n: int, share: float, seed: int = TITLE_ONLY_SEED) -> list[int]:
+    """Which of ``n`` papers (their positions, ascending) lose their abstract in :func:`without_abstracts`."""
+    return sorted(random.Random(seed).sample(range(n), round(share * n)))
+
+
+def variant_label(name: str, share: float) -> str:
+    """``SciFact``, ``SciFact 30% title-only``."""
+    return f"{name} {share:.0%} title-only" if share else name
 
 
 def ndcg_at(ranked: list[str], judged: dict[str, int], k: int = 10) -> float:

@@ -9,12 +9,17 @@ Each engine indexes each collection's title and text and answers every judged qu
   pseudo-relevance feedback by default);
 - searchlib without feedback (``feedback=False``), labelled ``no-feedback``.
 
+Each collection is also searched in two title-only variants, with the abstract removed from a seeded random 30%
+and 60% of its papers (titles kept; ``common.without_abstracts``), as many PubMed records and exports have no
+abstract; ``--shares`` picks the variants (0 is the collection as it is).
+
 Prints one table, collection by engine, nDCG@10 and R@100 (graded gains for Cranfield; rel > 0 is relevant).
 ``--check`` also scores searchlib's runs with ir-measures, to confirm the metrics in ``common.py`` agree.
 ``--train`` scores the training data ``benchmarks/tune.py`` chooses on instead: SciFact's train claims, and
 Cranfield's and CISI's odd and even query ids apart (the SciFact test judgments are then not read).
 
-    python benchmarks/relevance.py [--data DIR] [--engines whoosh,fts5,...] [--check] [--train]
+    python benchmarks/relevance.py [--data DIR] [--engines whoosh,fts5,...] [--shares 0,0.3,0.6] [--check]
+                                   [--train]
 """
 
 from __future__ import annotations
@@ -28,7 +33,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DATA, load_collection, machine, ndcg_at, recall_at  # noqa: E402
+from common import (  # noqa: E402
+    DATA,
+    TITLE_ONLY_SHARES,
+    load_collection,
+    machine,
+    ndcg_at,
+    recall_at,
+    variant_label,
+    without_abstracts,
+)
 
 import searchlib  # noqa: E402
 from searchlib.records.readers.seed import record_from_dict  # noqa: E402
@@ -193,6 +207,11 @@ def main() -> None:
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated, from: " + ", ".join(ENGINES))
     ap.add_argument("--check", action="store_true", help="confirm searchlib's figures with ir-measures")
     ap.add_argument("--train", action="store_true", help="score the training data and folds tune.py uses")
+    ap.add_argument(
+        "--shares",
+        default=",".join(str(s) for s in (0, *TITLE_ONLY_SHARES)),
+        help="shares of papers whose abstract is removed, one variant each (0: as it is)",
+    )
     args = ap.parse_args()
     engines = [e for e in args.engines.split(",") if e]
     skipped = [e for e in engines if not available(e)]
@@ -202,20 +221,25 @@ def main() -> None:
         print(f"not installed, skipped: {', '.join(skipped)}")
     table: dict[str, dict[str, tuple[float, float]]] = {}
     collections = TRAINING if args.train else {k: (*v, None) for k, v in COLLECTIONS.items()}
-    for label, (folder, split, parity) in collections.items():
-        corpus, queries, qrels = load_collection(args.data / folder, split)
+    shares = [float(s) for s in args.shares.split(",") if s]
+    for name, (folder, split, parity) in collections.items():
+        full, queries, qrels = load_collection(args.data / folder, split)
         if parity is not None:
             queries = {q: t for q, t in queries.items() if int(q) % 2 == parity}
-        print(f"{label}: {len(corpus)} documents, {len(queries)} judged queries", flush=True)
-        table[label] = {}
-        for engine in engines:
-            with tempfile.TemporaryDirectory(prefix=f"rel-{engine}-") as tmp:
-                runs = ENGINES[engine](corpus, queries, Path(tmp))
-            table[label][engine] = scores(runs, queries, qrels)
-            if args.check and engine == "searchlib":
-                nd, rc = check_with_ir_measures(runs, queries, qrels)
-                ok = abs(nd - table[label][engine][0]) < 1e-6 and abs(rc - table[label][engine][1]) < 1e-6
-                print(f"  ir-measures: nDCG@10 {nd:.4f}, R@100 {rc:.4f} ({'agrees' if ok else 'DIFFERS'})")
+        for share in shares:
+            label = variant_label(name, share)
+            corpus = without_abstracts(full, share)
+            print(f"{label}: {len(corpus)} documents, {len(queries)} judged queries", flush=True)
+            table[label] = {}
+            for engine in engines:
+                with tempfile.TemporaryDirectory(prefix=f"rel-{engine}-") as tmp:
+                    runs = ENGINES[engine](corpus, queries, Path(tmp))
+                table[label][engine] = scores(runs, queries, qrels)
+                print(f"  {engine}: nDCG@10 {table[label][engine][0]:.4f}, R@100 {table[label][engine][1]:.4f}")
+                if args.check and engine == "searchlib":
+                    nd, rc = check_with_ir_measures(runs, queries, qrels)
+                    ok = abs(nd - table[label][engine][0]) < 1e-6 and abs(rc - table[label][engine][1]) < 1e-6
+                    print(f"  ir-measures: nDCG@10 {nd:.4f}, R@100 {rc:.4f} ({'agrees' if ok else 'DIFFERS'})")
     print()
     print(f"| collection | {' | '.join(engines)} |")
     print(f"|---|{'---:|' * len(engines)}")

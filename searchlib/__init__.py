@@ -11,7 +11,16 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from ._engine.ray_executor import RayExecutor
-from .errors import IndexLockedError, LoadError, QueryError, SearchlibError
+from ._engine.building import AddReport
+from .errors import (
+    ArgumentError,
+    IndexLockedError,
+    LoadError,
+    QueryError,
+    SearchlibError,
+    StorageError,
+    UntrustedIndexError,
+)
 from .index import Index
 from .records import (
     CATEGORIES,
@@ -25,13 +34,20 @@ from .records import (
     load_records,
     parse_abstract,
 )
+from .records.duplicates import Duplicates, find_duplicates
+from .records.record import Origin
 from .results import Hit, Results
 from .search.evaluation import Evaluation, evaluate
 from .search.explain import Explanation
 from .sharded import build_index, open_index
 
 __all__ = [
+    "AddReport",
+    "ArgumentError",
     "CATEGORIES",
+    "Duplicates",
+    "Origin",
+    "find_duplicates",
     "Explanation",
     "Hit",
     "Index",
@@ -49,6 +65,8 @@ __all__ = [
     "Record",
     "RecordList",
     "SearchlibError",
+    "StorageError",
+    "UntrustedIndexError",
     "Section",
     "bundled_records_path",
     "export_records",

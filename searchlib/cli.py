@@ -12,14 +12,19 @@
     searchlib show DOI [--index DIR] [--json]
     searchlib stats [--index DIR] [--json]
     searchlib delete DOI... [--index DIR]
+    searchlib duplicates [FILE...] [--index DIR] [--from FORMAT] [--merge] [--json]
     searchlib optimize [--index DIR]
     searchlib evaluate --queries Q --qrels R [--index DIR] [--metric M]... [--all] [--json]
+    searchlib trust PATH [--verify]
 
 A query's words need no quotes: they are joined with spaces. Without ``--index`` the index is
 ``indexes/default`` under the current folder (or ``$SEARCHLIB_INDEX``); ``search`` builds it from the bundled
 sample records the first time, and says so on standard error whenever it searches that sample. Every error is
 one line on standard error, ``searchlib: error: ...``, and a non-zero exit (2 for a mistake in the command's
 arguments, 1 for the rest).
+
+An index folder opens only when this user's searchlib signed it (built it, or was told to trust it); ``trust``
+checks a folder from elsewhere and signs it, ``trust --verify`` checks every byte of every file of a signed one.
 """
 
 from __future__ import annotations
@@ -40,8 +45,9 @@ from ._engine.storage import MANIFEST
 from .errors import LoadError, SearchlibError
 from .index import Index
 from .progress import ProgressBar, counted
+from .records.duplicates import find_duplicates
 from .records.export import EXPORT_FORMATS, export_records
-from .records.readers import FORMATS, bundled_records_path, read_bytes, read_records, records_only
+from .records.readers import FORMATS, bundled_records_path, load_records, read_bytes, read_records, records_only
 from .records.record import Record
 from .results import Results
 from .search import syntax
@@ -210,6 +216,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("dois", nargs="+", metavar="DOI")
     sp.set_defaults(func=_cmd_delete)
 
+    sp = with_index(sub.add_parser("duplicates", help="papers that are copies of one paper, and related papers"))
+    sp.add_argument("files", nargs="*", metavar="FILE", help="look in these record files instead of the index")
+    sp.add_argument("--from", dest="input_format", choices=FORMATS, help="the files' format (default: detected)")
+    sp.add_argument("--merge", action="store_true", help="merge each group of copies into one paper in the index")
+    sp.add_argument("--json", action="store_true", help="one JSON object per group and per related pair")
+    sp.set_defaults(func=_cmd_duplicates)
+
     sp = with_index(sub.add_parser("optimize", help="merge the index into one segment"))
     sp.set_defaults(func=_cmd_optimize)
 
@@ -236,6 +249,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--json", action="store_true", help="one JSON object: metrics, mean, per_query")
     sp.set_defaults(func=_cmd_evaluate)
+
+    sp = sub.add_parser("trust", help="check an index folder from elsewhere and sign it, so that it opens")
+    sp.add_argument("path", metavar="PATH", help="the index folder")
+    sp.add_argument(
+        "--verify", action="store_true", help="only check every file against its signature; sign nothing"
+    )
+    sp.set_defaults(func=_cmd_trust)
     return p
 
 
@@ -312,7 +332,8 @@ def _cmd_index(args: argparse.Namespace) -> int:
     skipped = [counted(len(items), what) for items, what in report.skipped() if items]
     if skipped:
         summary += f" ({' and '.join(skipped)} skipped)"
-    print(f"{summary}; {counted(len(index), 'paper')} in the index")
+    added = f" ({index.report.summary()})" if index.report is not None else ""
+    print(f"{summary}; {counted(len(index), 'paper')} in the index{added}")
     return 0
 
 
@@ -457,6 +478,26 @@ def _cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_duplicates(args: argparse.Namespace) -> int:
+    if args.files and args.merge:
+        raise SearchlibError("--merge merges papers of an index: index the files first, then run it without FILE")
+    index = None if args.files else _open(args)
+    records = [r for name in args.files for r in load_records(name, args.input_format)]
+    found = find_duplicates(records) if index is None else index.duplicates()
+    if args.json:
+        sys.stdout.write("".join(orjson.dumps(item).decode() + "\n" for item in found.to_dicts()))
+    else:
+        print(found.table())
+    if index is not None and args.merge and found:
+        for group in found:
+            index.merge(group, timeout=5.0)
+        print(
+            f"merged {counted(len(found), 'group')}; {counted(len(index), 'paper')} in {index.path}",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def _cmd_optimize(args: argparse.Namespace) -> int:
     index = _open(args)
     index.optimize()
@@ -503,6 +544,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(where)
     ids = [("doi", record.doi or "-"), ("pmid", record.pmid), ("pmcid", record.pmcid), ("pdf", record.pdf_url)]
     print("   ".join(f"{name}: {value}" for name, value in ids if value))
+    if len(record.sources) > 1:  # a paper merged from copies: which, so that the merge can be checked
+        print("merged from: " + "; ".join(origin.where() for origin in record.sources))
     for s in record.sections:
         print()
         print(f"{s.label}: {s.text}" if s.label else s.text)
@@ -539,6 +582,20 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         sys.stdout.write(orjson.dumps(report.to_dict()).decode() + "\n")
         return 0
     print(report.table())
+    return 0
+
+
+def _cmd_trust(args: argparse.Namespace) -> int:
+    from ._engine import folder, signing
+
+    path = Path(args.path)
+    folder.check_format(path)
+    if args.verify:
+        folder.verify(path)
+        print(f"{path}: signed with your key, and every file is as it was signed")
+        return 0
+    signed = folder.trust(path)
+    print(f"trusted {path}: {counted(signed, 'file')} signed with your key ({signing.key_path()})")
     return 0
 
 

@@ -17,7 +17,6 @@ and the page of hits made (:mod:`.results`); each step calls down, none calls ba
 
 from __future__ import annotations
 
-import operator
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -33,18 +32,38 @@ from whoosh.reading import EmptyReader
 from whoosh.searching import Searcher
 
 from ._engine import folder
-from ._engine.building import DocumentWriter, collector_paused, expected_count, source_bytes, stream_records
-from ._engine.schema import INTERNAL_FIELDS, SECTION_FIELDS, indexed_words, make_schema, record_from_stored
+from ._engine.building import (
+    AddReport,
+    DocumentWriter,
+    Grouping,
+    collector_paused,
+    document_for,
+    expected_count,
+    source_bytes,
+    stream_records,
+)
+from ._engine.failures import abandon, after_commit, committed, reading_errors, remove_dead_builds, storage_errors
+from ._engine.schema import (
+    INTERNAL_FIELDS,
+    SECTION_FIELDS,
+    indexed_words,
+    key_token,
+    make_schema,
+    record_from_stored,
+    stored_records,
+)
 from ._engine.segwriter import FastSegmentWriter
-from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying, verify_index_folder
+from ._engine.storage import SafeFileStorage, locked_error, read_manifest, retrying
 from .analysis import stemtable
-from .errors import SearchlibError
+from .errors import ArgumentError, QueryError, SearchlibError, check_count, check_flag, check_path, check_seconds
 from .progress import Progress
+from .records.duplicates import Duplicates, find_duplicates
+from .records.merge import merge_records
 from .records.record import Record, normalise_doi, normalise_pmcid, normalise_pmid
 from .results import Hit, Results
 from .search import facets, highlight, syntax, termwise
 from .search.explain import Explanation, explain_doc
-from .search.feedback import FEEDBACK_DOCS, expand
+from .search.feedback import expand, feedback_papers
 from .search.match import Matcher
 from .search.plan import Plan, Planner, Terms, render
 from .search.similar import more_like_plan
@@ -64,6 +83,9 @@ class Index:
         self.path = path
         self._searcher: Searcher | None = None
         self._opening = threading.Lock()
+        #: What the last :func:`build_index` or :meth:`add` through this object did (None when just opened).
+        self.report: AddReport | None = None
+        self._words = stemtable.WordList(path)  # what its suggestions draw on
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -91,26 +113,29 @@ class Index:
     def get(self, id_or_doi: str) -> Record | None:
         """The paper with this DOI (any case, with or without ``https://doi.org/``), PMID (``pmid:123``),
         PMCID (``PMC123``) or id; None if absent."""
-        docnum = self._docnum(self._current_searcher(), id_or_doi)
-        return (
-            None
-            if docnum is None
-            else record_from_stored(self._current_searcher().stored_fields(docnum)["record"])
-        )
+        searcher = self._current_searcher()
+        docnum = self._docnum(searcher, id_or_doi)
+        return None if docnum is None else stored_records(searcher).record(docnum)
 
     def _docnum(self, searcher: Searcher, id_or_doi: str) -> int | None:
+        if not isinstance(id_or_doi, str):
+            raise QueryError(
+                f"a paper is named by its DOI, PMID ('pmid:123'), PMCID or id, as a string; not {id_or_doi!r}"
+            )
         key = normalise_doi(id_or_doi) or id_or_doi.strip()
         docnum = searcher.document_number(id=key)
         if docnum is None and key.lower().startswith("pmid:") and (pmid := normalise_pmid(key)):
             docnum = searcher.document_number(pmid=pmid)
         elif docnum is None and (pmcid := normalise_pmcid(key)):
             docnum = searcher.document_number(pmcid=pmcid)
+        if docnum is None and "ids" in searcher.schema:  # a merged paper, by one of its copies' ids
+            kind = "doi" if normalise_doi(key) else "id"
+            docnum = searcher.document_number(ids=key_token(f"{kind}:{key}"))
         return None if docnum is None else int(docnum)
 
     def __iter__(self) -> Iterator[Record]:
         """Every paper in the index, in index order."""
-        for fields in self._current_searcher().all_stored_fields():
-            yield record_from_stored(fields["record"])
+        yield from stored_records(self._current_searcher())
 
     def search(
         self,
@@ -151,6 +176,7 @@ class Index:
         (1, '10.1136/bmjqs-2024-017386')
         """
         _check_limit(limit)
+        check_flag("feedback", feedback, none=True, error=QueryError)
         searcher = self._current_searcher()
         matcher = Matcher(searcher)
         parsed = syntax.parse(query, match=match, plain=plain)
@@ -163,7 +189,7 @@ class Index:
             scores = matcher.scores(plan, allowed)
             asked = int(np.count_nonzero(scores))  # what a corrected query must beat (feedback aside)
             if feedback if feedback is not None else match == "any" and sort == "relevance":
-                top = termwise.rank(scores, FEEDBACK_DOCS, searcher).top
+                top = feedback_papers(searcher, scores)
                 plan = expand(searcher, plan, top, loosen=match == "any")
                 scores = matcher.scores(plan, allowed)
         ranking = facets.order(searcher, scores, limit, sorting)
@@ -177,7 +203,11 @@ class Index:
             hits,
             ranking.total,
             suggestion=lambda: suggest(
-                searcher, query, asked, lambda text: self._count(searcher, text, match, plain, allowed)
+                searcher,
+                self._words,
+                query,
+                asked,
+                lambda text: self._count(searcher, text, match, plain, allowed),
             ),
             facet_counter=lambda name: facets.facet_counts(searcher, scores > 0, name),
             warnings=parsed.warnings,
@@ -195,14 +225,15 @@ class Index:
         return scores
 
     def _count(self, searcher: Searcher, text: str, match: str, plain: bool, allowed: np.ndarray | None) -> int:
-        parsed = syntax.parse(text, match=match, plain=plain)  # type: ignore[arg-type]
+        parsed = syntax.parse(text, match=match, plain=plain)  # type: ignore[arg-type]  # the search's own, checked
         plan = Planner(searcher.schema, _in_papers(searcher)).plan(parsed, match)
         return int(np.count_nonzero(Matcher(searcher).scores(plan, allowed)))
 
     def _hit(self, searcher: Searcher, matcher: Matcher, plan: Plan, rank: int, score: float, docnum: int) -> Hit:
         """A hit whose record is read, and highlights made, only when they are asked for."""
-        stored = searcher.stored_fields(docnum)
-        hit = Hit(rank, score, lambda: record_from_stored(stored["record"]), id=stored["id"])
+        stored = stored_records(searcher)
+        blob = stored.blob(docnum)
+        hit = Hit(rank, score, lambda: record_from_stored(blob), id=stored.id(docnum))
         hit._highlighter = lambda: highlight.marked(hit.record, plan, matcher)
         return hit
 
@@ -257,7 +288,47 @@ class Index:
         docnum = self._docnum(searcher, id_or_doi)
         if docnum is None:
             raise SearchlibError(f"no paper with DOI or id {id_or_doi!r} in the index")
-        return docnum, record_from_stored(searcher.stored_fields(docnum)["record"])
+        return docnum, stored_records(searcher).record(docnum)
+
+    def duplicates(self) -> Duplicates:
+        """Papers in the index that are one paper although no identifier links them, in groups, each pair with its
+        reason, and related papers apart (see :func:`searchlib.find_duplicates`); :meth:`merge` merges a group.
+
+        >>> from searchlib import bundled_records_path
+        >>> build_index(bundled_records_path()).duplicates()
+        []
+        """
+        return find_duplicates(self)
+
+    def merge(self, papers: Iterable[Record | str], *, timeout: float = 5.0) -> Record:
+        """Merge papers (a group from :meth:`duplicates`, or their DOIs or ids) into one, as copies of one paper
+        are merged when added (:mod:`searchlib.records.merge`), and return it: it keeps every source record, and
+        is found by any of the papers' ids. One commit.
+
+        >>> index = build_index([{"pmid": "31", "title": "Falls"}, {"title": "Falls", "year": 2020}])
+        >>> paper = index.merge(["pmid:31", next(r.id for r in index if not r.pmid)])
+        >>> len(index), paper.year, index.get("pmid:31") == paper
+        (1, 2020, True)
+        """
+        check_seconds("timeout", timeout)
+        items = list(papers) if isinstance(papers, Iterable) and not isinstance(papers, (str, bytes)) else None
+        if items is None or not all(isinstance(paper, (str, Record)) for paper in items):
+            raise ArgumentError(f"merge takes a group of papers (records, DOIs or ids), not {papers!r}")
+        keys = [paper if isinstance(paper, str) else paper.id for paper in items]
+        with self._writing(timeout) as writer, writer.searcher() as searcher:
+            docnums: list[int] = []
+            for key in keys:
+                docnum = self._docnum(searcher, key)
+                if docnum is None:
+                    raise SearchlibError(f"no paper with DOI or id {key!r} in the index; nothing was merged")
+                if docnum not in docnums:
+                    docnums.append(docnum)
+            merged = merge_records([stored_records(searcher).record(n) for n in docnums])
+            if len(docnums) > 1:
+                for docnum in docnums:
+                    writer.delete_document(docnum)
+                writer.add_document(**document_for(merged, frozenset(writer.schema.names())))
+        return merged
 
     def stats(self) -> dict[str, Any]:
         """What a user checks: papers, fields, papers with each section, vocabulary, size on disk, last change.
@@ -279,7 +350,7 @@ class Index:
             "papers_with_any_section": sum(
                 1 for n in live if any(reader.doc_field_length(n, name, 0) for name in SECTION_FIELDS)
             ),
-            "vocabulary": vocabulary_size(reader),
+            "vocabulary": vocabulary_size(reader, self._words),
             "abstract_vocabulary": sum(1 for _ in reader.lexicon("abstract")),
             "segments": 0 if isinstance(reader, EmptyReader) else len(list(reader.leaf_readers())),
             "size_bytes": sum(f.stat().st_size for f in self.path.iterdir()) if self.path else None,
@@ -296,18 +367,28 @@ class Index:
         timeout: float = 5.0,
         progress: Progress | None = None,
         batch_size: int | None = None,
-    ) -> int:
-        """Insert or replace papers by id (the DOI when there is one): adding a file twice never duplicates.
+    ) -> AddReport:
+        """Add papers; a copy of a paper already indexed (the same DOI, PMID, PMCID or id) is merged into it, so
+        adding a file twice never duplicates, and a thinner copy never wipes out what a richer one gave.
 
-        Returns the number of papers written. All of them are committed together, or none; with
-        ``batch_size``, every ``batch_size`` records are committed as they are done, so an interrupted add
-        (Ctrl-C, a crash) keeps the batches committed before it and loses only the one in progress.
-        ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
+        Merging keeps, field by field, the richer value (a structured abstract over a plain one, full names over
+        initials, any identifier over none; see :mod:`searchlib.records.merge`) and every source record in
+        ``record.sources``. Returns an :class:`AddReport`: how many records were ``new`` papers, ``merged`` into
+        one, left it ``unchanged`` or ``skipped``; as a number, the papers written. All of them are committed
+        together, or none; with ``batch_size``, every ``batch_size`` records are committed as they are done, so
+        an interrupted add (Ctrl-C, a crash) keeps the batches committed before it and loses only the one in
+        progress. ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`).
+
+        >>> from searchlib import bundled_records_path
+        >>> index = build_index(bundled_records_path())
+        >>> index.add(bundled_records_path())
+        AddReport(new=0, merged=0, unchanged=10, skipped=0)
         """
-        records = stream_records(source, errors)
-        total = expected_count(source)
-        feed = DocumentWriter(self._ix.schema.names(), replace=True, progress=progress, total=total)
-        step = batch_size if batch_size and batch_size > 0 else None
+        check_seconds("timeout", timeout)
+        check_count("batch_size", batch_size, none="for one commit")
+        feed = DocumentWriter(self._ix.schema.names(), progress=progress, total=expected_count(source))
+        records = stream_records(source, errors, feed.skipped)
+        step = batch_size
         first = next(records, None)  # nothing to add: no commit
         records = chain([first], records) if first is not None else iter(())
         with collector_paused():
@@ -320,27 +401,40 @@ class Index:
                 if not step:
                     break
         feed.finish()
-        return feed.papers
+        self.report = feed.report()
+        return self.report
 
     @contextmanager
     def _writing(self, timeout: float, optimize: bool = False) -> Iterator[Any]:
         """A Whoosh writer, committed (and the manifest's last change updated) if the block completes,
-        cancelled if it raises; :class:`IndexLockedError` if another process holds the lock."""
-        try:
-            writer = FastSegmentWriter(self._ix, timeout=timeout)
-        except LockError:
-            raise locked_error(self.path, timeout) from None
-        try:
-            yield writer
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(optimize=optimize)  # records itself in the manifest, under the lock (see storage.py)
+        removed if it raises; :class:`IndexLockedError` if another process holds the lock, :class:`StorageError`
+        if the disk is full or the folder cannot be written (see :mod:`._engine.failures`)."""
+        with storage_errors(self.path):
+            try:
+                writer = FastSegmentWriter(self._ix, timeout=timeout)
+            except LockError:
+                raise locked_error(self.path, timeout) from None
+            try:
+                if self.path is not None:
+                    remove_dead_builds(self.path)
+                yield writer
+                writer.commit(optimize=optimize)  # records itself in the manifest, under the lock (see storage.py)
+            except OSError as exc:
+                abandon(writer)
+                if not committed(writer):
+                    raise
+                after_commit("its scratch files could not be removed", self.path, exc)
+            except BaseException:
+                abandon(writer)
+                raise
         words = indexed_words(writer.schema)
-        if self.path is not None:
+        if self.path is None:
+            self._words.add(words)
+            return
+        try:
             stemtable.save(self.path, words)
-        else:
-            stemtable.add_words(words)
+        except OSError as exc:  # a cache of NLTK's stems and the words suggestions come from: the papers stand
+            after_commit("the word list could not be saved, so suggestions miss the new words", self.path, exc)
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
         """Remove papers by DOI (any case, with or without ``https://doi.org/``), PMID, PMCID or id, as
@@ -348,7 +442,11 @@ class Index:
 
         Ids not in the index are ignored. All deletions are committed together.
         """
-        found = (self.get(i) for i in ([ids] if isinstance(ids, str) else ids))
+        check_seconds("timeout", timeout)
+        if not isinstance(ids, str) and (isinstance(ids, (bytes, Mapping)) or not isinstance(ids, Iterable)):
+            raise QueryError(f"delete takes a DOI or id (a string) or a list of them, not {ids!r}")
+        ids = [ids] if isinstance(ids, str) else list(ids)
+        found = [self.get(i) for i in ids]  # every id checked before anything is written
         keys = {record.id for record in found if record is not None}
         with self._writing(timeout) as writer:
             deleted = sum(writer.delete_by_term("id", key) for key in sorted(keys))
@@ -380,12 +478,7 @@ class Index:
 
 
 def _check_limit(limit: int | None) -> None:
-    try:
-        whole = limit is None or operator.index(limit) >= 1
-    except TypeError:
-        whole = False
-    if not whole:
-        raise SearchlibError(f"limit must be a whole number of 1 or more, or None for every match, not {limit!r}")
+    check_count("limit", limit, none="for every match", error=QueryError)
 
 
 def _in_papers(searcher: Searcher) -> Callable[[str], bool]:
@@ -414,44 +507,70 @@ def build_index(
     >>> len(build_index(bundled_records_path()))
     10
     """
-    records = stream_records(source, errors)
-    total = expected_count(source)
+    check_seconds("timeout", timeout)
+    check_count("procs", procs, none="for the default")
+    check_flag("overwrite", overwrite)
+    if path is not None:
+        check_path("path", path)
+    feed = Grouping(progress, expected_count(source))
+    records = stream_records(source, errors, feed.skipped)
     if path is None:
-        ix = folder.PrivateRamStorage().create_index(make_schema())
-        stemtable.add_words(_write_all(ix, records, progress, total))
-        return Index(ix, None)
-    target = Path(path)
-    folder.check_build_target(target, overwrite)
-    with folder.staging(target) as staged:
-        ix = SafeFileStorage(str(staged)).create_index(make_schema())
-        words = _write_all(ix, records, progress, total, procs, source_bytes(source))
-        stemtable.save(staged, words)
-        folder.stamp_manifest(staged)
-        folder.swap_into_place(staged, target, timeout)
-    return open_index(target)
+        with storage_errors(None):  # its scratch files are in the temporary folder
+            ix = folder.PrivateRamStorage().create_index(make_schema())
+            index = Index(ix, None)
+            index._words.add(_write_all(ix, records, feed))
+    else:
+        target = Path(path)
+        with storage_errors(target):
+            folder.check_build_target(target, overwrite)
+            with folder.staging(target) as staged:
+                ix = SafeFileStorage(str(staged)).create_index(make_schema())
+                words = _write_all(ix, records, feed, procs, source_bytes(source))
+                stemtable.save(staged, words)
+                folder.stamp_manifest(staged)
+                folder.swap_into_place(staged, target, timeout)
+        index = open_index(target)
+    index.report = feed.report()
+    return index
 
 
-def open_index(path: str | os.PathLike[str]) -> Index:
-    """Open the index at ``path`` (one index: :func:`searchlib.open_index` opens sharded ones too)."""
+def open_index(path: str | os.PathLike[str], *, trust: bool = False, verify: bool = False) -> Index:
+    """Open the index at ``path`` (one index: :func:`searchlib.open_index` opens sharded ones too). Raises
+    :class:`SearchlibError` if it is not a searchlib index.
+
+    An index opens when you built it (or trusted it) and it has not changed since: each commit is signed with
+    a key of yours kept outside the index (``~/.config/searchlib/key``). A folder built by someone else, on
+    another machine, or changed since raises :class:`UntrustedIndexError`, before anything in it is read as
+    pickle. If you trust where it came from, ``trust=True`` checks its structure and signs it with your key
+    (as ``searchlib trust PATH`` does); ``verify=True`` also checks every byte of every file against its
+    signature (opening checks the sizes, and the table of contents' bytes).
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from searchlib import bundled_records_path
+    >>> path = Path(tempfile.mkdtemp()) / "ix"
+    >>> build_index(bundled_records_path(), path).close()
+    >>> len(open_index(path, verify=True))
+    10
+    """
+    check_path("path", path)
     target = Path(path)
-    folder.check_format(target)
-    verify_index_folder(target)  # before Whoosh reads any pickle from it
-    stemtable.register(target)
-    return Index(retrying(SafeFileStorage(str(target)).open_index), target)
+    with reading_errors(target):
+        folder.check_format(target)
+        if trust:
+            folder.trust(target)
+        elif verify:
+            folder.verify(target)
+        stemtable.register(target)
+        return Index(retrying(SafeFileStorage(str(target)).open_index), target)
 
 
 def _write_all(
-    ix: windex.Index,
-    records: Iterator[Record],
-    progress: Progress | None,
-    total: int,
-    procs: int | None = 1,
-    size: int = 0,
+    ix: windex.Index, records: Iterator[Record], feed: Grouping, procs: int | None = 1, size: int = 0
 ) -> dict[str, int]:
     """Write ``records`` into the new index ``ix`` and commit; returns the words indexed (see
     :func:`searchlib.analysis.stemtable.save`)."""
     from ._engine.parallel import default_procs, write_records  # multiprocessing: builds need it, searches not
 
-    feed = DocumentWriter(ix.schema.names(), replace=False, progress=progress, total=total)
     with collector_paused():
         return write_records(ix, records, feed, default_procs() if procs is None else procs, size)

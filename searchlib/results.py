@@ -13,11 +13,12 @@ from urllib.parse import quote
 
 import orjson
 
-from .errors import SearchlibError
+from .errors import QueryError, SearchlibError
 from .progress import counted
 from .records import export
 from .records.record import Record
 from .records.sections import Section
+from .search.facets import FACETS
 from .search.highlight import MARK_END, MARK_START
 
 __all__ = ["Hit", "Results"]
@@ -179,6 +180,8 @@ class Results(Sequence[Hit]):
         >>> build_index(bundled_records_path()).search("safety", limit=1).facets("year")
         {2025: 1, 2024: 1}
         """
+        if not isinstance(name, str):
+            raise QueryError(f"a facet is named by a string ({', '.join(map(repr, FACETS))}), not {name!r}")
         if name not in self._facets:
             if self._facet_counter is None:
                 raise SearchlibError("these results were not made by Index.search, so they carry no facets")

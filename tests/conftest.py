@@ -20,6 +20,15 @@ settings.load_profile("searchlib")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_key(tmp_path_factory):
+    """The suite signs indexes with a key of its own, never the user's (the variable reaches subprocesses too)."""
+    path = tmp_path_factory.mktemp("key") / "key"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEARCHLIB_KEY_FILE", str(path))
+        yield path
+
+
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     return searchlib.bundled_records_path()
@@ -39,18 +48,3 @@ def seed_index(tmp_path_factory, seed_path):
 
 def dois(results) -> list[str]:
     return [hit.doi for hit in results]
-
-
-@pytest.fixture(scope="module")
-def words_restored():
-    """Spelling suggestions count the words of every index this process has built; a module using this forgets
-    the words of its indexes afterwards, so other modules' suggestions stay their own."""
-    from searchlib.analysis import stemtable
-
-    stemtable.words()  # the lists of indexes opened before, read now
-    kept = dict(stemtable._words)
-    yield
-    stemtable._pending_words.clear()
-    stemtable._words.clear()
-    stemtable._words.update(kept)
-    stemtable._sorted = sorted(kept)

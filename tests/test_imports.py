@@ -3,6 +3,7 @@ stats and sparse parts not even when NLTK is needed; and every other module is t
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,11 @@ print(whoosh.compat.urlretrieve is urllib.request.urlretrieve, terms.variations 
 
 def _run(code: str, *args: str) -> list[str]:
     return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env={"PYTHONPATH": _SRC}
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": _SRC, "SEARCHLIB_KEY_FILE": os.environ["SEARCHLIB_KEY_FILE"]},
     ).stdout.split("\n")
 
 

@@ -4,6 +4,7 @@ checks calls against its hints, instead of taking every value for ``Any``."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,14 @@ def test_a_projects_type_checker_sees_searchlibs_types(tmp_path: Path) -> None:
     errors = [line for line in lines if ": error:" in line]
     assert len(errors) == 1 and errors[0].startswith("app.py:6:") and '"limit"' in errors[0], run.stdout
     assert run.returncode == 1
+
+
+def test_every_type_ignore_in_the_package_names_its_error_and_says_why() -> None:
+    package = Path(searchlib.__file__).resolve().parent
+    bare = [
+        f"{path.relative_to(package.parent)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "type: ignore" in line and not re.search(r"type: ignore\[[\w-]+(, [\w-]+)*\]  # \S", line)
+    ]
+    assert not bare, "a '# type: ignore' without its error code and a reason after it: " + ", ".join(bare)

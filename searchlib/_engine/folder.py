@@ -1,8 +1,9 @@
 """An index folder's life: checked before a build replaces it, built beside it and moved in whole, its manifest
-stamped with the format, and the format checked before it is opened. In-memory indexes get private scratch space.
+stamped with the format, the format checked before it is opened, and a folder from elsewhere trusted (or its
+every byte checked) on request. In-memory indexes get private scratch space.
 
 The manifest (``searchlib.json``) says a folder is a searchlib index and which format it is in; each commit also
-records itself there (:mod:`.storage`).
+records itself there, signed with this user's key (:mod:`.storage`, :mod:`.signing`).
 """
 
 from __future__ import annotations
@@ -15,15 +16,35 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from whoosh.filedb.filestore import FileStorage, RamStorage
 
 from ..errors import SearchlibError
-from .storage import FORMAT_NAME, MANIFEST, WriteLock, locked_error, read_manifest, update_manifest
+from . import signing
+from .failures import remove_dead_builds, staging_name, storage_errors
+from .storage import (
+    FORMAT_NAME,
+    INDEX_NAME,
+    MANIFEST,
+    SafeFileStorage,
+    WriteLock,
+    check_names,
+    generation_files,
+    latest_generation,
+    locked_error,
+    read_manifest,
+    retrying,
+    toc_name,
+    update_manifest,
+)
+from .toc import schema_of, segments_of
+from .whoosh_private import compound_directory
 
 #: 4 added the words as written (``title_exact``, ``abstract_exact``) and dropped positions from the stemmed
-#: fields; an index of an earlier format must be rebuilt.
-FORMAT_VERSION = 4
+#: fields; 5 keeps records and ids in columns, as JSON, with no stored fields (Whoosh pickles those), and signs
+#: each commit. An index of an earlier format must be rebuilt.
+FORMAT_VERSION = 5
 
 
 def check_build_target(target: Path, overwrite: bool, found: bool = False) -> None:
@@ -49,7 +70,8 @@ def check_build_target(target: Path, overwrite: bool, found: bool = False) -> No
 def staging(target: Path) -> Iterator[Path]:
     """A new folder beside ``target`` to build in; removed if the block does not complete."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    staged = target.parent / f".{target.name}.building-{os.getpid()}-{int(time.time() * 1000)}"
+    remove_dead_builds(target)
+    staged = staging_name(target)
     staged.mkdir()
     try:
         yield staged
@@ -68,7 +90,7 @@ def swap_into_place(staged: Path, target: Path, timeout: float, locked: list[Pat
         staged.rename(target)
         return
     with all_locked(locked or [target], timeout):
-        old = target.parent / f".{target.name}.old-{os.getpid()}-{int(time.time() * 1000)}"
+        old = staging_name(target, "old")
         target.rename(old)
         try:
             staged.rename(target)
@@ -83,14 +105,19 @@ def all_locked(folders: list[Path], timeout: float) -> Iterator[None]:
     """Every folder's write lock held (taken in order, so two processes never hold one each and wait forever)."""
     with ExitStack() as stack:
         for folder in folders:
-            lock = WriteLock(folder)
-            deadline = time.monotonic() + timeout
-            while not lock.acquire():
-                if time.monotonic() >= deadline:
-                    raise locked_error(folder, timeout)
-                time.sleep(0.05)
-            stack.callback(lock.release)
+            stack.callback(_locked(folder, timeout).release)
         yield
+
+
+def _locked(target: Path, timeout: float) -> WriteLock:
+    """The write lock of the index at ``target``, waited for up to ``timeout`` seconds."""
+    lock = WriteLock(target)
+    deadline = time.monotonic() + timeout
+    while not lock.acquire():
+        if time.monotonic() >= deadline:
+            raise locked_error(target, timeout)
+        time.sleep(0.05)
+    return lock
 
 
 def stamp_manifest(path: Path) -> None:
@@ -109,11 +136,14 @@ def check_format(target: Path) -> None:
         raise SearchlibError(
             f"{target} is not a searchlib index (no valid {MANIFEST}; found: {', '.join(found) or 'nothing'})"
         )
-    if manifest.get("version", 0) > FORMAT_VERSION:
+    version = manifest.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
+        # A format this searchlib does not know, whatever it looks like: a later searchlib's.
         raise SearchlibError(
-            f"{target} was written by a newer searchlib (format {manifest.get('version')}); upgrade searchlib"
+            f"{target} was made by a newer searchlib (index format {version!r}; this one reads format "
+            f"{FORMAT_VERSION}); upgrade searchlib to open it"
         )
-    if manifest.get("version", 0) < FORMAT_VERSION:
+    if version < FORMAT_VERSION:
         raise SearchlibError(
             f"{target} was written by an older searchlib (format {manifest.get('version')}, now "
             f"{FORMAT_VERSION}); rebuild it with build_index(..., overwrite=True) or `searchlib index --overwrite`"
@@ -139,3 +169,63 @@ class PrivateRamStorage(RamStorage):
         if storage is None or not os.path.isdir(storage.folder):
             storage = self._temps[key] = FileStorage(tempfile.mkdtemp(prefix="searchlib-")).create()
         return storage
+
+
+def verify(target: Path) -> None:
+    """Refuse the index at ``target`` unless this user signed its newest generation and every byte of every file
+    signed with it is as it was signed (opening checks the table of contents' bytes and the other files' sizes)."""
+
+    def check() -> None:
+        name = toc_name(latest_generation(target))
+        SafeFileStorage(str(target)).check_toc(name, (target / name).read_bytes(), full=True)
+
+    retrying(check)
+
+
+def trust(target: Path, timeout: float = 5.0) -> int:
+    """Sign the index at ``target`` with this user's key, once its structure is checked, so that it opens; returns
+    how many files were signed.
+
+    The folder must hold only what searchlib writes; its table of contents must hold a schema and segments (read
+    with the restricted unpickler, :mod:`.unpickling`) whose files are all there, each segment's directory
+    readable as data. Every file of the newest generation is hashed and the record signed, under the write lock.
+    """
+    with storage_errors(target):  # trusting writes the manifest: a folder one may only read cannot be trusted
+        lock = _locked(target, timeout)
+    try:
+        check_names(target)
+        gen = latest_generation(target)
+        if gen < 0:
+            raise SearchlibError(f"{target} has a {MANIFEST} but no index files; rebuild it")
+        name = toc_name(gen)
+        data = (target / name).read_bytes()
+        schema_of(data, target / name)
+        names = generation_files(target, data, name)
+        storage = SafeFileStorage(str(target))
+        for segment in segments_of(data, target / name, INDEX_NAME):
+            _check_segment(storage, segment, names)
+        files = signing.files_record(target, names, {})
+        files[name] = signing.entry(data)
+        record = signing.signed_record(read_manifest(target), gen)
+        same = record is not None and record.get("files") == files  # others who trusted it: still valid
+        signed = signing.sign(record if record is not None and same else {"generation": gen, "files": files}, same)
+        with storage_errors(target):
+            update_manifest(target, **signing.record_fields(signed), pending=None)
+        return len(files)
+    finally:
+        lock.release()
+
+
+def _check_segment(storage: SafeFileStorage, segment: Any, names: list[str]) -> None:
+    """Refuse a segment whose files are missing, or whose compound file's directory is not data."""
+    if not segment.is_compound():
+        return
+    compound = segment.make_filename(".seg")
+    if compound not in names:
+        raise SearchlibError(f"{storage.folder}: {compound}, a file its table of contents names, is missing")
+    try:
+        directory = compound_directory(storage.open_file(compound))
+    except Exception as exc:
+        directory = exc
+    if not isinstance(directory, dict):
+        raise SearchlibError(f"{storage.folder}: {compound} is not a segment searchlib writes ({directory!r:.80})")

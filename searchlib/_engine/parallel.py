@@ -14,9 +14,10 @@ writes its own segment with :class:`.FastSegmentWriter` and hands back the segme
 the stem table); this process then writes one table of contents that lists every segment, so the index appears
 whole or not at all, as with one process.
 
-A paper read twice is written once, as in :class:`.DocumentWriter`: this process remembers
-where each identity key went (which segment, which document) and marks the earlier copy deleted, in its own
-segment at once and in a helper's segment when the helper hands it back.
+A paper read twice is written once, as in a build in one process (:class:`.Grouping`): this process remembers
+where each identifier went (which segment, which document); once every segment is written, the records sharing
+one are read back from their segments, merged, and written again in a small segment of their own, their copies
+marked deleted, before the one commit.
 
 Helpers are forked, so they need no ``if __name__ == "__main__"`` guard in the caller's script. By default only
 on Linux: macOS can crash a forked child that touches its system frameworks (Python itself no longer forks by
@@ -45,8 +46,9 @@ from typing import Any
 from ..analysis import stemtable
 from ..errors import SearchlibError
 from ..records.record import Record, sections_deferred
-from .building import DocumentWriter, Key, delete_once, identity_keys
-from .schema import indexed_words, to_document
+from .building import Grouping, Place, merge_groups
+from .failures import abandon
+from .schema import indexed_words, stored_records, to_document
 from .segwriter import SPILL_POSTINGS, FastSegmentWriter
 
 #: Records read before helper processes start; smaller builds stay in one process, one segment. (A second
@@ -85,9 +87,7 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def write_records(
-    ix: Any, records: Iterable[Record], feed: DocumentWriter, procs: int, size: int = 0
-) -> dict[str, int]:
+def write_records(ix: Any, records: Iterable[Record], feed: Grouping, procs: int, size: int = 0) -> dict[str, int]:
     """Write ``records`` into the new index ``ix`` (on disk, empty) and commit, with up to ``procs`` processes;
     returns the words indexed, with how often each occurred (for :func:`searchlib.analysis.stemtable.save`).
 
@@ -103,7 +103,7 @@ def write_records(
     try:
         with sections_deferred():  # the sections of records sent to a helper are found there
             build.run(iter(records))  # ends by telling the helpers to write their segments
-        build.owner.clear()  # every record is placed: let the keys go now, while the helpers are still busy
+        feed.forget_identifiers()  # every record is placed: let them go now, while the helpers are still busy
         if writer.has_documents:
             final = [writer.finish_segment()]
         else:
@@ -116,15 +116,56 @@ def write_records(
         if build.helpers:
             gc.collect(0)
         segments = build.finish()
+        by_slot = {0: final[0]} if final else {}
+        by_slot.update(enumerate(segments, start=1))  # the n-th helper's segment: slot n
+        merged = _merge_copies(ix, feed, by_slot, spill, words)
+        feed.finish()
+        for helper in build.helpers:
+            words.update(helper.words)  # adds the counts
+        writer.commit_segments(final + segments + merged)
     except BaseException:
         build.stop()
-        writer.cancel()
+        abandon(writer)
         raise
-    feed.finish()
-    for helper in build.helpers:
-        words.update(helper.words)  # adds the counts
-    writer.commit_segments(final + segments)
     return words
+
+
+def _merge_copies(ix: Any, feed: Grouping, by_slot: dict[int, Any], spill: int, words: Counter[str]) -> list[Any]:
+    """Merge the records that share an identifier (:func:`.merge_groups`), read back from the segments just
+    written (``by_slot``: each process's, by its slot); the merged papers go into a segment of their own, which
+    is returned (none when no record shared an identifier). Their words are added to ``words``."""
+    if not feed.members:
+        return []
+    from whoosh.reading import SegmentReader
+
+    readers: dict[int, Any] = {}
+    writer = FastSegmentWriter(ix, lock=False, spill_postings=spill, tempname=f"{ix.indexname}-merged.tmp")
+
+    def read(place: Place) -> Record:
+        slot, docnum = place
+        if slot not in readers:
+            readers[slot] = SegmentReader(ix.storage, ix.schema, by_slot[slot])
+        return stored_records(readers[slot]).record(docnum)
+
+    def delete(place: Place) -> None:
+        segment = by_slot[place[0]]
+        if not segment.is_deleted(place[1]):
+            segment.delete_document(place[1])
+
+    try:
+        merge_groups(feed, read, delete, lambda record: writer.add_document(**to_document(record)))
+        segment = writer.finish_segment() if writer.has_documents else None
+        if segment is None:
+            writer.close_segment()
+        words.update(indexed_words(writer.schema))
+    except BaseException:
+        abandon(writer)
+        raise
+    finally:
+        for reader in readers.values():
+            reader.close()
+    writer.scratch.destroy()
+    return [segment] if segment is not None else []
 
 
 class _Helper:
@@ -134,11 +175,10 @@ class _Helper:
         self.jobs = ctx.Queue(QUEUED)
         self.results = ctx.Queue()
         self.docs = 0  # documents sent: the next one's number in the helper's segment
-        self.deleted: set[int] = set()
         self.words: dict[str, int] = {}  # the words the helper indexed, once it has sent them
         self.process = ctx.Process(
             target=_helper_main,
-            args=(ix.storage.folder, ix.indexname, spill, number, self.jobs, self.results, parent),
+            args=(ix.storage.folder, ix.indexname, spill, number, self.jobs, self.results, parent, os.getpid()),
             daemon=True,
         )
         self.process.start()
@@ -168,10 +208,10 @@ class _Helper:
             stemtable.learn(known)
             status, payload = self._receive()
         self.process.join()
+        if status == "oserror":
+            raise payload  # a full disk, say: the build's own error for it (see failures.py)
         if status != "ok":
             raise SearchlibError(f"a helper process of the build failed:\n{payload}")
-        for docnum in self.deleted:
-            payload.delete_document(docnum)
         return payload
 
     def _receive(self) -> tuple[str, Any]:
@@ -192,9 +232,7 @@ class _Helper:
 
 
 class _Build:
-    def __init__(
-        self, ix: Any, writer: Any, feed: DocumentWriter, helpers: int, spill: int, start_after: int
-    ) -> None:
+    def __init__(self, ix: Any, writer: Any, feed: Grouping, helpers: int, spill: int, start_after: int) -> None:
         self.ix = ix
         self.writer = writer
         self.feed = feed
@@ -202,8 +240,6 @@ class _Build:
         self.start_after = start_after  # records read before the helpers start
         self.spill = spill
         self.helpers: list[_Helper] = []
-        # identity key -> (helper number + 1, or 0 for this process; document number in that segment)
-        self.owner: dict[Key, tuple[int, int]] = {}
 
     def run(self, records: Iterable[Record]) -> None:
         held: deque[list[Record]] = deque()  # read, not yet placed: with helpers, the last HELD batches
@@ -241,19 +277,8 @@ class _Build:
             self._claim(record, 0, docnum)
 
     def _claim(self, record: Record, slot: int, docnum: int) -> None:
-        """Note where ``record`` went (``slot`` 0: this process, n: the n-th helper); an earlier copy of the same
-        paper is marked deleted wherever it is."""
-        self.feed.claim(self.owner, identity_keys(record), (slot, docnum), self._delete)
-
-    def _delete(self, place: tuple[int, int]) -> bool:
-        slot, docnum = place
-        if slot == 0:
-            return delete_once(self.writer.newsegment, docnum)
-        deleted = self.helpers[slot - 1].deleted  # applied to the helper's segment when it is handed back
-        if docnum in deleted:
-            return False
-        deleted.add(docnum)
-        return True
+        """Note where ``record`` went (``slot`` 0: this process, n: the n-th helper)."""
+        self.feed.claim(record, (slot, docnum))
 
     def close(self) -> None:
         for helper in self.helpers:
@@ -268,24 +293,35 @@ class _Build:
 
 
 def _helper_main(
-    folder: str, indexname: str, spill: int, number: int, jobs: Any, results: Any, parent: FastSegmentWriter
+    folder: str,
+    indexname: str,
+    spill: int,
+    number: int,
+    jobs: Any,
+    results: Any,
+    parent: FastSegmentWriter,
+    build_pid: int,
 ) -> None:
     """A helper's life: add the documents it is sent to a segment of its own, then hand the segment back.
 
     ``parent`` is the build's own writer as it was when the helper was forked (not a copy sent over: the
     helper shares the build's memory until either writes to it). Its postings are not the helper's to write, so
     the helper lets them go at once (at 5k records this lowers the helper's peak RSS by a fifth).
+
+    A helper ends with the build's process (``build_pid``): killed with it, it would otherwise wait for work for
+    ever, holding its memory (see :func:`_end_with`).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build's process decides what Ctrl-C stops
+    _end_with(build_pid)
     parent.pool.fields = {}
-    from whoosh.filedb.filestore import FileStorage
+    from .storage import SafeFileStorage
 
     inherited = stemtable.known_count()  # stems this process knew when it was forked: the build's own already
     try:
-        ix = FileStorage(folder).open_index(indexname)
+        ix = SafeFileStorage(folder).open_index(indexname, schema=parent.schema)
         writer = FastSegmentWriter(ix, lock=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
         while True:
-            records = jobs.get()
+            records = _next_job(jobs, build_pid)
             if records is None:
                 break
             for record in records:
@@ -296,5 +332,37 @@ def _helper_main(
         segment = writer.finish_segment()
         writer.scratch.destroy()
         results.put(("ok", segment))
+    except OSError as exc:
+        results.put(("oserror", exc))
     except BaseException:
         results.put(("error", traceback.format_exc()))
+
+
+#: Seconds a helper waits for work before it checks that the build's process still runs (where the kernel does
+#: not end it with that process).
+PARENT_CHECK = 1.0
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _end_with(build_pid: int) -> None:
+    """Have the kernel kill this process when the build's process dies (Linux: ``PR_SET_PDEATHSIG``), and end it
+    now if that process is already gone. Elsewhere :func:`_next_job` notices."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            pass
+    if os.getppid() != build_pid:  # died before the line above: this process was handed to another parent
+        os._exit(1)
+
+
+def _next_job(jobs: Any, build_pid: int) -> Any:
+    """The next batch of records (None: no more), or the end of this process once the build's is gone."""
+    while True:
+        try:
+            return jobs.get(timeout=PARENT_CHECK)
+        except queue.Empty:
+            if os.getppid() != build_pid:
+                os._exit(1)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import zlib
 from itertools import accumulate
-from pickle import loads
 from typing import Any
 
 from whoosh.codec import whoosh3
@@ -22,6 +21,7 @@ from whoosh.reading import IndexReader, TermInfo, TermNotFound
 from whoosh.util.numeric import length_to_byte
 
 from .termtable import POINTER, ROW_LENGTHS, key_hash
+from .unpickling import loads_data
 from .whoosh_private import length_column, postings_file, term_index
 
 #: Not read this way (another codec or storage, a field the segment lacks): the caller asks Whoosh.
@@ -61,7 +61,8 @@ def read_postings(reader: IndexReader, field: str, btext: bytes, info: TermInfo)
 def _read_blocks(postfile: Any, offset: int) -> tuple[list[int], list[float]] | None:
     """The document numbers and weights of the postings at ``offset``, block after block as Whoosh 3's matcher
     reads them (a magic number; then per block its length, negative for the last, a pickled header and the
-    pickled data), without making a matcher; None if they do not start with Whoosh 3's magic number."""
+    pickled data), without making a matcher; None if they do not start with Whoosh 3's magic number. Every
+    pickle is read with the unpickler that builds numbers, bytes and containers alone (:mod:`.unpickling`)."""
     postfile.seek(offset)
     if postfile.read(4) != whoosh3.WHOOSH3_HEADER_MAGIC:
         return None
@@ -146,10 +147,11 @@ def _ids_and_weights(postfile: Any, n: int, compression: int, start: int, end: i
             if head.startswith(_PROTOCOL_4_FRAME):  # searchlib's: ids and weights in a frame of their own
                 size = int.from_bytes(head[3:11], "little")
                 apart = head[11 + size : 12 + size] == b"\x95"  # the values' frame follows
-                found = loads(b"\x80\x04" + head[11 : 11 + size] + b"\x86.") if apart else None  # TUPLE2, STOP
+                frame = b"\x80\x04" + head[11 : 11 + size] + b"\x86."  # then TUPLE2 and STOP
+                found = loads_data(frame) if apart else None
             else:  # Whoosh's: up to the call that rebuilds the first position list
                 cut = head.find(_VALUES_START)
-                found = loads(head[:cut] + b"\x86.") if cut > 0 else None
+                found = loads_data(head[:cut] + b"\x86.") if cut > 0 else None
         except Exception:
             found = None
         if (
@@ -166,7 +168,7 @@ def _ids_and_weights(postfile: Any, n: int, compression: int, start: int, end: i
 def _read_whole(postfile: Any, compression: int, start: int, end: int) -> tuple[Any, Any]:
     """A block's id gaps and weights, its data read whole as Whoosh's matcher reads it."""
     data = postfile.get(start, end - start)
-    block = loads(zlib.decompress(data) if compression else data)
+    block = loads_data(zlib.decompress(data) if compression else data)
     return block[0], block[1]
 
 

@@ -7,8 +7,10 @@ and ``date``; ``doi``, ``pmid``, ``pmcid`` and ``id`` (the DOI, or another id wh
 pair), ``mesh_major`` (those that are major topics), ``subheading`` (the qualifiers), ``publication_type`` and
 ``language``, each value whole as :func:`~searchlib.records.vocabulary.value_key` folds it; ``keywords`` and
 ``affiliation``, their words as written, each value in a stretch of positions of its own so that no phrase runs
-from one into the next; ``issn``. The whole record is stored once, as JSON, so a hit can be shown without
-going back to the source file.
+from one into the next; ``issn``. The whole record is stored once, as compressed JSON in the ``record`` column,
+so a hit can be shown without going back to the source file, and the id in the ``id`` column, so a hit names its
+paper without reading the record. Nothing is a Whoosh stored field: Whoosh pickles those, and an index read must
+never unpickle anything but what :mod:`.unpickling` allows.
 
 One field is for the library's own use, not for queries (:data:`INTERNAL_FIELDS`): ``journal_name``, the
 journal exactly as the record gives it (a sortable column, for journal facets and filters); ``facet_values``, the
@@ -22,16 +24,23 @@ mean"), which is no longer written or read: suggestions come from the index's st
 from __future__ import annotations
 
 import dataclasses
+import zlib
+from collections.abc import Iterator
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import orjson
-from whoosh import fields
+from whoosh import columns, fields
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
 
 from ..analysis import author_analyzer, paper_analyzer, plain_analyzer
 from ..analysis.fast import CachedAnalyzer
-from ..analysis.tokenizers import VALUE_SEPARATOR, ValueTokenizer
+from ..analysis.tokenizers import VALUE_SEPARATOR, SpaceTokenizer, ValueTokenizer
 from ..analysis.written import with_regions, written_analyzer
-from ..records.record import SUBJECT_FIELDS, Record, subject_fields
+from ..errors import SearchlibError
+from ..records.merge import paper_keys
+from ..records.record import SUBJECT_FIELDS, Origin, Record, record_ids, subject_fields
 from ..records.sections import CATEGORIES, Section
 from ..records.vocabulary import mesh_keys, value_key
 
@@ -77,18 +86,21 @@ EXACT_FIELDS: dict[str, str] = {"title": "title_exact", "abstract": "abstract_ex
 #: The region of ``abstract_exact`` each section category's words are in (text outside any category: 0).
 SECTION_REGIONS: dict[str, int] = {"other": 0, **{name: i for i, name in enumerate(SECTION_FIELDS, start=1)}}
 
+#: zlib's level for a stored record: JSON of records shrinks to about a third, and reads back in microseconds.
+RECORD_COMPRESSION = 3
+
 #: Fields the library keeps for itself, never named in a query.
-INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "facet_values", *EXACT_FIELDS.values())
+INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "facet_values", "ids", *EXACT_FIELDS.values())
 
 
 def make_schema() -> fields.Schema:
     text = paper_analyzer()
     authors = author_analyzer()
     schema = fields.Schema(
-        id=fields.ID(unique=True, stored=True, sortable=True),  # a column: ties rank by id
-        doi=fields.ID(stored=True),
-        pmid=fields.ID(stored=True),
-        pmcid=fields.ID(stored=True),
+        id=fields.ID(unique=True, sortable=True),  # its column: a hit's id, read without its record
+        doi=fields.ID(),
+        pmid=fields.ID(),
+        pmcid=fields.ID(),
         title=fields.TEXT(analyzer=text, phrase=False),
         authors=fields.TEXT(analyzer=authors, phrase=True),
         first_author=fields.TEXT(analyzer=authors, phrase=True),
@@ -98,8 +110,12 @@ def make_schema() -> fields.Schema:
         # signed: Whoosh 2.7.4's range queries on unsigned numeric fields match every document for some spans.
         year=fields.NUMERIC(int, bits=16, signed=True, stored=False, sortable=True),
         date=fields.ID(sortable=True),
-        record=fields.STORED(),
+        # JSON, not a stored field: Whoosh pickles stored fields, and unpickling can run code.
+        record=fields.COLUMN(columns.VarBytesColumn()),
         journal_name=fields.ID(sortable=True),
+        # The identifiers of a merged paper's copies that its own fields lack (``doi:10.1/x``, ``pmid:123``,
+        # ``id:...``): how a copy read later finds the paper it went into, whichever of them it carries.
+        ids=fields.KEYWORD(analyzer=SpaceTokenizer(), scorable=False),  # Whoosh's own pickles a regex
     )
     for name in SECTION_FIELDS:
         schema.add(name, fields.TEXT(analyzer=text, phrase=False))
@@ -119,7 +135,7 @@ def to_document(record: Record) -> dict[str, Any]:
         "id": record.id,
         "title": record.title,
         "abstract": record.abstract,
-        "record": orjson.dumps(_stored(record)),
+        "record": zlib.compress(orjson.dumps(_stored(record)), RECORD_COMPRESSION),
     }
     if record.doi:
         doc["doi"] = record.doi
@@ -138,6 +154,9 @@ def to_document(record: Record) -> dict[str, Any]:
         doc["year"] = record.year
     if record.date:
         doc["date"] = record.date
+    aliases = paper_keys(record)[len(record_ids(record)) :]  # most papers have none
+    if aliases:
+        doc["ids"] = " ".join(key_token(key) for key in aliases)
     for name in SECTION_FIELDS:
         text = record.section_text(name)
         if text:
@@ -195,6 +214,17 @@ def _stored(record: Record) -> dict[str, Any]:
     stored["abstract_html"] = stored.pop("abstract")
     stored["sections"] = [[s.label, s.category, s.text] for s in record.sections]
     stored["raw"] = dict(record.raw)
+    if record.sources:  # each as [format, file, number, ids, raw], raw None when it is the record's own
+        stored["sources"] = [
+            [
+                o.format,
+                o.file,
+                o.number,
+                list(o.ids),
+                None if o.raw is record.raw or o.raw == record.raw else dict(o.raw),
+            ]
+            for o in record.sources
+        ]
     return stored
 
 
@@ -203,19 +233,89 @@ _FIELDS = frozenset(f.name for f in dataclasses.fields(Record)) - {
     "authors",
     "sections",
     "abstract",
+    "sources",
     *SUBJECT_FIELDS,
 }
 
 
 def record_from_stored(blob: bytes) -> Record:
-    """Rebuild the :class:`Record` stored in the index (indexes built before ``pmid`` and ``pmcid`` were stored
-    lack them: they are None)."""
-    d = orjson.loads(blob)
-    sections = tuple(Section(label, category, text) for label, category, text in d["sections"])
-    return Record(
-        **{name: value for name, value in d.items() if name in _FIELDS},
-        authors=tuple(d["authors"]),
-        sections=sections,
-        abstract=" ".join(s.text for s in sections),
-        **subject_fields(d),
-    )
+    """Rebuild the :class:`Record` stored in the index (compressed JSON: :func:`to_document`; indexes built
+    before ``pmid`` and ``pmcid`` were stored lack them: they are None)."""
+    try:
+        d = orjson.loads(zlib.decompress(blob))
+        sections = tuple(Section(label, category, text) for label, category, text in d["sections"])
+        raw = d.get("raw") or {}
+        sources = tuple(
+            Origin(fmt, file, number, tuple(ids), raw if own is None else own)
+            for fmt, file, number, ids, own in d.get("sources", ())
+        )
+        return Record(
+            **{name: value for name, value in d.items() if name in _FIELDS and name != "raw"},
+            raw=raw,
+            authors=tuple(d["authors"]),
+            sections=sections,
+            abstract=" ".join(s.text for s in sections),
+            sources=sources,
+            **subject_fields(d),
+        )
+
+    except (zlib.error, orjson.JSONDecodeError, LookupError, TypeError, ValueError, AttributeError):
+        raise SearchlibError(
+            "a paper's stored record cannot be read: the index is damaged; rebuild it from its record files"
+        ) from None
+
+
+def key_token(key: str) -> str:
+    """An identifier as one word of the ``ids`` field (white space, which no identifier should hold, taken out)."""
+    return "".join(key.split())
+
+
+class StoredRecords:
+    """The papers' records and ids as an open searcher's (or reader's) columns hold them, a paper at a time.
+
+    Each read is a slice of a mapped file, so a hit keeps its record's bytes and reads nothing more when shown.
+    """
+
+    def __init__(self, source: Searcher | IndexReader) -> None:
+        reader = source.reader() if isinstance(source, Searcher) else source
+        schema = reader.schema
+        if any(name not in schema or not schema[name].column_type for name in ("record", "id")):
+            raise SearchlibError("the index keeps no records where searchlib does: it is damaged; rebuild it")
+        empty = reader.doc_count_all() == 0  # an empty index's reader has no columns
+        self._reader = reader
+        self._records = None if empty else reader.column_reader("record", translate=False)
+        self._ids = None if empty else reader.column_reader("id")
+
+    def blob(self, docnum: int) -> bytes:
+        """The stored bytes of paper ``docnum`` (:func:`record_from_stored` reads them)."""
+        assert self._records is not None
+        blob = self._records[docnum]
+        if not blob:
+            raise SearchlibError(f"paper {docnum} of the index has no stored record; rebuild the index")
+        return bytes(blob)
+
+    def record(self, docnum: int) -> Record:
+        return record_from_stored(self.blob(docnum))
+
+    def id(self, docnum: int) -> str:
+        assert self._ids is not None
+        return str(self._ids[docnum])
+
+    def __iter__(self) -> Iterator[Record]:
+        """Every paper's record, deleted papers left out, in index order."""
+        reader = self._reader
+        for docnum in range(reader.doc_count_all()):
+            if not reader.is_deleted(docnum):
+                yield self.record(docnum)
+
+
+_STORED: WeakKeyDictionary[Searcher | IndexReader, StoredRecords] = WeakKeyDictionary()
+
+
+def stored_records(source: Searcher | IndexReader) -> StoredRecords:
+    """The :class:`StoredRecords` of a searcher or reader, made once: its column readers read the columns'
+    offsets."""
+    found = _STORED.get(source)
+    if found is None:
+        found = _STORED[source] = StoredRecords(source)
+    return found

@@ -9,9 +9,10 @@ and a crashed writer leaves temporary TOCs and a ``MAIN.tmp`` folder behind for 
 :class:`SafeFileStorage` is the Whoosh storage searchlib uses. Its commit, in order:
 
 1. flushes (fsync) every segment file and the temporary TOC;
-2. records the new TOC's generation and sha256 as *pending* in the manifest (``searchlib.json``);
+2. records the new generation's files (the TOC and its segments' files, each with its size and sha256), signed
+   with this user's key (:mod:`.signing`), as *pending* in the manifest (``searchlib.json``);
 3. renames the TOC into place and flushes the folder: this rename is the commit;
-4. records the generation and sha256 as committed.
+4. records the generation as committed.
 
 Until step 3 the previous generation is the index and all its files are still there, so a process killed at any
 point leaves either the previous commit or the new one, whole. Temporary files a dead writer left behind are
@@ -20,6 +21,10 @@ removed by the next writer, under the lock.
 The write lock is Whoosh's own ``MAIN_WRITELOCK`` file, locked with ``flock`` (so plain Whoosh writers respect it
 too, and the kernel releases it when its holder dies), holding who has it: process id, host, process start
 time and since when. A lock whose recorded holder is dead is stale and is taken over, with a warning.
+
+Reading, trust is decided before Whoosh unpickles anything (:meth:`SafeFileStorage.check_toc`); the schema is
+read with a restricted unpickler and handed to Whoosh, every other pickle is read with those of
+:mod:`.unpickling`, and a file is opened only by a name of the folder's own, never a path.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ import errno
 import hashlib
 import mmap
 import os
-import pickle
 import re
 import shutil
 import socket
@@ -36,8 +40,8 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime, timezone
-from io import BytesIO
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,7 +51,11 @@ from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.util.filelock import LockBase
 
 from ..analysis.stemtable import TABLE_FILE, WORDS_FILE
-from ..errors import IndexLockedError, SearchlibError
+from ..errors import IndexLockedError, UntrustedIndexError
+from . import signing
+from .toc import schema_of, segments_of
+from .unpickling import load_data, load_structure
+from .whoosh_private import CheckedIndex, read_toc
 
 try:
     import fcntl
@@ -63,6 +71,8 @@ _TOC_RE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
 _TEMP_TOC_RE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc\.[0-9.]+$")
 _SEGMENT_RE = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+\.[A-Za-z0-9_.]+$")
 _TEMP_DIR = f"{INDEX_NAME}.tmp"
+#: A writer's scratch folder: ``MAIN.tmp``, or a build's ``MAIN-<n>.tmp`` (a helper's) or ``MAIN-merged.tmp``.
+_TEMP_DIR_RE = re.compile(rf"^{INDEX_NAME}(?:-[0-9a-z]+)?\.tmp$")
 _MANIFEST_TMP_RE = re.compile(rf"^{re.escape(MANIFEST)}\.tmp(?:-\d+)?$")
 #: The stem table and word list (searchlib/analysis/stemtable.py) and their temporary files.
 _STEMS_RE = re.compile(rf"^(?:{re.escape(TABLE_FILE)}|{re.escape(WORDS_FILE)})(?:\.tmp-\d+)?$")
@@ -96,11 +106,15 @@ def update_manifest(path: Path, **changes: Any) -> dict[str, Any]:
         else:
             manifest[key] = value
     tmp = path / f"{MANIFEST}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path / MANIFEST)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path / MANIFEST)
+    except BaseException:
+        _remove(tmp)  # a full disk: the manifest stays as it was, and no part-written copy takes space
+        raise
     _fsync_dir(path)
     return manifest
 
@@ -229,12 +243,20 @@ class WriteLock:
         if holder and holder.get("pid") != os.getpid() and _alive(holder) is True:
             os.close(fd)  # closing releases our flock
             return False
-        self.stale = holder if holder.get("pid") else {}
+        # A record of this process's own is one a writer of it could not clear when it failed: not stale.
+        own = holder.get("pid") == os.getpid() and holder.get("host") == socket.gethostname()
+        self.stale = holder if holder.get("pid") and not own else {}
         mine = {"pid": os.getpid(), "host": socket.gethostname(), "start": _process_start(os.getpid())}
         mine["since"] = _now()
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, orjson.dumps(mine), 0)
-        os.fsync(fd)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, orjson.dumps(mine), 0)
+            os.fsync(fd)
+        except BaseException:  # a full disk: not taken, and not held either
+            with suppress(OSError):
+                os.ftruncate(fd, 0)
+            os.close(fd)
+            raise
         self.fd = fd
         if self.stale:
             warnings.warn(
@@ -242,7 +264,11 @@ class WriteLock:
                 "running; papers it had not committed were not saved",
                 stacklevel=4,
             )
-        recover(self.folder)
+        try:
+            recover(self.folder)
+        except BaseException:
+            self.release()
+            raise
         return True
 
     def release(self) -> None:
@@ -250,7 +276,8 @@ class WriteLock:
             return
         fd, self.fd = self.fd, None
         try:
-            os.ftruncate(fd, 0)
+            with suppress(OSError):  # the holder's record is cleared if it can be; closing releases the lock
+                os.ftruncate(fd, 0)
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
@@ -281,9 +308,10 @@ def recover(folder: Path) -> None:
     manifest = read_manifest(folder)
     pending = manifest.get("pending")
     if isinstance(pending, dict) and manifest.get("format") == FORMAT_NAME:
-        gen = _latest_generation(folder)
-        if gen == pending.get("generation") and _sha256(folder / _toc_name(gen)) == pending.get("toc_sha256"):
-            update_manifest(folder, generation=gen, toc_sha256=pending["toc_sha256"], pending=None)
+        gen = latest_generation(folder)
+        toc = (pending.get("files") or {}).get(toc_name(gen)) or {}
+        if gen == pending.get("generation") and _sha256(folder / toc_name(gen)) == toc.get("sha256"):
+            update_manifest(folder, **signing.record_fields(pending), pending=None)
         else:
             update_manifest(folder, pending=None)
 
@@ -350,14 +378,21 @@ class _MappedFile(BufferFile):
     """Whoosh's ``BufferFile`` without its copy: Whoosh reads a memory-mapped segment through ``BytesIO``, which
     copies every part it opens (the postings, the terms) into memory, 2.5 GB for a 200,000-paper index."""
 
-    def __init__(self, buf: memoryview, name: str | None = None, onclose: Any = None) -> None:
+    def __init__(
+        self, buf: memoryview, name: str | None = None, onclose: Any = None, structure: bool = False
+    ) -> None:
         StructFile.__init__(self, _View(buf), name=name, onclose=onclose)  # not BufferFile's, which copies
         #: The mapped bytes, which :mod:`.postings` also reads directly.
         self.view = buf
         self.label = name
+        self.structure = structure  # a TOC, whose pickles are a schema and segments; else a segment file's data
 
     def get(self, position: int, length: int) -> bytes:
         return bytes(self.view[position : position + length])
+
+    def read_pickle(self) -> Any:
+        """The next pickle, read with the unpickler for what this file holds (:mod:`.unpickling`)."""
+        return load_structure(self.file) if self.structure else load_data(self.file)
 
     def subset(self, position: int, length: int, name: str | None = None) -> _MappedFile:
         return _MappedFile(self.view[position : position + length], name=name or self.label)
@@ -375,13 +410,70 @@ class SafeFileStorage(FileStorage):
         super().__init__(path, supports_mmap=False, readonly=readonly)
 
     def open_file(self, name: str, **kwargs: Any) -> Any:
-        path = os.path.join(self.folder, name)
-        with open(path, "rb") as f:
+        """A file of the index to read: a TOC (read whole, and only once trusted: :meth:`check_toc`) or a
+        segment file (mapped); nothing else, and nothing outside the folder."""
+        if not (_TOC_RE.match(name) or _SEGMENT_RE.match(name)) or _outside(name):
+            raise UntrustedIndexError(f"{self.folder}: asked to read {name!r}, no file of an index", self.folder)
+        with open(os.path.join(self.folder, name), "rb") as f:
+            if _TOC_RE.match(name):
+                data = f.read()  # a copy: what is checked is what Whoosh reads
+                self.check_toc(name, data)
+                return _MappedFile(memoryview(data), name=name, structure=True, **kwargs)
             try:
-                mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-            except (ValueError, OSError):  # an empty file cannot be mapped
-                return super().open_file(name, **kwargs)
+                mapped: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except (ValueError, OSError):  # an empty file cannot be mapped, nor a file on some filesystems
+                mapped = f.read()
         return _MappedFile(memoryview(mapped), name=name, **kwargs)
+
+    def check_toc(self, name: str, data: bytes, full: bool = False) -> None:
+        """Refuse the TOC ``name`` (its bytes ``data``) unless this user signed its generation, nothing signed
+        with it has changed size (``full``: nor content), the folder holds nothing searchlib does not write and
+        its segments are searchlib's. A generation a commit has just replaced raises ``FileNotFoundError``:
+        :func:`retrying` then opens the newest."""
+        folder = Path(self.folder)
+        gen = int(name[len(INDEX_NAME) + 2 : -len(".toc")])
+        try:
+            check_names(folder)
+            record = signing.signed_record(read_manifest(folder), gen)
+            problem = signing.problem(folder, record, name, data, full=full)
+        except FileNotFoundError:
+            problem = "a file went missing"
+        if not problem:
+            segments_of(data, folder / name, INDEX_NAME)
+            return
+        if latest_generation(folder) > gen:
+            raise FileNotFoundError(errno.ENOENT, "a newer commit replaced it", str(folder / name))
+        raise signing.untrusted(folder, problem)
+
+    def create_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        _refuse_outside(self.folder, name)
+        return super().create_file(name, *args, **kwargs)
+
+    def delete_file(self, name: str) -> None:
+        _refuse_outside(self.folder, name)
+        super().delete_file(name)
+
+    def read_schema(self) -> Any:
+        """The newest TOC's schema, read with the restricted unpickler (:mod:`.unpickling`); None if none."""
+        gen = latest_generation(Path(self.folder))
+        if gen < 0:
+            return None
+        toc = self.open_file(toc_name(gen))
+        return schema_of(bytes(toc.view), Path(self.folder) / toc_name(gen))
+
+    def read_toc(self, indexname: str) -> Any:
+        """Whoosh's TOC of the newest generation, with :meth:`read_schema`'s schema; tried again when a commit
+        replaces it meanwhile (:func:`retrying`)."""
+        return retrying(lambda: read_toc(self, indexname, self.read_schema()))
+
+    def open_index(self, indexname: str = INDEX_NAME, schema: Any = None, indexclass: Any = None) -> Any:
+        """Whoosh's ``open_index``, each schema read with the restricted unpickler (:class:`.CheckedIndex`), so
+        that Whoosh never unpickles one."""
+        if schema is None and indexname == INDEX_NAME:
+            schema, indexclass = self.read_schema(), CheckedIndex
+            if schema is None:
+                raise UntrustedIndexError(f"{self.folder} has a {MANIFEST} but no index files; rebuild it")
+        return super().open_index(indexname, schema=schema, indexclass=indexclass)
 
     def lock(self, name: str) -> WriteLock | LockBase:
         if name == LOCK_FILE and fcntl is not None:
@@ -389,6 +481,8 @@ class SafeFileStorage(FileStorage):
         return super().lock(name)
 
     def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
+        _refuse_outside(self.folder, oldname)
+        _refuse_outside(self.folder, newname)
         m = _TOC_RE.match(newname)
         if not m:
             super().rename_file(oldname, newname, safe)
@@ -399,18 +493,27 @@ class SafeFileStorage(FileStorage):
                 _fsync_file(folder / name)
         temp = folder / oldname
         _fsync_file(temp)
-        entry = {"generation": int(m.group(1)), "toc_sha256": _sha256(temp)}
-        update_manifest(folder, pending=entry)
-        super().rename_file(oldname, newname, safe)
+        record = _signed_record(folder, temp.read_bytes(), newname, int(m.group(1)))
+        update_manifest(folder, pending=record)
+        super().rename_file(oldname, newname, safe)  # the commit
         _fsync_dir(folder)
-        update_manifest(folder, **entry, pending=None, last_change=_now())
+        try:
+            update_manifest(folder, **signing.record_fields(record), pending=None, last_change=_now())
+        except OSError as exc:  # the pending entry names this commit: the next writer records it (recover)
+            if read_manifest(folder).get("format") != FORMAT_NAME:
+                raise  # a build's: it is committed when moved into place, so it fails whole
+            warnings.warn(
+                f"{folder}: the papers are committed, but {MANIFEST} could not be updated ({exc.strerror}); "
+                "the next writer updates it",
+                stacklevel=2,
+            )
 
 
-def _toc_name(gen: int) -> str:
+def toc_name(gen: int) -> str:
     return f"_{INDEX_NAME}_{gen}.toc"
 
 
-def _latest_generation(folder: Path) -> int:
+def latest_generation(folder: Path) -> int:
     gens = [int(m.group(1)) for name in os.listdir(folder) if (m := _TOC_RE.match(name))]
     return max(gens, default=-1)
 
@@ -441,118 +544,57 @@ def retrying(fn: Callable[[], T], attempts: int = 20, patience: float = 10.0) ->
             time.sleep(0.005 * same)
 
 
-# -- checks before opening ---------------------------------------------------------------------------------------
-
-# What the pickles in a TOC may name: the classes of a schema and of segment lists, nothing callable beyond.
-_SAFE_MODULES = re.compile(
-    r"^(?:whoosh\.(?:fields|formats|columns|analysis(?:\.\w+)?|codec(?:\.\w+)?|lang\.\w+|support\.\w+)"
-    r"|searchlib\.analysis(?:\.\w+)?)$"
-)
-_SAFE_GLOBALS = {
-    ("re", "_compile"),
-    ("collections", "defaultdict"),
-    ("copyreg", "_reconstructor"),
-    ("array", "array"),
-    ("array", "_array_reconstructor"),
-    *(("builtins", n) for n in "object frozenset set int float str bytes list dict tuple bool complex".split()),
-}
+# -- a generation's signed record, and the checks before anything is unpickled --------------------------------
 
 
-_OLD_NAMES = {"__builtin__": "builtins", "copy_reg": "copyreg"}  # protocol 2 pickles use Python 2 names
+def _signed_record(folder: Path, data: bytes, toc: str, gen: int) -> dict[str, Any]:
+    """The signed record of generation ``gen``, whose TOC ``toc`` holds ``data``: the TOC and its segments' files.
+    Files of the committed generation's record keep their hashes (when this user signed it): segment files never
+    change, so a commit hashes only the files it wrote."""
+    names = generation_files(folder, data, toc)
+    manifest = read_manifest(folder)
+    committed = signing.signed_record(manifest, manifest.get("generation", -1))
+    known = committed["files"] if committed is not None and signing.signed_by_me(committed) else {}
+    files = signing.files_record(folder, names, known)
+    files[toc] = signing.entry(data)
+    return signing.sign({"generation": gen, "files": files})
 
 
-class _CheckingUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        module = _OLD_NAMES.get(module, module)
-        name = "int" if (module, name) == ("builtins", "long") else name
-        if (module, name) not in _SAFE_GLOBALS:
-            if not _SAFE_MODULES.match(module):
-                raise pickle.UnpicklingError(f"{module}.{name}")
-            obj = super().find_class(module, name)
-            if not isinstance(obj, type) and not (module.startswith("searchlib.analysis") and callable(obj)):
-                raise pickle.UnpicklingError(f"{module}.{name} (not a class)")
-            return obj
-        return super().find_class(module, name)
+def generation_files(folder: Path, data: bytes, toc: str) -> list[str]:
+    """The files of the segments the TOC ``toc`` lists (its bytes ``data``)."""
+    ids = {f"{INDEX_NAME}_{segment.segid}" for segment in segments_of(data, folder / toc, INDEX_NAME)}
+    return [name for name in os.listdir(folder) if _SEGMENT_RE.match(name) and name.split(".", 1)[0] in ids]
 
 
-def _check_pickle(data: bytes, what: str, toc: Path) -> None:
-    try:
-        _CheckingUnpickler(BytesIO(data)).load()
-    except pickle.UnpicklingError as exc:
-        raise SearchlibError(
-            f"{toc} is not a TOC searchlib writes: its {what} names {exc}; refusing to open it"
-        ) from None
-    except Exception as exc:
-        raise SearchlibError(f"{toc} is damaged: its {what} cannot be read ({type(exc).__name__})") from None
+def _outside(name: str) -> bool:
+    """Whether ``name`` is anything but the name of a file in the folder itself (a path, '..', nothing)."""
+    return name in ("", ".", "..") or any(c in name for c in "/\\\0\n")
 
 
-def _check_toc(toc: Path) -> None:
-    """Read a TOC's header, then check its two pickles (schema, segments) name only expected classes."""
-    from whoosh.filedb.structfile import StructFile
-
-    data = toc.read_bytes()
-    stream = StructFile(BytesIO(data))
-    try:
-        sizes = [stream.read_varint() for _ in range(3)]
-        magic, version = stream.read_int(), stream.read_int()
-        [stream.read_varint() for _ in range(3)]
-        if magic != -12345 or version != -111 or sizes[0] not in (4, 8):
-            raise ValueError("header")
-        schema = stream.read_string()
-        stream.read_int(), stream.read_int()
-        segments = data[stream.tell() :]
-    except Exception:
-        raise SearchlibError(f"{toc} is not a Whoosh 2.7 TOC searchlib can read; refusing to open it") from None
-    _check_pickle(schema, "schema", toc)
-    _check_pickle(segments, "segment list", toc)
+def _refuse_outside(folder: str, name: str) -> None:
+    if _outside(name):
+        raise UntrustedIndexError(f"{folder}: refusing {name!r}, which is not a file of the folder itself", folder)
 
 
-def verify_index_folder(folder: Path, attempts: int = 8) -> None:
-    """Refuse a folder holding anything searchlib does not write, before Whoosh reads any pickle from it.
-
-    Checks: only searchlib's and Whoosh's file names and no links; the newest TOC's generation and sha256
-    as the manifest records them (a commit in progress is waited for); the TOC's pickles name only the classes
-    of a schema and of segments.
-    """
-    for attempt in range(attempts):
-        names = os.listdir(folder)
-        for name in names:
-            path = folder / name
-            if path.is_symlink():
-                raise SearchlibError(f"{folder} holds a link, {name!r}; searchlib never writes links")
-            if name == _TEMP_DIR and path.is_dir():
-                continue
-            known = (
-                name in (MANIFEST, LOCK_FILE)
-                or _TOC_RE.match(name)
-                or _TEMP_TOC_RE.match(name)
-                or _SEGMENT_RE.match(name)
-                or _MANIFEST_TMP_RE.match(name)
-                or _STEMS_RE.match(name)
+def check_names(folder: Path) -> None:
+    """Refuse a folder holding a link, or anything that neither searchlib nor Whoosh writes."""
+    for entry in os.scandir(folder):
+        name = entry.name
+        if entry.is_symlink():
+            raise UntrustedIndexError(f"{folder} holds a link, {name!r}; searchlib writes no links", str(folder))
+        if _TEMP_DIR_RE.match(name) and entry.is_dir(follow_symlinks=False):
+            continue
+        known = (
+            name in (MANIFEST, LOCK_FILE)
+            or _TOC_RE.match(name)
+            or _TEMP_TOC_RE.match(name)
+            or _SEGMENT_RE.match(name)
+            or _MANIFEST_TMP_RE.match(name)
+            or _STEMS_RE.match(name)
+        )
+        if not known or not entry.is_file(follow_symlinks=False):
+            raise UntrustedIndexError(
+                f"{folder} holds {name!r}, which searchlib does not write; it is not an index searchlib built "
+                "as it is (remove what you did not put there, or rebuild it)",
+                str(folder),
             )
-            if not known or not path.is_file():
-                raise SearchlibError(
-                    f"{folder} holds {name!r}, which searchlib does not write; it is not an index searchlib built"
-                )
-        gen = _latest_generation(folder)
-        if gen < 0:
-            raise SearchlibError(f"{folder} has a {MANIFEST} but no index files; rebuild it")
-        toc = folder / _toc_name(gen)
-        try:
-            digest = _sha256(toc)
-        except FileNotFoundError:
-            continue  # a commit replaced it just now
-        manifest = read_manifest(folder)
-        if "toc_sha256" not in manifest and "pending" not in manifest:
-            break  # written before searchlib recorded TOCs: nothing to compare with
-        recorded = [manifest, manifest.get("pending") or {}]
-        if any(r.get("generation") == gen and r.get("toc_sha256") == digest for r in recorded):
-            break
-        if attempt == attempts - 1:
-            raise SearchlibError(
-                f"{folder}: its newest table of contents ({toc.name}) is not the one its {MANIFEST} records "
-                f"(generation {manifest.get('generation')}); the folder was changed by something other than "
-                "searchlib, refusing to open it"
-            )
-        time.sleep(0.002 * (attempt + 1))
-    _check_toc(toc)

@@ -18,6 +18,14 @@ what it needs of Whoosh's internals is reached through the functions and the cla
   and layouts a segment's terms are written into; :func:`hash_tables_written_by`: the term table's hash tables
   written a table a call (a build of 50,000 papers takes 7% more CPU through Whoosh's two calls a slot).
 
+Three more are for safety, not speed: :func:`restrict_unpickling` has Whoosh 3's postings, inlined postings and
+position lists unpickled by :func:`.unpickling.loads_data` (which builds numbers, bytes and containers only)
+rather than by ``pickle.loads``, done when this module is imported, before any index is read (every Whoosh 3
+index holds only those there, so Whoosh reads its own indexes as before); :class:`StepWriter` merges segments
+without reading their stored fields (Whoosh pickles those; searchlib stores none); :func:`compound_directory`
+reads a segment's compound-file directory for a folder being trusted (:func:`.folder.trust`);
+:class:`CheckedIndex` reads each TOC's schema with the restricted unpickler instead of Whoosh's ``pickle.loads``.
+
 :func:`missing` lists what of these the installed Whoosh lacks; the test suite fails with its answer.
 """
 
@@ -25,12 +33,18 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 import whoosh
+from whoosh import formats
 from whoosh.codec import whoosh3
+from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import RamStorage
+from whoosh.index import TOC, FileIndex
 from whoosh.writing import SegmentWriter
+
+from .unpickling import loads_data
 
 #: The Whoosh this module was written against.
 WHOOSH_VERSION = (2, 7, 4)
@@ -71,6 +85,67 @@ def length_column(reader: Any, field: str) -> tuple[Any, int, int] | None:
     return column._dbfile, column._basepos, column._count
 
 
+# -- unpickling ------------------------------------------------------------------------------------------------
+
+#: The Whoosh modules whose ``loads`` reads a segment's postings: block data and inlined postings (``whoosh3``),
+#: a posting's positions (``formats``).
+_POSTINGS_READERS = (whoosh3, formats)
+
+
+def restrict_unpickling() -> None:
+    """Have Whoosh unpickle postings, inlined postings and positions with :func:`.unpickling.loads_data`."""
+    for module in _POSTINGS_READERS:
+        module.loads = loads_data  # the name each module imported from whoosh.compat
+
+
+restrict_unpickling()
+
+
+class _WithoutStoredFields:
+    """A segment's reader as a merge sees it: every paper with no stored fields.
+
+    searchlib's indexes have none (records are JSON in a column); Whoosh's merge still reads each paper's from
+    the segment's ``_stored`` column, with ``pickle.loads`` on whatever a crafted segment put there.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+    def iter_docs(self) -> Any:
+        return ((docnum, {}) for docnum in self._reader.all_doc_ids())
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        return {}
+
+
+class CheckedIndex(FileIndex):
+    """Whoosh's index, whose every reading of the newest TOC is its storage's ``read_toc()``: the schema read by a
+    restricted unpickler, so that Whoosh never unpickles one (a fresh schema each time, as Whoosh's own: each
+    writer's analyzers count the words they indexed, :func:`.schema.indexed_words`), and read again when a
+    commit replaced the TOC meanwhile."""
+
+    def _read_toc(self) -> Any:
+        return self.storage.read_toc(self.indexname)
+
+
+def read_toc(storage: Any, indexname: str, schema: Any) -> Any:
+    """Whoosh's reading of the newest TOC of ``storage``, given its ``schema``."""
+    return TOC.read(storage, indexname, schema=schema)
+
+
+def compound_directory(dbfile: Any) -> Any:
+    """The directory of a segment's compound file ``dbfile`` (each part's name, offset and length), read as
+    Whoosh reads it: through the file's own ``read_pickle``."""
+    files = CompoundStorage(dbfile, use_mmap=False)
+    try:
+        return files._dir
+    finally:
+        files.close()
+
+
 # -- writing ---------------------------------------------------------------------------------------------------
 
 
@@ -83,9 +158,16 @@ class StepWriter(SegmentWriter):
     """
 
     def __init__(self, ix: Any, *args: Any, lock: bool = True, tempname: str | None = None, **kwargs: Any) -> None:
-        super().__init__(ix, *args, _lk=lock, **kwargs)
-        if tempname is not None:  # another process writes a segment of the same index at the same time
-            self._tempstorage = self.storage.temp_storage(tempname)
+        self.writelock = None
+        try:
+            super().__init__(ix, *args, _lk=lock, **kwargs)
+            if tempname is not None:  # another process writes a segment of the same index at the same time
+                self._tempstorage = self.storage.temp_storage(tempname)
+        except BaseException:  # a full disk once the lock was taken: what it made goes, and the lock is free
+            self.discard_files(segment=True)
+            if self.writelock is not None:
+                self.writelock.release()
+            raise
 
     @property
     def scratch(self) -> Any:
@@ -96,6 +178,10 @@ class StepWriter(SegmentWriter):
     def has_documents(self) -> bool:
         """Whether documents were added (a segment to write)."""
         return bool(self._added)
+
+    def add_reader(self, reader: Any) -> None:
+        """Merge a segment into the one being written (Whoosh's merges call this), its stored fields unread."""
+        super().add_reader(_WithoutStoredFields(reader))
 
     def check_document(self, fields: dict[str, Any]) -> None:
         """Refuse a document a closed writer is given, or one with fields the schema lacks."""
@@ -119,6 +205,28 @@ class StepWriter(SegmentWriter):
     def close_segment(self) -> None:
         """Close a segment with no documents."""
         self._close_segment()
+
+    def discard_files(self, segment: bool) -> None:
+        """Close a failed writer's files and remove its scratch files, and with ``segment`` the new segment's
+        files, whatever step it failed at (its constructor's too); never raises, as another error is on its way
+        to the caller."""
+        for name in ("perdocwriter", "fieldwriter"):
+            part = getattr(self, name, None)
+            if part is not None and not part.is_closed:
+                with suppress(Exception):
+                    part.close()
+        with suppress(Exception):
+            self.pool.cleanup()
+        with suppress(Exception):
+            self._tempstorage.destroy()
+        if not segment or not hasattr(self, "newsegment"):
+            return
+        prefix = f"{self.newsegment.segment_id()}."
+        with suppress(Exception):
+            for name in self.storage.list():
+                if name.startswith(prefix):
+                    with suppress(Exception):
+                        self.storage.delete_file(name)
 
     def commit_segments(self, segments: list[Any]) -> None:
         """Commit a table of contents listing ``segments``, and release the writer."""
@@ -180,6 +288,9 @@ def missing() -> list[str]:
     need(SegmentWriter, "_flush_segment", "_finalize_segment", "_close_segment", where="SegmentWriter")
     need(SegmentWriter, "_commit_toc", "_finish", "_check_state", "_check_fields", where="SegmentWriter")
     need(whoosh3.W3PerDocReader, "_cached_reader", where="W3PerDocReader")
+    need(whoosh3, "loads", where="whoosh.codec.whoosh3")
+    need(FileIndex, "_read_toc", where="FileIndex")
+    need(formats, "loads", where="whoosh.formats")
     if gaps:
         return gaps
     ix = RamStorage().create_index(fields.Schema(text=fields.TEXT(stored=True)))

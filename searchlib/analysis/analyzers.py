@@ -51,7 +51,7 @@ def paper_analyzer(
         | StopFilter(stoplist=stoplist, minsize=1)
         | SpellingFilter()
         | CompoundFilter(stoplist)
-        | StemFilter(stemmer)
+        | StemFilter(None if stemmer is stem else stemmer)  # None: the same stemmer, pickled without its name
     )
     return CachedAnalyzer(chain) if cached else chain
 

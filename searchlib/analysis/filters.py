@@ -12,6 +12,7 @@ from whoosh.analysis import Filter, Token
 from whoosh.support.charset import accent_map
 
 from .spelling import american
+from .stemtable import stem as default_stem
 
 __all__ = ["CompoundFilter", "QueryStopFilter", "SpellingFilter", "StemFilter", "GREEK_LETTERS", "PAPER_CHARMAP"]
 
@@ -122,15 +123,16 @@ class SpellingFilter(Filter):
 
 
 class StemFilter(Filter):
-    """Stems with any ``str -> str`` function (an NLTK stemmer's ``stem``), with a cache of results.
+    """Stems with any ``str -> str`` function (an NLTK stemmer's ``stem``; by default NLTK's Snowball English
+    stemmer, :func:`searchlib.analysis.stem`), with a cache of results.
 
     Tokens holding digits ("covid19", "il6", "95%") are left alone: stemming them only makes mistakes.
     """
 
     is_morph = True
 
-    def __init__(self, stem: Callable[[str], str], cachesize: int = 100_000) -> None:
-        self.stem = stem
+    def __init__(self, stem: Callable[[str], str] | None = None, cachesize: int = 100_000) -> None:
+        self.stem = default_stem if stem is None else stem
         self.cachesize = cachesize
         self._cache: dict[str, str] = {}
 
@@ -141,10 +143,17 @@ class StemFilter(Filter):
         return hash(type(self))
 
     def __getstate__(self) -> dict[str, object]:
-        return {"stem": self.stem, "cachesize": self.cachesize}
+        # The default stemmer is left out: a function pickles as its dotted name, and an index's schema names
+        # no functions (searchlib._engine.unpickling).
+        state: dict[str, object] = {"cachesize": self.cachesize}
+        if self.stem is not default_stem:
+            state["stem"] = self.stem
+        return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
+        self.stem = state.get("stem", default_stem)  # type: ignore[assignment]  # a str -> str function
+        cachesize = state.get("cachesize", 100_000)
+        self.cachesize = cachesize if isinstance(cachesize, int) else 100_000
         self._cache = {}
 
     def one_word(self, text: str, stopped: bool = False, mode: str = "") -> str:

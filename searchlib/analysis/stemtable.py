@@ -10,8 +10,8 @@ every case: the table is a cache of that one function, never a different stemmer
 The same folder keeps the index's words (``words.json``: word -> occurrences): every word of three letters or
 more in its titles, abstracts and sections as written, lower-cased and accent-folded, stopwords left out.
 "Did you mean" suggests from them (:mod:`searchlib.search.suggest`); each commit adds the words its documents held
-to the index's list (:func:`save`). This process's suggestions draw on the words of every index it opened or
-wrote (:func:`words`); each index's list holds only its own.
+to the index's list (:func:`save`). Each index's suggestions draw on its own list alone (:class:`WordList`), so
+what one index suggests never depends on which other indexes the process has opened.
 
 >>> stem("hospitalizations"), stem("interviews")
 ('hospit', 'interview')
@@ -23,6 +23,7 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping
+from contextlib import suppress
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,6 @@ MAX_WORDS = 2_000_000
 _known: dict[str, str] = {}
 _pending: list[Path] = []
 _snowball: Any = None
-_words: dict[str, int] = {}
-_pending_words: list[Path] = []
-_sorted: list[str] = []
 
 
 def stem(word: str) -> str:
@@ -140,30 +138,34 @@ class OnFirstUse:
 
 
 def register(folder: str | os.PathLike[str]) -> None:
-    """Use the stem table and words of the index at ``folder`` (each read when first needed)."""
-    for path, pending in ((Path(folder) / TABLE_FILE, _pending), (Path(folder) / WORDS_FILE, _pending_words)):
-        if path not in pending:
-            pending.append(path)
+    """Use the stem table of the index at ``folder`` (read when first needed)."""
+    path = Path(folder) / TABLE_FILE
+    if path not in _pending:
+        _pending.append(path)
 
 
 def save(folder: str | os.PathLike[str], counts: Mapping[str, int]) -> None:
     """Write the stems known in this process to the index at ``folder``, and add ``counts`` (the words a writer
     has just indexed there, with how often each occurred) to the index's word list, replacing both files
     atomically. The word list keeps what it held, including words another process saved there since this one
-    read it, and never takes in the words of other indexes this process knows."""
+    read it."""
     _load_pending()
-    add_words(counts)
     words_file = Path(folder) / WORDS_FILE
     saved = _saved_words(words_file)
-    _count(saved, counts, add=True)
+    _count(saved, counts)
     _replace(Path(folder) / TABLE_FILE, orjson.dumps(_known))
     _replace(words_file, orjson.dumps(saved))
 
 
 def _replace(target: Path, data: bytes) -> None:
     temp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-    temp.write_bytes(data)
-    os.replace(temp, target)
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(OSError):  # a full disk: no part-written copy left taking space
+            temp.unlink()
+        raise
 
 
 def known(since: int = 0) -> dict[str, str]:
@@ -186,42 +188,59 @@ def learn(stems: dict[str, str]) -> None:
     _merge(dict(stems))
 
 
-def add_words(counts: Mapping[str, int], *, add: bool = True) -> None:
-    """Count words of indexed text (up to :data:`MAX_WORDS` words), for :func:`words` and :func:`occurrences`.
+class WordList:
+    """One index's words as written, with how often each occurs: what its suggestions draw on.
 
-    ``add=False`` keeps the larger of the two counts instead of adding them: for a saved list read again.
+    In a folder, the list saved there (:data:`WORDS_FILE`), read when first needed and again when a commit has
+    replaced it; in memory, the words added to it.
 
-    >>> add_words({"trial": 3, "hospital": 1}); add_words({"trial": 2})
-    >>> occurrences("trial") >= 5 and "hospital" in words()
-    True
+    >>> words = WordList(None); words.add({"trial": 3, "hospital": 1}); words.add({"trial": 2})
+    >>> words.occurrences("trial"), words.sorted()
+    (5, ['hospital', 'trial'])
     """
-    _count(_words, counts, add=add)
+
+    def __init__(self, folder: str | os.PathLike[str] | None) -> None:
+        self._file = Path(folder) / WORDS_FILE if folder is not None else None
+        self._seen: tuple[int, int] | None = None  # the saved list's (mtime, size) when last read
+        self._counts: dict[str, int] = {}
+        self._sorted: list[str] = []
+
+    def add(self, counts: Mapping[str, int]) -> None:
+        """Count the words of papers just indexed in memory (at most :data:`MAX_WORDS` words)."""
+        _count(self._counts, counts)
+        self._sorted = []
+
+    def occurrences(self, word: str) -> int:
+        """How often ``word`` occurs in this index's text (0 if never)."""
+        return self._current().get(word, 0)
+
+    def sorted(self) -> list[str]:
+        """Every word of this index's text, sorted."""
+        counts = self._current()
+        if len(self._sorted) != len(counts):
+            self._sorted = sorted(counts)
+        return self._sorted
+
+    def _current(self) -> dict[str, int]:
+        if self._file is not None:
+            try:
+                stat = self._file.stat()
+                seen: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                seen = None
+            if seen != self._seen:
+                self._counts, self._sorted, self._seen = _saved_words(self._file), [], seen
+        return self._counts
 
 
-def _count(table: dict[str, int], counts: Mapping[str, int], *, add: bool) -> None:
-    """Add ``counts`` to ``table`` (or keep the larger count, ``add=False``), taking at most :data:`MAX_WORDS`
-    words."""
+def _count(table: dict[str, int], counts: Mapping[str, int]) -> None:
+    """Add ``counts`` to ``table``, taking at most :data:`MAX_WORDS` words."""
     for word, n in counts.items():
         old = table.get(word)
         if old is not None:
-            table[word] = old + n if add else max(old, n)
+            table[word] = old + n
         elif len(table) < MAX_WORDS:
             table[word] = n
-
-
-def occurrences(word: str) -> int:
-    """How often ``word`` occurs in the indexed text this process knows (0 if never)."""
-    _load_pending_words()
-    return _words.get(word, 0)
-
-
-def words() -> list[str]:
-    """Every word of the indexed text this process knows (of indexes opened or written here), sorted."""
-    global _sorted
-    _load_pending_words()
-    if len(_sorted) != len(_words):  # words are only ever added
-        _sorted = sorted(_words)
-    return _sorted
 
 
 def _load_pending() -> None:
@@ -242,11 +261,6 @@ def _merge_saved(data: bytes) -> None:
         return  # an unreadable table: NLTK stems those words
     if isinstance(table, dict):
         _merge(table)
-
-
-def _load_pending_words() -> None:
-    while _pending_words:
-        add_words(_saved_words(_pending_words.pop()), add=False)
 
 
 def _saved_words(path: Path) -> dict[str, int]:

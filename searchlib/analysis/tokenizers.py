@@ -14,7 +14,7 @@ from whoosh.analysis import Token, Tokenizer
 
 from ..records.markup import html_to_text, looks_like_markup
 
-__all__ = ["PaperTokenizer", "ValueTokenizer", "VALUE_SEPARATOR", "WORD_PATTERN"]
+__all__ = ["PaperTokenizer", "SpaceTokenizer", "ValueTokenizer", "VALUE_SEPARATOR", "WORD_PATTERN"]
 
 #: Numbers with decimal points or thousands separators, or words joined by hyphens, each optionally ending in %.
 #: An en dash or minus sign between two word characters joins them as a hyphen does: papers set "cell–cell",
@@ -37,6 +37,17 @@ class PaperTokenizer(Tokenizer):
 
     def __hash__(self) -> int:
         return hash(self.pattern.pattern)
+
+    def __getstate__(self) -> dict[str, object]:
+        # The pattern as text: a compiled pattern pickles as a call to re._compile, and an index's schema holds
+        # no calls (searchlib._engine.unpickling).
+        return {"pattern": self.pattern.pattern, "flags": self.pattern.flags}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        pattern, flags = state.get("pattern"), state.get("flags", 0)
+        if not isinstance(pattern, str) or not isinstance(flags, int):
+            raise TypeError("a PaperTokenizer's state is its pattern's text and flags")
+        self.pattern = re.compile(pattern, flags)
 
     def words(self, value: str) -> list[str]:
         """The texts of the tokens ``self(value)`` gives, in order (their positions are their indexes).
@@ -95,7 +106,17 @@ class PaperTokenizer(Tokenizer):
 VALUE_SEPARATOR = "\x1f"
 
 
-class ValueTokenizer(Tokenizer):
+class _Stateless(Tokenizer):
+    """A tokenizer with no settings: any two of a class are equal, as Whoosh compares schemas' analyzers."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self).__name__)
+
+
+class ValueTokenizer(_Stateless):
     """A list of whole values, each one token as given: MeSH headings, publication types, languages, which a
     search matches whole (the values come already folded, as :func:`searchlib.records.vocabulary.value_key`
     makes them).
@@ -103,12 +124,6 @@ class ValueTokenizer(Tokenizer):
     >>> [t.text for t in ValueTokenizer()("humans\\x1fasthma/drug therapy")]
     ['humans', 'asthma/drug therapy']
     """
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, **kwargs: Any) -> Iterator[Token]:
         start_pos, char = kwargs.pop("start_pos", 0), kwargs.pop("start_char", 0)
@@ -125,3 +140,30 @@ class ValueTokenizer(Tokenizer):
                     t.startchar, t.endchar = char, char + len(text)
                 yield t
             char += len(text) + 1
+
+
+class SpaceTokenizer(_Stateless):
+    """The words between white space, each one token as given: what Whoosh's ``SpaceSeparatedTokenizer`` gives
+    for words of no white space but tabs, line ends and spaces, without the compiled pattern it would pickle into
+    an index's schema (a schema holds no calls: :mod:`searchlib._engine.unpickling`).
+
+    >>> [t.text for t in SpaceTokenizer()("doi:10.1/A  pmid:123")]
+    ['doi:10.1/A', 'pmid:123']
+    """
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, **kwargs: Any) -> Iterator[Token]:
+        start_pos, char = kwargs.pop("start_pos", 0), kwargs.pop("start_char", 0)
+        kwargs.pop("keeporiginal", None)
+        t = Token(positions, chars, **kwargs)
+        end = 0
+        for pos, text in enumerate(value.split()):
+            start = value.index(text, end)
+            end = start + len(text)
+            t.text = text
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar, t.endchar = char + start, char + end
+            yield t

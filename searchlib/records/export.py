@@ -49,11 +49,12 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
 
+from ..errors import ArgumentError, check_choice
 from .record import Record
 from .sections import CATEGORIES
 
@@ -67,9 +68,21 @@ _PARTICLES = frozenset("van von der den de del della di da dos das du le la ten 
 def export_records(records: Iterable[Record], format: str) -> str:
     """``records`` as text in ``format`` (one of :data:`EXPORT_FORMATS`)."""
     writers = {"ris": to_ris, "bibtex": to_bibtex, "csv": to_csv, "jsonl": to_jsonl}
-    if format not in writers:
-        raise ValueError(f"unknown export format {format!r}; known: {', '.join(EXPORT_FORMATS)}")
-    return writers[format](records)
+    check_choice("format", format, EXPORT_FORMATS)
+    if isinstance(records, (str, bytes, Mapping, Record)) or not isinstance(records, Iterable):
+        raise ArgumentError(
+            f"export_records takes a list of records (Record objects), not {type(records).__name__}"
+        )
+    return writers[format](_checked(records))
+
+
+def _checked(records: Iterable[Record]) -> Iterator[Record]:
+    for record in records:
+        if not isinstance(record, Record):
+            raise ArgumentError(
+                f"export_records takes Record objects (from load_records or an index), not {type(record).__name__}"
+            )
+        yield record
 
 
 def family_given(name: str) -> str:

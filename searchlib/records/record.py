@@ -17,6 +17,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from typing import Any
+from urllib.parse import unquote
+
+import orjson
 
 from ..errors import LoadError
 from ..progress import counted
@@ -31,6 +34,8 @@ class Record:
     ``id`` is the DOI when there is one, else ``pmid:<PMID>``, ``pmcid:PMC<n>``, the source's own id (bare for
     plain JSON such as BEIR corpora, prefixed by source for the others: ``s2:``, ``epmc:``) or a content hash
     (``sha1:``). ``pmid`` is the bare PubMed id, ``pmcid`` the ``PMC`` id, when the source gives them.
+    ``sources`` says where the paper was read from; a paper merged from several copies has one per copy, and
+    ``raw`` is then the first copy's.
 
     PubMed's own fields, from every source that carries them (:mod:`searchlib.records.vocabulary`): ``mesh``
     (MeSH headings with their qualifiers and major-topic flags), ``publication_types`` (PubMed's names:
@@ -63,6 +68,8 @@ class Record:
     issue: str | None = None
     article_number: str | None = None
     issn: str | None = None
+    #: Every source record this paper was read from (one, or several once copies are merged): see :class:`Origin`.
+    sources: tuple[Origin, ...] = field(default=(), repr=False, compare=False)
 
     def __repr__(self) -> str:
         first = self.authors[0] if self.authors else "-"
@@ -107,6 +114,50 @@ class Record:
             "abstract": self.abstract_html,
             "sections": [{"label": s.label, "category": s.category, "text": s.text} for s in self.sections],
         }
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a source record came from, and the record itself: what a merged paper was made of.
+
+    ``format`` is the reader's (``"ris"``, ``"pubmed"``, ...; None for records made in Python), ``file`` the path
+    it was read from (None for records passed in directly), ``number`` its place there (1 for the first record,
+    malformed ones counted too). ``ids`` are the identifiers the source gave (``doi:...``, ``pmid:...``,
+    ``pmcid:...``, ``id:...``): a merged paper is found by any of them. ``raw`` is the source record, whole.
+
+    >>> from searchlib import bundled_records_path, load_records
+    >>> paper = load_records(bundled_records_path())[0]
+    >>> origin = paper.sources[0]
+    >>> origin.format, origin.file.endswith("seed_records.txt"), origin.number, origin.ids
+    ('json', True, 1, ('id:10.1136/bmjqs-2024-017268', 'doi:10.1136/bmjqs-2024-017268'))
+    """
+
+    format: str | None
+    file: str | None
+    number: int | None
+    ids: tuple[str, ...]
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def where(self) -> str:
+        """Where the record was read, for people: ``"export.ris, record 3 (ris)"``."""
+        place = (
+            f"{self.file}, record {self.number}" if self.file else f"record {self.number}" if self.number else ""
+        )
+        return f"{place} ({self.format})" if place and self.format else place or self.format or "given directly"
+
+
+def record_ids(record: Record) -> tuple[str, ...]:
+    """The identifiers of one record, as :attr:`Origin.ids` holds them: its id, DOI, PMID and PMCID."""
+    keys = [f"id:{record.id}"]
+    keys += [f"{name}:{value}" for name in ("doi", "pmid", "pmcid") if (value := getattr(record, name, None))]
+    return tuple(keys)
+
+
+def with_origin(record: Record, format: str | None, file: str | None, number: int | None) -> Record:
+    """``record``, just read and held by no one else, marked with where it came from."""
+    origin = Origin(format, file, number, record_ids(record), record.raw)
+    object.__setattr__(record, "sources", (origin,))  # frozen, but not yet seen by anyone
+    return record
 
 
 def mesh_to_dict(mesh: Mesh) -> dict[str, Any]:
@@ -244,13 +295,31 @@ def sections_deferred() -> Iterator[None]:
         _DEFER.reset(token)
 
 
+#: Authors a record may have: far more than any paper lists (the largest collaborations sign about 5,000), few
+#: enough that a damaged or made-up record cannot take seconds and hundreds of megabytes to index.
+MAX_AUTHORS = 10_000
+
+
+def check_authors(authors: tuple[str, ...]) -> None:
+    """Refuse a record with more than :data:`MAX_AUTHORS` authors (a :class:`LoadError`)."""
+    if len(authors) > MAX_AUTHORS:
+        raise LoadError(
+            f"the record has {len(authors):,} authors; searchlib reads up to {MAX_AUTHORS:,}, more than any "
+            "paper lists, so the author field is damaged"
+        )
+
+
 def new_record(*, sections: tuple[Section, ...] | None, named: bool, **values: Any) -> Record:
     """A :class:`Record` of ``values`` (every field but ``sections`` and ``abstract``), as the readers make them.
 
     ``sections=None`` means those :func:`parse_abstract` finds in ``abstract_html``: found now or, inside
     :func:`sections_deferred` for a ``named`` record (one with a title, DOI or id), when first read. Raises
-    :class:`LoadError` for a record with nothing in it: not named, and no section text.
+    :class:`LoadError` for a record with nothing in it (not named, and no section text) or with more than
+    :data:`MAX_AUTHORS` authors.
     """
+    check_authors(values["authors"])
+    if values["id"].startswith("sha1:") and not (values.get("authors") and values.get("year")):
+        values["id"] = _whole_content_id(values)
     if sections is None and named and _DEFER.get():
         record = _Deferred(sections=(), abstract="", **values)
         for name in _DEFERRED_FIELDS:
@@ -285,10 +354,14 @@ def normalise_doi(value: object) -> str | None:
 
     >>> normalise_doi("https://doi.org/10.1136/BMJQS-2024-017386")
     '10.1136/bmjqs-2024-017386'
+    >>> normalise_doi("10.1016/s0041-1345%2898%2902098-3")  # a percent-escaped "(" and ")"
+    '10.1016/s0041-1345(98)02098-3'
     """
     if not isinstance(value, str):
         return None
     doi = _DOI_PREFIX.sub("", value).strip().lower()
+    if "%" in doi:  # copied from a link: "%28" is "("
+        doi = unquote(doi)
     return doi if doi.startswith("10.") and "/" in doi else None
 
 
@@ -348,9 +421,30 @@ def paper_id(
     return source_id or _content_id(title, authors, year)
 
 
+def content_id(record: Record) -> str:
+    """The id ``record`` would have if it had no identifier (a ``sha1:`` hash of its content)."""
+    if record.authors and record.year:
+        return _content_id(record.title, record.authors, record.year)
+    return _whole_content_id({f.name: getattr(record, f.name) for f in fields(Record)})
+
+
 def _content_id(title: str, authors: tuple[str, ...], year: int | None) -> str:
     """A stable id for a paper with no DOI, so loading it again replaces rather than duplicates it."""
     key = "\x1f".join([" ".join(title.lower().split()), ";".join(a.lower() for a in authors), str(year or "")])
+    return "sha1:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _whole_content_id(values: Mapping[str, Any]) -> str:
+    """The id of a record with no identifier that lacks its authors or year: a hash of everything it holds (its
+    source record too), so that two "Editorial"s are never one paper by their title alone, while the same record
+    read again is still the same paper."""
+    parts = [str(values.get(name) or "") for name in ("title", "authors", "year", "journal", "volume", "pages")]
+    parts += [str(values.get(name) or "") for name in ("date", "abstract_html")]
+    try:
+        parts.append(orjson.dumps(values.get("raw") or {}, option=orjson.OPT_SORT_KEYS).decode())
+    except TypeError:  # a raw record that is not JSON data: its text stands in
+        parts.append(repr(values.get("raw")))
+    key = "\x1f".join(" ".join(part.lower().split()) for part in parts)  # case and spacing aside, as titles
     return "sha1:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 

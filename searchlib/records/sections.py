@@ -54,8 +54,10 @@ def label_category(label: str) -> str:
 #: A heading longer than this (characters / words) is prose, not a label.
 _MAX_LABEL_CHARS = 100
 _MAX_HEADING_WORDS = 12
-#: An abstract with fewer words than this is a placeholder ("Abstract", ",", "Guest editorial"), not text.
-_MIN_ABSTRACT_WORDS = 3
+#: An abstract with fewer words than this is a placeholder (",", "-"), not text. One word is text: "Erratum.",
+#: "Retraction notice" say what the paper is, and it is found by them. (A heading alone, "Abstract", is dropped
+#: as one.)
+_MIN_ABSTRACT_WORDS = 1
 #: Words that title an abstract as a whole; a heading or leading word like this is not a section.
 _ABSTRACT_TITLES = frozenset({"ABSTRACT", "A BSTRACT", "SUMMARY", "ABSTRACT SUMMARY"})
 #: Labels of trailing matter rather than of a section of the text: a keyword list stays with the text before it.

@@ -1,16 +1,18 @@
 """Why a paper scored what it did: the query taken apart into the terms that matched, each with its BM25F parts.
 
-searchlib ranks with BM25 per field (:mod:`searchlib.search.ranking`): every matching term in every field adds
+searchlib ranks with BM25F (:mod:`searchlib.search.ranking`). Every matching term adds
 
     boost × idf × tf × (k1 + 1) / (tf + k1 × (1 − b + b × length / average length))
 
-where ``tf`` is how often the term occurs in that field of the paper,
-``idf = ln(1 + (N − df + 0.5) / (df + 0.5))`` how rare it is (``N`` papers, ``df`` of them with the term),
-``length`` the field's length in words (Whoosh stores it to about two significant figures), and ``boost`` the
-field's weight (:data:`.FIELD_WEIGHTS`) times any ``^`` in the query. An ``AND`` or ``OR`` adds up the
-scores of the parts that match, so the parts' scores sum to the paper's score. A phrase, a quoted word or a
-proximity search scores by BM25 of how often it occurs in the words as written; a word with ``*`` or ``?`` and a
-range give every match the same score (their weight).
+where for a term of a field searched alone ``tf`` is how often it occurs in that field of the paper and
+``length`` the field's length in words (Whoosh stores it to about two significant figures); for a bare word's
+term in title and abstract together (``tiab``) they are the title's count and length times the title's weight
+plus the abstract's, and the average is of that weighted length. ``idf = ln(1 + (N − df + 0.5) / (df + 0.5))``
+says how rare the term is (``N`` papers, ``df`` of them with it, in title or abstract for ``tiab``), and
+``boost`` is the query's weight of the term (a word said twice, a ``^``). An ``AND`` or ``OR`` adds up the scores
+of the parts that match, so the parts' scores sum to the paper's score. A phrase, a quoted word or a proximity
+search scores by BM25 of how often it occurs in the words as written; a word with ``*`` or ``?`` and a range give
+every match the same score (their weight).
 
 >>> from searchlib import build_index, bundled_records_path
 >>> index = build_index(bundled_records_path())
@@ -30,16 +32,28 @@ from whoosh.searching import Searcher
 
 from .match import Matcher
 from .plan import Exact, Plan, Terms, Values
-from .ranking import K1, B
+from .ranking import K1, TIAB, TIAB_FIELDS, B, robertson_idf
 from .tree import And, AndMaybe, AndNot, Or
 
 
 @dataclass(frozen=True, slots=True)
-class TermScore:
-    """One matching term in one field and what it added to the score.
+class FieldCount:
+    """A term's count in one field of a paper and the field's length, each weighted by ``weight`` into BM25F's
+    frequency and length."""
 
-    For a term every BM25 component is filled in; for a phrase, pattern or range only ``score``, ``boost`` and
-    ``kind`` are.
+    field: str
+    count: float
+    length: float
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class TermScore:
+    """One matching term in one field (``tiab``: title and abstract together) and what it added to the score.
+
+    For a term every BM25 component is filled in (for ``tiab``, ``tf`` and ``length`` are the title's and
+    abstract's weighted and summed, from ``counts``); for a phrase, pattern or range only ``score``, ``boost``
+    and ``kind`` are.
     """
 
     field: str
@@ -55,6 +69,7 @@ class TermScore:
     k1: float | None = None
     b: float | None = None
     boost: float = 1.0
+    counts: tuple[FieldCount, ...] = ()
 
     def describe(self) -> str:
         """The score of this term, in words and numbers."""
@@ -69,17 +84,32 @@ class TermScore:
             return f"{head} ({what}; boost {self.boost:g})"
         assert self.idf is not None and self.length is not None and self.average_length is not None
         assert self.k1 is not None and self.b is not None
+        if self.counts:  # title and abstract together: each field's count and length, weighted and added
+            fields = "; ".join(
+                f"{c.field}: {c.count:g} {'time' if c.count == 1 else 'times'} in {c.length:g} words, "
+                f"weight {c.weight:g}"
+                for c in self.counts
+            )
+            weighted = " + ".join(f"{c.weight:g} × {c.count:g}" for c in self.counts)
+            lengths = " + ".join(f"{c.weight:g} × {c.length:g}" for c in self.counts)
+            head += " (title and abstract together, BM25F)"
+            counted = (
+                f"    {fields};\n    so tf = {weighted} = {self.tf:g} in a weighted length of {lengths} = "
+                f"{self.length:g} (average {self.average_length:.1f});\n"
+            )
+            where, model = " in title or abstract", "BM25F"
+        else:
+            counted = (
+                f"    it occurs {self.tf:g} {'time' if self.tf == 1 else 'times'} in this {self.field} "
+                f"of {self.length:g} words (average {self.average_length:.1f});\n"
+            )
+            where, model = "", "BM25"
         norm = 1 - self.b + self.b * self.length / self.average_length
         return (
-            f"{head}\n"
-            f"    it occurs {self.tf:g} {'time' if self.tf == 1 else 'times'} in this {self.field} "
-            f"of {self.length:g} words "
-            f"(average {self.average_length:.1f});\n"
-            f"    {self.df} of {self.papers} papers {'has' if self.df == 1 else 'have'} it, "
-            f"so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / "
-            f"({self.df} + 0.5)) "
-            f"= {self.idf:.3f};\n"
-            f"    BM25: boost {self.boost:g} × idf {self.idf:.3f} × tf {self.tf:g} × (k1 {self.k1:g} + 1) / "
+            f"{head}\n{counted}"
+            f"    {self.df} of {self.papers} papers {'has' if self.df == 1 else 'have'} it{where}, "
+            f"so idf = ln(1 + ({self.papers} − {self.df} + 0.5) / ({self.df} + 0.5)) = {self.idf:.3f};\n"
+            f"    {model}: boost {self.boost:g} × idf {self.idf:.3f} × tf {self.tf:g} × (k1 {self.k1:g} + 1) / "
             f"(tf {self.tf:g} + k1 {self.k1:g} × (1 − b {self.b:g} + b {self.b:g} × {self.length:g} / "
             f"{self.average_length:.1f})) = {self.boost:g} × {self.idf:.3f} × "
             f"{self.tf * (self.k1 + 1) / (self.tf + self.k1 * norm):.3f} = {self.score:.3f}"
@@ -112,7 +142,7 @@ class Explanation:
             return f"{self.id} does not match {self.query!r} (read as {self.parsed})"
         lines = [
             f"{self.id} scores {self.score:.3f} for {self.query!r} (read as {self.parsed}),",
-            "the sum of its matching terms' BM25F scores:",
+            "the sum of its matching terms' scores (BM25F):",
             "by field: " + ", ".join(f"{f} {s:.3f}" for f, s in self.by_field().items()),
         ]
         lines += [p.describe() for p in sorted(self.parts, key=lambda p: -p.score)]
@@ -125,31 +155,31 @@ def explain_doc(matcher: Matcher, plan: Plan, docnum: int) -> list[TermScore] | 
     Each part's score is the value the search adds for it (:mod:`.match`), so the parts add up to the paper's
     score; a term's BM25 components are read back from the index to show how that value arose.
     """
-    kind = type(plan)
-    if kind in (And, Or):
-        found = [_explained(matcher, part, docnum) for part in plan.parts]  # type: ignore[union-attr]
-        if kind is And and any(f is None for f in found):
+    if isinstance(plan, (And, Or)):
+        found = [_explained(matcher, part, docnum) for part in plan.parts]
+        every = isinstance(plan, And)
+        if every and any(f is None for f in found):
             return None
         kept = [p for f in found if f is not None for p in f]
-        return kept if kept or kind is And else None
-    if kind is AndNot:
-        if matcher.node(plan.negative)[docnum] > 0:  # type: ignore[union-attr]
+        return kept if kept or every else None
+    if isinstance(plan, AndNot):
+        if matcher.node(plan.negative)[docnum] > 0:
             return None
-        return _explained(matcher, plan.positive, docnum)  # type: ignore[union-attr]
-    if kind is AndMaybe:
-        required = _explained(matcher, plan.required, docnum)  # type: ignore[union-attr]
-        optional = _explained(matcher, plan.optional, docnum)  # type: ignore[union-attr]
+        return _explained(matcher, plan.positive, docnum)
+    if isinstance(plan, AndMaybe):
+        required = _explained(matcher, plan.required, docnum)
+        optional = _explained(matcher, plan.optional, docnum)
         return None if required is None else required + (optional or [])
-    if kind is Terms:
-        return _terms(matcher, plan, docnum) or None  # type: ignore[arg-type]
+    if isinstance(plan, Terms):
+        return _terms(matcher, plan, docnum) or None
     score = float(matcher.node(plan)[docnum])
     if score <= 0:
         return None
-    if kind is Values:
-        low, high = plan.low, plan.high  # type: ignore[union-attr]
+    if isinstance(plan, Values):
+        low, high = plan.low, plan.high
         label = f"{low if low is not None else '*'} to {high if high is not None else '*'}"
-        return [TermScore(plan.field, label, score, "range", boost=plan.weight)]  # type: ignore[union-attr]
-    exact: Exact = plan  # type: ignore[assignment]
+        return [TermScore(plan.field, label, score, "range", boost=plan.weight)]
+    exact: Exact = plan
     shown = " ".join("|".join(" ".join(alt) for alt in slot) for slot in exact.slots)
     label = f'"{shown}"' + (f"~{exact.distance}" if exact.distance is not None else "")
     field = exact.field.removesuffix("_exact")
@@ -172,6 +202,9 @@ def _terms(matcher: Matcher, plan: Terms, docnum: int) -> list[TermScore]:
         if i >= len(ids) or ids[i] != docnum:
             continue
         score = float(scores[i]) * weight
+        if field == TIAB:
+            out.append(_tiab(matcher, text, score, len(ids), docnum, weight))
+            continue
         if not searcher.schema[field].scorable:
             out.append(TermScore(field, text, score, "exact", boost=weight))
             continue
@@ -194,6 +227,36 @@ def _terms(matcher: Matcher, plan: Terms, docnum: int) -> list[TermScore]:
             )
         )
     return out
+
+
+def _tiab(matcher: Matcher, text: str, score: float, df: int, docnum: int, weight: float) -> TermScore:
+    """A term of title and abstract together: its count and each field's length, read back from the index."""
+    searcher = matcher.searcher
+    btext = searcher.schema["abstract"].to_bytes(text)
+    reader = searcher.reader()
+    counts = tuple(
+        FieldCount(
+            field, _frequency_in(searcher, field, btext, docnum), reader.doc_field_length(docnum, field) or 0, w
+        )
+        for field, w in TIAB_FIELDS.items()
+    )
+    papers = matcher.stats.papers(searcher)
+    df = matcher.stats.doc_frequency(searcher, TIAB, btext, here=df)  # the collection's, a sharded one's too
+    return TermScore(
+        field=TIAB,
+        term=text,
+        score=score,
+        tf=sum(c.weight * c.count for c in counts),
+        df=df,
+        papers=papers,
+        idf=robertson_idf(df, papers),
+        length=sum(c.weight * c.length for c in counts),
+        average_length=matcher.cache.tiab_average(searcher),
+        k1=K1,
+        b=B,
+        boost=weight,
+        counts=counts,
+    )
 
 
 def _frequency_in(searcher: Searcher, field: str, btext: bytes, docnum: int) -> float:

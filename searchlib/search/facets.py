@@ -14,7 +14,7 @@ only ten are shown.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -61,15 +61,16 @@ def allowed(
             keep &= years >= start
         if end is not None:
             keep &= years <= end
-    if journal is not None:
-        wanted = {_fold(journal)} if isinstance(journal, str) else {_fold(j) for j in journal}
+    wanted = {fold for name in _names("journal", journal) if (fold := _fold(name))}  # a blank name asks nothing
+    if wanted:
         names = cache.column(searcher, "journal_name")
         folded = {name: _fold(name) in wanted for name in set(names.tolist())}
         in_journal = np.array([folded[name] for name in names.tolist()], dtype=bool)
         keep = in_journal if keep is None else keep & in_journal
-    for field, wanted_values in (("publication_type", publication_type), ("language", language)):
-        if wanted_values is not None:
-            having = _having(searcher, field, [wanted_values] if isinstance(wanted_values, str) else wanted_values)
+    for field, value in (("publication_type", publication_type), ("language", language)):
+        values = [name for name in _names(field, value) if name.strip()]
+        if values:
+            having = _having(searcher, field, values)
             keep = having if keep is None else keep & having
     return keep
 
@@ -79,8 +80,6 @@ def _having(searcher: Searcher, field: str, values: Iterable[str]) -> np.ndarray
     cache = termwise.cache_of(searcher)
     having = np.zeros(searcher.doc_count_all(), dtype=bool)
     for value in values:
-        if not isinstance(value, str):
-            raise QueryError(f"{field} must be a name or a list of names, not {value!r}")
         found = cache.postings(searcher, field, value_term(field, value).encode("utf-8"))
         if found is not None:
             having[found[0]] = True
@@ -88,13 +87,33 @@ def _having(searcher: Searcher, field: str, values: Iterable[str]) -> np.ndarray
 
 
 def _year_bounds(year: Year) -> tuple[int | None, int | None]:
-    if isinstance(year, int) and not isinstance(year, bool):
-        return year, year
-    if isinstance(year, (tuple, list)) and len(year) == 2 and all(y is None or isinstance(y, int) for y in year):
+    def is_year(y: object) -> bool:
+        return isinstance(y, int) and not isinstance(y, bool)
+
+    if is_year(year):
+        return year, year  # type: ignore[return-value]  # is_year checked it is an int
+    if isinstance(year, (tuple, list)) and len(year) == 2 and all(y is None or is_year(y) for y in year):
         if year[0] is not None and year[1] is not None and year[0] > year[1]:
-            raise QueryError(f"year range {year[0]}-{year[1]} ends before it starts")
+            raise QueryError(f"year must be a (start, end) range that ends no earlier than it starts, not {year}")
         return year[0], year[1]
-    raise QueryError(f"year must be a year or a (start, end) pair, not {year!r}")
+    raise QueryError(
+        f"year must be a year (2024) or a (start, end) pair of years, either of them None for open, not {year!r}"
+    )
+
+
+def _names(argument: str, value: str | Iterable[str] | None) -> list[str]:
+    """The names a filter asks for: none (no filter) for None or an empty list, as a form with nothing ticked
+    sends; a :class:`QueryError` for anything but a name or a list of names."""
+    if value is None:
+        return []
+    names = [value] if isinstance(value, str) else value
+    if isinstance(names, (bytes, Mapping)) or not isinstance(names, Iterable):
+        names = [names]  # type: ignore[list-item]  # reported below
+    names = list(names)
+    wrong = [name for name in names if not isinstance(name, str)]
+    if wrong:
+        raise QueryError(f"{argument} must be a name or a list of names (strings), not {wrong[0]!r}")
+    return names
 
 
 def _fold(name: str) -> str:
@@ -123,7 +142,7 @@ def order(searcher: Searcher, scores: np.ndarray, limit: int | None, sort: str) 
 
 def facet_name(name: str) -> str:
     """The facet ``name`` stands for (``"pt"`` is ``"publication_type"``); :class:`QueryError` if none."""
-    found = _FACET_ALIASES.get(name, name)
+    found = _FACET_ALIASES.get(name, name) if isinstance(name, str) else None
     if found not in FACETS:
         raise QueryError(f"no facet {name!r}; facets are: {', '.join(FACETS)}")
     return found

@@ -12,7 +12,10 @@ Each paper's words count in proportion to its score relative to the top paper's,
 first counts about half as much, one scoring 70% hardly at all. Counting the top papers alike pulled a search
 for a precise claim, which one or two papers answer, towards the next-best papers' topics; weighed by score,
 feedback raised nDCG@10 on every training collection, so it is on by default for ``match="any"`` searches
-ranked by relevance. The settings were chosen on training data (``benchmarks/tune.py --feedback``).
+ranked by relevance. A paper's words count per word of its title and abstract (times the average paper's
+length), so that a paper known by its title alone gives its words as much say as a paper with an abstract
+gives its own. The settings were chosen on training data (``benchmarks/tune.py --feedback``,
+``benchmarks/tune_fields.py --feedback``).
 
 >>> from searchlib import build_index, bundled_records_path
 >>> index = build_index(bundled_records_path())
@@ -24,17 +27,19 @@ True
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from math import log2
 from typing import Any
 
+import numpy as np
 from whoosh.searching import Searcher
 
-from .._engine.schema import record_from_stored
+from .._engine.schema import stored_records
 from ..records.record import Record
 from .plan import FIELD_WEIGHTS, Plan, Terms, leaves
-from .termwise import frequency
+from .ranking import TIAB
+from .termwise import frequency, rank
 from .tree import AndMaybe, Or
 
 #: How many of the first search's top papers are read.
@@ -49,9 +54,15 @@ FEEDBACK_SHARPNESS = 8.0
 _FIELDS = ("title", "abstract")
 
 
+def feedback_papers(searcher: Searcher, scores: np.ndarray) -> list[tuple[float, int]]:
+    """The first search's best :data:`FEEDBACK_DOCS` papers as ``(score, docnum)``, ties by paper id (not by
+    place in the index), so that the same papers give the same feedback however the index was built or split."""
+    return rank(scores, FEEDBACK_DOCS, searcher).top
+
+
 def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, loosen: bool = True) -> Plan:
     """``plan`` with the telling words of the papers ``top`` (``(score, docnum)``, best first) added, each
-    searched in titles and abstracts.
+    searched in title and abstract together (BM25F, as bare words are).
 
     ``loosen=True`` (for ``match="any"``) lets the added words find papers of their own; ``loosen=False`` (for
     ``match="all"``) only re-ranks the papers ``plan`` matches. Each paper's words count by its score (see
@@ -59,7 +70,7 @@ def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, 
     """
     if not top:
         return plan
-    records = [record_from_stored(searcher.stored_fields(docnum)["record"]) for _, docnum in top]
+    records = [stored_records(searcher).record(docnum) for _, docnum in top]
     reader = searcher.reader()
     return expand_with(
         plan,
@@ -89,29 +100,37 @@ def expand_with(
     papers, ``length`` words in all their titles and abstracts, ``cf(term)`` a term's occurrences in them
     (whatever holds the papers: one index, or the shards of one). ``prefetch`` is told the order in which
     ``cf`` may be asked for the words (it stops early), for a caller that looks words up in batches."""
+    most = length / n  # the average paper's length
     in_top: defaultdict[str, float] = defaultdict(float)
-    positions = getattr(analyzer_field.analyzer, "positions", None)  # the cached analyzer's: no tokens made
     for weight, record in zip(paper_weights(scores), records, strict=True):
-        for text in (record.title, record.abstract):
-            if not text:
-                continue
-            found = positions(text) if positions is not None else None
-            if found is not None:
-                for term, where in found.items():
-                    in_top[term] += weight * len(where)
-            else:
-                for term in analyzer_field.process_text(text, mode="index"):
-                    in_top[term] += weight
+        counts = _paper_words(analyzer_field, record)
+        total = sum(counts.values())
+        for term, count in counts.items():  # per word of the paper: a title-only paper counts as much
+            in_top[term] += weight * most * count / total
     if not in_top:
         return plan
-    best = best_words(in_top, cf, n, length / n, prefetch)
+    best = best_words(in_top, cf, n, most, prefetch)
     if not best:
         return plan
     mass = FEEDBACK_WEIGHT * _query_length(plan) / sum(score for score, _ in best)
-    added = Terms(
-        tuple((field, term, FIELD_WEIGHTS[field] * mass * score) for score, term in best for field in _FIELDS)
-    )
+    added = Terms(tuple((TIAB, term, FIELD_WEIGHTS[TIAB] * mass * score) for score, term in best))
     return Or((plan, added)) if loosen else AndMaybe(plan, added)
+
+
+def _paper_words(analyzer_field: Any, record: Record) -> Counter[str]:
+    """How often each term occurs in the paper's title and abstract."""
+    positions = getattr(analyzer_field.analyzer, "positions", None)  # the cached analyzer's: no tokens made
+    counts: Counter[str] = Counter()
+    for text in (record.title, record.abstract):
+        if not text:
+            continue
+        found = positions(text) if positions is not None else None
+        if found is not None:
+            for term, where in found.items():
+                counts[term] += len(where)
+        else:
+            counts.update(analyzer_field.process_text(text, mode="index"))
+    return counts
 
 
 def best_words(
@@ -184,5 +203,5 @@ def paper_weights(scores: Sequence[float]) -> list[float]:
 def _query_length(plan: Plan) -> float:
     """How many words the query holds, a repeated word counted as often as it is said (its weight)."""
     terms = [term for leaf in leaves(plan) if type(leaf) is Terms for term in leaf.terms]
-    in_abstract = [weight / FIELD_WEIGHTS["abstract"] for field, _, weight in terms if field == "abstract"]
-    return sum(in_abstract) or float(len(terms)) or 1.0
+    in_text = [weight / FIELD_WEIGHTS[TIAB] for field, _, weight in terms if field == TIAB]
+    return sum(in_text) or float(len(terms)) or 1.0

@@ -18,6 +18,7 @@ from ..analysis.written import written_analyzer
 from ..records.record import Record
 from .match import Matcher
 from .plan import SECTION_FIELDS, Exact, Plan, Terms, leaves
+from .ranking import TIAB, TIAB_FIELDS
 
 MARK_START, MARK_END = "\ue000", "\ue001"
 #: The fields a hit is highlighted in.
@@ -47,7 +48,8 @@ def marked(record: Record, plan: Plan, matcher: Matcher) -> dict[str, str]:
     for leaf in leaves(plan, positive=True):
         if type(leaf) is Terms:
             for field, term, _ in leaf.terms:
-                stemmed.setdefault(field, set()).add(term)
+                for each in TIAB_FIELDS if field == TIAB else (field,):
+                    stemmed.setdefault(each, set()).add(term)
         elif type(leaf) is Exact and leaf.field in ("title_exact", "abstract_exact"):
             field = "title" if leaf.field == "title_exact" else _region_field(leaf.region)
             words = written.setdefault(field, set())

@@ -1,13 +1,13 @@
 """Finding the papers a plan asks for: every paper's score in one array, above 0 exactly where it matches.
 
 A plan (:mod:`.plan`) is evaluated over one state of the index (a Whoosh searcher) into an array with a slot per
-document number. Its leaves fill it: :class:`~.plan.Terms` with each term's BM25 scores (:mod:`.termwise`),
-:class:`~.plan.Exact` by reading the positions of the words as written in the papers that hold all of them,
-:class:`~.plan.Values` from the year and date columns. Every leaf scores a paper it matches above 0 and the others
-0, so the combinations are operations on arrays: an AND keeps the papers every part scores and adds the parts'
-scores; an OR adds them; an AND NOT zeroes the papers its second part scores; an AND MAYBE adds the second part's
-scores to the papers the first matches. The set a query matches is exactly the papers scoring above 0, whatever
-the ranking does with them.
+document number. Its leaves fill it: :class:`~.plan.Terms` with each term's BM25F or BM25 scores
+(:mod:`.termwise`), :class:`~.plan.Exact` by reading the positions of the words as written in the papers that hold
+all of them, :class:`~.plan.Values` from the year and date columns. Every leaf scores a paper it matches above 0
+and the others 0, so the combinations are operations on arrays: an AND keeps the papers every part scores and adds
+the parts' scores; an OR adds them; an AND NOT zeroes the papers its second part scores; an AND MAYBE adds the
+second part's scores to the papers the first matches. The set a query matches is exactly the papers scoring above
+0, whatever the ranking does with them.
 
 Words as written (a phrase ``"follow-up care"``): each word is a term of the words-as-written field, and two or
 more words may also be one term joined ("followup", which the index holds at the first and last positions of a
@@ -19,7 +19,8 @@ neighbours (in order, or in any order). A word with ``*`` or ``?`` stands for ev
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 from whoosh.searching import Searcher
@@ -28,7 +29,7 @@ from ..analysis.written import MAX_JOINED_PARTS, REGION_SPAN
 from ..errors import QueryError
 from . import termwise
 from .plan import Exact, Plan, Terms, Values
-from .ranking import robertson_idf
+from .ranking import TIAB, robertson_idf
 from .tree import And, AndNot, Or
 
 #: How many words as written one ``*`` or ``?`` word may stand for, in one field, and all of a query's together:
@@ -69,32 +70,46 @@ class Matcher:
         return scores
 
     def node(self, plan: Plan) -> np.ndarray:
-        kind = type(plan)
-        if kind is Terms:
-            return self.terms(plan.terms)  # type: ignore[union-attr]
-        if kind is Exact:
-            return self.exact(plan)  # type: ignore[arg-type]
-        if kind is Values:
-            return self.values(plan)  # type: ignore[arg-type]
-        if kind is Or:
+        if isinstance(plan, Terms):
+            return self.terms(plan.terms)
+        if isinstance(plan, Exact):
+            return self.exact(plan)
+        if isinstance(plan, Values):
+            return self.values(plan)
+        if isinstance(plan, Or):
             scores = np.zeros(self.n)
-            for part in plan.parts:  # type: ignore[union-attr]
-                scores += self.node(part)
+            for part_scores in self._each(plan.parts):
+                scores += part_scores
             return scores
-        if kind is And:
-            parts = [self.node(p) for p in plan.parts]  # type: ignore[union-attr]
-            scores = np.sum(parts, axis=0) if len(parts) > 1 else parts[0]
-            for part in parts:
-                scores[part == 0] = 0
+        if isinstance(plan, And):
+            scores = np.zeros(self.n)
+            everywhere = np.ones(self.n, dtype=bool)
+            for part_scores in self._each(plan.parts):
+                scores += part_scores
+                everywhere &= part_scores != 0
+            scores[~everywhere] = 0
             return scores
-        if kind is AndNot:
-            scores = self.node(plan.positive)  # type: ignore[union-attr]
-            scores[self.node(plan.negative) > 0] = 0  # type: ignore[union-attr]
+        if isinstance(plan, AndNot):
+            scores = self.node(plan.positive)
+            scores[self.node(plan.negative) > 0] = 0
             return scores
-        first = self.node(plan.required)  # type: ignore[union-attr]
-        scores = first + self.node(plan.optional)  # type: ignore[union-attr]
+        first = self.node(plan.required)
+        scores = first + self.node(plan.optional)
         scores[first == 0] = 0
         return scores
+
+    def _each(self, parts: Sequence[Plan]) -> Iterator[np.ndarray]:
+        """The scores of each of ``parts`` in turn; a part that recurs (a word pasted 500 times) is scored once,
+        and only the scores of recurring parts are kept meanwhile."""
+        recurring = {part for part, n in Counter(parts).items() if n > 1}
+        kept: dict[Plan, np.ndarray] = {}
+        for part in parts:
+            if part not in recurring:
+                yield self.node(part)
+                continue
+            if part not in kept:
+                kept[part] = self.node(part)
+            yield kept[part]
 
     # -- terms --------------------------------------------------------------------------------------------------
 
@@ -118,10 +133,11 @@ class Matcher:
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray] | None:
         schema = self.searcher.schema
-        if field not in schema:
+        in_schema = "abstract" if field == TIAB else field  # title and abstract hold their terms alike
+        if in_schema not in schema:
             return None
         try:
-            btext = schema[field].to_bytes(text)
+            btext = schema[in_schema].to_bytes(text)
         except ValueError:
             return None
         return self.cache.postings(self.searcher, field, btext)

@@ -1,12 +1,12 @@
 """From what was asked to what is looked up: each word of a parsed query as the index holds it, field by field.
 
-A bare word is analysed and stemmed in each field it searches (title, abstract and authors unless a field is
-named), weighted by the field (:data:`FIELD_WEIGHTS`). A quoted word, a phrase, proximity and a word with ``*``
-or ``?`` search the words as written (:mod:`searchlib.analysis.written`): the title's and the abstract's, a
-section's being its region of the abstract's. Names search the author fields' name forms, journals the
-journal's words, identifiers their own fields, years and dates their columns. MeSH headings, subheadings,
-publication types and languages are values matched whole (:func:`value_term`); keywords and affiliations are
-searched as words as written, each value its own stretch of words.
+A bare word is analysed and stemmed in each field it searches (title and abstract, scored together as one text, and
+authors, unless a field is named), weighted by the field (:data:`FIELD_WEIGHTS`). A quoted word, a phrase,
+proximity and a word with ``*`` or ``?`` search the words as written (:mod:`searchlib.analysis.written`): the
+title's and the abstract's, a section's being its region of the abstract's. Names search the author fields' name
+forms, journals the journal's words, identifiers their own fields, years and dates their columns. MeSH headings,
+subheadings, publication types and languages are values matched whole (:func:`value_term`); keywords and
+affiliations are searched as words as written, each value its own stretch of words.
 
 The plan is a tree of :class:`Terms` (an OR of indexed terms, each scored by BM25), :class:`Exact` (words as
 written, in order or near each other, or a pattern), :class:`Values` (a year or date range) and the
@@ -34,14 +34,15 @@ from ..analysis.filters import PAPER_CHARMAP
 from ..analysis.written import HYPHENS, fold
 from ..errors import QueryError
 from ..records.vocabulary import folded, language_name, publication_type, value_key
+from .ranking import TIAB
 from .tree import And, AndMaybe, AndNot, Node, Or, Phrase, Query, Range, Word, _Node
 
-#: Fields a bare word searches, and how much a match in each counts relative to the abstract. A title's words
-#: nearly always recur in its abstract, so a title match already counts twice; on training data
-#: (benchmarks/tune.py) a title weight of 0.5 ranked best on every collection, 2.0 worst. Author names are matched
-#: exactly and are rare words.
-FIELD_WEIGHTS: dict[str, float] = {"title": 0.5, "abstract": 1.0, "authors": 1.0}
-DEFAULT_FIELDS: tuple[str, ...] = tuple(FIELD_WEIGHTS)
+#: Fields a bare word searches. Its title and abstract are scored as one text (:data:`~.ranking.TIAB`, BM25F),
+#: which holds for a paper known only by its title as for one with an abstract.
+DEFAULT_FIELDS: tuple[str, ...] = ("title", "abstract", "authors")
+#: How much a match of a bare word counts where it is scored: title and abstract together, and the author names
+#: (matched exactly; rare words).
+FIELD_WEIGHTS: dict[str, float] = {TIAB: 1.0, "authors": 1.0}
 #: With ``match="any"``, a hyphenated word also searches its parts: "IL-10" searches "il10" and, at this weight
 #: relative to it, "il" and "10" (papers writing "IL-10" are indexed under all three). A word that is in no
 #: paper joined ("Rad53-dependent") is searched by its parts at full weight. Chosen on training data: parts at
@@ -50,7 +51,7 @@ DEFAULT_FIELDS: tuple[str, ...] = tuple(FIELD_WEIGHTS)
 COMPOUND_PART_WEIGHT = 0.25
 
 SECTION_FIELDS = ("background", "objective", "methods", "results", "conclusions")
-STEMMED_FIELDS = ("title", "abstract", *SECTION_FIELDS)
+STEMMED_FIELDS = ("title", "abstract", *SECTION_FIELDS, TIAB)
 NAME_FIELDS = ("authors", "first_author", "last_author")
 ID_FIELDS = ("doi", "pmid", "pmcid", "issn")
 #: Fields of whole values, and fields of words as written beside the title's and the abstract's.
@@ -214,7 +215,7 @@ class Planner:
         if not w.fields and not any(self.analysed(f, w.text) for f in ("title", "abstract")):
             return None
         per_field: list[Plan] = []
-        for f in fields:
+        for f in scored_fields(fields):
             weight = _weight(f, w)
             terms = self.analysed(f, w.text)
             if len(terms) == 1:
@@ -231,8 +232,8 @@ class Planner:
         groups: Counter[tuple[tuple[str, str, float], ...]] = Counter()
         for w in words:
             group: list[tuple[str, str, float]] = []
-            for f in w.fields or DEFAULT_FIELDS:
-                weight = (FIELD_WEIGHTS.get(f, 1.0) if not w.fields else 1.0) * w.boost
+            for f in scored_fields(w.fields or DEFAULT_FIELDS):
+                weight = _weight(f, w)
                 said = self.analysed(f, w.text)
                 group += [(f, t, weight) for t in said]
                 if said and f in STEMMED_FIELDS:
@@ -306,6 +307,8 @@ class Planner:
         return split
 
     def analysed(self, field: str, text: str, mode: str = "query") -> tuple[str, ...]:
+        if field == TIAB:  # title and abstract are analysed alike
+            field = "abstract"
         key = (field, text, mode)
         found = self._words.get(key)
         if found is None:
@@ -329,6 +332,18 @@ class Planner:
         if len(terms) == len(kept):
             return Terms(tuple(t for p in terms for t in p.terms))
         return Or(tuple(kept))
+
+
+def scored_fields(fields: Sequence[str]) -> tuple[str, ...]:
+    """The fields a word's terms are scored in: title and abstract, when both are searched, as one
+    (:data:`~.ranking.TIAB`).
+
+    >>> scored_fields(("title", "abstract", "authors")), scored_fields(("title",))
+    (('tiab', 'authors'), ('title',))
+    """
+    if "title" not in fields or "abstract" not in fields:
+        return tuple(fields)
+    return tuple(TIAB if f == "title" else f for f in fields if f != "abstract")
 
 
 def _weight(field: str, node: Word | Phrase) -> float:

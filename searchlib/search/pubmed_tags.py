@@ -158,7 +158,7 @@ def _dates(value: str, tok: Token) -> Range:
             f"PubMed tag {tok.text} at column {tok.column}: cannot read the date {value!r}; "
             "use YYYY, YYYY/MM, YYYY/MM/DD or a range such as 2020:2024 (relative dates are not supported)"
         )
-    ends = [_DATE.fullmatch(p.strip()).groups() for p in parts]  # type: ignore[union-attr]
+    ends = [_DATE.fullmatch(p.strip()).groups() for p in parts]  # type: ignore[union-attr]  # each matched above
     start, end = ends[0], ends[-1]
     if not any(start[1:]) and not any(end[1:]):
         return range_node("year", int(start[0]), int(end[0]), True, True, tok)

@@ -1,7 +1,7 @@
 """One shard's part in searching a sharded index as one index: Elasticsearch's ``dfs_query_then_fetch``.
 
-BM25 reads three things from the whole collection: how many papers it has (N), how many hold each term (df),
-and each field's average length. A shard alone knows only its own, and scoring with them would rank a paper
+BM25 reads three things from the whole collection: how many papers it has (N), how many hold each term (df; for
+title and abstract scored together, the papers holding it in either), and each field's average length. A shard alone knows only its own, and scoring with them would rank a paper
 differently in each shard. So a search of a sharded index goes in two steps (:mod:`searchlib.sharded` runs
 them): every shard first counts what the query's plan needs (:func:`counts`, :func:`doc_frequencies`,
 :func:`phrase_matches`), and the sums make one :class:`CollectionStats`; then every shard scores its papers
@@ -23,12 +23,13 @@ import numpy as np
 from whoosh.classify import Expander
 from whoosh.searching import Searcher
 
-from .._engine.schema import record_from_stored
+from .._engine.schema import stored_records
 from ..errors import SearchlibError
 from ..records.record import Record
 from . import facets, termwise
 from .match import Matcher
 from .plan import Exact, Plan, Terms, leaves
+from .ranking import TIAB
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class CollectionStats(termwise.Stats):
     def papers(self, searcher: Searcher) -> int:
         return self.papers_
 
-    def doc_frequency(self, searcher: Searcher, field: str, btext: bytes) -> int:
+    def doc_frequency(self, searcher: Searcher, field: str, btext: bytes, here: int | None = None) -> int:
         found = self.df.get((field, btext))
         if found is None:
             raise MissingStats([(field, btext)], [])
@@ -76,7 +77,7 @@ class CollectionStats(termwise.Stats):
 
     def average_length(self, searcher: Searcher, field: str) -> float:
         # As Whoosh works it out for one index: the total length over every paper, deleted ones included.
-        return (self.lengths.get(field, 0) / (self.papers_ or 1)) or 1.0
+        return self.lengths.get(field, 0) / (self.papers_ or 1)
 
     def phrase_frequency(self, plan: Any, here: int) -> int:
         found = self.phrases.get(plan)
@@ -103,7 +104,9 @@ def needs(schema: Any, plan: Plan) -> tuple[list[tuple[str, bytes]], list[Exact]
     phrases: dict[Exact, None] = {}
 
     def add(name: str, text: str) -> None:
-        if name in schema and schema[name].scorable:
+        if name == TIAB:  # title and abstract together: their words are analysed alike
+            terms[TIAB, schema["abstract"].to_bytes(text)] = None
+        elif name in schema and schema[name].scorable:
             try:
                 terms[name, schema[name].to_bytes(text)] = None
             except ValueError:
@@ -212,7 +215,8 @@ def facet_counts(searcher: Searcher, scored: np.ndarray, name: str) -> Counter[A
 
 
 def records(searcher: Searcher, docnums: list[int]) -> list[Record]:
-    return [record_from_stored(searcher.stored_fields(d)["record"]) for d in docnums]
+    stored = stored_records(searcher)
+    return [stored.record(d) for d in docnums]
 
 
 # -- the collection as a reader, for what reads one ------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 The paper's title and abstract are run through the abstract's analyzer, and the :data:`KEY_TERMS` terms that
 best tell it apart from the collection (Whoosh's Bo1 divergence-from-randomness model, as its
-``more_like_this`` uses) are searched in titles and abstracts, each weighted by how telling it is, titles
-counting double as in ordinary searches. Authors and journal are left out: "like this" means about the same
-thing, not by the same people.
+``more_like_this`` uses) are searched in title and abstract together (BM25F, as bare words are), each weighted
+by how telling it is. Authors and journal are left out: "like this" means about the same thing, not by the same
+people.
 """
 
 from __future__ import annotations
@@ -13,16 +13,15 @@ from whoosh.searching import Searcher
 
 from ..records.record import Record
 from .plan import Terms
+from .ranking import TIAB
 
 #: How many of the paper's terms the similarity query uses.
 KEY_TERMS = 20
-#: Where the terms are searched, and how much a match there counts.
-_FIELDS = (("title", 2.0), ("abstract", 1.0))
 
 
 def more_like_plan(searcher: Searcher, record: Record, numterms: int = KEY_TERMS) -> Terms | None:
-    """An OR of the record's most telling terms in title (weight 2) and abstract (1); None if it has none."""
+    """An OR of the record's most telling terms in title and abstract; None if it has none."""
     text = f"{record.title}\n{record.abstract}"
     key_terms = searcher.key_terms_from_text("abstract", text, numterms=numterms, normalize=True)
-    terms = [(field, term, boost * weight) for term, weight in key_terms for field, boost in _FIELDS]
+    terms = [(TIAB, term, weight) for term, weight in key_terms]
     return Terms(tuple(terms)) if terms else None

@@ -4,9 +4,8 @@ The searchable text fields hold stemmed, respelled terms ("random", "hospit"), w
 anyone, and a misspelling's stem is no help in finding the right word ("randmized" stems to "randmiz").
 Suggestions are drawn instead from the index's words as written (lower-cased and accent-folded, neither
 respelled nor stemmed), which each build and addition saves with the stem table
-(:func:`searchlib.analysis.stemtable.words`, with how often each occurs): whole words a reader recognises. A word
-counts only if its terms are in some title or abstract of this index (the list also holds the words of other
-indexes opened in the process).
+(:class:`searchlib.analysis.stemtable.WordList`, with how often each occurs): whole words a reader recognises.
+A word counts only if its terms are still in some title or abstract (papers may have been deleted since).
 
 A query word is replaced when it is unknown (its analysed term is in no paper's title or abstract), or,
 when the query finds fewer than :data:`FEW` papers, when a word within reach is in ten times as many papers.
@@ -49,8 +48,11 @@ _TEXT_FIELDS = frozenset(STEMMED_FIELDS)
 _analyzer = paper_analyzer()
 
 
-def suggest(searcher: Searcher, text: str, total: int, count: Callable[[str], int]) -> str | None:
-    """A corrected ``text`` that ``count`` (papers found by a query string) finds more of, or None."""
+def suggest(
+    searcher: Searcher, words: stemtable.WordList, text: str, total: int, count: Callable[[str], int]
+) -> str | None:
+    """A corrected ``text``, from the index's ``words``, that ``count`` (papers found by a query string) finds
+    more of, or None."""
     reader = searcher.reader()
     replacements: list[tuple[int, int, str]] = []
     corrected: dict[str, str | None] = {}
@@ -58,7 +60,7 @@ def suggest(searcher: Searcher, text: str, total: int, count: Callable[[str], in
         if word not in corrected:
             if len(corrected) == MAX_LOOKED_AT or len(word) > MAX_LETTERS:
                 continue
-            corrected[word] = _correct(reader, word, total)
+            corrected[word] = _correct(reader, words, word, total)
         fixed = corrected[word]
         if fixed:
             replacements.append((start, start + len(word), fixed))
@@ -114,7 +116,7 @@ def _words_of(tok: Token) -> list[tuple[int, str]]:
     return out
 
 
-def _correct(reader: IndexReader, word: str, total: int) -> str | None:
+def _correct(reader: IndexReader, words: stemtable.WordList, word: str, total: int) -> str | None:
     known = _papers(reader, word)
     if known is None:
         return None  # a stopword
@@ -124,16 +126,16 @@ def _correct(reader: IndexReader, word: str, total: int) -> str | None:
     maxdist = 2 if len(low) >= 6 else 1
     best: tuple[int, int, str] | None = None
     best_df = 0
-    for candidate in _within(low, 2 if len(low) > 3 else 1):
+    for candidate in _within(words, low, 2 if len(low) > 3 else 1):
         distance = edit_distance(low, candidate)
         if candidate == low or distance > maxdist:
             continue
-        common = stemtable.occurrences(candidate)
+        common = words.occurrences(candidate)
         key = (distance, -common, candidate)
         if best is not None and key >= best:
             continue  # cannot win: no need to look its terms up
         df = _papers(reader, candidate)
-        if df:  # else a word of another index, or of papers deleted since
+        if df:  # else a word of papers deleted since
             best, best_df = key, df
     if best is None or (known and best_df < 10 * known):
         return None
@@ -151,10 +153,10 @@ def _papers(reader: IndexReader, word: str) -> int | None:
     return max(reader.doc_frequency(f, t) for f in ("title", "abstract") for t in terms)
 
 
-def _within(low: str, maxdist: int) -> list[str]:
+def _within(word_list: stemtable.WordList, low: str, maxdist: int) -> list[str]:
     """The index's words within ``maxdist`` edits of ``low`` that share its first letter (Whoosh's Levenshtein
     automaton, which counts a swap as two edits: callers measure again), from the word list."""
-    words = stemtable.words()
+    words = word_list.sorted()
 
     def at_or_after(text: str) -> str | None:
         i = bisect_left(words, text)
@@ -163,11 +165,11 @@ def _within(low: str, maxdist: int) -> list[str]:
     return list(find_all_matches(levenshtein_automaton(low, maxdist, prefix=1).to_dfa(), at_or_after))
 
 
-def vocabulary_size(reader: IndexReader) -> int:
+def vocabulary_size(reader: IndexReader, words: stemtable.WordList) -> int:
     """How many words suggestions can draw on: distinct words as written whose terms are in this index's titles
     or abstracts."""
     terms = {t.decode("utf-8") for field in ("title", "abstract") for t in reader.lexicon(field)}
-    return sum(1 for word in stemtable.words() if (_analyzer.terms(word, mode="query") or set()) & terms)
+    return sum(1 for word in words.sorted() if (_analyzer.terms(word, mode="query") or set()) & terms)
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -44,7 +44,7 @@ import re
 from dataclasses import replace
 from typing import Literal, cast
 
-from ..errors import QueryError
+from ..errors import QueryError, check_choice, check_flag
 from ..records.record import normalise_doi, normalise_pmcid, normalise_pmid
 from ..records.vocabulary import issn
 from .lexer import MAX_QUERY_TERMS, MAX_WORD_CHARS, Token, claim_tags, clean_word, lex
@@ -73,8 +73,8 @@ def parse(text: str, match: Match = "all", plain: bool = False) -> Query:
     """
     if not isinstance(text, str):
         raise QueryError(f"a query must be a string, not {type(text).__name__}")
-    if match not in ("all", "any"):
-        raise QueryError(f"match must be 'all' or 'any', not {match!r}")
+    check_choice("match", match, ("all", "any"), QueryError)
+    check_flag("plain", plain, error=QueryError)
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
     text = _CONTROL.sub(" ", text)
@@ -404,7 +404,7 @@ def _slot(node: Node | None, tok: Token, fields: tuple[str, ...]) -> tuple[str, 
     if isinstance(node, Word) and node.fields == fields:
         return (node.text,)
     if isinstance(node, Or) and all(isinstance(p, Word) and p.fields == fields for p in node.parts):
-        return tuple(p.text for p in node.parts)  # type: ignore[union-attr]
+        return tuple(p.text for p in node.parts)  # type: ignore[union-attr]  # all Words, checked above
     raise QueryError(
         f"the side of a proximity operator at column {tok.column} must be a word or words joined by OR"
     )

@@ -8,17 +8,20 @@ and kept with their BM25 scores, those of every segment in one array, so the wor
 search (and the claim's own words, searched again with feedback) cost one array addition each, however many
 segments the index has; the searcher keeps at most :data:`MAX_CACHED_POSTINGS` postings.
 
-Scores are BM25 per field with Robertson's idf (:mod:`.ranking`), with the idf and average field length of the
-whole index and each paper's stored (lossy, byte-encoded) field length. Deleted papers are counted in the
-statistics, as Whoosh counts them, and never matched. Those statistics come from a :class:`Stats`: by default
-the searcher's own; a sharded index passes the whole collection's, so that every shard scores as one index would.
+Scores are BM25F over title and abstract, or BM25 in one field, with Robertson's idf (:mod:`.ranking`), the idf
+and average field lengths of the whole index and each paper's stored (lossy, byte-encoded) field lengths: the
+statistics are read in :meth:`_SearcherCache.scoring`, :meth:`~_SearcherCache.average_length`,
+:meth:`~_SearcherCache.norms` and :meth:`~_SearcherCache.tiab_norms` (which take the fields' averages and stored
+lengths) and, for title and abstract together, from the term's postings in both (the papers holding it in
+either). Deleted papers are counted in the statistics, as Whoosh counts them, and never matched. The collection's
+figures (N, df, the fields' lengths) come from a :class:`Stats`: by default the searcher's own; a sharded index
+passes the whole collection's, so that every shard scores as one index would.
 """
 
 from __future__ import annotations
 
 import heapq
 import threading
-from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +34,8 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .._engine import postings
-from .ranking import K1, B, robertson_idf
+from .._engine.schema import stored_records
+from .ranking import K1, TIAB, TIAB_FIELDS, B, robertson_idf, saturated
 
 #: The year column's value for a paper with no year.
 NO_YEAR = -(1 << 15)
@@ -98,13 +102,14 @@ class Stats:
         """N: the papers of the collection, deleted ones included (as Whoosh counts them)."""
         return int(searcher.doc_count_all())
 
-    def doc_frequency(self, searcher: Searcher, field: str, btext: bytes) -> int:
-        """How many papers hold the term in ``field``."""
-        return local_doc_frequency(searcher, field, btext)
+    def doc_frequency(self, searcher: Searcher, field: str, btext: bytes, here: int | None = None) -> int:
+        """How many papers hold the term in ``field`` (:data:`~.ranking.TIAB`: in title or abstract), given the
+        ``here`` papers of this searcher holding it when the caller has counted them."""
+        return here if here is not None else local_doc_frequency(searcher, field, btext)
 
     def average_length(self, searcher: Searcher, field: str) -> float:
-        """The field's average length over the collection (1 where no paper has the field)."""
-        return float(searcher.avg_field_length(field) or 1)
+        """The field's average length over the collection (0 where no paper has the field)."""
+        return float(searcher.avg_field_length(field) or 0.0)
 
     def phrase_frequency(self, plan: Any, here: int) -> int:
         """How many papers a phrase or proximity search (an :class:`~.plan.Exact`) matches, given the ``here``
@@ -117,8 +122,13 @@ OWN = Stats()
 
 
 def local_doc_frequency(searcher: Searcher, field: str, btext: bytes) -> int:
-    """How many papers of this searcher hold the term in ``field``, from the term infos its cache keeps."""
-    return sum(info.doc_frequency() for info in cache_of(searcher).index_term_infos(searcher, field, btext))
+    """How many papers of this searcher hold the term in ``field`` (:data:`~.ranking.TIAB`: in title or
+    abstract), from the term infos (and for both fields, the postings) its cache keeps."""
+    cache = cache_of(searcher)
+    if field != TIAB:
+        return sum(info.doc_frequency() for info in cache.index_term_infos(searcher, field, btext))
+    found = cache.postings(searcher, TIAB, btext)
+    return 0 if found is None else len(found[0])
 
 
 def frequency(searcher: Searcher, field: str, text: str) -> float:
@@ -173,13 +183,12 @@ class _SearcherCache:
         self._columns: dict[str, np.ndarray] = shared._columns if shared else {}
         self._lexicons: dict[str, str] = shared._lexicons if shared else {}
         self._ids: dict[int, str] = shared._ids if shared else {}
-        self._id_columns: dict[int, object] = shared._id_columns if shared else {}
         #: A phrase or proximity search (:class:`~.plan.Exact`) -> its counts in each paper (:mod:`.match`).
         self.exact_counts: dict[Any, tuple[np.ndarray, np.ndarray]] = shared.exact_counts if shared else {}
         #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
         self.frequencies: dict[tuple[str, object], float] = shared.frequencies if shared else {}
 
-    def term_info(self, leaf: int, reader, field: str, btext: bytes):  # type: ignore[no-untyped-def]
+    def term_info(self, leaf: int, reader, field: str, btext: bytes):  # type: ignore[no-untyped-def]  # Whoosh's reader and term info are untyped
         """The segment's term info for ``field:btext`` (None if the term is not in it), looked up once.
 
         A claim's words are looked up by feedback (their frequencies), by the scorer and to read their
@@ -213,13 +222,13 @@ class _SearcherCache:
         return [info for info in found if info is not None]
 
     def postings(self, searcher: Searcher, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-        """The term's ``(document numbers, BM25 scores)`` over the whole index, as arrays (document numbers of
-        the index, segment after segment), or None if no segment holds it. Raises :class:`_NotBM25` if the
-        searcher's scorer is not BM25's.
+        """The term's ``(document numbers, scores)`` over the whole index, as arrays (document numbers of the
+        index, ascending), or None if no paper holds it.
 
-        Each score is worked out as Whoosh's scorer works it out, ``idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B)
-        + B * length / avgfl))``, with the idf and average length of the whole index and the paper's stored
-        (byte-encoded) length; the query's boost multiplies it when the term is searched.
+        A field's scores are BM25 as Whoosh's scorer works it out, ``idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - b)
+        + b * length / avgfl))``, with the idf and average length of the whole index and the paper's stored
+        (byte-encoded) length; :data:`~.ranking.TIAB`'s are BM25F over title and abstract (:meth:`_tiab`). The
+        query's boost multiplies a score when the term is searched.
         """
         key = (field, btext)
         cached = self._postings
@@ -227,19 +236,7 @@ class _SearcherCache:
             if key in cached:
                 cached.move_to_end(key)
                 return cached[key]
-        parts = []
-        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
-            reader = sub.reader()
-            info = self.term_info(leaf, reader, field, btext)
-            if info is None:
-                continue
-            part = self._segment_postings(leaf, sub, field, btext, info)
-            parts.append((part[0] + base if base else part[0], part[1]))
-        found = None
-        if len(parts) == 1:
-            found = parts[0]
-        elif parts:
-            found = (np.concatenate([ids for ids, _ in parts]), np.concatenate([sc for _, sc in parts]))
+        found = self._tiab(searcher, btext) if field == TIAB else self._field(searcher, field, btext)
         with self._lock:  # threads share a searcher: one keeps the cache's count at a time
             if key not in cached:
                 cached[key] = found
@@ -248,6 +245,41 @@ class _SearcherCache:
                 _key, dropped = cached.popitem(last=False)
                 self._postings_held -= len(dropped[0]) if dropped is not None else 0
         return found
+
+    def _field(self, searcher: Searcher, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """A term's postings and BM25 scores in one field, those of every segment in one pair of arrays."""
+        parts = []
+        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
+            reader = sub.reader()
+            info = self.term_info(leaf, reader, field, btext)
+            if info is None:
+                continue
+            part = self._segment_postings(leaf, sub, field, btext, info)
+            parts.append((part[0] + base if base else part[0], part[1]))
+        return _joined(parts)
+
+    def _tiab(self, searcher: Searcher, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """A term's BM25F scores over title and abstract: in each paper, the fields' counts weighted
+        (:data:`~.ranking.TIAB_FIELDS`) and summed (the title's first), scored by BM25 with the paper's weighted
+        length (:meth:`tiab_norms`) and the idf of the papers holding the term in either field."""
+        parts = []
+        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
+            reader = sub.reader()
+            fields = []
+            for field, weight in TIAB_FIELDS.items():
+                info = self.term_info(leaf, reader, field, btext)
+                if info is not None:
+                    ids, tfs = postings.read_postings(reader, field, btext, info)
+                    fields.append((np.array(ids, dtype=np.int32), weight * np.array(tfs, dtype=np.float64)))
+            if not fields:
+                continue
+            docs, tf = fields[0] if len(fields) == 1 else _summed(fields)
+            parts.append((docs + base if base else docs, tf, self.tiab_norms(leaf, reader, searcher)[docs]))
+        if not parts:
+            return None
+        docs, tf, norms = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+        df = self.stats.doc_frequency(searcher, TIAB, btext, here=len(docs))
+        return docs, saturated(tf, norms, robertson_idf(df, self.stats.papers(searcher)))
 
     def _segment_postings(self, leaf: int, leafsearcher: Searcher, field: str, btext: bytes, info: Any) -> Any:
         """The term's document numbers and scores in one segment."""
@@ -259,7 +291,7 @@ class _SearcherCache:
             return docs, tf
         idf, avgfl = self.scoring(leafsearcher.get_parent(), field, btext)
         norms = self.norms(leaf, reader, field, avgfl)
-        return docs, idf * ((tf * (K1 + 1)) / (tf + norms[docs]))
+        return docs, saturated(tf, norms[docs], idf)
 
     def scoring(self, searcher: Searcher, field: str, btext: bytes) -> tuple[float, float]:
         """``(idf, average length)`` of the term over the whole index, from the cached term infos."""
@@ -275,7 +307,7 @@ class _SearcherCache:
 
     def average_length(self, searcher: Searcher, field: str) -> float:
         if field not in self._avgfl:
-            self._avgfl[field] = self.stats.average_length(searcher, field)
+            self._avgfl[field] = self.stats.average_length(searcher, field) or 1
         return self._avgfl[field]
 
     def norms(self, leaf: int, reader: Any, field: str, avgfl: float) -> np.ndarray:
@@ -285,6 +317,27 @@ class _SearcherCache:
         if found is None:
             by_byte = np.array([K1 * ((1 - B) + B * byte_to_length(n) / avgfl) for n in range(256)])
             found = self._norms[key] = by_byte[np.frombuffer(postings.length_bytes(reader, field), dtype=np.uint8)]
+        return found
+
+    def tiab_average(self, searcher: Searcher) -> float:
+        """The average weighted length of a paper's title and abstract (:data:`~.ranking.TIAB_FIELDS`)."""
+        if TIAB not in self._avgfl:
+            total = sum(w * self.stats.average_length(searcher, f) for f, w in TIAB_FIELDS.items())
+            self._avgfl[TIAB] = total or 1
+        return self._avgfl[TIAB]
+
+    def tiab_norms(self, leaf: int, reader: Any, searcher: Searcher) -> np.ndarray:
+        """``K1 * ((1 - B) + B * length / average)`` for every paper of the segment, ``length`` its title's and
+        abstract's stored lengths weighted and summed, ``average`` :meth:`tiab_average`."""
+        key = (leaf, TIAB, 0.0)
+        found = self._norms.get(key)
+        if found is None:
+            by_byte = np.array([byte_to_length(n) for n in range(256)], dtype=np.float64)
+            length = np.zeros(reader.doc_count_all())
+            for f, w in TIAB_FIELDS.items():
+                length += w * by_byte[np.frombuffer(postings.length_bytes(reader, f), dtype=np.uint8)]
+            found = K1 * ((1 - B) + B * length / self.tiab_average(searcher))
+            self._norms[key] = found
         return found
 
     def index_norms(self, searcher: Searcher, field: str) -> np.ndarray:
@@ -315,29 +368,14 @@ class _SearcherCache:
         return found
 
     def paper_ids(self, searcher: Searcher, docnums: list[int]) -> list[str]:
-        """The ids of the papers ``docnums``, each read once: from the id column where the segment has one, else
-        from its stored fields."""
+        """The ids of the papers ``docnums``, each read from the id column once."""
         known = self._ids
         missing = [d for d in docnums if d not in known]
         if missing:
             if len(known) + len(missing) > MAX_CACHED_TERMS:
                 known.clear()
-            leaves = searcher.leaf_searchers()
-            bases = [base for _, base in leaves]
-            for d in missing:
-                leaf = bisect_right(bases, d) - 1
-                sub, base = leaves[leaf]
-                column = self._id_columns.get(leaf, _UNREAD)
-                if column is _UNREAD:  # a column reader reads every paper's offset: once per segment
-                    reader = sub.reader()
-                    column = self._id_columns[leaf] = (
-                        reader.column_reader("id") if reader.has_column("id") else None
-                    )
-                if column is not None:
-                    value = column[d - base]  # type: ignore[index]
-                    known[d] = value.decode("utf-8") if isinstance(value, bytes) else str(value)
-                else:
-                    known[d] = sub.reader().stored_fields(d - base)["id"]
+            column = stored_records(searcher)
+            known.update((d, column.id(d)) for d in missing)
         return [known[d] for d in docnums]
 
     def lexicon_text(self, searcher: Searcher, field: str) -> str:
@@ -361,7 +399,7 @@ class _SearcherCache:
                 if (reader := sub.reader()).has_deletions()
             ]
             self._deleted = np.concatenate(found) if found else None
-        return self._deleted  # type: ignore[return-value]
+        return self._deleted  # type: ignore[return-value]  # a sentinel stands for 'not read yet' until here
 
 
 #: Not read: a searcher's deleted papers not yet looked up.
@@ -394,6 +432,26 @@ def cache_of(searcher: Searcher, stats: Stats | None = None) -> _SearcherCache:
 
 #: How many caches for statistics other than its own a searcher keeps.
 MAX_OTHER_STATS = 2
+
+
+def _joined(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Segments' ``(document numbers, values)`` as one pair of arrays (None for none)."""
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([ids for ids, _ in parts]), np.concatenate([v for _, v in parts])
+
+
+def _summed(fields: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Several fields' ``(document numbers, values)`` as one: each paper once, ascending, its values added in
+    field order."""
+    docs = np.concatenate([d for d, _ in fields])
+    values = np.concatenate([v for _, v in fields])
+    order = np.argsort(docs, kind="stable")  # stable: a paper's values stay in field order
+    docs, values = docs[order], values[order]
+    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+    return docs[starts], np.add.reduceat(values, starts)
 
 
 def _column_value(value: Any, year: bool) -> Any:

@@ -19,7 +19,7 @@ class _Node:
     def __repr__(self) -> str:
         """The node's fields, those at their defaults left out: ``And((Word('a'), Word('b')))``."""
         shown: list[str] = []
-        for i, f in enumerate(fields(self)):  # type: ignore[arg-type]
+        for i, f in enumerate(fields(self)):  # type: ignore[arg-type]  # every subclass is a dataclass
             value = getattr(self, f.name)
             if f.default is value or f.default == value:
                 continue
@@ -120,6 +120,6 @@ class Query:
 
 def range_node(name: str, low: object, high: object, include_low: bool, include_high: bool, tok: Any) -> Range:
     """A range, checked to end after it starts (``tok``: the query token it came from, for the message)."""
-    if low is not None and high is not None and low > high:  # type: ignore[operator]
+    if low is not None and high is not None and low > high:  # type: ignore[operator]  # both years or both dates
         raise QueryError(f"the {name} range at column {tok.column} ends ({high}) before it starts ({low})")
-    return Range(name, low, high, include_low, include_high, tok.boost)  # type: ignore[arg-type]
+    return Range(name, low, high, include_low, include_high, tok.boost)  # type: ignore[arg-type]  # as above

@@ -68,9 +68,83 @@ def index_ids(path) -> set[str]:
         return ids
 
 
-# -- killing a writer at its n-th file-system operation -----------------------------------------------------------
+# -- killing a writer (or failing it) at its n-th file-system operation -------------------------------------------
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+#: The ``os`` functions that change files, each a place to kill a writer.
+CHANGES = ("rename", "replace", "remove", "unlink", "fsync", "ftruncate", "mkdir", "rmdir")
+#: Those where a full disk shows (removing a file never needs space), and ``pwrite`` (the lock's holder).
+NEED_SPACE = ("rename", "replace", "fsync", "ftruncate", "mkdir", "pwrite")
+
+
+def watch_file_operations(
+    tick: Callable[[], None],
+    patch: Callable[[object, str, object], None] = setattr,
+    names: Iterable[str] = CHANGES,
+    files: bool = False,
+) -> None:
+    """Call ``tick()`` before every operation that changes files: opening one for writing, the ``os`` functions
+    ``names`` and ``shutil.rmtree``; with ``files``, also before the first write to each file opened for writing
+    and before it is closed (where a buffered write meets a full disk). ``patch`` installs each wrapper
+    (``monkeypatch.setattr`` to have them undone).
+    """
+
+    def wrap(
+        fn: Callable, is_write: Callable[..., bool] = lambda *a, **k: True, watched: bool = False
+    ) -> Callable:
+        def wrapper(*args, **kwargs):
+            if is_write(*args, **kwargs):
+                tick()
+                if watched:
+                    return _WatchedFile(fn(*args, **kwargs), tick)
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    def open_writes(file, mode="r", *args, **kwargs):
+        return isinstance(mode, str) and any(c in mode for c in "wax+")
+
+    def os_open_writes(path, flags, *args, **kwargs):
+        return bool(flags & _WRITE_FLAGS)
+
+    patch(builtins, "open", wrap(builtins.open, open_writes, files))
+    patch(os, "open", wrap(os.open, os_open_writes))
+    for name in names:
+        patch(os, name, wrap(getattr(os, name)))
+    if "rmdir" in names:
+        patch(shutil, "rmtree", wrap(shutil.rmtree))
+
+
+class _WatchedFile:
+    """A file opened for writing whose first write and whose close call ``tick()`` first; a close that fails
+    still closes the file, as Python's own do when their last flush fails."""
+
+    def __init__(self, f, tick: Callable[[], None]) -> None:
+        self._f, self._tick, self._written = f, tick, False
+
+    def write(self, data):
+        if not self._written:
+            self._written = True
+            self._tick()
+        return self._f.write(data)
+
+    def close(self) -> None:
+        if not self._f.closed:
+            try:
+                self._tick()
+            except BaseException:
+                self._f.close()
+                raise
+        self._f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __getattr__(self, name: str):
+        return getattr(self._f, name)
 
 
 def install_kill_switch(kill_at: int, counter: list[int]) -> None:
@@ -83,25 +157,7 @@ def install_kill_switch(kill_at: int, counter: list[int]) -> None:
         if counter[0] == kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    def wrap(fn: Callable, is_write: Callable[..., bool] = lambda *a, **k: True) -> Callable:
-        def wrapper(*args, **kwargs):
-            if is_write(*args, **kwargs):
-                tick()
-            return fn(*args, **kwargs)
-
-        return wrapper
-
-    def open_writes(file, mode="r", *args, **kwargs):
-        return isinstance(mode, str) and any(c in mode for c in "wax+")
-
-    def os_open_writes(path, flags, *args, **kwargs):
-        return bool(flags & _WRITE_FLAGS)
-
-    builtins.open = wrap(builtins.open, open_writes)
-    os.open = wrap(os.open, os_open_writes)
-    for name in ("rename", "replace", "remove", "unlink", "fsync", "ftruncate", "mkdir", "rmdir"):
-        setattr(os, name, wrap(getattr(os, name)))
-    shutil.rmtree = wrap(shutil.rmtree)
+    watch_file_operations(tick)
 
 
 def writer_main(

@@ -132,3 +132,24 @@ def _fake_holder(path, pid: int, host: str | None = None) -> None:
 
     holder = {"pid": pid, "host": host or socket.gethostname(), "start": _process_start(pid), "since": "2020"}
     (path / LOCK_FILE).write_bytes(orjson.dumps(holder))
+
+
+def test_the_next_writer_removes_the_staging_folders_of_dead_builds_only(index_path):
+    dead = CTX.Process(target=os._exit, args=(0,))
+    dead.start()
+    dead.join()
+    host = socket.gethostname()
+    names = {
+        "dead": f".ix.building-{dead.pid}-1700000000000-{host}",
+        "dead, named before hosts were": f".ix.old-{dead.pid}-1700000000000",
+        "running": f".ix.building-{os.getpid()}-1700000000000-{host}",  # a build of this process, under way
+        "elsewhere": f".ix.building-{dead.pid}-1700000000000-another.host",  # its process may be running there
+        "another index's": f".other.building-{dead.pid}-1700000000000-{host}",
+    }
+    for name in names.values():
+        (index_path.parent / name).mkdir()
+        (index_path.parent / name / "MAIN_x.seg").write_bytes(b"segment")
+    with searchlib.open_index(index_path) as index:
+        index.add(batch(1))
+    left = {p.name for p in index_path.parent.iterdir()}
+    assert left == {"ix", names["running"], names["elsewhere"], names["another index's"]}

@@ -46,13 +46,13 @@ def test_mapped_file_reads_as_whooshs_buffer_file(ops) -> None:
 
 
 def test_storage_maps_files_and_still_opens_empty_ones(tmp_path) -> None:
-    (tmp_path / "data.bin").write_bytes(DATA)
-    (tmp_path / "empty.bin").write_bytes(b"")
+    (tmp_path / "MAIN_data.seg").write_bytes(DATA)
+    (tmp_path / "MAIN_empty.seg").write_bytes(b"")
     storage = SafeFileStorage(str(tmp_path))
-    f = storage.open_file("data.bin")
+    f = storage.open_file("MAIN_data.seg")
     assert isinstance(f, _MappedFile)
     assert f.get(256 * 40, 8) == b"line one"
-    assert storage.open_file("empty.bin").read() == b""
+    assert storage.open_file("MAIN_empty.seg").read() == b""
 
 
 def test_pickles_load_in_sequence_as_from_whooshs_buffer_file() -> None:

@@ -1,20 +1,28 @@
 """A build over two processes finds what a build in one finds, keeps the last copy of a paper, saves every stem,
-and leaves nothing behind when a helper fails or the build is interrupted."""
+and leaves nothing behind when a helper fails, the build is interrupted or its process is killed."""
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
+import select
+import signal
+import sys
+import time
+from pathlib import Path
 
 import orjson
 import pytest
 
 import searchlib.records.record
-from searchlib import SearchlibError, build_index, open_index
+from searchlib import SearchlibError, StorageError, build_index, open_index
 from searchlib._engine import parallel
+from searchlib._engine.schema import stored_records
 from searchlib._engine.segwriter import FastSegmentWriter
 from searchlib.analysis import stemtable
 from searchlib.records.readers import load_records
+from tests.engine.crashkit import CTX, HANG_GUARD
 
 pytestmark = pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="helper processes are forked"
@@ -97,7 +105,7 @@ def test_the_last_copy_of_a_paper_wins_whichever_process_wrote_each(tmp_path, re
     again = [dict(r, title=f"Revised {n}", doi=r["doi"].upper()) for n, r in enumerate(records[::5])]
     mixed = records[:120] + again[:10] + records[120:] + again[10:] + [dict(again[0], title="Final 0")]
     index = build_index(mixed, tmp_path / "ix", procs=2)
-    assert segments(index) == 2
+    assert segments(index) == 3  # each process's, and the merged papers'
     assert len(index) == len(records)
     assert index.get(records[0]["doi"]).title == "Final 0"
     assert index.get(records[5]["doi"]).title == "Revised 1"
@@ -118,8 +126,6 @@ def test_words_stemmed_or_read_by_a_helper_are_saved(tmp_path, records, monkeypa
         # Only the words this build stems: not those of indexes opened before (the first, once it is built).
         monkeypatch.setattr(stemtable, "_known", {})
         monkeypatch.setattr(stemtable, "_pending", [])
-        monkeypatch.setattr(stemtable, "_words", {})
-        monkeypatch.setattr(stemtable, "_pending_words", [])
         build_index(data, tmp_path / name, procs=procs)
     one = orjson.loads((tmp_path / "one" / stemtable.TABLE_FILE).read_bytes())
     two = orjson.loads((tmp_path / "two" / stemtable.TABLE_FILE).read_bytes())
@@ -147,6 +153,90 @@ def test_a_failing_helper_fails_the_build_and_leaves_no_index(tmp_path, records,
         build_index(records, tmp_path / "ix", procs=2)
     assert list(tmp_path.iterdir()) == []
     assert multiprocessing.active_children() == []
+
+
+def test_a_full_disk_in_a_helper_is_the_builds_storage_error(tmp_path, records, monkeypatch) -> None:
+    parent = os.getpid()
+    original = FastSegmentWriter.finish_segment
+
+    def full_in_helpers(self):
+        if os.getpid() != parent:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return original(self)
+
+    monkeypatch.setattr(FastSegmentWriter, "finish_segment", full_in_helpers)
+    with pytest.raises(StorageError, match=r"^no space left on .*; free some space and try again"):
+        build_index(records, tmp_path / "ix", procs=2)
+    assert list(tmp_path.iterdir()) == []
+    assert multiprocessing.active_children() == []
+
+
+def _build_until_killed(target: str, records: list[dict], report_fd: int, portable: bool) -> None:
+    """Child: a build that has handed records to its helpers, then hangs (until killed) waiting for more."""
+    if portable:  # as where the kernel does not end a helper with its parent: the helper's own check must
+        parallel._end_with = lambda build_pid: None
+        parallel.PARENT_CHECK = 0.05
+    else:  # only the kernel can end the helper in time
+        parallel.PARENT_CHECK = 10 * HANG_GUARD
+
+    def source():
+        yield from records
+        helpers = [str(p.pid) for p in multiprocessing.active_children()]
+        os.write(report_fd, " ".join(helpers).encode() + b"\n")
+        signal.pause()
+
+    build_index(source(), target, procs=2)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except ProcessLookupError:
+        return False
+    except OSError:  # no /proc: signal 0 reached it
+        return True
+    return state != "Z"  # a zombie has exited, whoever reaps it
+
+
+@pytest.mark.parametrize(
+    "portable",
+    [
+        pytest.param(False, marks=pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG")),
+        True,
+    ],
+    ids=["kernel", "portable"],
+)
+def test_helpers_end_with_a_killed_build_whose_folder_the_next_build_removes(tmp_path, records, portable):
+    target = tmp_path / "ix"
+    read_fd, write_fd = os.pipe()
+    build = CTX.Process(target=_build_until_killed, args=(str(target), records, write_fd, portable))
+    build.start()
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as report:
+        helpers = [int(pid) for pid in report.readline().split()]
+    assert helpers, "the build started no helper"
+    left = [p.name for p in tmp_path.iterdir()]
+    assert len(left) == 1 and left[0].startswith(f".ix.building-{build.pid}-")
+    os.kill(build.pid, signal.SIGKILL)
+    build.join()
+    deadline = time.monotonic() + HANG_GUARD  # a hang guard: the helpers end within a second or so
+    try:
+        for pid in helpers:  # each helper's end is an event on its pidfd, waited for rather than polled
+            try:
+                fd = os.pidfd_open(pid)
+            except ProcessLookupError:
+                continue  # already gone
+            try:
+                ended, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            finally:
+                os.close(fd)
+            assert ended or not _running(pid), "a helper outlived its build"
+    finally:
+        for pid in filter(_running, helpers):  # when the test fails, not left running after it
+            os.kill(pid, signal.SIGKILL)
+    build_index(records[:10], target)
+    assert [p.name for p in tmp_path.iterdir()] == ["ix"]
 
 
 def test_an_interrupted_build_keeps_the_old_index_and_stops_the_helpers(tmp_path, records) -> None:
@@ -215,7 +305,7 @@ def test_the_build_indexes_the_last_batches_while_the_helper_finishes(tmp_path, 
     monkeypatch.setattr(parallel, "QUEUED", 1_000)  # the helper would take every batch it is offered
     index = build_index(records, tmp_path / "ix", procs=2)
     (own, _), (helper, _) = index._current_searcher().leaf_searchers()
-    own_dois = {own.stored_fields(d)["doi"] for d in range(own.doc_count_all())}
+    own_dois = {stored_records(own).record(d).doi for d in range(own.doc_count_all())}
     assert own_dois == {r["doi"] for r in records[-parallel.HELD * parallel.BATCH :]}
     assert helper.doc_count_all() == len(records) - len(own_dois)
 

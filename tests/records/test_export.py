@@ -11,6 +11,7 @@ from searchlib import build_index, export_records, load_records, open_index
 from searchlib._engine.schema import to_document
 from searchlib.cli import main
 from searchlib.records.export import page_range
+from searchlib.records.merge import merge_records
 from tests.conftest import FIXTURES
 
 FORMATS = FIXTURES / "formats"
@@ -139,7 +140,10 @@ def test_a_record_comes_back_equal_from_json_lines_and_from_an_index(tmp_path, s
     path.write_text(export_records(records, "jsonl"), encoding="utf-8")
     assert list(load_records(path)) == records  # every field (all but raw, the source's own shape)
     assert [orjson.loads(line) for line in path.read_text().splitlines()] == [r.to_dict() for r in records]
-    papers = {r.id: r for r in records}  # one paper is in two sources: the last record of it is indexed
+    papers: dict = {}  # one paper is in two sources: the two records of it are merged
+    for r in records:
+        papers[r.id] = merge_records([papers[r.id], r]) if r.id in papers else r
     index = build_index(records, tmp_path / "ix")
     assert {r.id: r for r in index} == papers
     assert [index.get(i).raw for i in papers] == [r.raw for r in papers.values()]
+    assert sorted(len(index.get(i).sources) for i in papers)[-2:] == [1, 2]

@@ -5,7 +5,7 @@ import gzip
 import orjson
 import pytest
 
-from searchlib import LoadError, load_records
+from searchlib import ArgumentError, LoadError, load_records
 from searchlib.records.readers import detect_format
 from tests.conftest import FIXTURES
 
@@ -59,7 +59,7 @@ def test_unknown_content_is_a_load_error(tmp_path):
 
 
 def test_unknown_format_name():
-    with pytest.raises(ValueError, match="unknown format"):
+    with pytest.raises(ArgumentError, match="format must be one of 'json', .*'bibtex', .*not 'refworks'"):
         load_records(FORMATS / "pubmed.xml", format="refworks")
 
 

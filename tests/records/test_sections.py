@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from searchlib.records.markup import html_to_text
 from searchlib.records.sections import CATEGORIES, Section, label_category, parse_abstract
 from tests.conftest import FIXTURES as FIXTURES_DIR
 
@@ -38,11 +39,15 @@ def test_seed_unstructured_form_is_one_unlabelled_section():
     ]
 
 
-@pytest.mark.parametrize(
-    "junk", ["", "   ", None, "Abstract", "ABSTRACT", ",", "Guest editorial\u00a0", "<p></p>"]
-)
+@pytest.mark.parametrize("junk", ["", "   ", None, "Abstract", "ABSTRACT", ",", "<p></p>", "<p>Summary</p>"])
 def test_empty_and_placeholder_abstracts_give_no_sections(junk):
     assert parse_abstract(junk) == []
+
+
+@pytest.mark.parametrize("short", ["Erratum.", "Retraction notice", "<p>Guest editorial\u00a0</p>"])
+def test_an_abstract_of_a_word_or_two_is_text(short):
+    # It says what the paper is: a correction, a retraction, an editorial.
+    assert parse_abstract(short) == [Section(None, "other", " ".join(html_to_text(short).split()))]
 
 
 # --- HTML headings ---------------------------------------------------------------------------------------------

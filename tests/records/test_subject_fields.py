@@ -20,12 +20,6 @@ FORMATS = Path(__file__).parent.parent / "fixtures" / "formats"
 MEDLINE = Path(__file__).parent.parent / "fixtures" / "medline" / "medline16n0902-sample.xml.gz"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _words_restored(words_restored):
-    """The MEDLINE index built here spells "randomized": its words are forgotten after this module, so that
-    another module's suggestions stay its own."""
-
-
 def _one(name: str, **kw) -> Record:
     return load_records(FORMATS / name, **kw)[0]
 

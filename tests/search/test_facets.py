@@ -64,7 +64,7 @@ def test_sort_by_date_both_ways_keeps_relevance_scores(index):
 def test_bad_filter_and_sort_values_are_query_errors(index):
     with pytest.raises(QueryError, match="sort must be"):
         index.search("falls", sort="newest")  # type: ignore[arg-type]
-    with pytest.raises(QueryError, match="ends before it starts"):
+    with pytest.raises(QueryError, match="ends no earlier than it starts"):
         index.search("falls", year=(2024, 2020))
     with pytest.raises(QueryError, match="year must be"):
         index.search("falls", year="2020")  # type: ignore[arg-type]

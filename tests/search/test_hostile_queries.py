@@ -175,3 +175,17 @@ def test_caps_are_errors_that_say_the_limit(seed_index):
     with pytest.raises(QueryError, match="more than 20 words with"):
         seed_index.search("ward* " * 21)
     assert seed_index.search("interview* " * 20).total == 3
+
+
+def test_a_word_repeated_is_scored_once_and_ranks_as_before(seed_index, monkeypatch):
+    from searchlib.search.match import Matcher
+
+    once = seed_index.search("safety culture", limit=None)
+    scored = []
+    real = Matcher.terms
+    monkeypatch.setattr(Matcher, "terms", lambda self, terms: scored.append(terms) or real(self, terms))
+    repeated = seed_index.search("safety " * 250 + "culture " * 250, limit=None)
+    assert len(scored) == 2  # each word's terms scored once, not 500 times
+    assert [h.id for h in repeated] == [h.id for h in once]
+    # Each mention counts, as before: 250 times the score of one.
+    assert [round(h.score, 6) for h in repeated] == [round(250 * h.score, 6) for h in once]

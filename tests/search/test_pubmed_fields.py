@@ -23,12 +23,6 @@ MEDLINE = FIXTURES / "medline" / "medline16n0902-sample.xml.gz"
 NBIB = FIXTURES / "formats" / "pubmed_fields.nbib"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _words_restored(words_restored):
-    """The MEDLINE indexes built here spell "randomized": their words are forgotten after this module, so that
-    another module's suggestions stay its own."""
-
-
 def _words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text.lower())
 

@@ -35,11 +35,6 @@ ORACLE = O.Oracle(O.docs(RECORDS))
 MEDLINE_ORACLE = O.Oracle(O.docs(searchlib.load_records(MEDLINE)))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _words_restored(words_restored):
-    """This module's indexes' words are forgotten after it (autouse: set up before its indexes are built)."""
-
-
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     built = searchlib.build_index(SOURCES, tmp_path_factory.mktemp("semantics") / "all")

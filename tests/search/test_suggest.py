@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import searchlib
 from searchlib.search.suggest import edit_distance
 
@@ -32,12 +34,33 @@ def test_fields_and_operators_are_kept_and_names_left_alone(seed_index):
     assert seed_index.search("au:lawtn").suggestion is None
 
 
-def test_words_of_another_index_are_not_suggested():
+def test_words_of_another_index_are_not_suggested(tmp_path):
     searchlib.build_index([{"doi": "10.1/p", "title": "Pneumonia in adults"}])
+    searchlib.build_index([{"doi": "10.1/q", "title": "Pneumonia in children"}], tmp_path / "p")
     other = searchlib.build_index([{"doi": "10.1/s", "title": "Pneumonic sepsis in children"}])
     # "pneumonia" is one edit away and known in this process, but no paper of this index holds it.
     assert other.search("pneumonai").suggestion == "pneumonic"
     assert other.search("sepsus").suggestion == "sepsis"
+
+
+def test_what_an_index_suggests_does_not_depend_on_other_indexes(seed_index, tmp_path):
+    # "randomized" is closer to "randmized" than the seed's own "randomised", and stems alike.
+    first = seed_index.search("randmized trail").suggestion
+    searchlib.build_index([{"doi": "10.1/r", "title": "A randomized trial"}])
+    searchlib.build_index([{"doi": "10.1/r", "title": "A randomized trial"}], tmp_path / "r").close()
+    assert seed_index.search("randmized trail").suggestion == first == "randomised trial"
+    reopened = searchlib.open_index(seed_index.path)
+    assert reopened.search("randmized trail").suggestion == "randomised trial"
+
+
+def test_words_added_after_opening_are_suggested(tmp_path):
+    index = searchlib.build_index([{"doi": "10.1/a", "title": "Hospital wards"}], tmp_path / "ix")
+    assert index.search("pneumonai").suggestion is None
+    index.add([{"doi": "10.1/b", "title": "Pneumonia in adults"}])
+    assert index.search("pneumonai").suggestion == "pneumonia"
+    memory = searchlib.build_index([{"doi": "10.1/a", "title": "Hospital wards"}])
+    memory.add([{"doi": "10.1/b", "title": "Pneumonia in adults"}])
+    assert memory.search("pneumonai").suggestion == "pneumonia"
 
 
 def test_case_is_kept():
@@ -62,26 +85,29 @@ def test_edit_distance_counts_a_swap_as_one():
     assert edit_distance("kitten", "sitting") == 3
 
 
-def test_a_repeated_word_is_corrected_everywhere_and_looked_at_once(seed_index, monkeypatch):
+@pytest.fixture
+def looked_at(monkeypatch) -> list[str]:
+    """The words a suggestion looks for corrections of, in order."""
     from searchlib.search import suggest
 
-    looked_at = []
+    words: list[str] = []
     real = suggest._correct
     monkeypatch.setattr(
-        suggest, "_correct", lambda reader, word, total: looked_at.append(word) or real(reader, word, total)
+        suggest,
+        "_correct",
+        lambda reader, known, word, total: words.append(word) or real(reader, known, word, total),
     )
+    return words
+
+
+def test_a_repeated_word_is_corrected_everywhere_and_looked_at_once(seed_index, looked_at):
     assert seed_index.search("randmized " * 400).suggestion == "randomised " * 400
     assert looked_at == ["randmized"]
 
 
-def test_a_long_query_has_a_bounded_number_of_words_looked_at(seed_index, monkeypatch):
+def test_a_long_query_has_a_bounded_number_of_words_looked_at(seed_index, looked_at):
     from searchlib.search import suggest
 
-    looked_at = []
-    real = suggest._correct
-    monkeypatch.setattr(
-        suggest, "_correct", lambda reader, word, total: looked_at.append(word) or real(reader, word, total)
-    )
     words = [f"zq{chr(97 + i // 26)}{chr(97 + i % 26)}word" for i in range(60)] + ["x" * 60, "randmized"]
     assert seed_index.search(" OR ".join(words)).suggestion is None
     assert len(looked_at) == suggest.MAX_LOOKED_AT

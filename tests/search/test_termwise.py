@@ -8,6 +8,7 @@ deleted and replaced papers.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections import Counter
@@ -19,10 +20,10 @@ from whoosh import query as wq
 
 import searchlib
 from searchlib._engine import postings
-from searchlib._engine.schema import record_from_stored
+from searchlib._engine.schema import stored_records
 from searchlib.index import _in_papers
-from searchlib.search import facets, feedback, syntax, termwise
-from searchlib.search.feedback import FEEDBACK_DOCS, expand
+from searchlib.search import facets, feedback, ranking, syntax, termwise
+from searchlib.search.feedback import expand, feedback_papers
 from searchlib.search.match import Matcher
 from searchlib.search.plan import Planner, Terms, Values
 from searchlib.search.ranking import PaperBM25
@@ -90,7 +91,7 @@ def indexes(tmp_path_factory, seed_path, seed_records):
     holes = searchlib.build_index(seed_path, root / "holes")
     holes.add(made[:200])
     holes.add(made[200:])
-    holes.add(made[40:60])  # replaced: the earlier copies are deleted in their segment
+    holes.add([dict(r, title=r["title"] + " revisited") for r in made[40:60]])  # merged: earlier copies deleted
     holes.delete(["10.1136/bmjqs-2024-017268", "10.9999/gen-7", "10.9999/gen-250", "10.9999/gen-299"])
     built = {"single": single, "several": several, "holes": holes}
     yield built
@@ -104,9 +105,9 @@ def _search(index, query, **kwargs):
 
 
 def _leaf_query(plan):
-    """A leaf of a plan as Whoosh's query objects."""
+    """A leaf of a plan as Whoosh's query objects (title and abstract together aside: :func:`_tiab_scores`)."""
     if type(plan) is Terms:
-        terms = [wq.Term(f, t, boost=w) for f, t, w in plan.terms]
+        terms = [wq.Term(f, t, boost=w) for f, t, w in plan.terms if f != ranking.TIAB]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
     assert type(plan) is Values, plan
     return wq.NumericRange(
@@ -120,7 +121,12 @@ def _scores(searcher, plan) -> dict[int, float]:
     if kind in (Terms, Values):
         collector = searcher.collector(limit=None, optimize=False)
         searcher.search_with_collector(_leaf_query(plan), collector)
-        return {hit.docnum: hit.score for hit in collector.results()}
+        found = {hit.docnum: hit.score for hit in collector.results()}
+        for field, text, weight in plan.terms if kind is Terms else ():
+            if field == ranking.TIAB:
+                for docnum, score in _tiab_scores(searcher, text).items():
+                    found[docnum] = found.get(docnum, 0.0) + weight * score
+        return found
     if kind in (And, Or):
         parts = [_scores(searcher, p) for p in plan.parts]
         keys = set.intersection(*map(set, parts)) if kind is And else set().union(*parts)
@@ -133,6 +139,37 @@ def _scores(searcher, plan) -> dict[int, float]:
     return {d: s + optional.get(d, 0.0) for d, s in _scores(searcher, plan.required).items()}
 
 
+def _tiab_scores(searcher, text: str) -> dict[int, float]:
+    """BM25F of a term over title and abstract, from Whoosh's postings and stored lengths: the fields' counts
+    and lengths weighted and summed, then BM25; the idf from the papers holding the term in either field,
+    deleted ones counted (as Whoosh counts them in a field's) from their stored text."""
+    tf: dict[int, float] = {}
+    holding = set()
+    for field, weight in ranking.TIAB_FIELDS.items():
+        analyzer = searcher.schema[field].analyzer
+        for sub, base in searcher.leaf_searchers():
+            reader = sub.reader()
+            if (field, text) not in reader:
+                continue
+            for docnum, count in reader.postings(field, text).items_as("weight"):
+                tf[base + docnum] = tf.get(base + docnum, 0.0) + weight * count
+            for docnum in range(reader.doc_count_all()) if reader.has_deletions() else ():
+                if reader.is_deleted(docnum):
+                    stored = stored_records(reader).record(docnum)
+                    if text in {t.text for t in analyzer(getattr(stored, field) or "", mode="index")}:
+                        holding.add(base + docnum)
+    holding |= set(tf)
+    reader = searcher.reader()
+    average = sum(w * searcher.avg_field_length(f) for f, w in ranking.TIAB_FIELDS.items())
+    n, k1, b = searcher.doc_count_all(), ranking.K1, ranking.B
+    idf = math.log(1 + (n - len(holding) + 0.5) / (len(holding) + 0.5))
+    scores = {}
+    for d, f in tf.items():
+        length = sum(w * (reader.doc_field_length(d, field) or 0) for field, w in ranking.TIAB_FIELDS.items())
+        scores[d] = idf * f * (k1 + 1) / (f + k1 * (1 - b + b * length / average))
+    return scores
+
+
 def _whoosh(index, query, *, limit=10, match="all", plain=False, feedback=None, year=None, journal=None):
     """``index.search(...)``'s hits and total, found by Whoosh's own search of the same plan's terms. Feedback's
     added words are chosen by the library (their choice has tests of its own); Whoosh scores the expanded plan."""
@@ -141,12 +178,12 @@ def _whoosh(index, query, *, limit=10, match="all", plain=False, feedback=None, 
     allowed = facets.allowed(searcher, year, journal)
     if feedback if feedback is not None else match == "any":
         scores = Matcher(searcher).scores(plan, allowed)
-        plan = expand(searcher, plan, termwise.rank(scores, FEEDBACK_DOCS, searcher).top, loosen=match == "any")
+        plan = expand(searcher, plan, feedback_papers(searcher, scores), loosen=match == "any")
     with index._ix.searcher(weighting=PaperBM25()) as s:
         found = _scores(s, plan)
         if allowed is not None:
             found = {d: score for d, score in found.items() if allowed[d]}
-        ids = {d: s.stored_fields(d)["id"] for d in found}
+        ids = {d: stored_records(s).id(d) for d in found}
         best = sorted(found.items(), key=lambda ds: (-ds[1], ids[ds[0]]))[:limit]  # ties by paper id
         return [(ids[d], score) for d, score in best], len(found)
 
@@ -370,7 +407,7 @@ def test_feedback_picks_the_same_words_without_looking_each_one_up(indexes, layo
         counts: dict[str, float] = {}
         weights = feedback.paper_weights([10.0, 7.0, 5.0][: len(top.top)])  # a first paper that stands out
         for (_s, docnum), w in zip(top.top, weights, strict=True):
-            record = record_from_stored(searcher.stored_fields(docnum)["record"])
+            record = stored_records(searcher).record(docnum)
             for text in (record.title, record.abstract):
                 for term in searcher.schema["abstract"].process_text(text or "", mode="index"):
                     counts[term] = counts.get(term, 0.0) + w
@@ -436,7 +473,14 @@ def test_a_terms_postings_in_every_segment_are_held_as_one_array(indexes):
     searcher = index._current_searcher()
     bases = [base for _, base in searcher.leaf_searchers()]
     cache = termwise.cache_of(searcher)
-    ids, scores = cache._postings["abstract", b"patient"]
+    ids, scores = cache._postings[ranking.TIAB, b"patient"]
     # One array of the index's document numbers, segment after segment: a search adds it once.
-    assert len(bases) == 3 and len(ids) == len(scores) == searcher.doc_frequency("abstract", "patient")
+    holding = {
+        base + d
+        for sub, base in searcher.leaf_searchers()
+        for field in ("title", "abstract")
+        if (field, "patient") in sub.reader()
+        for d in sub.reader().postings(field, "patient").all_ids()
+    }
+    assert len(bases) == 3 and len(ids) == len(scores) == len(holding)
     assert list(ids) == sorted(ids) and ids[0] < bases[1] and ids[-1] >= bases[2]

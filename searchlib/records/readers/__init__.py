@@ -16,12 +16,12 @@
 
 :func:`read_records` unpacks gzip, tells the format from the content (:mod:`.detect`) and yields each record,
 or a :class:`~searchlib.errors.LoadError` naming the file and line for each one that cannot be read;
-:func:`searchlib.load_records` collects them. Writers (records out) are in :mod:`searchlib.records.export`.
+:func:`searchlib.load_records` collects them. Lines and unpacked gzip are read within bounds no export reaches
+(:mod:`._bounded`). Writers (records out) are in :mod:`searchlib.records.export`.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import warnings
@@ -30,10 +30,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from ...errors import LoadError
+from ...errors import LoadError, check_choice, check_path
 from ...progress import counted
-from ..record import Record, RecordList
+from ..record import Record, RecordList, with_origin
 from . import bibtex, delimited, endnote, medline, pubmed, ris, seed
+from ._bounded import Unpacked, check_lines, lines
 from .detect import FORMATS, detect_format
 
 __all__ = [
@@ -63,29 +64,40 @@ def read_records(path: Path, format: str | None = None) -> Iterator[Record | Loa
 
     Problems with the file as a whole (missing, damaged gzip, unknown format) raise :class:`LoadError`.
     """
-    if format is not None and format not in FORMATS:
-        raise ValueError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
+    if format is not None:
+        check_choice("format", format, FORMATS)
     name = str(path)
     if format in (None, "json"):
         head = read_bytes(path, _HEAD_BYTES)
         if (format or detect_format(head, name)) == "json" and seed.is_line_per_record(head):
             # JSON Lines and the seed form are read a line at a time, so memory does not grow with the file.
-            yield from seed.read_lines(_lines(path), name, None)
+            yield from _marked(seed.read_lines(_lines(path), name, None), "json", name)
             return
     data = read_bytes(path)
     fmt = format or detect_format(data, name)
+    if fmt in _LINE_FORMATS:
+        check_lines(data, name)
     reader = _READERS.get(fmt)
     if reader is not None:
-        yield from reader(data, name)
+        yield from _marked(reader(data, name), fmt, name)
     else:
-        yield from seed.read(data, name, None if fmt == "json" else fmt)
+        yield from _marked(seed.read(data, name, None if fmt == "json" else fmt), fmt, name)
+
+
+def _marked(items: Iterable[Record | LoadError], fmt: str, name: str) -> Iterator[Record | LoadError]:
+    """Each record marked with its format, file and place in the file (:attr:`Record.sources`)."""
+    for number, item in enumerate(items, start=1):
+        yield item if isinstance(item, LoadError) else with_origin(item, fmt, name, number)
 
 
 _HEAD_BYTES = 1 << 16
+#: Formats of lines (besides JSON Lines, read a line at a time): a line far longer than any record is refused.
+_LINE_FORMATS = ("ris", "medline")
 
 
-def _open(path: Path) -> io.BufferedIOBase:
-    """The file opened for reading bytes, gunzipped as it is read when it is gzip (by content)."""
+def _open(path: Path) -> io.BufferedIOBase | Unpacked:
+    """The file opened for reading bytes, gunzipped as it is read, within its bound, when it is gzip (by
+    content)."""
     try:
         f = open(path, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
     except IsADirectoryError:
@@ -96,16 +108,16 @@ def _open(path: Path) -> io.BufferedIOBase:
         raise LoadError(f"cannot read: {exc.strerror or exc}", str(path)) from None
     if f.read(2) == b"\x1f\x8b":
         f.seek(0)
-        return gzip.GzipFile(fileobj=f, mode="rb")
+        return Unpacked(f, str(path))
     f.seek(0)
     return f
 
 
 def _lines(path: Path) -> Iterator[bytes]:
-    """The file's lines, read as needed."""
+    """The file's lines, read as needed, none longer than :data:`._bounded.MAX_LINE_BYTES`."""
     with _open(path) as f:
         try:
-            for n, line in enumerate(f):
+            for n, line in enumerate(lines(f, str(path))):
                 yield line[3:] if n == 0 and line[:3] == b"\xef\xbb\xbf" else line
         except (OSError, EOFError) as exc:
             raise LoadError(f"damaged gzip file: {exc}", str(path)) from None
@@ -153,8 +165,8 @@ def load_records(
     each skipped record is in the result's ``skipped`` list, and a warning says how many were skipped. A file
     with no records gives an empty list, not an error.
     """
-    if errors not in ("raise", "skip"):
-        raise ValueError("errors must be 'raise' or 'skip'")
+    check_path("path", path)
+    check_choice("errors", errors, ("raise", "skip"))
     records = RecordList()
     records.extend(records_only(read_records(Path(path), format), records.skipped if errors == "skip" else None))
     if records.skipped:

@@ -38,7 +38,7 @@ def record_from_work(work: Mapping[str, Any]) -> Record:
         title=title,
         authors=_authors(work.get("author")),
         parts=[Part(None, None, abstract)] if abstract else [],
-        doi=work.get("DOI"),
+        doi=opt_str(work, "DOI"),
         journal=_first(work.get("container-title"), "container-title"),
         volume=work.get("volume"),
         pages=work.get("page"),

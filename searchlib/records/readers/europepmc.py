@@ -38,7 +38,7 @@ def record_from_result(result: Mapping[str, Any]) -> Record:
         title=title,
         authors=_authors(result),
         parts=[Part(None, None, abstract)] if abstract else [],
-        doi=result.get("doi"),
+        doi=opt_str(result, "doi"),
         pmid=result.get("pmid"),
         pmcid=result.get("pmcid"),
         source_id=f"epmc:{source or '?'}:{own_id}" if own_id else None,

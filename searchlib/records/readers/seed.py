@@ -222,7 +222,7 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
     if not isinstance(obj, Mapping):
         raise LoadError(f"expected a JSON object, got {type_name(obj)}")
     title = html_to_text(opt_str(obj, "title") or "")
-    doi = normalise_doi(obj.get("doi")) or normalise_doi(obj.get("DOIUrl"))
+    doi = normalise_doi(_text(obj, "doi")) or normalise_doi(_text(obj, "DOIUrl"))
     pmid = normalise_pmid(obj.get("pmid"))
     pmcid = normalise_pmcid(obj.get("pmcid"))
     authors = _authors(obj.get("authors"), author_line)
@@ -272,6 +272,15 @@ def _given_sections(value: object) -> tuple[Section, ...] | None:
             category = label_category(label) if label else "other"
         sections.append(Section(label, category, item["text"]))
     return tuple(sections)
+
+
+def _text(obj: Mapping[str, Any], key: str) -> str | None:
+    """``obj[key]`` as given when it is a string or absent: a DOI written as a JSON number (``10.1136``) has lost
+    what follows its first slash, so it is an error, not a DOI to guess at or leave out."""
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise LoadError(f"'{key}' should be a string (a DOI is text, \"10.1136/bmj.n71\"), not {type_name(value)}")
+    return value
 
 
 def _authors(value: object, author_line: str | None) -> tuple[str, ...]:

@@ -41,7 +41,7 @@ def record_from_paper(paper: Mapping[str, Any]) -> Record:
         title=html.escape(title or "", quote=False),  # plain text: a "<" in it is a character, not a tag
         authors=[clean(a.get("name")) or "" for a in authors],
         parts=[Part(None, None, html.escape(p, quote=False)) for p in (abstract or "").splitlines()],
-        doi=ids.get("DOI"),
+        doi=opt_str(ids, "DOI"),
         pmid=ids.get("PubMed"),
         pmcid=f"PMC{pmc}" if pmc and pmc.isdigit() else pmc,
         source_id=f"s2:{paper_id}" if paper_id else None,

@@ -1,0 +1,264 @@
+"""Choose how title and abstract combine, on training data only, with and without abstracts.
+
+Each training collection (SciFact's train claims; Cranfield's and CISI's odd and even query ids, as in
+``tune.py``) is scored as it is and with the abstract removed from a seeded random 30% and 60% of its papers
+(``common.without_abstracts``): a model is chosen on fold A (SciFact train, odd ids) by the mean nDCG@10 over
+the three collections and three variants, and checked on fold B (even ids), and the other way round.
+
+Models, scored with a fast re-implementation of searchlib's scoring (the same analyzer chain):
+
+- ``sum``: BM25 per field, summed with field weights (searchlib's model before BM25F);
+- ``bm25f``: Robertson and Zaragoza's BM25F: each field's term frequency weighted and normalised by its own
+  length, summed into one pseudo-frequency, then one saturation ``k1`` and one idf per term (from the papers
+  holding it in either field).
+
+``--feedback`` scores pseudo-relevance feedback on the chosen model: how a feedback paper's words are counted
+(as they are, or per word of the paper, so that a title-only paper's words count as much as a full one's).
+
+    python benchmarks/tune_fields.py [--data DIR] [--top 5] [--feedback] [--jobs 2]   # numpy, scipy
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import multiprocessing
+import pickle
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import DATA, TITLE_ONLY_SHARES, load_collection, title_only_papers  # noqa: E402
+from tune import Collection, _label, _report, _scores  # noqa: E402
+
+from searchlib.analysis.analyzers import stem as snowball  # noqa: E402
+
+SHARES = (0.0, *TITLE_ONLY_SHARES)
+SUM_GRID = {"model": ("sum",), "title": (0.5, 1.0), "k1": (0.9,), "b": (0.9,)}
+BM25F_GRID = {
+    "model": ("bm25f",),
+    "title": (1.0, 1.5, 2.0, 3.0, 4.0),
+    "k1": (0.9, 1.2, 1.6, 2.0),
+    "b": (0.75, 0.9),
+    "bt": (0.0, 0.3, 0.6, 0.9),
+}
+#: ``--one-length``: BM25F with one length normalisation, of the paper's weighted length (title weight times its
+#: length plus the abstract's), as FTS5 and an engine searching title and abstract as one text (bm25s) have it.
+ONE_LENGTH_GRID = {
+    "model": ("one-length",),
+    "title": (1.0, 2.0, 3.0, 4.0),
+    "k1": (0.9, 1.2, 1.6, 2.0),
+    "b": (0.5, 0.75, 0.9),
+}
+#: ``--wide``: heavier titles, and the abstract's average length over the papers that have one ("present").
+WIDE_GRID = {
+    "model": ("bm25f",),
+    "title": (4.0, 5.0, 6.0, 8.0),
+    "k1": (1.2, 1.6, 2.0),
+    "b": (0.75, 0.9),
+    "bt": (0.6, 0.9),
+    "avg": ("all", "present"),
+}
+FEEDBACK_GRID = {"count": ("raw", "length"), "weight": (0.7, 1.0), "docs": (3, 5), "sharpness": (8.0,)}
+
+
+class Variant(Collection):
+    """A collection's term counts with the abstracts of ``removed`` papers taken out (no re-analysis)."""
+
+    def __init__(self, base: Collection, removed: np.ndarray) -> None:  # noqa: D107 (no super: shares base)
+        self.ids, self.vocab, self.an = base.ids, base.vocab, None
+        keep = np.ones(len(base.ids))
+        keep[removed] = 0
+        self.tf = {"title": base.tf["title"], "abstract": sparse.diags(keep) @ base.tf["abstract"]}
+        self.tf = {f: sparse.csc_matrix(m) for f, m in self.tf.items()}
+        for m in self.tf.values():
+            m.eliminate_zeros()
+        self.dl = {"title": base.dl["title"], "abstract": base.dl["abstract"] * keep}
+        self._norms: dict = {}
+
+    def norm(self, field: str, b: float, avg: str = "all") -> np.ndarray:
+        key = (field, b, avg)
+        if key not in self._norms:
+            dl = self.dl[field]
+            mean = dl.mean() if avg == "all" else dl[dl > 0].mean()
+            self._norms[key] = 1 - b + b * dl / (mean or 1)
+        return self._norms[key]
+
+    def model_scores(self, terms: Counter, config: dict) -> np.ndarray:
+        if config["model"] == "sum":
+            return self.scores(terms, "robertson", config["k1"], config["b"], config["title"])
+        n = len(self.ids)
+        k1, wt = config["k1"], config["title"]
+        bt = config.get("bt", config["b"])
+        avg = config.get("avg", "all")
+        if config["model"] == "one-length":
+            length = wt * self.dl["title"] + self.dl["abstract"]
+            norm_t = norm_a = 1 - config["b"] + config["b"] * length / length.mean()
+        else:
+            norm_t, norm_a = self.norm("title", bt, avg), self.norm("abstract", config["b"], avg)
+        score = np.zeros(n)
+        for term, qtf in terms.items():
+            j = self.vocab.get(term)
+            if j is None:
+                continue
+            pseudo = np.zeros(n)
+            for col, weight, norm in ((self.tf["title"], wt, norm_t), (self.tf["abstract"], 1.0, norm_a)):
+                lo, hi = col.indptr[j], col.indptr[j + 1]
+                docs = col.indices[lo:hi]
+                pseudo[docs] += weight * col.data[lo:hi] / norm[docs]
+            held = np.flatnonzero(pseudo)
+            if not len(held):
+                continue
+            df = len(held)
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            p = pseudo[held]
+            score[held] += qtf * idf * p * (k1 + 1) / (k1 + p)
+        return score
+
+    def rank(self, terms: Counter, config: dict, depth: int = 100) -> list[str]:
+        return self._top(self.model_scores(terms, config), depth)
+
+    def feedback_rank(self, terms: Counter, config: dict, fb: dict, depth: int = 100) -> list[str]:
+        """search/feedback.py on ``config``'s model: the top ``docs`` papers' words, each paper's counted by its
+        score and, with ``count`` ``length`` (or ``sqrt``), divided by the paper's length (or its square root)
+        and multiplied by the average's, scored by Bo1; the 40 best added."""
+        if not hasattr(self, "_rows"):
+            self._rows = (self.tf["title"] + self.tf["abstract"]).tocsr()
+            self._cf = np.asarray(self._rows.sum(axis=0)).ravel()
+            self._len = self.dl["title"] + self.dl["abstract"]
+            self._terms = {j: t for t, j in self.vocab.items()}
+        first, scores = self._top_scored(self.model_scores(terms, config), fb.get("docs", 3))
+        if not len(first):
+            return []
+        paper = (scores / scores[0]) ** fb["sharpness"]
+        paper *= len(first) / paper.sum()
+        lengths = np.maximum(self._len[first], 1)
+        if fb["count"] == "length":
+            paper *= self._len.mean() / lengths
+        elif fb["count"] == "sqrt":
+            paper *= np.sqrt(self._len.mean() / lengths)
+        in_top = np.asarray(self._rows[first].multiply(paper[:, None]).sum(axis=0)).ravel()
+        cols = np.nonzero(in_top)[0]
+        f = self._cf[cols] / len(self.ids)
+        bo1 = in_top[cols] * np.log2((1 + f) / f) + np.log2(1 + f)
+        best = np.argsort(-bo1, kind="stable")[:40]
+        expanded = Counter(terms)
+        mass = fb["weight"] * sum(terms.values()) / bo1[best].sum()
+        for i in best:
+            expanded[self._terms[cols[i]]] += mass * bo1[i]
+        return self.rank(expanded, config, depth)
+
+
+def load(data: Path) -> tuple[dict, dict, dict]:
+    """The training sets, their variants (analysed once, cached beside the system's temporary files) and the
+    folds."""
+    sets = {
+        "scifact-train": load_collection(data / "scifact", "train"),
+        "cranfield": load_collection(data / "cranfield"),
+        "cisi": load_collection(data / "cisi"),
+    }
+    cache = Path("/tmp/searchlib-tune-fields.pickle")
+    if cache.exists():
+        bases = pickle.loads(cache.read_bytes())
+    else:
+        bases = {name: Collection(corpus, snowball) for name, (corpus, _, _) in sets.items()}
+        for c in bases.values():
+            c.an = None
+        cache.write_bytes(pickle.dumps(bases))
+    an = Collection([], snowball).an
+    variants, named = {}, {}
+    for name, (corpus, queries, qrels) in sets.items():
+        for share in SHARES:
+            removed = np.array(title_only_papers(len(corpus), share), dtype=int)
+            label = f"{name}@{share:.0%}"
+            variants[label] = Variant(bases[name], removed)
+            variants[label].an = an
+            named[label] = (corpus, queries, qrels)
+    folds = {
+        fold: {
+            label: [q for q in queries if label.startswith("scifact") or int(q) % 2 == parity]
+            for label, (_, queries, _) in named.items()
+        }
+        for fold, parity in (("A", 1), ("B", 0))
+    }
+    terms = {label: {q: variants[label].query_terms(t) for q, t in named[label][1].items()} for label in named}
+    for v in variants.values():
+        v.an = None
+    return variants, named, folds, terms
+
+
+_STATE: dict = {}
+
+
+def _runs(job: tuple) -> tuple:
+    config, fb = job
+    variants, terms = _STATE["variants"], _STATE["terms"]
+    if fb is None:
+        runs = {label: {q: v.rank(t, config) for q, t in terms[label].items()} for label, v in variants.items()}
+    else:
+        runs = {
+            label: {q: v.feedback_rank(t, config, fb) for q, t in terms[label].items()}
+            for label, v in variants.items()
+        }
+    return job, runs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--top", type=int, default=5)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--wide", action="store_true", help="score the wider grid of heavier titles")
+    ap.add_argument("--one-length", action="store_true", help="score BM25F with one length normalisation")
+    ap.add_argument("--feedback", action="store_true", help="score feedback settings on the chosen model")
+    chosen = "model=one-length title=3.0 k1=2.0 b=0.75"
+    ap.add_argument("--model", default=chosen, help="for --feedback; several separated by ';'")
+    args = ap.parse_args()
+    variants, named, folds, terms = load(args.data)
+    _STATE.update(variants=variants, terms=terms)
+    if args.feedback:
+        jobs = []
+        for text in args.model.split(";"):
+            model = {
+                k: (v if k in ("model", "avg") else float(v)) for k, v in (kv.split("=") for kv in text.split())
+            }
+            jobs += [(model, None)] + [
+                (model, dict(zip(FEEDBACK_GRID, s, strict=True)))
+                for s in itertools.product(*FEEDBACK_GRID.values())
+            ]
+    else:
+        grids = (SUM_GRID, WIDE_GRID) if args.wide else (SUM_GRID, BM25F_GRID)
+        if args.one_length:
+            grids = (SUM_GRID, ONE_LENGTH_GRID)
+        configs = [dict(zip(g, s, strict=True)) for g in grids for s in itertools.product(*g.values())]
+        jobs = [(c, None) for c in configs]
+    results = []
+    with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+        for (config, fb), runs in pool.imap(_runs, jobs):
+            label = {**config, **(fb or {"feedback": "off"})} if args.feedback else config
+            results.append((label, _scores(runs, named, folds)))
+            print(f"scored {len(results)} of {len(jobs)}", file=sys.stderr, flush=True)
+    reference = results[0]
+    _report(results, ("first", reference), args.top, "the model")
+    print("\nevery setting: mean nDCG@10 on fold A and B, then per collection and variant (both folds' mean):")
+    for config, per_fold in results:
+        cells = " ".join(f"{np.mean([per_fold[f][label][0] for f in 'AB']):.3f}" for label in per_fold["A"])
+        means = " ".join(f"{np.mean([nd for nd, _ in per_fold[f].values()]):.4f}" for f in "AB")
+        print(f"  {_label(config)}: {means} | {cells}")
+    print("\nper variant (fold A / fold B nDCG@10), the first setting and the best on both folds:")
+    best = max(results, key=lambda r: sum(np.mean([nd for nd, _ in r[1][f].values()]) for f in "AB"))
+    for config, per_fold in (reference, best):
+        print("  " + _label(config))
+        for label in per_fold["A"]:
+            cells = " / ".join(f"{per_fold[f][label][0]:.4f}" for f in "AB")
+            print(f"    {label:20} {cells}  R@100 {per_fold['A'][label][1]:.3f}")
+
+
+if __name__ == "__main__":
+    main()
