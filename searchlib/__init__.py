@@ -10,8 +10,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from ._engine.ray_executor import RayExecutor
 from ._engine.building import AddReport
+from ._engine.ray_executor import RayExecutor
 from .errors import (
     ArgumentError,
     IndexLockedError,
@@ -22,6 +22,7 @@ from .errors import (
     UntrustedIndexError,
 )
 from .index import Index
+from .indexes import build_index, open_index
 from .records import (
     CATEGORIES,
     Mesh,
@@ -39,7 +40,6 @@ from .records.record import Origin
 from .results import Hit, Results
 from .search.evaluation import Evaluation, evaluate
 from .search.explain import Explanation
-from .sharded import build_index, open_index
 
 __all__ = [
     "AddReport",

@@ -311,10 +311,7 @@ class Index:
         (1, 2020, True)
         """
         check_seconds("timeout", timeout)
-        items = list(papers) if isinstance(papers, Iterable) and not isinstance(papers, (str, bytes)) else None
-        if items is None or not all(isinstance(paper, (str, Record)) for paper in items):
-            raise ArgumentError(f"merge takes a group of papers (records, DOIs or ids), not {papers!r}")
-        keys = [paper if isinstance(paper, str) else paper.id for paper in items]
+        keys = merge_keys(papers)
         with self._writing(timeout) as writer, writer.searcher() as searcher:
             docnums: list[int] = []
             for key in keys:
@@ -475,6 +472,14 @@ class Index:
     def __repr__(self) -> str:
         where = str(self.path) if self.path else "in memory"
         return f"<Index {where}: {len(self)} papers>"
+
+
+def merge_keys(papers: object) -> list[str]:
+    """The DOIs or ids of the papers of a group to merge (records, DOIs or ids), checked."""
+    items = list(papers) if isinstance(papers, Iterable) and not isinstance(papers, (str, bytes)) else None
+    if items is None or not all(isinstance(paper, (str, Record)) for paper in items):
+        raise ArgumentError(f"merge takes a group of papers (records, DOIs or ids), not {papers!r}")
+    return [paper if isinstance(paper, str) else paper.id for paper in items]
 
 
 def _check_limit(limit: int | None) -> None:

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import pickle
 import threading
+from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 from whoosh.searching import Searcher
 
 from ._engine import shards
-from ._engine.building import stream_records
+from ._engine.building import AddReport, holding, stream_records
 from .errors import SearchlibError
 from .index import build_index as build_one
 from .index import open_index as open_one
+from .records.merge import paper_keys
 from .records.record import Record, sections_deferred
 from .search import highlight, shardwork, termwise
 from .search.explain import explain_doc
@@ -38,9 +40,9 @@ class ShardServer:
     after, so all its calls read the same state even when the shard changes meanwhile.
     """
 
-    def __init__(self, path: str, name: str) -> None:
+    def __init__(self, path: str, name: str, trust: bool = False, verify: bool = False) -> None:
         self.name = name
-        self.index = open_one(path)
+        self.index = open_one(path, trust=trust, verify=verify)
         self._views: dict[int, Searcher] = {}
         self._counts = shardwork.Counts(0, {})
         self._next = 0
@@ -140,11 +142,26 @@ class ShardServer:
             start += 1
         return shardwork.records(self._searcher(token), live), (start if start < end else None)
 
-    def add(self, records: list[Record], timeout: float) -> int:
-        return self.index.add(records, timeout=timeout)
+    def add(self, records: list[Record], timeout: float) -> Tally:
+        return tally(self.index.add(records, timeout=timeout))
+
+    def holding(self, keys: list[str]) -> list[int]:
+        """Which of the identifiers ``keys`` (their places in the list) a paper of this shard holds."""
+        reader = self.index._current_searcher().reader()
+        return [i for i, key in enumerate(keys) if any(not reader.is_deleted(d) for d in holding(reader, key))]
+
+    def papers_holding(self, keys: list[str]) -> list[Record]:
+        """The papers of this shard holding any of the identifiers ``keys``, in the order one index finds them."""
+        searcher = self.index._current_searcher()
+        reader = searcher.reader()
+        found = dict.fromkeys(d for key in keys for d in holding(reader, key) if not reader.is_deleted(d))
+        return shardwork.records(searcher, list(found))
 
     def delete(self, ids: list[str], timeout: float) -> int:
         return self.index.delete(ids, timeout=timeout)
+
+    def merge(self, keys: list[str], timeout: float) -> Record:
+        return self.index.merge(keys, timeout=timeout)
 
     def optimize(self, timeout: float) -> None:
         self.index.optimize(timeout=timeout)
@@ -168,49 +185,106 @@ Sync = tuple[tuple[int, ...], int, "tuple[int, dict[str, int]]", list, list, lis
 Filters = tuple[Any, Any, Any, Any, "str | None"]
 
 
-def build_shard(source: Any, target: str, number: int, count: int, errors: Literal["raise", "skip"]) -> int:
-    """Build shard ``number`` of ``count`` at ``target`` from the papers of ``source`` that belong to it (records
-    in memory, which every builder has: it keeps its own), or from ``Spilled`` records, all its own (``count``
-    1). Returns how many papers it holds."""
-    mine = (r for r in stream_records(source, errors) if shards.shard_of(r.id, count) == number)
+def build_shard(source: Any, target: str, number: int, where: bytes, errors: Literal["raise", "skip"]) -> Tally:
+    """Build shard ``number`` at ``target`` from the records of ``source`` (records in memory, which every builder
+    has: it keeps its own; or :class:`Spilled` ones) that ``where`` (:meth:`Placement.shards`) places in it.
+    Returns its :class:`~searchlib.AddReport`'s figures."""
+    placed = array("H", where)
+    records = stream_records(source, errors)
+    mine = (r for r, shard in zip(records, placed, strict=True) if shard == number)
     index = build_one(mine, target, procs=1)
     try:
-        return len(index)
+        return tally(index.report)
     finally:
         index.close()
 
 
-def route(files: list[tuple[int, str]], folder: str, count: int, errors: Literal["raise", "skip"]) -> int:
-    """Read record files (each ``(number, path)``) and write each record to the file of its shard for that
-    record file, ``.part-NUMBER-SHARD.records``; returns how many records went. Sections are split later, by
-    the builder that indexes the record."""
-    routed = 0
-    with sections_deferred():
-        for number, path in files:
-            routed += spill(stream_records(path, errors), Path(folder), count, f"part-{number:06d}")
-    return routed
+#: An :class:`~searchlib.AddReport`'s figures, ``(papers, new, merged, unchanged)``, as a shard sends them.
+Tally = tuple[int, int, int, int]
 
 
-def spill(records: Iterator[Record], folder: Path, count: int, prefix: str) -> int:
-    """Write each of ``records`` to the file of its shard, ``folder/.PREFIX-SHARD.records``; how many went."""
-    files: dict[int, Any] = {}
-    written = 0
-    try:
+def tally(report: AddReport | None) -> Tally:
+    return (0, 0, 0, 0) if report is None else (int(report), report.new, report.merged, report.unchanged)
+
+
+def report_of(tallies: list[Tally], skipped: int) -> AddReport:
+    """The shards' figures as one :class:`~searchlib.AddReport`."""
+    papers, new, merged, unchanged = (
+        (sum(column) for column in zip(*tallies, strict=True)) if tallies else (0,) * 4
+    )
+    return AddReport(papers, new=new, merged=merged, unchanged=unchanged, skipped=skipped)
+
+
+class Placement:
+    """Which shard each record read goes to: the shard of its paper's first record's id.
+
+    Copies of a paper (records sharing an identifier, directly or through others, as :mod:`searchlib.records.merge`
+    finds them) go where the first of them goes, so each shard merges them as one index would. Only identifiers
+    and a shard number per record are held, never a record.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.own = array("H")  # by place in the order read: the shard of the record's own id
+        self.owner: dict[str, int] = {}  # identifier -> the first record read holding it
+        self.parent: dict[int, int] = {}  # a record -> an earlier record of the same paper
+
+    def note(self, record: Record) -> None:
+        """Place the next record read."""
+        self.note_keys(record.id, paper_keys(record))
+
+    def note_keys(self, paper_id: str, keys: list[str]) -> None:
+        """Place the next record read, known by its id and its identifiers."""
+        place = len(self.own)
+        self.own.append(shards.shard_of(paper_id, self.count))
+        roots = {self.root(self.owner.setdefault(key, place)) for key in keys} - {place}
+        if roots:
+            first = min(roots)
+            for other in roots - {first}:
+                self.parent[other] = first
+            self.parent[place] = first
+
+    def root(self, place: int) -> int:
+        """The first record read of the paper of the record at ``place``."""
+        while (up := self.parent.get(place)) is not None:
+            place = up
+        return place
+
+    def shards(self) -> array[int]:
+        """Each record's shard, in the order read."""
+        own = self.own
+        return array("H", (own[self.root(i)] if i in self.parent else s for i, s in enumerate(own)))
+
+    def groups(self) -> dict[int, list[str]]:
+        """Each paper's identifiers, by its first record's place."""
+        found: dict[int, list[str]] = {}
+        for key, place in self.owner.items():
+            found.setdefault(self.root(place), []).append(key)
+        return found
+
+
+def read_file(
+    source: str, spilled: str, errors: Literal["raise", "skip"]
+) -> tuple[list[tuple[str, list[str]]], int]:
+    """Read a record file, writing its records to ``spilled`` (:func:`spill`) for the builders; its records' ids
+    and identifiers (for :meth:`Placement.note_keys`), and how many records were skipped as malformed."""
+    skipped: list[Any] = []
+    with sections_deferred():  # each builder splits its own records' abstracts into sections
+        found = [(r.id, paper_keys(r)) for r in spill(stream_records(source, errors, skipped), Path(spilled))]
+    return found, len(skipped)
+
+
+def spill(records: Iterable[Record], path: Path) -> Iterator[Record]:
+    """``records`` as they are read, each also written to ``path`` for :class:`Spilled` to read back."""
+    with open(path, "wb") as f:
         for record in records:
-            shard = shards.shard_of(record.id, count)
-            if shard not in files:
-                files[shard] = open(folder / f".{prefix}-{shard:03d}.records", "wb")
-            pickle.dump(record, files[shard], protocol=pickle.HIGHEST_PROTOCOL)
-            written += 1
-    finally:
-        for f in files.values():
-            f.close()
-    return written
+            pickle.dump(record, f, protocol=pickle.HIGHEST_PROTOCOL)
+            yield record
 
 
 class Spilled:
-    """The records of one shard written by :func:`spill`, from each of ``paths`` in turn, read back as they are
-    indexed."""
+    """The records :func:`spill` wrote to each of ``paths`` in turn (this build's own files, never files of an
+    index folder), read back."""
 
     def __init__(self, paths: list[str]) -> None:
         self.paths = paths

@@ -16,10 +16,9 @@ Writes go to the shard of each paper, each shard committing its part (see :meth:
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -27,14 +26,19 @@ from typing import Any, Literal
 
 from whoosh.searching import Searcher
 
-from ._engine import folder, shards
-from ._engine.building import expected_count, stream_records
-from ._engine.executors import Executor, LocalExecutor, ShardFailed
+from ._engine import shards
+from ._engine.building import AddReport, expected_count, stream_records
+from ._engine.executors import Executor, ShardFailed
 from .analysis import stemtable
-from .errors import SearchlibError
-from .index import Index, Source, _check_limit
-from .index import build_index as build_one
-from .index import open_index as open_one
+from .errors import (
+    LoadError,
+    QueryError,
+    SearchlibError,
+    UntrustedIndexError,
+    check_count,
+    check_seconds,
+)
+from .index import Index, Source, _check_limit, merge_keys
 from .progress import Progress
 from .records.record import Record, normalise_doi
 from .results import Hit, Results
@@ -44,7 +48,14 @@ from .search.feedback import FEEDBACK_DOCS, expand_with
 from .search.plan import Plan, Planner, Terms, render
 from .search.similar import more_like_plan
 from .search.suggest import suggest, vocabulary_size
-from .shard import Filters, ShardServer, Spilled, Sync, build_shard, route, spill
+from .shard import (
+    Filters,
+    Placement,
+    ShardServer,
+    Sync,
+    Tally,
+    report_of,
+)
 
 #: Records read at a time when papers are added to a sharded index without a ``batch_size``.
 ADD_BATCH = 5_000
@@ -54,19 +65,6 @@ FETCH_BATCH = 100
 LOOKUP_BATCH = 64
 
 Executorish = Literal["local", "ray"] | Executor | None
-
-
-def executor_for(executor: Executorish) -> Executor:
-    """The executor ``executor`` names: ``"local"`` (or None), ``"ray"``, or an :class:`Executor` as it is."""
-    if executor is None or executor == "local":
-        return LocalExecutor()
-    if executor == "ray":
-        from ._engine.ray_executor import RayExecutor
-
-        return RayExecutor()
-    if isinstance(executor, Executor):
-        return executor
-    raise SearchlibError(f"executor must be 'local', 'ray' or an executor object, not {executor!r}")
 
 
 # -- the collection --------------------------------------------------------------------------------------------
@@ -104,7 +102,7 @@ class ShardedIndex(Index):
     """An index split into shards, searched as one (get one from ``build_index(..., shards=N)`` or
     ``open_index`` on its folder). Everything an :class:`Index` does, with the same results."""
 
-    def __init__(self, path: Path, executor: Executor) -> None:
+    def __init__(self, path: Path, executor: Executor, trust: bool = False, verify: bool = False) -> None:
         manifest = shards.read_manifest(path)
         self.path = path
         self.shards = int(manifest["shards"])
@@ -113,8 +111,19 @@ class ShardedIndex(Index):
         self._lock = threading.RLock()
         self._view: _View | None = None
         for name in self._names:
-            stemtable.register(path / name)  # "Did you mean" draws on every shard's words
-        executor.serve(ShardServer, [(str(path / name), name) for name in self._names], self._names)
+            stemtable.register(path / name)  # the stems NLTK gave its words, read rather than worked out again
+        self._words = stemtable.WordLists([stemtable.WordList(path / name) for name in self._names])
+        self.report: AddReport | None = None
+        try:
+            executor.serve(
+                ShardServer, [(str(path / name), name, trust, verify) for name in self._names], self._names
+            )
+        except UntrustedIndexError as e:  # say how to trust them all, not one shard
+            raise UntrustedIndexError(
+                f"{e} It is a shard of {path}: `searchlib trust {path}` (or open_index(path, trust=True)) "
+                "checks and signs every shard",
+                str(path),
+            ) from None
         # Queries are planned, and feedback's words analysed, as the shards' own schema does (as one index's).
         self._schema = executor.call(0, "schema")
 
@@ -240,6 +249,7 @@ class ShardedIndex(Index):
             total,
             suggestion=lambda: suggest(
                 self._collection(view),
+                self._words,
                 query,
                 asked,
                 lambda text: self._count_all(view, text, match, plain, filters),
@@ -339,8 +349,10 @@ class ShardedIndex(Index):
 
         return count
 
-    def _count_all(self, view: _View, text: str, match: str, plain: bool, filters: Filters) -> int:
-        parsed = syntax.parse(text, match=match, plain=plain)  # type: ignore[arg-type]
+    def _count_all(
+        self, view: _View, text: str, match: Literal["all", "any"], plain: bool, filters: Filters
+    ) -> int:
+        parsed = syntax.parse(text, match=match, plain=plain)
         plan = self._planner(view).plan(parsed, match)
         return sum(self.executor.call_all("count", [(t, plan, filters) for t in view.key]))
 
@@ -389,7 +401,9 @@ class ShardedIndex(Index):
             "fields": parts[0]["fields"],
             "papers_with_section": {name: sections[name] for name in parts[0]["papers_with_section"]},
             "papers_with_any_section": sum(p["papers_with_any_section"] for p in parts),
-            "vocabulary": vocabulary_size(shardwork.Lexicons.of({"title": titles, "abstract": abstracts})),
+            "vocabulary": vocabulary_size(
+                shardwork.Lexicons.of({"title": titles, "abstract": abstracts}), self._words
+            ),
             "abstract_vocabulary": len(abstracts),
             "segments": sum(p["segments"] for p in parts),
             "size_bytes": sum(p["size_bytes"] or 0 for p in parts),
@@ -407,31 +421,68 @@ class ShardedIndex(Index):
         timeout: float = 5.0,
         progress: Progress | None = None,
         batch_size: int | None = None,
-    ) -> int:
-        """Insert or replace papers by id, each in its shard. Every ``batch_size`` records (default
-        :data:`ADD_BATCH`) each shard commits its part; a shard that fails is named in the error, and the
-        papers the others committed stay added (adding the same records again completes the add)."""
-        records = stream_records(source, errors)
-        total = expected_count(source)
-        step = batch_size if batch_size and batch_size > 0 else ADD_BATCH
-        written = 0
-        while batch := list(islice(records, step)):
-            parts: list[list[Record]] = [[] for _ in range(self.shards)]
-            for record in batch:
-                parts[shards.shard_of(record.id, self.shards)].append(record)
-            written += self._each("add", parts, timeout)
-            if progress is not None:
-                progress(written, total)
-        return written
+    ) -> AddReport:
+        """Add papers, each merged with the paper it is a copy of wherever that is, as :meth:`Index.add` does.
 
-    def _each(self, method: str, parts: Sequence[list[Any]], timeout: float) -> int:
+        Every ``batch_size`` records (default :data:`ADD_BATCH`) go to their shards, each shard committing its
+        part: a new paper goes to the shard of its id, a copy to the shard of its paper (:mod:`.shard`). A shard
+        that fails is named in the error, and the papers the others committed stay added (adding the same
+        records again completes the add).
+        """
+        check_seconds("timeout", timeout)
+        check_count("batch_size", batch_size, none=f"for batches of {ADD_BATCH:,}")
+        skipped: list[LoadError] = []
+        records = stream_records(source, errors, skipped)
+        total = expected_count(source)
+        tallies: list[Tally] = []
+        read = 0
+        while batch := list(islice(records, batch_size or ADD_BATCH)):
+            tallies += self._add_batch(batch, timeout)
+            read += len(batch)
+            if progress is not None:
+                progress(read, max(total, read))
+        self.report = report_of(tallies, len(skipped))
+        return self.report
+
+    def _add_batch(self, batch: list[Record], timeout: float) -> list[Tally]:
+        """Add one batch: each record to the shard holding its paper, else to its own id's shard."""
+        placement = Placement(self.shards)
+        for record in batch:
+            placement.note(record)
+        where = placement.shards()
+        groups = placement.groups()
+        keys = [key for root in groups for key in groups[root]]
+        roots = [root for root in groups for _ in groups[root]]
+        holders: dict[int, set[int]] = {}
+        for shard, found in enumerate(self.executor.call_all("holding", [(keys,)] * self.shards)):
+            for i in found:
+                holders.setdefault(roots[i], set()).add(shard)
+        target: dict[int, int] = {}
+        for root, held in holders.items():
+            target[root] = where[root] if where[root] in held else min(held)
+            for other in sorted(held - {target[root]}):  # a record linking papers of two shards: one shard
+                self._move(other, target[root], groups[root], timeout)
+        parts: list[list[Record]] = [[] for _ in range(self.shards)]
+        for place, record in enumerate(batch):
+            parts[target.get(placement.root(place), where[place])].append(record)
+        return self._each("add", parts, timeout)
+
+    def _move(self, source: int, target: int, keys: list[str], timeout: float) -> None:
+        """Move the papers of shard ``source`` holding any of ``keys`` to shard ``target``: added there before
+        they are deleted here, so a failure between the two leaves a copy, never a loss."""
+        papers = self.executor.call(source, "papers_holding", keys)
+        if papers:
+            self._each("add", {target: papers}, timeout)
+            self._each("delete", {source: [paper.id for paper in papers]}, timeout)
+
+    def _each(self, method: str, parts: Sequence[list[Any]] | dict[int, list[Any]], timeout: float) -> list[Any]:
         """``method(part, timeout)`` on each shard with a part; a :class:`ShardFailed` names those that failed."""
-        done, failed = 0, []
-        for shard, part in enumerate(parts):
+        done, failed = [], []
+        for shard, part in parts.items() if isinstance(parts, dict) else enumerate(parts):
             if not part:
                 continue
             try:
-                done += self.executor.call(shard, method, part, timeout)
+                done.append(self.executor.call(shard, method, part, timeout))
             except SearchlibError as e:
                 failed.append(f"{self._names[shard]} ({e})")
         if failed:
@@ -442,13 +493,32 @@ class ShardedIndex(Index):
         return done
 
     def delete(self, ids: str | Iterable[str], *, timeout: float = 5.0) -> int:
+        check_seconds("timeout", timeout)
+        if not isinstance(ids, str) and (isinstance(ids, (bytes, Mapping)) or not isinstance(ids, Iterable)):
+            raise QueryError(f"delete takes a DOI or id (a string) or a list of them, not {ids!r}")
         parts: list[list[str]] = [[] for _ in range(self.shards)]
         view = self._current()
         for key in [ids] if isinstance(ids, str) else ids:
             found = self._find(view, key)
             if found is not None:
                 parts[found[0]].append(found[2].id)
-        return self._each("delete", parts, timeout)
+        return sum(self._each("delete", parts, timeout))
+
+    def merge(self, papers: Iterable[Record | str], *, timeout: float = 5.0) -> Record:
+        """:meth:`Index.merge`: papers of other shards are first moved to the first paper's shard."""
+        check_seconds("timeout", timeout)
+        keys = merge_keys(papers)
+        view = self._current()
+        found = []
+        for key in keys:
+            where = self._find(view, key)
+            if where is None:
+                raise SearchlibError(f"no paper with DOI or id {key!r} in the index; nothing was merged")
+            found.append(where)
+        target = found[0][0]
+        for shard in sorted({shard for shard, _, _ in found} - {target}):
+            self._move(shard, target, [f"id:{record.id}" for s, _, record in found if s == shard], timeout)
+        return self.executor.call(target, "merge", [record.id for _, _, record in found], timeout)
 
     def optimize(self, *, timeout: float = 5.0) -> None:
         for shard in range(self.shards):
@@ -459,142 +529,3 @@ class ShardedIndex(Index):
 
     def __repr__(self) -> str:
         return f"<Index {self.path}: {len(self)} papers in {self.shards} shards>"
-
-
-# -- building and opening ---------------------------------------------------------------------------------------
-
-
-def build_sharded(
-    source: Source,
-    path: str | os.PathLike[str],
-    count: int,
-    *,
-    overwrite: bool = False,
-    errors: Literal["raise", "skip"] = "raise",
-    progress: Progress | None = None,
-    timeout: float = 5.0,
-    executor: Executorish = None,
-) -> ShardedIndex:
-    """Build the sharded index of ``source`` at ``path`` in ``count`` shards, each by one process (see
-    :func:`searchlib.build_index`)."""
-    count = shards.check_count(count)
-    target = Path(path)
-    shards.check_target(target, overwrite)
-    runner = executor_for(executor)
-    with folder.staging(target) as staged:
-        names = [shards.shard_name(i) for i in range(count)]
-        files = _files(source)
-        if files is None and isinstance(source, Sequence):  # records in memory: every builder keeps its own
-            calls: list[tuple[Any, ...]] = [
-                (source, str(staged / n), i, count, errors) for i, n in enumerate(names)
-            ]
-        else:
-            # Files are read once, by up to one process per shard, each record written to a file of its shard
-            # for its record file; then each builder reads its shard's files in the source's order.
-            if files is None:
-                spill(stream_records(source, errors), staged, count, "part-000000")
-            else:
-                routers = min(len(files), count)
-                parts = [[(i, str(f)) for i, f in enumerate(files)][r::routers] for r in range(routers)]
-                runner.run(route, [(part, str(staged), count, errors) for part in parts], names[:routers])
-            calls = [
-                (
-                    Spilled([str(p) for p in sorted(staged.glob(f".part-*-{i:03d}.records"))]),
-                    str(staged / n),
-                    0,
-                    1,
-                    errors,
-                )
-                for i, n in enumerate(names)
-            ]
-        papers = runner.run(build_shard, calls, names)
-        for spilled in staged.glob(".part-*.records"):
-            spilled.unlink()
-        shards.write_manifest(staged, count)
-        shards.swap_into_place(staged, target, timeout)
-    if progress is not None:
-        progress(sum(papers), sum(papers))
-    return ShardedIndex(target, runner)
-
-
-def _files(source: Any) -> list[Path] | None:
-    """The record files ``source`` names (one, or a list of them), or None if it holds records."""
-    if isinstance(source, (str, os.PathLike)):
-        return [Path(source)]
-    if isinstance(source, Sequence) and source and all(isinstance(s, (str, os.PathLike)) for s in source):
-        return [Path(s) for s in source]
-    return None
-
-
-def open_sharded(path: Path, executor: Executorish = None) -> ShardedIndex:
-    return ShardedIndex(path, executor_for(executor))
-
-
-# -- the public entry points: one index or a sharded one ----------------------------------------------------------
-
-
-def build_index(
-    source: Source,
-    path: str | os.PathLike[str] | None = None,
-    overwrite: bool = False,
-    *,
-    errors: Literal["raise", "skip"] = "raise",
-    progress: Progress | None = None,
-    timeout: float = 5.0,
-    procs: int | None = None,
-    shards: int | None = None,
-    executor: Executorish = None,
-) -> Index:
-    """Index ``source`` (a record file, several, or records) into a new index at ``path`` and return it.
-
-    Without ``path`` the index lives in memory. An existing index at ``path`` is replaced only with
-    ``overwrite=True``, and only once the new one is complete; a folder that is not a searchlib index is never
-    overwritten, and an interrupted build (Ctrl-C) leaves ``path`` as it was. Replacing an index waits up to
-    ``timeout`` seconds for its write lock, so a build never replaces an index another process is writing to.
-    ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`). ``procs`` is
-    the number of processes that index (default on Linux: the CPUs available, at most 2; elsewhere 1); past
-    2,000 records each writes a segment of its own (see :mod:`searchlib._engine.parallel`).
-
-    ``shards=N`` splits the papers between N indexes in ``path`` by a hash of their id, each built by a process
-    of its own (``procs`` at a time) or, with ``executor="ray"``, by a Ray task: the result is searched as one
-    index and gives the same results (see docs/guide/scale.md).
-
-    >>> from searchlib import bundled_records_path
-    >>> index = build_index(bundled_records_path())
-    >>> len(index)
-    10
-    """
-    if shards is None:
-        if executor is not None:
-            raise SearchlibError("an executor builds shards: pass shards=N too")
-        return build_one(source, path, overwrite, errors=errors, progress=progress, timeout=timeout, procs=procs)
-    if path is None:
-        raise SearchlibError("a sharded index is built in a folder: pass a path")
-    runner = LocalExecutor(procs) if executor in (None, "local") else executor
-    return build_sharded(
-        source,
-        path,
-        shards,
-        overwrite=overwrite,
-        errors=errors,
-        progress=progress,
-        timeout=timeout,
-        executor=runner,
-    )
-
-
-def open_index(path: str | os.PathLike[str], *, executor: Executorish = None) -> Index:
-    """Open the index at ``path``, sharded or not. Raises :class:`SearchlibError` if it is not a searchlib index.
-
-    A sharded index's shards are served by ``executor``: in this process (``"local"``, the default) or by one
-    Ray actor each (``"ray"``, or ``RayExecutor(address=...)`` for a cluster).
-
-    Opening reads pickled data, so only open indexes you or your colleagues built: never one from an
-    untrusted source.
-    """
-    target = Path(path)
-    if shards.is_sharded(target):
-        return open_sharded(target, executor)
-    if executor not in (None, "local"):
-        raise SearchlibError(f"{target} is not a sharded index: it opens in this process, without an executor")
-    return open_one(target)

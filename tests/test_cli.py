@@ -290,7 +290,6 @@ def test_search_similar_and_show_print_a_paper_with_the_same_keys(in_tmp, capsys
     assert list(load_records(in_tmp / "hits.jsonl")) == [open_index("ix").get(h["id"]) for h in similar]
 
 
-@pytest.mark.usefixtures("words_restored")
 def test_index_builds_a_sharded_index_that_search_and_index_use_as_one(in_tmp, capsys):
     idx = str(in_tmp / "sharded")
     medline = str(FIXTURES / "medline" / "medline16n0902-sample.xml.gz")

@@ -16,16 +16,12 @@ import pytest
 import searchlib
 from searchlib import SearchlibError
 from searchlib._engine.executors import ShardFailed
+from searchlib._engine.shards import shard_of
 from searchlib._engine.storage import WriteLock
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MEDLINE = FIXTURES / "medline" / "medline16n0902-sample.xml.gz"
 SHARDS = 3
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _words_restored(words_restored):
-    """This module's indexes' words are forgotten after it (autouse: set up before its indexes are built)."""
 
 
 # (query, search options): every kind of query the language has, with and without feedback, filters and sorts.
@@ -155,8 +151,9 @@ def test_add_and_delete_go_to_each_paper_s_shard_and_keep_results_equal(records,
     one = searchlib.build_index(records[:120], tmp_path / "one")
     many = searchlib.build_index(records[:120], tmp_path / "many", shards=SHARDS)
     new = [_paper(i) for i in range(6)] + [dataclasses.replace(records[5], title="A replaced title on cancer")]
-    assert many.add(new) == one.add(new) == 7
-    assert many.get(records[5].id).title == "A replaced title on cancer"
+    added = many.add(new)
+    assert repr(added) == repr(one.add(new)) and added == 7  # the same papers new, merged and unchanged
+    assert many.get(records[5].id) == one.get(records[5].id)  # the copy merged into its paper, in its shard
     assert many.delete([new[0].doi, "10.5555/not-there", records[10].id]) == 2
     assert one.delete([new[0].doi, "10.5555/not-there", records[10].id]) == 2
     assert many.get(new[0].doi) is None and many.get(new[1].doi) == one.get(new[1].doi)
@@ -244,7 +241,80 @@ def test_record_files_are_read_once_and_each_paper_built_in_its_shard(tmp_path):
     files = [MEDLINE, searchlib.bundled_records_path(), FIXTURES / "formats" / "pubmed.xml"]
     one = searchlib.build_index(files, tmp_path / "one")
     many = searchlib.build_index(files, tmp_path / "many", shards=SHARDS)
-    assert not list((tmp_path / "many").rglob("*.records"))  # the routed records are gone once built
+    assert not list((tmp_path / "many").rglob(".records*"))  # the records read for the builders are gone
     assert sorted(r.id for r in many) == sorted(r.id for r in one)
     for query, options in QUERIES[:2] + QUERIES[11:12] + QUERIES[15:16]:
         _same_results(one, many, query, options)
+
+
+def _copies():
+    """Three records of one paper under two ids, the first two in different shards: the third links them."""
+    a = {
+        "doi": "10.5555/copy-1",
+        "title": "Copies of one paper across shards",
+        "authors": ["Ann Roe"],
+        "year": 2020,
+    }
+    b = {"pmid": "1001", "title": "Copies of one paper across shards.", "journal": "Shard J", "authors": ["A Roe"]}
+    c = {"doi": "10.5555/copy-1", "pmid": "1001", "abstract": "Methods: We split the papers. Results: One paper."}
+    assert shard_of("10.5555/copy-1", SHARDS) != shard_of("pmid:1001", SHARDS)
+    return a, b, c
+
+
+def test_copies_under_different_ids_are_built_into_one_paper_as_one_index_builds_them(records, tmp_path):
+    source = records[:20] + list(_copies())
+    one = searchlib.build_index(source, tmp_path / "one")
+    many = searchlib.build_index(source, tmp_path / "many", shards=SHARDS)
+    assert len(many) == len(one) == 21
+    assert repr(many.report) == repr(one.report)
+    assert many.get("pmid:1001") == one.get("pmid:1001") == many.get("10.5555/copy-1")
+    assert len(many.get("pmid:1001").sources) == 3
+    _same_results(one, many, "copies across shards", {"match": "any"})
+
+
+def test_an_added_copy_linking_papers_of_two_shards_makes_them_one_paper(records, tmp_path):
+    a, b, c = _copies()
+    one = searchlib.build_index(records[:20] + [a, b], tmp_path / "one")
+    many = searchlib.build_index(records[:20] + [a, b], tmp_path / "many", shards=SHARDS)
+    assert len(many) == len(one) == 22
+    assert repr(many.add([c])) == repr(one.add([c]))
+    assert len(many) == len(one) == 21
+    assert many.get("10.5555/copy-1") == one.get("10.5555/copy-1") == many.get("pmid:1001")
+    assert sum(many.stats()["shards"].values()) == 21  # the other shard's copy moved, not kept twice
+
+
+def test_merging_papers_of_two_shards_gives_one_index_s_paper(records, tmp_path):
+    a, b, _ = _copies()
+    one = searchlib.build_index(records[:20] + [a, b], tmp_path / "one")
+    many = searchlib.build_index(records[:20] + [a, b], tmp_path / "many", shards=SHARDS)
+    assert many.merge(["10.5555/copy-1", "pmid:1001"]) == one.merge(["10.5555/copy-1", "pmid:1001"])
+    assert len(many) == len(one) == 21
+    assert many.get("pmid:1001") == one.get("pmid:1001")
+    with pytest.raises(SearchlibError, match="nothing was merged"):
+        many.merge(["10.5555/copy-1", "10.5555/not-there"])
+
+
+def test_a_sharded_folder_from_elsewhere_opens_once_every_shard_is_trusted(records, tmp_path, monkeypatch, capsys):
+    from searchlib.cli import main
+
+    path = tmp_path / "many"
+    searchlib.build_index(records[:30], path, shards=SHARDS)
+    monkeypatch.setenv("SEARCHLIB_KEY_FILE", str(tmp_path / "other-user" / "key"))
+    with pytest.raises(searchlib.UntrustedIndexError, match=f"searchlib trust {path}`") as caught:
+        searchlib.open_index(path)
+    assert caught.value.path == str(path)
+    assert main(["trust", "--verify", str(path)]) == 1  # checking signs nothing
+    assert main(["trust", str(path)]) == 0
+    assert "trusted" in capsys.readouterr().out
+    assert len(searchlib.open_index(path)) == 30 and main(["trust", "--verify", str(path)]) == 0
+
+
+@pytest.mark.filterwarnings("ignore:skipped 1 malformed record")
+def test_a_sharded_build_reports_what_became_of_each_record(records, tmp_path):
+    bad = {"title": "", "authors": "not a list"}
+    many = searchlib.build_index(
+        records[:10] + records[:3] + [bad], tmp_path / "many", shards=SHARDS, errors="skip"
+    )
+    one = searchlib.build_index(records[:10] + records[:3] + [bad], tmp_path / "one", errors="skip")
+    assert repr(many.report) == repr(one.report)
+    assert (many.report.new, many.report.unchanged, many.report.skipped) == (10, 3, 1)

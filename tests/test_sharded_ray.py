@@ -21,11 +21,6 @@ ray = importlib.import_module("ray") if os.environ.get("CI") else pytest.importo
 pytestmark = pytest.mark.heavy
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _words_restored(words_restored):
-    """This module's indexes' words are forgotten after it (autouse: set up before its indexes are built)."""
-
-
 @pytest.fixture(scope="module")
 def local_ray():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)

@@ -123,7 +123,9 @@ def _forked(
             while waiting and len(running) < procs:
                 i = waiting.pop(0)
                 receive, send = ctx.Pipe(duplex=False)
-                child = ctx.Process(target=_child, args=(fn, calls[i], send), name=names[i], daemon=True)
+                child = ctx.Process(
+                    target=_child, args=(fn, calls[i], send, os.getpid()), name=names[i], daemon=True
+                )
                 child.start()
                 send.close()
                 running[i] = (child, receive)
@@ -150,9 +152,12 @@ def _forked(
     return results
 
 
-def _child(fn: Callable[..., Any], args: tuple[Any, ...], send: Any) -> None:
+def _child(fn: Callable[..., Any], args: tuple[Any, ...], send: Any, parent: int) -> None:
     import signal
 
+    from .parallel import end_with
+
+    end_with(parent)  # a build killed outright takes its shard builders with it
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the children on Ctrl-C
     try:
         send.send(("ok", fn(*args)))

@@ -19,9 +19,11 @@ from typing import Any
 
 import orjson
 
-from ..errors import SearchlibError
-from . import folder
+from ..errors import ArgumentError, SearchlibError
+from ..progress import counted
+from . import folder, signing
 from .folder import check_build_target
+from .storage import MANIFEST
 
 #: The manifest of a sharded index (a single index's is ``searchlib.json``).
 SHARDS_MANIFEST = "shards.json"
@@ -45,7 +47,7 @@ def shard_name(number: int) -> str:
 def check_count(shards: object) -> int:
     """``shards`` if it is a whole number from 1 to :data:`MAX_SHARDS`; else :class:`SearchlibError`."""
     if isinstance(shards, bool) or not isinstance(shards, int) or not 1 <= shards <= MAX_SHARDS:
-        raise SearchlibError(f"shards must be a whole number from 1 to {MAX_SHARDS}, not {shards!r}")
+        raise ArgumentError(f"shards must be a whole number from 1 to {MAX_SHARDS}, not {shards!r}")
     return shards
 
 
@@ -76,6 +78,32 @@ def read_manifest(path: Path) -> dict[str, Any]:
     if missing:
         raise SearchlibError(f"{path} lacks shard folders {', '.join(missing)}: copy them back or rebuild")
     return data
+
+
+def holds_index(path: Path) -> bool:
+    """Whether ``path`` holds an index, sharded or not (complete or not: it has a manifest)."""
+    return (path / MANIFEST).exists() or is_sharded(path)
+
+
+def index_folders(path: Path) -> list[Path]:
+    """The index folders of the index at ``path``: its shards' if it is sharded, else itself."""
+    if not is_sharded(path):
+        return [path]
+    return [path / shard_name(i) for i in range(read_manifest(path)["shards"])]
+
+
+def trust_index(path: Path, verify: bool = False) -> str:
+    """Check the index at ``path`` (each shard of a sharded one) and sign it with this user's key, or only check
+    every file against its signature (``verify``); what was done, in a line."""
+    folders = index_folders(path)  # a sharded index's shards are each signed on their own
+    for each in folders:
+        folder.check_format(each)
+    if verify:
+        for each in folders:
+            folder.verify(each)
+        return f"{path}: signed with your key, and every file is as it was signed"
+    signed = sum(folder.trust(each) for each in folders)
+    return f"trusted {path}: {counted(signed, 'file')} signed with your key ({signing.key_path()})"
 
 
 def check_target(target: Path, overwrite: bool) -> None:

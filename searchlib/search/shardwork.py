@@ -1,15 +1,16 @@
 """One shard's part in searching a sharded index as one index: Elasticsearch's ``dfs_query_then_fetch``.
 
 BM25 reads three things from the whole collection: how many papers it has (N), how many hold each term (df; for
-title and abstract scored together, the papers holding it in either), and each field's average length. A shard alone knows only its own, and scoring with them would rank a paper
-differently in each shard. So a search of a sharded index goes in two steps (:mod:`searchlib.sharded` runs
-them): every shard first counts what the query's plan needs (:func:`counts`, :func:`doc_frequencies`,
-:func:`phrase_matches`), and the sums make one :class:`CollectionStats`; then every shard scores its papers
-with those sums (:func:`top`), which gives each paper exactly the score one index of all the papers gives it,
-and returns its best papers with their ids, which the caller merges.
+title and abstract scored together, the papers holding it in either), and each field's average length. A shard
+alone knows only its own, and scoring with them would rank a paper differently in each shard. So a search of a
+sharded index goes in two steps (:mod:`searchlib.sharded` runs them): every shard first counts what the query's
+plan needs (:func:`counts`, :func:`doc_frequencies`, :func:`phrase_matches`), and the sums make one
+:class:`CollectionStats`; then every shard scores its papers with those sums (:func:`top`), which gives each paper
+exactly the score one index of all the papers gives it, and returns its best papers with their ids, which the
+caller merges.
 
-A :class:`CollectionStats` belongs to one state of the shards (a "view"): it grows as searches need more terms,
-and each shard keeps its scored postings with it, as one index keeps them with its searcher.
+A :class:`CollectionStats` belongs to one state of the shards (a "view"): it grows as searches need more terms, and
+each shard keeps its scored postings with it, as one index keeps them with its searcher.
 """
 
 from __future__ import annotations
