@@ -36,6 +36,7 @@ from .errors import (
     SearchlibError,
     UntrustedIndexError,
     check_count,
+    check_flag,
     check_seconds,
 )
 from .index import Index, Source, _check_limit, merge_keys
@@ -224,6 +225,7 @@ class ShardedIndex(Index):
         language: str | Iterable[str] | None = None,
     ) -> Results:
         _check_limit(limit)
+        check_flag("feedback", feedback, none=True, error=QueryError)
         view = self._current()
         parsed = syntax.parse(query, match=match, plain=plain)
         sorting = facets.check_sort(sort)

@@ -318,3 +318,19 @@ def test_a_sharded_build_reports_what_became_of_each_record(records, tmp_path):
     one = searchlib.build_index(records[:10] + records[:3] + [bad], tmp_path / "one", errors="skip")
     assert repr(many.report) == repr(one.report)
     assert (many.report.new, many.report.unchanged, many.report.skipped) == (10, 3, 1)
+
+
+@pytest.mark.parametrize("query", ["abstract:*tion*", "year:2015", "title:*ing*"])
+def test_papers_that_tie_rank_by_id_however_many_tie(both, query, monkeypatch):
+    """A pattern or a year scores every match alike: the first hits are the matches with the lowest ids, whether
+    the ids of the tied papers are read one by one or walked in order (when most papers tie)."""
+    from searchlib.search import termwise
+
+    one, many = both
+    matched = sorted(h.id for h in one.search(query, limit=None))
+    assert len(matched) > 40  # enough ties that the ids are walked in order
+    for scan in (termwise.ID_SCAN, 10**9):  # walked, then read one by one
+        monkeypatch.setattr(termwise, "ID_SCAN", scan)
+        for index in (one, many):
+            index.close()
+            assert [h.id for h in index.search(query, limit=10)] == matched[:10], (query, scan)

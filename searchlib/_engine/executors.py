@@ -78,6 +78,7 @@ class LocalExecutor(Executor):
         self.procs = procs
         self._servers: list[Any] = []
         self._names: list[str] = []
+        self._serving: tuple[type, Sequence[tuple[Any, ...]], Sequence[str]] | None = None
 
     def run(self, fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], names: Sequence[str]) -> list[Any]:
         if "fork" not in multiprocessing.get_all_start_methods() or len(calls) == 1:
@@ -86,6 +87,7 @@ class LocalExecutor(Executor):
         return _forked(fn, calls, names, max(1, procs or 1))
 
     def serve(self, server: type, calls: Sequence[tuple[Any, ...]], names: Sequence[str]) -> None:
+        self._serving = (server, calls, names)
         self._names = list(names)
         self._servers = [
             self._guard(name, partial(server, *args)) for args, name in zip(calls, names, strict=True)
@@ -98,10 +100,12 @@ class LocalExecutor(Executor):
             raise _failed(name, e) from e
 
     def call(self, shard: int, method: str, *args: Any) -> Any:
+        if not self._servers and self._serving is not None:  # closed, and used again: serve the shards again
+            self.serve(*self._serving)
         return self._guard(self._names[shard], lambda: getattr(self._servers[shard], method)(*args))
 
     def call_all(self, method: str, args: Sequence[tuple[Any, ...]] | None = None) -> list[Any]:
-        return [self.call(i, method, *(args[i] if args else ())) for i in range(len(self._servers))]
+        return [self.call(i, method, *(args[i] if args else ())) for i in range(len(self._names))]
 
     def close(self) -> None:
         for server in self._servers:

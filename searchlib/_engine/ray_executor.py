@@ -56,6 +56,7 @@ class RayExecutor(Executor):
         self.init_options = dict(init_options or {})
         self.actor_options = actor_options
         self._actors: list[Any] = []
+        self._serving: tuple[type, Sequence[tuple[Any, ...]], Sequence[str]] | None = None
         self._names: list[str] = []
 
     def _started(self) -> Any:
@@ -98,6 +99,7 @@ class RayExecutor(Executor):
         return self._get(refs, names)
 
     def serve(self, server: type, calls: Sequence[tuple[Any, ...]], names: Sequence[str]) -> None:
+        self._serving = (server, calls, names)
         ray = self._started()
         actor = ray.remote(server)
         self._names = list(names)
@@ -111,12 +113,14 @@ class RayExecutor(Executor):
         return {"num_cpus": 0, "scheduling_strategy": "SPREAD", "max_restarts": 0, **(given or {})}
 
     def call(self, shard: int, method: str, *args: Any) -> Any:
-        return self._get([getattr(self._actors[shard], method).remote(*args)], [self._names[shard]])[0]
+        return self.call_each(method, [(shard, args)])[0]
 
     def call_all(self, method: str, args: Sequence[tuple[Any, ...]] | None = None) -> list[Any]:
-        return self.call_each(method, [(i, args[i] if args else ()) for i in range(len(self._actors))])
+        return self.call_each(method, [(i, args[i] if args else ()) for i in range(len(self._names))])
 
     def call_each(self, method: str, calls: Sequence[tuple[int, tuple[Any, ...]]]) -> list[Any]:
+        if not self._actors and self._serving is not None:  # closed, and used again: serve the shards again
+            self.serve(*self._serving)
         refs = [getattr(self._actors[shard], method).remote(*args) for shard, args in calls]
         return self._get(refs, [self._names[shard] for shard, _ in calls])
 

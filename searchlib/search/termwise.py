@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -82,12 +83,40 @@ def ordered(keys: np.ndarray, docnums: np.ndarray, limit: int | None, searcher: 
     if tied.any():
         docnums = docnums.copy()
         cache = cache_of(searcher)
+        papers = searcher.doc_count_all()
         for a, b in zip(begin[tied].tolist(), end[tied].tolist(), strict=True):
             group = docnums[a:b].tolist()
-            by_id = zip(cache.paper_ids(searcher, group), group, strict=True)
             need = min(b, n) - a  # the group's places within the first n
-            docnums[a : a + need] = [d for _, d in heapq.nsmallest(need, by_id)]
+            if len(group) * len(group) > ID_SCAN * need * papers:  # many ties: walk the ids in order
+                docnums[a : a + need] = first_by_id(searcher, set(group), need)
+            else:
+                by_id = zip(cache.paper_ids(searcher, group), group, strict=True)
+                docnums[a : a + need] = [d for _, d in heapq.nsmallest(need, by_id)]
     return docnums[:n]
+
+
+#: Reading a tied paper's id costs about this many steps through the sorted ids. A group of ``g`` tied papers,
+#: ``need`` of which are wanted, of ``N``: reading each one's id costs ``g``; walking the ids from the smallest
+#: until ``need`` of the group are met costs about ``need * N / g``, the lesser when most papers tie (a year, a
+#: pattern: every match scores alike).
+ID_SCAN = 2
+
+
+def first_by_id(searcher: Searcher, group: set[int], need: int) -> list[int]:
+    """The ``need`` papers of ``group`` with the lowest ids, found by walking every segment's ids in order."""
+
+    def ids(reader: Any, base: int) -> Iterator[tuple[str, int]]:
+        for text, info in reader.iter_field("id"):
+            for docnum in postings.read_postings(reader, "id", text, info)[0]:
+                yield text, docnum + base
+
+    found: list[int] = []
+    for _, docnum in heapq.merge(*(ids(sub.reader(), base) for sub, base in searcher.leaf_searchers())):
+        if docnum in group:
+            found.append(docnum)
+            if len(found) == need:
+                break
+    return found
 
 
 class Stats:
