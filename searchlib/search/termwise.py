@@ -156,8 +156,7 @@ def local_doc_frequency(searcher: Searcher, field: str, btext: bytes) -> int:
     cache = cache_of(searcher)
     if field != TIAB:
         return sum(info.doc_frequency() for info in cache.index_term_infos(searcher, field, btext))
-    found = cache.postings(searcher, TIAB, btext)
-    return 0 if found is None else len(found[0])
+    return cache.tiab_doc_frequency(searcher, btext)
 
 
 def frequency(searcher: Searcher, field: str, text: str) -> float:
@@ -181,6 +180,8 @@ def frequency(searcher: Searcher, field: str, text: str) -> float:
     return total
 
 
+#: How many terms' counts (:meth:`_SearcherCache.tiab_doc_frequency`) a searcher keeps for the scoring to come.
+MAX_KEPT_COUNTS = 1_000
 #: How many term infos (about 500 bytes each) and frequencies a searcher keeps before it starts over: 300 claims
 #: with feedback on a 50k index look up 29,000.
 MAX_CACHED_TERMS = 50_000
@@ -209,6 +210,8 @@ class _SearcherCache:
         self._avgfl: dict[str, float] = {}
         # What does not depend on the statistics: shared with the cache for the searcher's own, if given.
         self._infos: dict[tuple[int, str, bytes], object] = shared._infos if shared else {}
+        #: A term's counts in title and abstract, read to count its papers and kept until scored (:meth:`_tiab`).
+        self._raw: dict[bytes, list[tuple[int, np.ndarray, np.ndarray]]] = shared._raw if shared else {}
         self._columns: dict[str, np.ndarray] = shared._columns if shared else {}
         self._lexicons: dict[str, str] = shared._lexicons if shared else {}
         self._ids: dict[int, str] = shared._ids if shared else {}
@@ -291,8 +294,23 @@ class _SearcherCache:
         """A term's BM25F scores over title and abstract: in each paper, the fields' counts weighted
         (:data:`~.ranking.TIAB_FIELDS`) and summed (the title's first), scored by BM25 with the paper's weighted
         length (:meth:`tiab_norms`) and the idf of the papers holding the term in either field."""
+        parts = self._raw.pop(btext, None) or self._tiab_counts(searcher, btext)
+        if not parts:
+            return None
+        leaves = searcher.leaf_searchers()
+        docs = np.concatenate([docs + leaves[leaf][1] for leaf, docs, _ in parts])
+        tf = np.concatenate([tf for _, _, tf in parts])
+        norms = np.concatenate(
+            [self.tiab_norms(leaf, leaves[leaf][0].reader(), searcher)[d] for leaf, d, _ in parts]
+        )
+        df = self.stats.doc_frequency(searcher, TIAB, btext, here=len(docs))
+        return docs, saturated(tf, norms, robertson_idf(df, self.stats.papers(searcher)))
+
+    def _tiab_counts(self, searcher: Searcher, btext: bytes) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """In each segment holding the term in title or abstract: ``(segment, its papers there, their weighted
+        counts)``."""
         parts = []
-        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
+        for leaf, (sub, _) in enumerate(searcher.leaf_searchers()):
             reader = sub.reader()
             fields = []
             for field, weight in TIAB_FIELDS.items():
@@ -300,15 +318,18 @@ class _SearcherCache:
                 if info is not None:
                     ids, tfs = postings.read_postings(reader, field, btext, info)
                     fields.append((np.array(ids, dtype=np.int32), weight * np.array(tfs, dtype=np.float64)))
-            if not fields:
-                continue
-            docs, tf = fields[0] if len(fields) == 1 else _summed(fields)
-            parts.append((docs + base if base else docs, tf, self.tiab_norms(leaf, reader, searcher)[docs]))
-        if not parts:
-            return None
-        docs, tf, norms = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
-        df = self.stats.doc_frequency(searcher, TIAB, btext, here=len(docs))
-        return docs, saturated(tf, norms, robertson_idf(df, self.stats.papers(searcher)))
+            if fields:
+                parts.append((leaf, *(fields[0] if len(fields) == 1 else _summed(fields))))
+        return parts
+
+    def tiab_doc_frequency(self, searcher: Searcher, btext: bytes) -> int:
+        """How many papers hold the term in title or abstract. A sharded index asks this of every shard before
+        scoring with the sums: the counts read are kept for that scoring (:meth:`_tiab`), not read twice."""
+        parts = self._tiab_counts(searcher, btext)
+        if len(self._raw) >= MAX_KEPT_COUNTS:
+            self._raw.clear()
+        self._raw[btext] = parts
+        return sum(len(docs) for _, docs, _ in parts)
 
     def _segment_postings(self, leaf: int, leafsearcher: Searcher, field: str, btext: bytes, info: Any) -> Any:
         """The term's document numbers and scores in one segment."""
