@@ -11,6 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from ._engine.building import AddReport
+from ._engine.ray_executor import RayExecutor
 from .errors import (
     ArgumentError,
     IndexLockedError,
@@ -20,7 +21,8 @@ from .errors import (
     StorageError,
     UntrustedIndexError,
 )
-from .index import Index, build_index, open_index
+from .index import Index
+from .indexes import build_index, open_index
 from .records import (
     CATEGORIES,
     Mesh,
@@ -59,6 +61,7 @@ __all__ = [
     "Mesh",
     "MeshQualifier",
     "QueryError",
+    "RayExecutor",
     "Record",
     "RecordList",
     "SearchlibError",

@@ -40,9 +40,10 @@ from typing import Literal, NoReturn
 
 import orjson
 
-from ._engine.storage import MANIFEST
+from ._engine.shards import holds_index, trust_index
 from .errors import LoadError, SearchlibError
-from .index import Index, build_index, open_index
+from .index import Index
+from .indexes import build_index, open_index
 from .progress import ProgressBar, counted
 from .records.duplicates import find_duplicates
 from .records.export import EXPORT_FORMATS, export_records
@@ -144,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         metavar="N",
         help="processes for a new index, used past 2,000 records (default on Linux: the CPUs, at most 2)",
+    )
+    sp.add_argument(
+        "--shards",
+        type=_positive,
+        metavar="N",
+        help="build a sharded index: N indexes in the folder, a process each, searched as one",
     )
     sp.add_argument(
         "--progress",
@@ -304,13 +311,15 @@ def _cmd_index(args: argparse.Namespace) -> int:
     show = args.progress if args.progress is not None else size >= _PROGRESS_MIN_BYTES and sys.stderr.isatty()
     progress = ProgressBar() if show else None
     overwrite = args.overwrite
-    exists = (path / MANIFEST).exists()
+    exists = holds_index(path)
     if exists and not overwrite and _default_in_use(args) and _holds_only_the_sample(open_index(path)):
         print(f"searchlib: replacing the bundled sample records at {path} with these", file=sys.stderr)
         overwrite = True
     try:
         if overwrite or not exists:
-            index = build_index(records(), path, overwrite=overwrite, progress=progress, procs=args.procs)
+            index = build_index(
+                records(), path, overwrite=overwrite, progress=progress, procs=args.procs, shards=args.shards
+            )
             verb = "built"
         else:
             index = open_index(path)
@@ -576,16 +585,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_trust(args: argparse.Namespace) -> int:
-    from ._engine import folder, signing
-
-    path = Path(args.path)
-    folder.check_format(path)
-    if args.verify:
-        folder.verify(path)
-        print(f"{path}: signed with your key, and every file is as it was signed")
-        return 0
-    signed = folder.trust(path)
-    print(f"trusted {path}: {counted(signed, 'file')} signed with your key ({signing.key_path()})")
+    print(trust_index(Path(args.path), verify=args.verify))
     return 0
 
 

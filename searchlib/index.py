@@ -253,7 +253,7 @@ class Index:
         others = np.ones(searcher.doc_count_all(), dtype=bool)
         others[docnum] = False
         scores = matcher.scores(plan, others)
-        ranking = termwise.rank(scores, limit)
+        ranking = termwise.rank(scores, limit, searcher)
         hits = [
             self._hit(searcher, matcher, plan, rank, score, doc)
             for rank, (score, doc) in enumerate(ranking.top, 1)
@@ -311,10 +311,7 @@ class Index:
         (1, 2020, True)
         """
         check_seconds("timeout", timeout)
-        items = list(papers) if isinstance(papers, Iterable) and not isinstance(papers, (str, bytes)) else None
-        if items is None or not all(isinstance(paper, (str, Record)) for paper in items):
-            raise ArgumentError(f"merge takes a group of papers (records, DOIs or ids), not {papers!r}")
-        keys = [paper if isinstance(paper, str) else paper.id for paper in items]
+        keys = merge_keys(papers)
         with self._writing(timeout) as writer, writer.searcher() as searcher:
             docnums: list[int] = []
             for key in keys:
@@ -477,6 +474,14 @@ class Index:
         return f"<Index {where}: {len(self)} papers>"
 
 
+def merge_keys(papers: object) -> list[str]:
+    """The DOIs or ids of the papers of a group to merge (records, DOIs or ids), checked."""
+    items = list(papers) if isinstance(papers, Iterable) and not isinstance(papers, (str, bytes)) else None
+    if items is None or not all(isinstance(paper, (str, Record)) for paper in items):
+        raise ArgumentError(f"merge takes a group of papers (records, DOIs or ids), not {papers!r}")
+    return [paper if isinstance(paper, str) else paper.id for paper in items]
+
+
 def _check_limit(limit: int | None) -> None:
     check_count("limit", limit, none="for every match", error=QueryError)
 
@@ -500,20 +505,11 @@ def build_index(
     timeout: float = 5.0,
     procs: int | None = None,
 ) -> Index:
-    """Index ``source`` (a record file, several, or records) into a new index at ``path`` and return it.
-
-    Without ``path`` the index lives in memory. An existing index at ``path`` is replaced only with
-    ``overwrite=True``, and only once the new one is complete; a folder that is not a searchlib index is never
-    overwritten, and an interrupted build (Ctrl-C) leaves ``path`` as it was. Replacing an index waits up to
-    ``timeout`` seconds for its write lock, so a build never replaces an index another process is writing to.
-    ``progress(done, total)`` is called as records are indexed (see :mod:`searchlib.progress`). ``procs`` is
-    the number of processes that index (default on Linux: the CPUs available, at most 2; elsewhere 1); past
-    2,000 records (from the first, for a list of 2,000 or more or record files of 3 MB or more) each writes a
-    segment of its own (see :mod:`searchlib._engine.parallel`). In memory, one process.
+    """One index of ``source`` at ``path`` (in memory without one): :func:`searchlib.build_index`, which builds
+    sharded indexes too, says what each argument does.
 
     >>> from searchlib import bundled_records_path
-    >>> index = build_index(bundled_records_path())
-    >>> len(index)
+    >>> len(build_index(bundled_records_path()))
     10
     """
     check_seconds("timeout", timeout)
@@ -544,7 +540,8 @@ def build_index(
 
 
 def open_index(path: str | os.PathLike[str], *, trust: bool = False, verify: bool = False) -> Index:
-    """Open the index at ``path``. Raises :class:`SearchlibError` if it is not a searchlib index.
+    """Open the index at ``path`` (one index: :func:`searchlib.open_index` opens sharded ones too). Raises
+    :class:`SearchlibError` if it is not a searchlib index.
 
     An index opens when you built it (or trusted it) and it has not changed since: each commit is signed with
     a key of yours kept outside the index (``~/.config/searchlib/key``). A folder built by someone else, on

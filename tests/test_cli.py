@@ -288,3 +288,24 @@ def test_search_similar_and_show_print_a_paper_with_the_same_keys(in_tmp, capsys
     # and a hit, as printed, reads back as the paper in the index
     (in_tmp / "hits.jsonl").write_text("".join(orjson.dumps(h).decode() + "\n" for h in similar))
     assert list(load_records(in_tmp / "hits.jsonl")) == [open_index("ix").get(h["id"]) for h in similar]
+
+
+def test_index_builds_a_sharded_index_that_search_and_index_use_as_one(in_tmp, capsys):
+    idx = str(in_tmp / "sharded")
+    medline = str(FIXTURES / "medline" / "medline16n0902-sample.xml.gz")
+    assert main(["index", medline, "--index", idx, "--shards", "3"]) == 0
+    assert "240 records indexed" in capsys.readouterr().out
+    assert sorted(p.name for p in (in_tmp / "sharded").iterdir()) == [
+        "shard-000",
+        "shard-001",
+        "shard-002",
+        "shards.json",
+    ]
+    assert main(["search", "ti:cancer", "--index", idx, "--json", "--limit", "100"]) == 0
+    found = [orjson.loads(line)["doi"] for line in capsys.readouterr().out.splitlines()]
+    expected = [r.doi for r in load_records(medline) if "cancer" in r.title.lower()]
+    assert set(found) == set(expected) and found
+    seed = str(FIXTURES / "malformed.txt")
+    assert main(["index", seed, "--index", idx, "--skip-errors"]) == 0  # added to the sharded index
+    assert main(["stats", "--index", idx, "--json"]) == 0
+    assert orjson.loads(capsys.readouterr().out.splitlines()[-1])["papers"] == 242

@@ -267,6 +267,16 @@ def document_for(record: Record, names: frozenset[str]) -> dict[str, Any]:
     return doc if len(doc) == len(names & doc.keys()) else {k: v for k, v in doc.items() if k in names}
 
 
+def holding(reader: Any, key: str) -> Iterator[int]:
+    """The committed papers holding the identifier ``key`` (:func:`~searchlib.records.merge.paper_keys`): in its
+    own field, or among a merged paper's other ids. Deleted papers too: the caller checks."""
+    kind, _, text = key.partition(":")  # "doi:10.1/x" is in the field "doi", or in "ids" as it is
+    places = [(kind, text), ("ids", key_token(key))] if "ids" in reader.schema else [(kind, text)]
+    for field, term in places:
+        if (field, term) in reader:
+            yield from reader.postings(field, term).all_ids()
+
+
 class _Batch:
     """What one commit of an add sees: the committed papers, and the documents written since, read back from a
     spool file (the segment being written cannot be read until it is finished)."""
@@ -298,12 +308,7 @@ class _Batch:
                 yield ("new", written), self._read_back(written)
 
     def _committed(self, key: str) -> Iterator[int]:
-        """The committed papers holding ``key``: in its own field, or among a merged paper's other ids."""
-        kind, _, text = key.partition(":")  # "doi:10.1/x" is in the field "doi", or in "ids" as it is
-        places = [(kind, text), ("ids", key_token(key))] if "ids" in self.names else [(kind, text)]
-        for field, term in places:
-            if (field, term) in self.reader:
-                yield from self.reader.postings(field, term).all_ids()
+        return holding(self.reader, key)
 
     def touched(self, where: tuple[str, int]) -> bool:
         """Whether a record of this add went into this paper already."""

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -47,13 +47,14 @@ from .whoosh_private import compound_directory
 FORMAT_VERSION = 5
 
 
-def check_build_target(target: Path, overwrite: bool) -> None:
-    """Refuse to build over a file, over an index without ``overwrite``, or over a folder of other files."""
+def check_build_target(target: Path, overwrite: bool, found: bool = False) -> None:
+    """Refuse to build over a file, over an index without ``overwrite``, or over a folder of other files
+    (``found``: the caller knows an index is there, a sharded one)."""
     if not target.exists():
         return
     if not target.is_dir():
         raise SearchlibError(f"{target} exists and is not a folder")
-    if (target / MANIFEST).exists():
+    if found or (target / MANIFEST).exists():
         if not overwrite:
             raise SearchlibError(
                 f"an index already exists at {target}; pass overwrite=True to replace it, "
@@ -79,16 +80,16 @@ def staging(target: Path) -> Iterator[Path]:
         raise
 
 
-def swap_into_place(staged: Path, target: Path, timeout: float) -> None:
+def swap_into_place(staged: Path, target: Path, timeout: float, locked: list[Path] | None = None) -> None:
     """Move a complete index into place; the old one is removed only after the new one is there.
 
-    The old index's write lock is held across the swap, so no writer is midway through a commit to it.
+    The old index's write lock (each of the ``locked`` folders', a sharded index's shards) is held across the
+    swap, so no writer is midway through a commit to it.
     """
     if not target.exists():
         staged.rename(target)
         return
-    lock = _locked(target, timeout)
-    try:
+    with all_locked(locked or [target], timeout):
         old = staging_name(target, "old")
         target.rename(old)
         try:
@@ -96,9 +97,16 @@ def swap_into_place(staged: Path, target: Path, timeout: float) -> None:
         except BaseException:
             old.rename(target)
             raise
-    finally:
-        lock.release()
     shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def all_locked(folders: list[Path], timeout: float) -> Iterator[None]:
+    """Every folder's write lock held (taken in order, so two processes never hold one each and wait forever)."""
+    with ExitStack() as stack:
+        for folder in folders:
+            stack.callback(_locked(folder, timeout).release)
+        yield
 
 
 def _locked(target: Path, timeout: float) -> WriteLock:

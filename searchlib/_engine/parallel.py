@@ -312,7 +312,7 @@ def _helper_main(
     ever, holding its memory (see :func:`_end_with`).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build's process decides what Ctrl-C stops
-    _end_with(build_pid)
+    end_with(build_pid)
     parent.pool.fields = {}
     from .storage import SafeFileStorage
 
@@ -344,7 +344,7 @@ PARENT_CHECK = 1.0
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def _end_with(build_pid: int) -> None:
+def end_with(build_pid: int) -> None:
     """Have the kernel kill this process when the build's process dies (Linux: ``PR_SET_PDEATHSIG``), and end it
     now if that process is already gone. Elsewhere :func:`_next_job` notices."""
     if sys.platform.startswith("linux"):

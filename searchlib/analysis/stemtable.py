@@ -233,6 +233,27 @@ class WordList:
         return self._counts
 
 
+class WordLists(WordList):
+    """Several indexes' words as one list, each word's occurrences added up: a sharded index's shards'."""
+
+    def __init__(self, parts: list[WordList]) -> None:
+        super().__init__(None)
+        self._parts = parts
+        self._read: tuple[object, ...] | None = None  # the parts' saved lists' states when last added up
+
+    def add(self, counts: Mapping[str, int]) -> None:
+        raise TypeError("a sharded index's words are its shards'")
+
+    def _current(self) -> dict[str, int]:
+        tables = [part._current() for part in self._parts]
+        read = tuple(part._seen for part in self._parts)
+        if read != self._read:
+            self._counts, self._sorted, self._read = {}, [], read
+            for table in tables:
+                _count(self._counts, table)
+        return self._counts
+
+
 def _count(table: dict[str, int], counts: Mapping[str, int]) -> None:
     """Add ``counts`` to ``table``, taking at most :data:`MAX_WORDS` words."""
     for word, n in counts.items():

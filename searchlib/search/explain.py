@@ -216,8 +216,8 @@ def _terms(matcher: Matcher, plan: Terms, docnum: int) -> list[TermScore]:
                 term=text,
                 score=score,
                 tf=_frequency_in(searcher, field, btext, docnum),
-                df=searcher.doc_frequency(field, btext),
-                papers=searcher.doc_count_all(),
+                df=matcher.stats.doc_frequency(searcher, field, btext),
+                papers=matcher.stats.papers(searcher),
                 idf=idf,
                 length=searcher.reader().doc_field_length(docnum, field, 1),
                 average_length=average,
@@ -240,7 +240,8 @@ def _tiab(matcher: Matcher, text: str, score: float, df: int, docnum: int, weigh
         )
         for field, w in TIAB_FIELDS.items()
     )
-    papers = searcher.doc_count_all()
+    papers = matcher.stats.papers(searcher)
+    df = matcher.stats.doc_frequency(searcher, TIAB, btext, here=df)  # the collection's, a sharded one's too
     return TermScore(
         field=TIAB,
         term=text,

@@ -129,15 +129,14 @@ def check_sort(sort: str) -> str:
 
 def order(searcher: Searcher, scores: np.ndarray, limit: int | None, sort: str) -> termwise.Ranking:
     """The papers scoring above 0, best first (``"relevance"``) or by date: oldest first (``"date"``, papers
-    without a date last) or newest first (``"-date"``); ties in index order. Each keeps its score."""
+    without a date last) or newest first (``"-date"``); ties by paper id. Each keeps its score."""
     if sort == "relevance":
-        return termwise.rank(scores, limit)
+        return termwise.rank(scores, limit, searcher)
     matched = np.flatnonzero(scores)
     dates = termwise.cache_of(searcher).column(searcher, "date")[matched]
-    undated = dates == ""
-    rank = np.unique(dates, return_inverse=True)[1].reshape(-1)  # dates as numbers, in order
-    keys = np.lexsort((matched, rank if sort == "date" else -rank, undated))
-    chosen = matched[keys][:limit] if limit is not None else matched[keys]
+    rank = np.unique(dates, return_inverse=True)[1].reshape(-1).astype(np.float64)  # dates as numbers, in order
+    keys = np.where(dates == "", -np.inf, -rank if sort == "date" else rank)
+    chosen = termwise.ordered(keys, matched, limit, searcher)
     return termwise.Ranking([(float(scores[d]), int(d)) for d in chosen], len(matched))
 
 
@@ -163,12 +162,19 @@ def facet_counts(searcher: Searcher, matched: np.ndarray, name: str) -> dict[Any
     if name == "section":
         for field in CATEGORIES:
             counts[field] = sum(1 for n in docnums if reader.doc_field_length(n, field, 0))
-        counts = Counter({k: v for k, v in counts.items() if v})
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0]))))
+        return in_order(name, counts)
     column = termwise.cache_of(searcher).column(searcher, "year" if name == "year" else "journal_name")
     for value in column[docnums].tolist():
         if value not in (termwise.NO_YEAR, "", None):
             counts[value] += 1
+    return in_order(name, counts)
+
+
+def in_order(name: str, counts: Counter[Any]) -> dict[Any, int]:
+    """Facet ``name``'s counts as :func:`facet_counts` gives them (a sharded index adds up its shards')."""
+    counts = Counter({k: v for k, v in counts.items() if v})
+    if name == "section":
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], CATEGORIES.index(kv[0]))))
     if name == "year":
         return dict(sorted(counts.items(), key=lambda kv: -kv[0]))
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -186,4 +192,4 @@ def _value_counts(searcher: Searcher, matched: np.ndarray, name: str) -> dict[st
         if found is not None and (n := int(np.count_nonzero(matched[found[0]]))):
             text = btext.decode("utf-8") if isinstance(btext, bytes) else str(btext)
             counts[text[len(prefix) :]] += n
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return in_order(name, counts)

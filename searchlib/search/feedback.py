@@ -30,11 +30,13 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from math import log2
+from typing import Any
 
 import numpy as np
 from whoosh.searching import Searcher
 
 from .._engine.schema import stored_records
+from ..records.record import Record
 from .plan import FIELD_WEIGHTS, Plan, Terms, leaves
 from .ranking import TIAB
 from .termwise import frequency, rank
@@ -50,24 +52,12 @@ FEEDBACK_WEIGHT = 1.25
 FEEDBACK_SHARPNESS = 8.0
 
 _FIELDS = ("title", "abstract")
-#: Papers tied for the last feedback place are taken in order of their ids when there are at most this many.
-MAX_TIED = 100
 
 
 def feedback_papers(searcher: Searcher, scores: np.ndarray) -> list[tuple[float, int]]:
-    """The first search's best :data:`FEEDBACK_DOCS` papers as ``(score, docnum)``. Papers tied for the last
-    place are taken in order of their ids, not of their place in the index, so that the same papers give the
-    same feedback however the index was built (in one process or several, in one segment or many)."""
-    top = rank(scores, FEEDBACK_DOCS).top
-    if len(top) < FEEDBACK_DOCS:
-        return top
-    last = top[-1][0]
-    tied = np.flatnonzero(scores == last)
-    if len(tied) == 1 or len(tied) > MAX_TIED:
-        return top
-    kept = [t for t in top if t[0] > last]
-    by_id = sorted(tied.tolist(), key=stored_records(searcher).id)
-    return kept + [(last, d) for d in by_id[: FEEDBACK_DOCS - len(kept)]]
+    """The first search's best :data:`FEEDBACK_DOCS` papers as ``(score, docnum)``, ties by paper id (not by
+    place in the index), so that the same papers give the same feedback however the index was built or split."""
+    return rank(scores, FEEDBACK_DOCS, searcher).top
 
 
 def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, loosen: bool = True) -> Plan:
@@ -80,19 +70,46 @@ def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, 
     """
     if not top:
         return plan
+    records = [stored_records(searcher).record(docnum) for _, docnum in top]
     reader = searcher.reader()
-    n = reader.doc_count_all()
-    most = sum(reader.field_length(field) for field in _FIELDS) / n  # the average paper's length
+    return expand_with(
+        plan,
+        [score for score, _ in top],
+        records,
+        searcher.schema["abstract"],
+        reader.doc_count_all(),
+        sum(reader.field_length(field) for field in _FIELDS),
+        lambda term: sum(frequency(searcher, field, term) for field in _FIELDS),
+        loosen=loosen,
+    )
+
+
+def expand_with(
+    plan: Plan,
+    scores: Sequence[float],
+    records: Sequence[Record],
+    analyzer_field: Any,
+    n: int,
+    length: int,
+    cf: Callable[[str], float],
+    *,
+    loosen: bool = True,
+    prefetch: Callable[[list[str]], None] | None = None,
+) -> Plan:
+    """:func:`expand` from the feedback papers' ``records`` and ``scores`` and the collection's statistics: ``n``
+    papers, ``length`` words in all their titles and abstracts, ``cf(term)`` a term's occurrences in them
+    (whatever holds the papers: one index, or the shards of one). ``prefetch`` is told the order in which
+    ``cf`` may be asked for the words (it stops early), for a caller that looks words up in batches."""
+    most = length / n  # the average paper's length
     in_top: defaultdict[str, float] = defaultdict(float)
-    weights = paper_weights([score for score, _ in top])
-    for weight, (_, docnum) in zip(weights, top, strict=True):
-        counts = _paper_words(searcher, docnum)
-        length = sum(counts.values())
+    for weight, record in zip(paper_weights(scores), records, strict=True):
+        counts = _paper_words(analyzer_field, record)
+        total = sum(counts.values())
         for term, count in counts.items():  # per word of the paper: a title-only paper counts as much
-            in_top[term] += weight * most * count / length
+            in_top[term] += weight * most * count / total
     if not in_top:
         return plan
-    best = best_words(in_top, lambda term: sum(frequency(searcher, field, term) for field in _FIELDS), n, most)
+    best = best_words(in_top, cf, n, most, prefetch)
     if not best:
         return plan
     mass = FEEDBACK_WEIGHT * _query_length(plan) / sum(score for score, _ in best)
@@ -100,11 +117,9 @@ def expand(searcher: Searcher, plan: Plan, top: Sequence[tuple[float, int]], *, 
     return Or((plan, added)) if loosen else AndMaybe(plan, added)
 
 
-def _paper_words(searcher: Searcher, docnum: int) -> Counter[str]:
+def _paper_words(analyzer_field: Any, record: Record) -> Counter[str]:
     """How often each term occurs in the paper's title and abstract."""
-    analyzer_field = searcher.schema["abstract"]
     positions = getattr(analyzer_field.analyzer, "positions", None)  # the cached analyzer's: no tokens made
-    record = stored_records(searcher).record(docnum)
     counts: Counter[str] = Counter()
     for text in (record.title, record.abstract):
         if not text:
@@ -119,7 +134,11 @@ def _paper_words(searcher: Searcher, docnum: int) -> Counter[str]:
 
 
 def best_words(
-    in_top: dict[str, float], cf: Callable[[str], float], n: int, most: float | None = None
+    in_top: dict[str, float],
+    cf: Callable[[str], float],
+    n: int,
+    most: float | None = None,
+    prefetch: Callable[[list[str]], None] | None = None,
 ) -> list[tuple[float, str]]:
     """The :data:`FEEDBACK_TERMS` words of ``in_top`` (word -> count in the feedback papers) with the best Bo1
     scores, as ``(score, word)`` best first (ties: alphabetical); ``cf(word)`` is the word's count in the
@@ -138,7 +157,10 @@ def best_words(
     """
     heap: list[float] = []  # the best scores so far, lowest first
     scored = []
-    for term, count in sorted(in_top.items(), key=lambda tc: (-tc[1], tc[0])):
+    ordered = sorted(in_top.items(), key=lambda tc: (-tc[1], tc[0]))
+    if prefetch is not None:
+        prefetch([term for term, _ in ordered])
+    for term, count in ordered:
         if most is not None and len(heap) == FEEDBACK_TERMS:
             if _best_possible(count, n, most) < heap[0]:
                 break

@@ -36,6 +36,8 @@ from .tree import And, AndNot, Or
 #: each is a term whose papers are read.
 MAX_EXPANSION = 10_000
 MAX_EXPANDED = 30_000
+#: How many phrases' counts (the papers holding them, and how often) a searcher keeps.
+KEPT_COUNTS = 32
 
 #: A run of words as a chain of steps: ``(from, to, terms)``, a step covering words ``from`` to ``to - 1`` by
 #: any of ``terms``.
@@ -45,12 +47,14 @@ Span = tuple[int, int]
 
 
 class Matcher:
-    """Evaluates plans over one state of the index (``searcher``): :meth:`scores`."""
+    """Evaluates plans over one state of the index (``searcher``): :meth:`scores`. ``stats`` are the collection
+    statistics scores are worked out with (:class:`~.termwise.Stats`): by default the searcher's own."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, stats: termwise.Stats = termwise.OWN) -> None:
         self.searcher = searcher
         self.n = searcher.doc_count_all()
-        self.cache = termwise.cache_of(searcher)
+        self.stats = stats
+        self.cache = termwise.cache_of(searcher, stats)
         self._expanded: dict[tuple[str, str], tuple[str, ...]] = {}
         self.expanded = 0  # words the patterns of this search stand for, so far
 
@@ -139,7 +143,16 @@ class Matcher:
         return self.cache.postings(self.searcher, field, btext)
 
     def docs(self, field: str, text: str) -> np.ndarray:
-        found = self.postings(field, text)
+        """The papers holding the term: read with the searcher's own statistics, whatever this one scores with
+        (which papers hold a term does not depend on them)."""
+        schema = self.searcher.schema
+        if field not in schema:
+            return np.empty(0, dtype=np.int32)
+        try:
+            btext = schema[field].to_bytes(text)
+        except ValueError:
+            return np.empty(0, dtype=np.int32)
+        found = termwise.cache_of(self.searcher).postings(self.searcher, field, btext)
         return found[0] if found is not None else np.empty(0, dtype=np.int32)
 
     # -- years and dates ----------------------------------------------------------------------------------------
@@ -166,10 +179,36 @@ class Matcher:
         one_word = plan.distance is None and len(slots) == 1 and len(slots[0]) == 1 and slots[0][0][0] == 1
         if one_word and plan.region is None:  # a word, or a pattern, anywhere in the field: no positions needed
             return self.one_word(plan, slots[0][0][1][0][2])
-        candidates = self.candidates(plan.field, slots)
+        counts = self.exact_counts(plan, slots)
         scores = np.zeros(self.n)
-        if candidates.size == 0:
+        matched = counts > 0
+        if plan.has_pattern:
+            return matched * plan.weight
+        here = int(matched.sum())
+        if not here:
             return scores
+        norms = self.cache.index_norms(self.searcher, plan.field)
+        idf = robertson_idf(self.stats.phrase_frequency(plan, here), self.stats.papers(self.searcher))
+        k1 = termwise.K1
+        tf = counts[matched]
+        scores[matched] = plan.weight * idf * (tf * (k1 + 1)) / (tf + norms[matched])
+        return scores
+
+    def exact_counts(self, plan: Exact, slots: list[list[tuple[int, list[Step]]]] | None = None) -> np.ndarray:
+        """How often the words of ``plan`` occur as it asks in each paper (proximity: 1 or 0), kept for the
+        searcher's next few asks (a sharded search counts each phrase's papers before it scores them)."""
+        memo = self.cache.exact_counts
+        known = memo.get(plan)
+        if known is not None:
+            counts = np.zeros(self.n)
+            counts[known[0]] = known[1]
+            return counts
+        if slots is None:
+            slots = [[self.steps(plan.field, alt) for alt in slot] for slot in plan.slots]
+        counts = np.zeros(self.n)
+        candidates = self.candidates(plan.field, slots)
+        if candidates.size == 0:
+            return counts
         terms = {t for slot in slots for alt in slot for _, _, ts in alt[1] for t in ts}
         positions = {t: self.positions(plan.field, t, candidates) for t in terms}
         if plan.region is not None:
@@ -178,7 +217,6 @@ class Matcher:
                 t: {d: kept for d, ps in found.items() if (kept := [p for p in ps if low <= p < high])}
                 for t, found in positions.items()
             }
-        counts = np.zeros(self.n)
         for doc in candidates.tolist():
             spans = [[s for alt in slot for s in _runs(alt, positions, doc)] for slot in slots]
             if plan.distance is None:
@@ -186,18 +224,11 @@ class Matcher:
             else:
                 found = _near(spans, plan.distance, plan.ordered)
             counts[doc] = found
-        matched = counts > 0
-        if plan.has_pattern:
-            return matched * plan.weight
-        df = int(matched.sum())
-        if not df:
-            return scores
-        norms = self.cache.index_norms(self.searcher, plan.field)
-        idf = robertson_idf(df, self.n)
-        k1 = termwise.K1
-        tf = counts[matched]
-        scores[matched] = plan.weight * idf * (tf * (k1 + 1)) / (tf + norms[matched])
-        return scores
+        if len(memo) >= KEPT_COUNTS:
+            memo.pop(next(iter(memo)))
+        held = np.flatnonzero(counts)
+        memo[plan] = (held, counts[held])
+        return counts
 
     def one_word(self, plan: Exact, terms: frozenset[str]) -> np.ndarray:
         """A quoted word (scored as a term of the field is) or a pattern (its weight for every paper holding a

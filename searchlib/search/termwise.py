@@ -13,7 +13,9 @@ and average field lengths of the whole index and each paper's stored (lossy, byt
 statistics are read in :meth:`_SearcherCache.scoring`, :meth:`~_SearcherCache.average_length`,
 :meth:`~_SearcherCache.norms` and :meth:`~_SearcherCache.tiab_norms` (which take the fields' averages and stored
 lengths) and, for title and abstract together, from the term's postings in both (the papers holding it in
-either). Deleted papers are counted in the statistics, as Whoosh counts them, and never matched.
+either). Deleted papers are counted in the statistics, as Whoosh counts them, and never matched. The collection's
+figures (N, df, the fields' lengths) come from a :class:`Stats`: by default the searcher's own; a sharded index
+passes the whole collection's, so that every shard scores as one index would.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -32,6 +35,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .._engine import postings
+from .._engine.schema import stored_records
 from .ranking import K1, TIAB, TIAB_FIELDS, B, robertson_idf, saturated
 
 #: The year column's value for a paper with no year.
@@ -46,9 +50,12 @@ class Ranking:
     total: int
 
 
-def rank(scores: np.ndarray, limit: int | None) -> Ranking:
-    """The ``limit`` best papers (all when None) by score, ties to the lower document number, as Whoosh's
-    collector breaks them; and how many score above 0."""
+def rank(scores: np.ndarray, limit: int | None, searcher: Searcher) -> Ranking:
+    """The ``limit`` best papers (all when None) by score, ties to the lower paper id; and how many score above 0.
+
+    Ties go by id, not by document number (the order papers were written in, which depends on how a build was
+    split between processes): so the same papers rank alike in any index of them, sharded or not.
+    """
     matched = np.flatnonzero(scores)
     total = len(matched)
     if limit is not None and len(matched) > limit:
@@ -56,9 +63,100 @@ def rank(scores: np.ndarray, limit: int | None) -> Ranking:
         values = scores[matched]
         floor = np.partition(values, len(values) - limit)[len(values) - limit]
         matched = matched[values >= floor]
-    found = list(zip(scores[matched].tolist(), (-matched).tolist(), strict=True))
-    best = sorted(found, reverse=True) if limit is None else heapq.nlargest(limit, found)
-    return Ranking([(score, -negdoc) for score, negdoc in best], total)
+    chosen = ordered(scores[matched], matched, limit, searcher)
+    return Ranking(list(zip(scores[chosen].tolist(), chosen.tolist(), strict=True)), total)
+
+
+def ordered(keys: np.ndarray, docnums: np.ndarray, limit: int | None, searcher: Searcher) -> np.ndarray:
+    """The first ``limit`` of ``docnums`` by ``keys``, highest first, equal keys by paper id.
+
+    Ids are read only for the papers whose order they decide: those tied with another at a place within the
+    first ``limit``.
+    """
+    order = np.lexsort((docnums, -keys))
+    keys, docnums = keys[order], docnums[order]
+    n = len(docnums) if limit is None else min(limit, len(docnums))
+    starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1  # where a run of equal keys begins (after the first)
+    begin = np.concatenate(([0], starts))
+    end = np.concatenate((starts, [len(keys)]))
+    tied = (end - begin > 1) & (begin < n)
+    if tied.any():
+        docnums = docnums.copy()
+        cache = cache_of(searcher)
+        papers = searcher.doc_count_all()
+        for a, b in zip(begin[tied].tolist(), end[tied].tolist(), strict=True):
+            group = docnums[a:b].tolist()
+            need = min(b, n) - a  # the group's places within the first n
+            if len(group) * len(group) > ID_SCAN * need * papers:  # many ties: walk the ids in order
+                docnums[a : a + need] = first_by_id(searcher, set(group), need)
+            else:
+                by_id = zip(cache.paper_ids(searcher, group), group, strict=True)
+                docnums[a : a + need] = [d for _, d in heapq.nsmallest(need, by_id)]
+    return docnums[:n]
+
+
+#: Reading a tied paper's id costs about this many steps through the sorted ids. A group of ``g`` tied papers,
+#: ``need`` of which are wanted, of ``N``: reading each one's id costs ``g``; walking the ids from the smallest
+#: until ``need`` of the group are met costs about ``need * N / g``, the lesser when most papers tie (a year, a
+#: pattern: every match scores alike).
+ID_SCAN = 2
+
+
+def first_by_id(searcher: Searcher, group: set[int], need: int) -> list[int]:
+    """The ``need`` papers of ``group`` with the lowest ids, found by walking every segment's ids in order."""
+
+    def ids(reader: Any, base: int) -> Iterator[tuple[str, int]]:
+        for text, info in reader.iter_field("id"):
+            for docnum in postings.read_postings(reader, "id", text, info)[0]:
+                yield text, docnum + base
+
+    found: list[int] = []
+    for _, docnum in heapq.merge(*(ids(sub.reader(), base) for sub, base in searcher.leaf_searchers())):
+        if docnum in group:
+            found.append(docnum)
+            if len(found) == need:
+                break
+    return found
+
+
+class Stats:
+    """The collection statistics a score is worked out with, read from the searcher itself: one index.
+
+    A sharded index scores each shard with its own subclass (:class:`searchlib.search.shardwork.CollectionStats`)
+    holding the sums over every shard, so a shard's scores are those of one index of all the papers. A cache of
+    postings and scores belongs to one searcher and one ``Stats`` (:func:`cache_of`).
+    """
+
+    def papers(self, searcher: Searcher) -> int:
+        """N: the papers of the collection, deleted ones included (as Whoosh counts them)."""
+        return int(searcher.doc_count_all())
+
+    def doc_frequency(self, searcher: Searcher, field: str, btext: bytes, here: int | None = None) -> int:
+        """How many papers hold the term in ``field`` (:data:`~.ranking.TIAB`: in title or abstract), given the
+        ``here`` papers of this searcher holding it when the caller has counted them."""
+        return here if here is not None else local_doc_frequency(searcher, field, btext)
+
+    def average_length(self, searcher: Searcher, field: str) -> float:
+        """The field's average length over the collection (0 where no paper has the field)."""
+        return float(searcher.avg_field_length(field) or 0.0)
+
+    def phrase_frequency(self, plan: Any, here: int) -> int:
+        """How many papers a phrase or proximity search (an :class:`~.plan.Exact`) matches, given the ``here``
+        papers it matches in this searcher."""
+        return here
+
+
+#: The statistics of the searcher itself.
+OWN = Stats()
+
+
+def local_doc_frequency(searcher: Searcher, field: str, btext: bytes) -> int:
+    """How many papers of this searcher hold the term in ``field`` (:data:`~.ranking.TIAB`: in title or
+    abstract), from the term infos (and for both fields, the postings) its cache keeps."""
+    cache = cache_of(searcher)
+    if field != TIAB:
+        return sum(info.doc_frequency() for info in cache.index_term_infos(searcher, field, btext))
+    return cache.tiab_doc_frequency(searcher, btext)
 
 
 def frequency(searcher: Searcher, field: str, text: str) -> float:
@@ -82,6 +180,8 @@ def frequency(searcher: Searcher, field: str, text: str) -> float:
     return total
 
 
+#: How many terms' counts (:meth:`_SearcherCache.tiab_doc_frequency`) a searcher keeps for the scoring to come.
+MAX_KEPT_COUNTS = 1_000
 #: How many term infos (about 500 bytes each) and frequencies a searcher keeps before it starts over: 300 claims
 #: with feedback on a 50k index look up 29,000.
 MAX_CACHED_TERMS = 50_000
@@ -99,19 +199,26 @@ class _SearcherCache:
     cache goes with the old one.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stats: Stats, shared: _SearcherCache | None = None) -> None:
+        self.stats = stats
         self._norms: dict[tuple[int, str, float], np.ndarray] = {}
         self._deleted: np.ndarray | None | object = _UNREAD
-        self._infos: dict[tuple[int, str, bytes], object] = {}
         self._postings: OrderedDict[tuple[str, bytes], Any] = OrderedDict()
         self._postings_held = 0
         self._lock = threading.Lock()
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
         self._avgfl: dict[str, float] = {}
-        self._columns: dict[str, np.ndarray] = {}
-        self._lexicons: dict[str, str] = {}
+        # What does not depend on the statistics: shared with the cache for the searcher's own, if given.
+        self._infos: dict[tuple[int, str, bytes], object] = shared._infos if shared else {}
+        #: A term's counts in title and abstract, read to count its papers and kept until scored (:meth:`_tiab`).
+        self._raw: dict[bytes, list[tuple[int, np.ndarray, np.ndarray]]] = shared._raw if shared else {}
+        self._columns: dict[str, np.ndarray] = shared._columns if shared else {}
+        self._lexicons: dict[str, str] = shared._lexicons if shared else {}
+        self._ids: dict[int, str] = shared._ids if shared else {}
+        #: A phrase or proximity search (:class:`~.plan.Exact`) -> its counts in each paper (:mod:`.match`).
+        self.exact_counts: dict[Any, tuple[np.ndarray, np.ndarray]] = shared.exact_counts if shared else {}
         #: (field, text) -> the term's frequency over the whole index (:func:`frequency`).
-        self.frequencies: dict[tuple[str, object], float] = {}
+        self.frequencies: dict[tuple[str, object], float] = shared.frequencies if shared else {}
 
     def term_info(self, leaf: int, reader, field: str, btext: bytes):  # type: ignore[no-untyped-def]  # Whoosh's reader and term info are untyped
         """The segment's term info for ``field:btext`` (None if the term is not in it), looked up once.
@@ -187,8 +294,23 @@ class _SearcherCache:
         """A term's BM25F scores over title and abstract: in each paper, the fields' counts weighted
         (:data:`~.ranking.TIAB_FIELDS`) and summed (the title's first), scored by BM25 with the paper's weighted
         length (:meth:`tiab_norms`) and the idf of the papers holding the term in either field."""
+        parts = self._raw.pop(btext, None) or self._tiab_counts(searcher, btext)
+        if not parts:
+            return None
+        leaves = searcher.leaf_searchers()
+        docs = np.concatenate([docs + leaves[leaf][1] for leaf, docs, _ in parts])
+        tf = np.concatenate([tf for _, _, tf in parts])
+        norms = np.concatenate(
+            [self.tiab_norms(leaf, leaves[leaf][0].reader(), searcher)[d] for leaf, d, _ in parts]
+        )
+        df = self.stats.doc_frequency(searcher, TIAB, btext, here=len(docs))
+        return docs, saturated(tf, norms, robertson_idf(df, self.stats.papers(searcher)))
+
+    def _tiab_counts(self, searcher: Searcher, btext: bytes) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """In each segment holding the term in title or abstract: ``(segment, its papers there, their weighted
+        counts)``."""
         parts = []
-        for leaf, (sub, base) in enumerate(searcher.leaf_searchers()):
+        for leaf, (sub, _) in enumerate(searcher.leaf_searchers()):
             reader = sub.reader()
             fields = []
             for field, weight in TIAB_FIELDS.items():
@@ -196,14 +318,18 @@ class _SearcherCache:
                 if info is not None:
                     ids, tfs = postings.read_postings(reader, field, btext, info)
                     fields.append((np.array(ids, dtype=np.int32), weight * np.array(tfs, dtype=np.float64)))
-            if not fields:
-                continue
-            docs, tf = fields[0] if len(fields) == 1 else _summed(fields)
-            parts.append((docs + base if base else docs, tf, self.tiab_norms(leaf, reader, searcher)[docs]))
-        if not parts:
-            return None
-        docs, tf, norms = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
-        return docs, saturated(tf, norms, robertson_idf(len(docs), searcher.doc_count_all()))
+            if fields:
+                parts.append((leaf, *(fields[0] if len(fields) == 1 else _summed(fields))))
+        return parts
+
+    def tiab_doc_frequency(self, searcher: Searcher, btext: bytes) -> int:
+        """How many papers hold the term in title or abstract. A sharded index asks this of every shard before
+        scoring with the sums: the counts read are kept for that scoring (:meth:`_tiab`), not read twice."""
+        parts = self._tiab_counts(searcher, btext)
+        if len(self._raw) >= MAX_KEPT_COUNTS:
+            self._raw.clear()
+        self._raw[btext] = parts
+        return sum(len(docs) for _, docs, _ in parts)
 
     def _segment_postings(self, leaf: int, leafsearcher: Searcher, field: str, btext: bytes, info: Any) -> Any:
         """The term's document numbers and scores in one segment."""
@@ -222,8 +348,8 @@ class _SearcherCache:
         key = (field, btext)
         found = self._stats.get(key)
         if found is None:
-            df = sum(info.doc_frequency() for info in self.index_term_infos(searcher, field, btext))
-            found = (robertson_idf(df, searcher.doc_count_all()), self.average_length(searcher, field))
+            df = self.stats.doc_frequency(searcher, field, btext)
+            found = (robertson_idf(df, self.stats.papers(searcher)), self.average_length(searcher, field))
             if len(self._stats) >= MAX_CACHED_TERMS:
                 self._stats.clear()
             self._stats[key] = found
@@ -231,7 +357,7 @@ class _SearcherCache:
 
     def average_length(self, searcher: Searcher, field: str) -> float:
         if field not in self._avgfl:
-            self._avgfl[field] = searcher.avg_field_length(field) or 1
+            self._avgfl[field] = self.stats.average_length(searcher, field) or 1
         return self._avgfl[field]
 
     def norms(self, leaf: int, reader: Any, field: str, avgfl: float) -> np.ndarray:
@@ -246,7 +372,7 @@ class _SearcherCache:
     def tiab_average(self, searcher: Searcher) -> float:
         """The average weighted length of a paper's title and abstract (:data:`~.ranking.TIAB_FIELDS`)."""
         if TIAB not in self._avgfl:
-            total = sum(w * (searcher.avg_field_length(f) or 0.0) for f, w in TIAB_FIELDS.items())
+            total = sum(w * self.stats.average_length(searcher, f) for f, w in TIAB_FIELDS.items())
             self._avgfl[TIAB] = total or 1
         return self._avgfl[TIAB]
 
@@ -291,6 +417,17 @@ class _SearcherCache:
             self._columns[name] = found
         return found
 
+    def paper_ids(self, searcher: Searcher, docnums: list[int]) -> list[str]:
+        """The ids of the papers ``docnums``, each read from the id column once."""
+        known = self._ids
+        missing = [d for d in docnums if d not in known]
+        if missing:
+            if len(known) + len(missing) > MAX_CACHED_TERMS:
+                known.clear()
+            column = stored_records(searcher)
+            known.update((d, column.id(d)) for d in missing)
+        return [known[d] for d in docnums]
+
     def lexicon_text(self, searcher: Searcher, field: str) -> str:
         """Every word of ``field``, a line each, read once: what a pattern with no first letters is matched
         against in one pass of the regular expression engine (a word at a time through the term table takes
@@ -318,14 +455,33 @@ class _SearcherCache:
 #: Not read: a searcher's deleted papers not yet looked up.
 _UNREAD = object()
 
-_CACHES: WeakKeyDictionary[Searcher, _SearcherCache] = WeakKeyDictionary()
+_CACHES: WeakKeyDictionary[Searcher, dict[Stats, _SearcherCache]] = WeakKeyDictionary()
 
 
-def cache_of(searcher: Searcher) -> _SearcherCache:
-    found = _CACHES.get(searcher)
+def cache_of(searcher: Searcher, stats: Stats | None = None) -> _SearcherCache:
+    """The searcher's cache for scoring with ``stats`` (None: its own statistics, :data:`OWN`).
+
+    A searcher keeps a cache for its own statistics and for each of the last few others; they share all that
+    does not depend on the statistics (columns, term infos, ids), and each keeps its own scored postings.
+    """
+    caches = _CACHES.get(searcher)
+    if caches is None:
+        caches = _CACHES[searcher] = {}
+    own = caches.get(OWN)
+    if own is None:
+        own = caches[OWN] = _SearcherCache(OWN)
+    if stats is None or stats is OWN:
+        return own
+    found = caches.get(stats)
     if found is None:
-        found = _CACHES[searcher] = _SearcherCache()
+        while len(caches) > MAX_OTHER_STATS:
+            caches.pop(next(s for s in caches if s is not OWN))
+        found = caches[stats] = _SearcherCache(stats, own)
     return found
+
+
+#: How many caches for statistics other than its own a searcher keeps.
+MAX_OTHER_STATS = 2
 
 
 def _joined(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray] | None:

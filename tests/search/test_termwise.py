@@ -183,8 +183,9 @@ def _whoosh(index, query, *, limit=10, match="all", plain=False, feedback=None, 
         found = _scores(s, plan)
         if allowed is not None:
             found = {d: score for d, score in found.items() if allowed[d]}
-        best = sorted(found.items(), key=lambda ds: (-ds[1], ds[0]))[:limit]
-        return [(stored_records(s).id(d), score) for d, score in best], len(found)
+        ids = {d: stored_records(s).id(d) for d in found}
+        best = sorted(found.items(), key=lambda ds: (-ds[1], ids[ds[0]]))[:limit]  # ties by paper id
+        return [(ids[d], score) for d, score in best], len(found)
 
 
 def _same(index, query, **kwargs):
@@ -402,7 +403,7 @@ def test_feedback_picks_the_same_words_without_looking_each_one_up(indexes, layo
     passed_over = 0
     for claim in CLAIMS:
         plan = Planner(searcher.schema).plan(syntax.parse(claim, match="any", plain=True), "any")
-        top = termwise.rank(Matcher(searcher).scores(plan), feedback.FEEDBACK_DOCS)
+        top = termwise.rank(Matcher(searcher).scores(plan), feedback.FEEDBACK_DOCS, searcher)
         counts: dict[str, float] = {}
         weights = feedback.paper_weights([10.0 * 0.8**i for i in range(len(top.top))])  # the first stands out
         for (_s, docnum), w in zip(top.top, weights, strict=True):
