@@ -121,8 +121,8 @@ class ShardedIndex(Index):
             )
         except UntrustedIndexError as e:  # say how to trust them all, not one shard
             raise UntrustedIndexError(
-                f"{e} It is a shard of {path}: `searchlib trust {path}` (or open_index(path, trust=True)) "
-                "checks and signs every shard",
+                f"{str(e).rstrip('.')}; it is a shard of {path}: `searchlib trust {path}` (or "
+                "open_index(path, trust=True)) checks and signs every shard",
                 str(path),
             ) from None
         # Queries are planned, and feedback's words analysed, as the shards' own schema does (as one index's).
