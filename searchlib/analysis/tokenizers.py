@@ -107,13 +107,32 @@ VALUE_SEPARATOR = "\x1f"
 
 
 class _Stateless(Tokenizer):
-    """A tokenizer with no settings: any two of a class are equal, as Whoosh compares schemas' analyzers."""
+    """A tokenizer with no settings, each token a piece of the value as given (:meth:`pieces`): any two of a class
+    are equal, as Whoosh compares schemas' analyzers."""
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
 
     def __hash__(self) -> int:
         return hash(type(self).__name__)
+
+    def pieces(self, value: str) -> Iterator[tuple[int, str, int]]:
+        """``(position, text, where it starts in value)`` of each token."""
+        raise NotImplementedError
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, **kwargs: Any) -> Iterator[Token]:
+        start_pos, char = kwargs.pop("start_pos", 0), kwargs.pop("start_char", 0)
+        kwargs.pop("keeporiginal", None)
+        t = Token(positions, chars, **kwargs)
+        for pos, text, start in self.pieces(value):
+            t.text = text
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar, t.endchar = char + start, char + start + len(text)
+            yield t
 
 
 class ValueTokenizer(_Stateless):
@@ -125,21 +144,12 @@ class ValueTokenizer(_Stateless):
     ['humans', 'asthma/drug therapy']
     """
 
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, **kwargs: Any) -> Iterator[Token]:
-        start_pos, char = kwargs.pop("start_pos", 0), kwargs.pop("start_char", 0)
-        kwargs.pop("keeporiginal", None)
-        t = Token(positions, chars, **kwargs)
+    def pieces(self, value: str) -> Iterator[tuple[int, str, int]]:
+        start = 0
         for pos, text in enumerate(value.split(VALUE_SEPARATOR)):
             if text:
-                t.text = text
-                t.boost = 1.0
-                t.stopped = False
-                if positions:
-                    t.pos = start_pos + pos
-                if chars:
-                    t.startchar, t.endchar = char, char + len(text)
-                yield t
-            char += len(text) + 1
+                yield pos, text, start
+            start += len(text) + 1
 
 
 class SpaceTokenizer(_Stateless):
@@ -151,19 +161,9 @@ class SpaceTokenizer(_Stateless):
     ['doi:10.1/A', 'pmid:123']
     """
 
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, **kwargs: Any) -> Iterator[Token]:
-        start_pos, char = kwargs.pop("start_pos", 0), kwargs.pop("start_char", 0)
-        kwargs.pop("keeporiginal", None)
-        t = Token(positions, chars, **kwargs)
+    def pieces(self, value: str) -> Iterator[tuple[int, str, int]]:
         end = 0
         for pos, text in enumerate(value.split()):
             start = value.index(text, end)
             end = start + len(text)
-            t.text = text
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar, t.endchar = char + start, char + end
-            yield t
+            yield pos, text, start
