@@ -192,7 +192,8 @@ def build_shard(source: Any, target: str, number: int, where: bytes, errors: Lit
     placed = array("H", where)
     records = stream_records(source, errors)
     mine = (r for r, shard in zip(records, placed, strict=True) if shard == number)
-    index = build_one(mine, target, procs=1)
+    with sections_deferred():  # records of other shards, read and passed over, have no sections split
+        index = build_one(mine, target, procs=1)
     try:
         return tally(index.report)
     finally:
