@@ -1,0 +1,295 @@
+"""Ideas scored against searchlib's chosen ranking on training data, and left out of the library.
+
+Each is scored as ``tune_fields.py`` scores models: the same training sets, title-only variants and folds, and the
+same fast re-implementation of searchlib's scoring. The chosen ranking is BM25F with one length normalisation
+(title 3, ``k1`` 2.0, ``b`` 0.75), repeated query words saturated (``k3`` 8), and feedback from the top 3
+papers, 40 words at weight 0.7. Each line gives the mean nDCG@10 on fold A and fold B, then each collection and
+variant's (both folds' mean):
+
+- ``stemmers``: NLTK's Porter stemmer (with NLTK's extensions, and as first published) and a plural-only stemmer
+  (Harman's "S" stemmer) in place of Snowball;
+- ``feedback``: the added words' part of a paper's score scaled by its length (by ``(mean / length) ** g``, for
+  every paper or for shorter ones only, with ``g`` of either sign); the two searches fused by reciprocal rank
+  instead of added; added words required to be in 2 or 3 of the feedback papers;
+- ``rerank``: the top 100 reordered by a weighted sum of the two searches' scores (each divided by its top
+  score), the share of the query's idf the paper holds, a title-only BM25, whether the paper has an abstract and
+  the log of its length; the weights best on one fold are scored on the other.
+
+    python benchmarks/tune_alternatives.py [stemmers] [feedback] [rerank]   # numpy, scipy
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import multiprocessing
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from nltk.stem import PorterStemmer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import tune_fields  # noqa: E402
+from common import DATA, load_collection, title_only_papers  # noqa: E402
+from tune import Collection, _scores  # noqa: E402
+
+from searchlib.analysis.analyzers import stem as snowball  # noqa: E402
+
+MODEL = {"model": "one-length", "title": 3.0, "k1": 2.0, "b": 0.75}
+FEEDBACK = {"docs": 3, "terms": 40, "weight": 0.7, "sharpness": 8.0}
+DEPTH = 100
+
+
+def s_stemmer(word: str) -> str:
+    """Harman's S stemmer: plurals only."""
+    if len(word) > 3 and word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    if len(word) > 2 and word.endswith("s") and not word.endswith(("us", "ss")):
+        return word[:-1]
+    return word
+
+
+STEMMERS = {
+    "snowball (chosen)": snowball,
+    "porter": PorterStemmer().stem,
+    "porter, as published": PorterStemmer(mode=PorterStemmer.ORIGINAL_ALGORITHM).stem,
+    "plurals only": s_stemmer,
+}
+
+
+def saturated(terms: Counter) -> Counter:
+    return Counter({t: n * 9 / (n + 8) for t, n in terms.items()})
+
+
+def feedback_parts(v: tune_fields.Variant, terms: Counter, in_papers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The first search's scores and the added words' scores (``Variant.feedback_rank`` in two parts), the added
+    words drawn only from those in at least ``in_papers`` of the feedback papers."""
+    if not hasattr(v, "_rows"):
+        v._rows = (v.tf["title"] + v.tf["abstract"]).tocsr()
+        v._cf = np.asarray(v._rows.sum(axis=0)).ravel()
+        v._len = v.dl["title"] + v.dl["abstract"]
+        v._terms = {j: t for t, j in v.vocab.items()}
+    first_scores = v.model_scores(terms, MODEL)
+    first, scores = v._top_scored(first_scores, FEEDBACK["docs"])
+    nothing = np.zeros_like(first_scores)
+    if not len(first):
+        return first_scores, nothing
+    paper = (scores / scores[0]) ** FEEDBACK["sharpness"]
+    paper *= len(first) / paper.sum()
+    paper *= v._len.mean() / np.maximum(v._len[first], 1)
+    rows = v._rows[first]
+    in_top = np.asarray(rows.multiply(paper[:, None]).sum(axis=0)).ravel()
+    papers = np.asarray((rows > 0).sum(axis=0)).ravel()
+    cols = np.nonzero((in_top > 0) & (papers >= min(in_papers, len(first))))[0]
+    if not len(cols):
+        return first_scores, nothing
+    f = v._cf[cols] / len(v.ids)
+    bo1 = in_top[cols] * np.log2((1 + f) / f) + np.log2(1 + f)
+    best = np.argsort(-bo1, kind="stable")[: FEEDBACK["terms"]]
+    mass = FEEDBACK["weight"] * sum(terms.values()) / bo1[best].sum()
+    added = Counter({v._terms[cols[i]]: mass * bo1[i] for i in best})
+    return first_scores, v.model_scores(added, MODEL)
+
+
+def reciprocal_rank_fusion(*runs: np.ndarray, k: int = 60) -> np.ndarray:
+    fused = np.zeros_like(runs[0])
+    for scores in runs:
+        top = np.argsort(-scores, kind="stable")[:1000]
+        top = top[scores[top] > 0]
+        fused[top] += 1 / (k + np.arange(1, len(top) + 1))
+    return fused
+
+
+FEEDBACK_SETTINGS = [("chosen", 0.0, 1)]
+FEEDBACK_SETTINGS += [(kind, g, 1) for kind in ("scaled", "shorter scaled") for g in (-1, -0.5, -0.25, 0.25, 0.5)]
+FEEDBACK_SETTINGS += [("fused by rank", 0.0, 1), ("chosen", 0.0, 2), ("chosen", 0.0, 3)]
+
+
+def _feedback_runs(setting: tuple) -> tuple:
+    kind, g, in_papers = setting
+    runs: dict = {}
+    for label, v in _STATE["variants"].items():
+        length = v.dl["title"] + v.dl["abstract"]
+        ratio = length.mean() / np.maximum(length, 1)
+        scale = {"scaled": ratio**g, "shorter scaled": np.maximum(ratio, 1) ** g}.get(kind, 1.0)
+        runs[label] = {}
+        for q, terms in _STATE["terms"][label].items():
+            first, added = feedback_parts(v, saturated(terms), in_papers)
+            if kind == "fused by rank":
+                scores = reciprocal_rank_fusion(first, first + added)
+            else:
+                scores = first + added * scale
+            runs[label][q] = v._top(scores, DEPTH)
+    return setting, runs
+
+
+_STATE: dict = {}
+
+
+def _line(name: str, per_fold: dict) -> str:
+    means = " ".join(f"{np.mean([nd for nd, _ in per_fold[f].values()]):.4f}" for f in "AB")
+    cells = " ".join(f"{np.mean([per_fold[f][label][0] for f in 'AB']):.3f}" for label in per_fold["A"])
+    return f"  {name}: {means} | {cells}"
+
+
+def _variants(stem) -> tuple[dict, dict, dict, dict]:
+    """``tune_fields.load``'s sets, variants, folds and query words, under any stemmer (not cached)."""
+    sets = {
+        "scifact-train": load_collection(DATA / "scifact", "train"),
+        "cranfield": load_collection(DATA / "cranfield"),
+        "cisi": load_collection(DATA / "cisi"),
+    }
+    variants, named, terms = {}, {}, {}
+    for name, (corpus, queries, qrels) in sets.items():
+        base = Collection(corpus, stem)
+        words = {q: base.query_terms(t) for q, t in queries.items()}
+        for share in tune_fields.SHARES:
+            label = f"{name}@{share:.0%}"
+            variants[label] = tune_fields.Variant(base, np.array(title_only_papers(len(corpus), share), dtype=int))
+            named[label], terms[label] = (corpus, queries, qrels), words
+    folds = {
+        fold: {
+            label: [q for q in queries if label.startswith("scifact") or int(q) % 2 == parity]
+            for label, (_, queries, _) in named.items()
+        }
+        for fold, parity in (("A", 1), ("B", 0))
+    }
+    return variants, named, folds, terms
+
+
+def _stemmer_lines(name: str) -> list[str]:
+    variants, named, folds, terms = _variants(STEMMERS[name])
+    lines = []
+    for fb in (None, {"count": "length", **FEEDBACK}):
+        runs = {
+            label: {
+                q: v.rank(saturated(t), MODEL) if fb is None else v.feedback_rank(saturated(t), MODEL, fb)
+                for q, t in terms[label].items()
+            }
+            for label, v in variants.items()
+        }
+        lines.append(_line(f"{name}, feedback {'on' if fb else 'off'}", _scores(runs, named, folds)))
+    return lines
+
+
+def stemmers() -> None:
+    print("stemmers (fold A, fold B | SciFact, Cranfield, CISI: as they are, 30% and 60% title-only):")
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        for lines in pool.imap(_stemmer_lines, STEMMERS):
+            print("\n".join(lines), flush=True)
+
+
+def feedback(named: dict, folds: dict) -> None:
+    print("feedback (fold A, fold B | per set):")
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        for (kind, g, in_papers), runs in pool.imap(_feedback_runs, FEEDBACK_SETTINGS):
+            name = f"{kind}{f' g={g}' if g else ''}{f', words in {in_papers} papers' if in_papers > 1 else ''}"
+            print(_line(name, _scores(runs, named, folds)), flush=True)
+
+
+FEATURES = ("first", "added", "idf share", "title", "has abstract", "log length")
+RERANK_GRID = {
+    "added": (0.6, 0.8, 1.0, 1.2),
+    "idf share": (0.0, 0.05, 0.1, 0.2, 0.4),
+    "title": (0.0, 0.05, 0.1, 0.2),
+    "has abstract": (-0.04, -0.02, 0.0, 0.02),
+    "log length": (-0.02, 0.0, 0.02),
+}
+DISCOUNT = 1 / np.log2(np.arange(2, 12))
+
+
+def _candidates(variants: dict, named: dict, terms: dict) -> dict:
+    """For each set and query, the chosen ranking's top 100 papers: their features (a row each), gains and the
+    ideal DCG@10."""
+    out: dict = {}
+    for label, v in variants.items():
+        n = len(v.ids)
+        holds = ((v.tf["title"] + v.tf["abstract"]) > 0).astype(float).tocsr()
+        df = np.diff(holds.tocsc().indptr)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        title_length = v.dl["title"]
+        title_norm = 1.2 * (0.25 + 0.75 * title_length / title_length.mean())
+        title_tf = v.tf["title"].tocsr()
+        out[label] = {}
+        for q, words in terms[label].items():
+            words = saturated(words)
+            first, added = feedback_parts(v, words)
+            top = np.argsort(-(first + added), kind="stable")[:DEPTH]
+            top = top[(first + added)[top] > 0]
+            known = [w for w in words if w in v.vocab]
+            if not known or not len(top):
+                continue
+            cols = [v.vocab[w] for w in known]
+            weight = idf[cols] * np.array([words[w] for w in known])
+            tf = title_tf[top][:, cols].toarray()
+            features = np.column_stack(
+                [
+                    first[top] / first[top].max(),
+                    added[top] / max(added[top].max(), 1e-9),
+                    holds[top][:, cols].toarray() @ weight / weight.sum(),
+                    (tf * 2.2 / (tf + title_norm[top, None])) @ weight / weight.sum(),
+                    (v.dl["abstract"][top] > 0).astype(float),
+                    np.log1p(v.dl["title"][top] + v.dl["abstract"][top]),
+                ]
+            )
+            judged = named[label][2][q]
+            gains = np.array([max(judged.get(v.ids[i], 0), 0) for i in top], float)
+            ideal = sorted((r for r in judged.values() if r > 0), reverse=True)[:10]
+            out[label][q] = (features, gains, sum(r / math.log2(i + 2) for i, r in enumerate(ideal)))
+    return out
+
+
+def _reranked(candidates: dict, folds: dict, weights: np.ndarray) -> dict:
+    per_fold = {}
+    for fold, subsets in folds.items():
+        per_fold[fold] = {}
+        for label, qids in subsets.items():
+            values = []
+            for q in qids:
+                if q not in candidates[label] or not candidates[label][q][2]:
+                    values.append(0.0)
+                    continue
+                features, gains, ideal = candidates[label][q]
+                order = np.argsort(-(features @ weights), kind="stable")[:10]
+                values.append(float((gains[order] * DISCOUNT[: len(order)]).sum() / ideal))
+            per_fold[fold][label] = (float(np.mean(values)), 0.0)
+    return per_fold
+
+
+def rerank(variants: dict, named: dict, folds: dict, terms: dict) -> None:
+    candidates = _candidates(variants, named, terms)
+    results = []
+    for combo in itertools.product(*RERANK_GRID.values()):
+        weights = np.array([1.0, *combo])
+        results.append((dict(zip(RERANK_GRID, combo, strict=True)), _reranked(candidates, folds, weights)))
+    print("rerank of the top 100 (fold A, fold B | per set):")
+    plain = _reranked(candidates, folds, np.array([1.0, 1.0, 0.0, 0.0, 0.0, 0.0]))
+    print(_line("the two searches' scores, each divided by its top one", plain))
+    for fold in "AB":
+        weights, per_fold = max(results, key=lambda r: np.mean([nd for nd, _ in r[1][fold].values()]))
+        print(_line(f"best on fold {fold}: {weights}", per_fold))
+
+
+def main() -> None:
+    asked = sys.argv[1:] or ["stemmers", "feedback", "rerank"]
+    unknown = set(asked) - {"stemmers", "feedback", "rerank"}
+    if unknown:
+        sys.exit(f"unknown: {', '.join(sorted(unknown))}; choose from stemmers, feedback, rerank")
+    if "stemmers" in asked:
+        stemmers()
+    if {"feedback", "rerank"} & set(asked):
+        variants, named, folds, terms = tune_fields.load(DATA)
+        _STATE.update(variants=variants, terms=terms)
+        if "feedback" in asked:
+            feedback(named, folds)
+        if "rerank" in asked:
+            rerank(variants, named, folds, terms)
+
+
+if __name__ == "__main__":
+    main()
