@@ -22,7 +22,7 @@ from .index import build_index as build_one
 from .index import open_index as open_one
 from .progress import Progress
 from .records.record import sections_deferred
-from .shard import Placement, Spilled, build_shard, read_file, report_of, spill
+from .shard import Placement, Spilled, build_shard, read_file, report_of, spill, split
 from .sharded import ShardedIndex
 
 Executorish = Literal["local", "ray"] | Executor | None
@@ -58,10 +58,11 @@ def build_sharded(
     """Build the sharded index of ``source`` at ``path`` in ``count`` shards, each by one process (see
     :func:`searchlib.build_index`).
 
-    The records are read once and each paper placed (:class:`~.shard.Placement`) here; records read from files
-    are written to files of this build as they are read, which every shard's builder reads back, indexing its
-    own records. Several record files are read in parallel, a process (or Ray task) per file, and placed here
-    in their order.
+    The records are read once and each paper placed (:class:`~.shard.Placement`) here. Records read from files
+    are written to a file of this build as they are read, then copied into a file per shard
+    (:func:`~.shard.split`), which that shard's builder reads back; records given in memory go to every builder,
+    which indexes its own. Several record files are read in parallel, a process (or Ray task) per file, and
+    placed here in their order; each file's records are then split by a process (or task) of their own.
     """
     count = shards.check_count(count)
     target = Path(path)
@@ -75,24 +76,38 @@ def build_sharded(
         files = _files(source)
         in_memory = files is None and isinstance(source, Sequence)
         spilled = [staged / f".records-{i:06d}" for i in range(len(files) if files else 1)]
+        read_from = [0]  # where each file's records start, in the order read
         if files is not None and len(files) > 1:
             reads = [(str(f), str(to), errors) for f, to in zip(files, spilled, strict=True)]
             for found, left_out in runner.run(read_file, reads, [f"reading {f.name}" for f in files]):
                 for paper_id, keys in found:
                     placement.note_keys(paper_id, keys)
+                read_from.append(len(placement.own))
                 dropped += left_out
         else:
             with sections_deferred():  # each builder splits its own records' abstracts into sections
                 read = stream_records(source, errors, skipped)
                 for record in read if in_memory else spill(read, spilled[0]):
                     placement.note(record)
-        where = placement.shards().tobytes()
+            read_from.append(len(placement.own))
+        where = placement.shards()
         del placement
-        each = source if in_memory else Spilled([str(path) for path in spilled])
-        calls = [(each, str(staged / name), i, where, errors) for i, name in enumerate(names)]
+        calls: list[tuple[Any, ...]]
+        if in_memory:
+            calls = [(source, str(staged / name), i, where.tobytes(), errors) for i, name in enumerate(names)]
+        else:
+            splits = [
+                (str(path), where[start:end].tobytes(), count)
+                for path, start, end in zip(spilled, read_from[:-1], read_from[1:], strict=True)
+            ]
+            by_file = runner.run(split, splits, [f"splitting {path.name}" for path in spilled])
+            calls = [
+                (Spilled([pieces[i] for pieces in by_file if pieces[i]]), str(staged / name), i, None, errors)
+                for i, name in enumerate(names)
+            ]
         tallies = runner.run(build_shard, calls, names)
-        for path in spilled:
-            path.unlink(missing_ok=True)
+        for path in staged.glob(".records-*"):
+            path.unlink()
         shards.write_manifest(staged, count)
         shards.swap_into_place(staged, target, timeout)
     index = ShardedIndex(target, runner)

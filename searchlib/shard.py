@@ -8,12 +8,13 @@ a Ray actor (:mod:`searchlib._engine.executors`).
 from __future__ import annotations
 
 import pickle
+import struct
 import threading
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from whoosh.searching import Searcher
 
@@ -185,13 +186,19 @@ Sync = tuple[tuple[int, ...], int, "tuple[int, dict[str, int]]", list, list, lis
 Filters = tuple[Any, Any, Any, Any, "str | None"]
 
 
-def build_shard(source: Any, target: str, number: int, where: bytes, errors: Literal["raise", "skip"]) -> Tally:
-    """Build shard ``number`` at ``target`` from the records of ``source`` (records in memory, which every builder
-    has: it keeps its own; or :class:`Spilled` ones) that ``where`` (:meth:`Placement.shards`) places in it.
+def build_shard(
+    source: Any, target: str, number: int, where: bytes | None, errors: Literal["raise", "skip"]
+) -> Tally:
+    """Build shard ``number`` at ``target`` from its records: those of ``source`` that ``where``
+    (:meth:`Placement.shards`) places in it, for records in memory, which every builder has; or, with
+    ``where=None``, all of ``source``: the :class:`Spilled` records :func:`split` wrote for this shard alone.
     Returns its :class:`~searchlib.AddReport`'s figures."""
-    placed = array("H", where)
     records = stream_records(source, errors)
-    mine = (r for r, shard in zip(records, placed, strict=True) if shard == number)
+    if where is None:
+        mine: Iterable[Record] = records
+    else:
+        placed = array("H", where)
+        mine = (r for r, shard in zip(records, placed, strict=True) if shard == number)
     with sections_deferred():  # records of other shards, read and passed over, have no sections split
         index = build_one(mine, target, procs=1)
     try:
@@ -276,16 +283,48 @@ def read_file(
 
 
 def spill(records: Iterable[Record], path: Path) -> Iterator[Record]:
-    """``records`` as they are read, each also written to ``path`` for :class:`Spilled` to read back."""
+    """``records`` as they are read, each also written to ``path`` for :func:`split` and :class:`Spilled`: its
+    pickle, after its length, so that :func:`split` copies a record without reading it."""
     with open(path, "wb") as f:
         for record in records:
-            pickle.dump(record, f, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(_LENGTH.pack(len(data)))
+            f.write(data)
             yield record
 
 
+_LENGTH = struct.Struct("<Q")
+
+
+def _spilled(f: BinaryIO) -> Iterator[bytes]:
+    """The pickles of the records :func:`spill` wrote to ``f``, in order."""
+    while head := f.read(_LENGTH.size):
+        yield f.read(_LENGTH.unpack(head)[0])
+
+
+def split(spilled: str, where: bytes, count: int) -> list[str | None]:
+    """Copy each record of the file :func:`spill` wrote to ``spilled`` into a file for its shard (``where``: the
+    shard of each of them, in order), as written, and remove ``spilled``: each shard's builder then reads only
+    its own records. Returns each shard's file (``spilled.0003``), in shard order, None for a shard given none."""
+    placed = array("H", where)
+    pieces: dict[int, BinaryIO] = {}
+    try:
+        with open(spilled, "rb") as f:
+            for data, shard in zip(_spilled(f), placed, strict=True):
+                if shard not in pieces:
+                    pieces[shard] = open(f"{spilled}.{shard:04d}", "wb")  # noqa: SIM115 (closed below)
+                pieces[shard].write(_LENGTH.pack(len(data)))
+                pieces[shard].write(data)
+    finally:
+        for piece in pieces.values():
+            piece.close()
+    Path(spilled).unlink()
+    return [f"{spilled}.{shard:04d}" if shard in pieces else None for shard in range(count)]
+
+
 class Spilled:
-    """The records :func:`spill` wrote to each of ``paths`` in turn (this build's own files, never files of an
-    index folder), read back."""
+    """The records :func:`spill` (or :func:`split`) wrote to each of ``paths`` in turn (this build's own files,
+    never files of an index folder), read back."""
 
     def __init__(self, paths: list[str]) -> None:
         self.paths = paths
@@ -293,8 +332,5 @@ class Spilled:
     def __iter__(self) -> Iterator[Record]:
         for path in self.paths:
             with open(path, "rb") as f:
-                while True:
-                    try:
-                        yield pickle.load(f)
-                    except EOFError:
-                        break
+                for data in _spilled(f):
+                    yield pickle.loads(data)

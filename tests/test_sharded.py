@@ -247,6 +247,22 @@ def test_record_files_are_read_once_and_each_paper_built_in_its_shard(tmp_path):
         _same_results(one, many, query, options)
 
 
+def test_each_shard_s_builder_reads_only_the_records_placed_in_it(records, tmp_path):
+    from searchlib.shard import Placement, Spilled, spill, split
+
+    placement = Placement(SHARDS)
+    for record in spill(records, tmp_path / "read"):
+        placement.note(record)
+    where = placement.shards()
+    pieces = split(str(tmp_path / "read"), where.tobytes(), SHARDS)
+    assert not (tmp_path / "read").exists()
+    for shard, piece in enumerate(pieces):
+        assert list(Spilled([piece])) == [r for r, s in zip(records, where, strict=True) if s == shard]
+    first = records[:2]
+    list(spill(first, tmp_path / "two"))
+    assert split(str(tmp_path / "two"), bytes(4), SHARDS)[1:] == [None, None]  # both in shard 0: no other file
+
+
 def _copies():
     """Three records of one paper under two ids, the first two in different shards: the third links them."""
     a = {

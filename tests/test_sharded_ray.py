@@ -31,9 +31,10 @@ def local_ray():
 @pytest.fixture(scope="module")
 def both(local_ray, tmp_path_factory):
     where: Path = tmp_path_factory.mktemp("ray")
-    records = list(searchlib.load_records(MEDLINE))
-    one = searchlib.build_index(records, where / "one")
-    many = searchlib.build_index(MEDLINE, where / "many", shards=2, executor="ray")  # each task reads the file
+    files = [MEDLINE, searchlib.bundled_records_path()]
+    one = searchlib.build_index(files, where / "one")
+    # each file is read, then split by shard, by a Ray task; each shard built by another
+    many = searchlib.build_index(files, where / "many", shards=2, executor="ray")
     yield one, many
     one.close()
     many.close()
