@@ -12,13 +12,16 @@ Models, scored with a fast re-implementation of searchlib's scoring (the same an
   length, summed into one pseudo-frequency, then one saturation ``k1`` and one idf per term (from the papers
   holding it in either field).
 
+``--burst`` scores how much a word's burstiness (its occurrences per paper holding it, to a power) weighs, with
+the chosen feedback.
+
 ``--feedback`` scores pseudo-relevance feedback on the chosen model: how many top papers are read, how many of
 their words are added, how much they weigh and how sharply the papers are weighed by score, each with the query's
 repeated words counted in full and saturated (``k3``, BM25's query-term saturation). ``--count`` also scores how a
 feedback paper's words are counted (as they are, or per word of the paper, so that a title-only paper's words
 count as much as a full one's).
 
-    python benchmarks/tune_fields.py [--data DIR] [--top 5] [--feedback] [--jobs 2]   # numpy, scipy
+    python benchmarks/tune_fields.py [--data DIR] [--top 5] [--feedback] [--burst] [--jobs 2]   # numpy, scipy
 """
 
 from __future__ import annotations
@@ -76,6 +79,8 @@ FEEDBACK_GRID = {
     "weight": (0.7, 1.0, 1.25, 1.5),
     "sharpness": (8.0,),
 }
+#: ``--burst``: the power of a word's burstiness (0: not weighed).
+BURST_GRID = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 #: ``--count``: how a feedback paper's words are counted, at the previous default and the chosen one.
 COUNT_GRID = [
     {"count": count, "docs": docs, "terms": terms, "weight": weight, "sharpness": 8.0}
@@ -115,7 +120,19 @@ class Variant(Collection):
             j = self.vocab.get(term)
             if j is not None:
                 weights[j] += qtf
+        if config.get("burst"):
+            weights *= self.burstiness(config["burst"])
         return self._bm25f(config) @ weights
+
+    def burstiness(self, power: float) -> np.ndarray:
+        """Each term's (occurrences in title and abstract / papers holding it) ** ``power`` (search/ranking.py)."""
+        key = ("burst", power)
+        if key not in self._norms:
+            both = (self.tf["title"] + self.tf["abstract"]).tocsc()
+            papers = np.diff((both > 0).tocsc().indptr)
+            said = np.asarray(both.sum(axis=0)).ravel()
+            self._norms[key] = np.where(papers > 0, (said / np.maximum(papers, 1)) ** power, 1.0)
+        return self._norms[key]
 
     def _bm25f(self, config: dict) -> sparse.csr_matrix:
         """Every (paper, term) BM25F score of ``config``'s model, worked out once: a query's scores are then one
@@ -247,6 +264,7 @@ def main() -> None:
     ap.add_argument("--one-length", action="store_true", help="score BM25F with one length normalisation")
     ap.add_argument("--feedback", action="store_true", help="score feedback settings on the chosen model")
     ap.add_argument("--count", action="store_true", help="with --feedback: how a feedback paper's words count")
+    ap.add_argument("--burst", action="store_true", help="score the power of a word's burstiness, with feedback")
     chosen = "model=one-length title=3.0 k1=2.0 b=0.75"
     ap.add_argument(
         "--model", default=f"{chosen};{chosen} k3=8.0", help="for --feedback; several separated by ';'"
@@ -254,7 +272,11 @@ def main() -> None:
     args = ap.parse_args()
     variants, named, folds, terms = load(args.data)
     _STATE.update(variants=variants, terms=terms)
-    if args.feedback:
+    if args.burst:
+        model = {"model": "one-length", "title": 3.0, "k1": 2.0, "b": 0.75, "k3": 8.0}
+        chosen_feedback = {"count": "length", "docs": 3, "terms": 40, "weight": 0.7, "sharpness": 8.0}
+        jobs = [({**model, "burst": power}, chosen_feedback) for power in BURST_GRID]
+    elif args.feedback:
         jobs = []
         for text in args.model.split(";"):
             model = {
@@ -275,7 +297,7 @@ def main() -> None:
     results = []
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         for (config, fb), runs in pool.imap(_runs, jobs):
-            label = {**config, **(fb or {"feedback": "off"})} if args.feedback else config
+            label = {**config, **(fb or {"feedback": "off"})} if args.feedback or args.burst else config
             results.append((label, _scores(runs, named, folds)))
             print(f"scored {len(results)} of {len(jobs)}", file=sys.stderr, flush=True)
     reference = results[0]
