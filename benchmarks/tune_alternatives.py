@@ -11,11 +11,14 @@ variant's (both folds' mean):
 - ``feedback``: the added words' part of a paper's score scaled by its length (by ``(mean / length) ** g``, for
   every paper or for shorter ones only, with ``g`` of either sign); the two searches fused by reciprocal rank
   instead of added; added words required to be in 2 or 3 of the feedback papers;
+- ``models``: other weighting models in place of BM25 on the same weighted counts and lengths: the divergence
+  from randomness models DPH, InExpB2 and PL2 (``c`` 0.5 to 4) and a Dirichlet-smoothed language model
+  (``mu`` 300 and 1000, matched words only), each with the chosen feedback;
 - ``rerank``: the top 100 reordered by a weighted sum of the two searches' scores (each divided by its top
   score), the share of the query's idf the paper holds, a title-only BM25, whether the paper has an abstract and
   the log of its length; the weights best on one fold are scored on the other.
 
-    python benchmarks/tune_alternatives.py [stemmers] [feedback] [rerank]   # numpy, scipy
+    python benchmarks/tune_alternatives.py [stemmers] [feedback] [models] [rerank]   # numpy, scipy
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 from nltk.stem import PorterStemmer
+from scipy import sparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -192,6 +196,76 @@ def feedback(named: dict, folds: dict) -> None:
             print(_line(name, _scores(runs, named, folds)), flush=True)
 
 
+class OtherModel(tune_fields.Variant):
+    """A variant scored by another weighting model (``config["other"]``, with its parameter ``config["c"]``) of
+    each paper's weighted count and weighted length (title 3, abstract 1, as BM25F weighs them)."""
+
+    def __init__(self, base: tune_fields.Variant) -> None:  # noqa: D107 (no super: shares base)
+        self.__dict__.update(base.__dict__)
+        self._matrices = {}
+
+    def _bm25f(self, config: dict) -> sparse.csr_matrix:
+        key = (config["other"], config["c"])
+        if key in self._matrices:
+            return self._matrices[key]
+        weighted = (config["title"] * self.tf["title"] + self.tf["abstract"]).tocsc()
+        weighted.eliminate_zeros()
+        length = config["title"] * self.dl["title"] + self.dl["abstract"]
+        n, average, c = len(self.ids), length.mean(), config["c"]
+        df = np.diff(weighted.indptr)
+        cf = np.asarray(weighted.sum(axis=0)).ravel()
+        pairs = weighted.tocoo()
+        tf, paper, term = pairs.data, pairs.row, pairs.col
+        dl = np.maximum(length[paper], 1)
+        if config["other"] == "DPH":
+            f = np.minimum(tf / dl, 0.999)
+            weight = (1 - f) ** 2 / (tf + 1)
+            scores = weight * (
+                tf * np.log2(tf * average / dl * n / cf[term]) + 0.5 * np.log2(2 * np.pi * tf * (1 - f))
+            )
+        elif config["other"] == "InExpB2":
+            tfn = tf * np.log2(1 + c * average / dl)
+            expected = n * (1 - (1 - 1 / n) ** cf[term])
+            scores = tfn * np.log2((n + 1) / (expected + 0.5)) * (cf[term] + 1) / (df[term] * (tfn + 1))
+        elif config["other"] == "PL2":
+            tfn = tf * np.log2(1 + c * average / dl)
+            mean = cf[term] / n
+            scores = tfn * np.log2(tfn / mean) + (mean - tfn) * np.log2(np.e) + 0.5 * np.log2(2 * np.pi * tfn)
+            scores /= tfn + 1
+        else:  # a Dirichlet-smoothed language model, scored on the words a paper holds
+            scores = np.log1p(tf / (c * cf[term] / cf.sum())) + np.log(c / (dl + c))
+        matrix = sparse.csr_matrix((np.maximum(scores, 1e-6), (paper, term)), shape=weighted.shape)
+        self._matrices[key] = matrix
+        return matrix
+
+
+MODELS = [
+    ("DPH", 1.0),
+    *(("InExpB2", c) for c in (0.5, 0.75, 1.0, 2.0, 4.0)),
+    ("PL2", 0.5),
+    ("PL2", 1.0),
+    ("PL2", 4.0),
+]
+MODELS += [("Dirichlet", 300.0), ("Dirichlet", 1000.0)]
+
+
+def _model_runs(model: tuple) -> tuple:
+    config = {**MODEL, "other": model[0], "c": model[1]}
+    fb = {"count": "length", **FEEDBACK}
+    runs = {}
+    for label, v in _STATE["variants"].items():
+        other = OtherModel(v)
+        runs[label] = {q: other.feedback_rank(saturated(t), config, fb) for q, t in _STATE["terms"][label].items()}
+    return model, runs
+
+
+def models(named: dict, folds: dict) -> None:
+    print("other weighting models, with feedback (fold A, fold B | per set):")
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        for (name, c), runs in pool.imap(_model_runs, MODELS):
+            print(_line(f"{name} {'mu' if name == 'Dirichlet' else 'c'}={c:g}", _scores(runs, named, folds)))
+
+
 FEATURES = ("first", "added", "idf share", "title", "has abstract", "log length")
 RERANK_GRID = {
     "added": (0.6, 0.8, 1.0, 1.2),
@@ -276,17 +350,20 @@ def rerank(variants: dict, named: dict, folds: dict, terms: dict) -> None:
 
 
 def main() -> None:
-    asked = sys.argv[1:] or ["stemmers", "feedback", "rerank"]
-    unknown = set(asked) - {"stemmers", "feedback", "rerank"}
+    every = ["stemmers", "feedback", "models", "rerank"]
+    asked = sys.argv[1:] or every
+    unknown = set(asked) - set(every)
     if unknown:
-        sys.exit(f"unknown: {', '.join(sorted(unknown))}; choose from stemmers, feedback, rerank")
+        sys.exit(f"unknown: {', '.join(sorted(unknown))}; choose from {', '.join(every)}")
     if "stemmers" in asked:
         stemmers()
-    if {"feedback", "rerank"} & set(asked):
+    if {"feedback", "models", "rerank"} & set(asked):
         variants, named, folds, terms = tune_fields.load(DATA)
         _STATE.update(variants=variants, terms=terms)
         if "feedback" in asked:
             feedback(named, folds)
+        if "models" in asked:
+            models(named, folds)
         if "rerank" in asked:
             rerank(variants, named, folds, terms)
 
