@@ -17,9 +17,10 @@ Prints one table, collection by engine, nDCG@10 and R@100 (graded gains for Cran
 ``--check`` also scores searchlib's runs with ir-measures, to confirm the metrics in ``common.py`` agree.
 ``--train`` scores the training data ``benchmarks/tune.py`` chooses on instead: SciFact's train claims, and
 Cranfield's and CISI's odd and even query ids apart (the SciFact test judgments are then not read).
+``--feedback-setting`` runs searchlib with other feedback settings, to compare them.
 
     python benchmarks/relevance.py [--data DIR] [--engines whoosh,fts5,...] [--shares 0,0.3,0.6] [--check]
-                                   [--train]
+                                   [--train] [--feedback-setting 10/80/1.25]
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from common import (  # noqa: E402
 
 import searchlib  # noqa: E402
 from searchlib.records.readers.seed import record_from_dict  # noqa: E402
+from searchlib.search import feedback  # noqa: E402
 
 COLLECTIONS = {"SciFact": ("scifact", "test"), "Cranfield": ("cranfield", "test"), "CISI": ("cisi", "test")}
 #: Training data (``--train``): (folder, split, which query ids: None for all, 1 for odd, 0 for even).
@@ -208,11 +210,21 @@ def main() -> None:
     ap.add_argument("--check", action="store_true", help="confirm searchlib's figures with ir-measures")
     ap.add_argument("--train", action="store_true", help="score the training data and folds tune.py uses")
     ap.add_argument(
+        "--feedback-setting",
+        metavar="PAPERS/WORDS/WEIGHT",
+        help="searchlib's feedback read from this many papers, adding this many words at this weight (to compare)",
+    )
+    ap.add_argument(
         "--shares",
         default=",".join(str(s) for s in (0, *TITLE_ONLY_SHARES)),
         help="shares of papers whose abstract is removed, one variant each (0: as it is)",
     )
     args = ap.parse_args()
+    if args.feedback_setting:
+        papers, words, weight = args.feedback_setting.split("/")
+        feedback.FEEDBACK_DOCS, feedback.FEEDBACK_TERMS = int(papers), int(words)
+        feedback.FEEDBACK_WEIGHT = float(weight)
+        print(f"feedback: {papers} papers, {words} words, weight {weight}")
     engines = [e for e in args.engines.split(",") if e]
     skipped = [e for e in engines if not available(e)]
     engines = [e for e in engines if e not in skipped]
