@@ -14,11 +14,14 @@ variant's (both folds' mean):
 - ``models``: other weighting models in place of BM25 on the same weighted counts and lengths: the divergence
   from randomness models DPH, InExpB2 and PL2 (``c`` 0.5 to 4) and a Dirichlet-smoothed language model
   (``mu`` 300 and 1000, matched words only), each with the chosen feedback;
+- ``abbreviations``: a query's short forms ("MDS") expanded to the long forms the collection defines
+  ("myelodysplastic syndromes (MDS)", found as Schwartz and Hearst find them), and long forms to short forms,
+  the added words at a weight each;
 - ``rerank``: the top 100 reordered by a weighted sum of the two searches' scores (each divided by its top
   score), the share of the query's idf the paper holds, a title-only BM25, whether the paper has an abstract and
   the log of its length; the weights best on one fold are scored on the other.
 
-    python benchmarks/tune_alternatives.py [stemmers] [feedback] [models] [rerank]   # numpy, scipy
+    python benchmarks/tune_alternatives.py [stemmers] [feedback] [models] [abbreviations] [rerank]   # numpy, scipy
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 import itertools
 import math
 import multiprocessing
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -266,6 +270,91 @@ def models(named: dict, folds: dict) -> None:
             print(_line(f"{name} {'mu' if name == 'Dirichlet' else 'c'}={c:g}", _scores(runs, named, folds)))
 
 
+PAREN = re.compile(r"\(([^()]{1,12})\)")
+WORD = re.compile(r"[\w-]+")
+
+
+def long_form(short: str, words: list[str]) -> str | None:
+    """Schwartz and Hearst's long form of ``short`` among the ``words`` before it: the shortest tail of them
+    holding its letters and digits in order, the first at the start of a word."""
+    s, text = short.lower(), " ".join(words).lower()
+    si, li = len(s) - 1, len(text) - 1
+    while si >= 0:
+        if not s[si].isalnum():
+            si -= 1
+            continue
+        while li >= 0 and (text[li] != s[si] or (si == 0 and li > 0 and text[li - 1].isalnum())):
+            li -= 1
+        if li < 0:
+            return None
+        si, li = si - 1, li - 1
+    found = text[text.rfind(" ", 0, li + 1) + 1 :]
+    return found if len(found) > len(s) else None
+
+
+def abbreviations_of(corpus: list[dict]) -> dict[str, str]:
+    """Each short form a paper defines ("long form (SF)", 2 to 10 characters with a capital or a digit) and its
+    most frequent long form."""
+    found: dict[str, Counter] = {}
+    for paper in corpus:
+        for text in (paper.get("title") or "", paper.get("text") or ""):
+            for m in PAREN.finditer(text):
+                short = m.group(1).strip()
+                if not 2 <= len(short) <= 10 or len(short.split()) > 2 or not short[0].isalnum():
+                    continue
+                if not any(c.isupper() or c.isdigit() for c in short):
+                    continue
+                words = WORD.findall(text[: m.start()])[-min(len(short) + 5, 2 * len(short)) :]
+                if (long := long_form(short, words)) is not None:
+                    found.setdefault(short, Counter())[long] += 1
+    return {short: longs.most_common(1)[0][0] for short, longs in found.items()}
+
+
+ABBREVIATION_SETTINGS = [(0.0, False), (0.3, False), (0.6, False), (1.0, False), (0.6, True)]
+
+
+def _abbreviation_runs(setting: tuple) -> tuple:
+    weight, both_ways = setting
+    analyse = _STATE["analyse"]
+    runs = {}
+    for label, v in _STATE["variants"].items():
+        defined = _STATE["abbreviations"][label.split("@")[0]]
+        longs = {tuple(analyse(long)): analyse(short) for short, long in defined.items()}
+        runs[label] = {}
+        for q, words in _STATE["terms"][label].items():
+            words = saturated(words)
+            text, added = _STATE["named"][label][1][q], Counter()
+            if weight:
+                for token in set(WORD.findall(text)):
+                    for word in analyse(defined.get(token, "")):
+                        added[word] = weight
+                if both_ways:
+                    said = analyse(text)
+                    for long, short in longs.items():
+                        if any(tuple(said[i : i + len(long)]) == long for i in range(len(said) - len(long) + 1)):
+                            added.update({word: weight for word in short})
+            added = Counter({w: n for w, n in added.items() if w not in words})
+            runs[label][q] = v.feedback_rank(words + added, MODEL, {"count": "length", **FEEDBACK})
+    return setting, runs
+
+
+def abbreviations(named: dict, folds: dict) -> None:
+    from searchlib.analysis import paper_analyzer
+
+    analyzer = paper_analyzer(stemmer=snowball)
+    _STATE["analyse"] = lambda text: [t.text for t in analyzer(text, mode="query")]
+    _STATE["named"] = named
+    _STATE["abbreviations"] = {}
+    for label, (corpus, _, _) in named.items():
+        _STATE["abbreviations"].setdefault(label.split("@")[0], abbreviations_of(corpus))
+    print("abbreviations defined in the collections (fold A, fold B | per set):")
+    print("  " + ", ".join(f"{name}: {len(found)}" for name, found in _STATE["abbreviations"].items()))
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        for (weight, both_ways), runs in pool.imap(_abbreviation_runs, ABBREVIATION_SETTINGS):
+            name = f"added at weight {weight:g}{', long forms too' if both_ways else ''}"
+            print(_line(name if weight else "none added (the chosen ranking)", _scores(runs, named, folds)))
+
+
 FEATURES = ("first", "added", "idf share", "title", "has abstract", "log length")
 RERANK_GRID = {
     "added": (0.6, 0.8, 1.0, 1.2),
@@ -350,20 +439,22 @@ def rerank(variants: dict, named: dict, folds: dict, terms: dict) -> None:
 
 
 def main() -> None:
-    every = ["stemmers", "feedback", "models", "rerank"]
+    every = ["stemmers", "feedback", "models", "abbreviations", "rerank"]
     asked = sys.argv[1:] or every
     unknown = set(asked) - set(every)
     if unknown:
         sys.exit(f"unknown: {', '.join(sorted(unknown))}; choose from {', '.join(every)}")
     if "stemmers" in asked:
         stemmers()
-    if {"feedback", "models", "rerank"} & set(asked):
+    if {"feedback", "models", "abbreviations", "rerank"} & set(asked):
         variants, named, folds, terms = tune_fields.load(DATA)
         _STATE.update(variants=variants, terms=terms)
         if "feedback" in asked:
             feedback(named, folds)
         if "models" in asked:
             models(named, folds)
+        if "abbreviations" in asked:
+            abbreviations(named, folds)
         if "rerank" in asked:
             rerank(variants, named, folds, terms)
 
