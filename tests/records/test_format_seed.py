@@ -5,7 +5,7 @@ import gzip
 import orjson
 import pytest
 
-from searchlib import ArgumentError, LoadError, load_records
+from searchlib import ArgumentError, LoadError, build_index, load_records
 from searchlib.records.readers import detect_format
 from tests.conftest import FIXTURES
 
@@ -23,6 +23,20 @@ def test_pmid_without_doi_is_the_id(tmp_path):
     path.write_text('{"title": "T", "pmid": "PMID: 123"}\n{"title": "T2", "pmcid": "pmc9"}\n')
     a, b = load_records(path)
     assert (a.id, a.pmid, b.id, b.pmcid) == ("pmid:123", "123", "pmcid:PMC9", "PMC9")
+
+
+def test_an_id_in_the_doi_field_is_kept_and_merges_with_the_pubmed_copy(tmp_path):
+    # Seed-shaped files name a paper without a DOI by "pmid:<PMID>" in "doi".
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        '{"title": "Falls on wards", "doi": "pmid:36000001"}\n{"title": "T2", "doi": "pmcid:PMC9"}\n'
+        '{"title": "T3", "doi": "12345"}\n'
+    )
+    a, b, c = load_records(path)
+    assert (a.id, a.pmid, a.doi, b.id, b.pmcid) == ("pmid:36000001", "36000001", None, "pmcid:PMC9", "PMC9")
+    assert c.pmid is None and c.doi is None  # a bare number names nothing
+    index = build_index([a, {"title": "Falls on wards.", "pmid": "36000001", "journal": "BMJ"}])
+    assert len(index) == 1 and index.get("pmid:36000001").journal == "BMJ"
 
 
 def test_content_hash_is_stable(tmp_path):

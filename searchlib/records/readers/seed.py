@@ -222,9 +222,12 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
     if not isinstance(obj, Mapping):
         raise LoadError(f"expected a JSON object, got {type_name(obj)}")
     title = html_to_text(opt_str(obj, "title") or "")
-    doi = normalise_doi(_text(obj, "doi")) or normalise_doi(_text(obj, "DOIUrl"))
-    pmid = normalise_pmid(obj.get("pmid"))
-    pmcid = normalise_pmcid(obj.get("pmcid"))
+    doi_text = _text(obj, "doi")
+    doi = normalise_doi(doi_text) or normalise_doi(_text(obj, "DOIUrl"))
+    # Files in the seed's shape name a paper without a DOI by its id in "doi" ("pmid:123"): an id, not noise.
+    named = (doi_text or "").strip().lower()
+    pmid = normalise_pmid(obj.get("pmid")) or (normalise_pmid(named) if named.startswith("pmid:") else None)
+    pmcid = normalise_pmcid(obj.get("pmcid")) or (normalise_pmcid(named) if named.startswith("pmcid:") else None)
     authors = _authors(obj.get("authors"), author_line)
     journal, volume, pages = _journal(obj)
     date, year = _date(obj)
