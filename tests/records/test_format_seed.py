@@ -30,11 +30,12 @@ def test_an_id_in_the_doi_field_is_kept_and_merges_with_the_pubmed_copy(tmp_path
     path = tmp_path / "r.jsonl"
     path.write_text(
         '{"title": "Falls on wards", "doi": "pmid:36000001"}\n{"title": "T2", "doi": "pmcid:PMC9"}\n'
-        '{"title": "T3", "doi": "12345"}\n'
+        '{"title": "T3", "doi": "12345"}\n{"title": "T4", "doi": "s2:5d10fa"}\n'
     )
-    a, b, c = load_records(path)
+    a, b, c, d = load_records(path)
     assert (a.id, a.pmid, a.doi, b.id, b.pmcid) == ("pmid:36000001", "36000001", None, "pmcid:PMC9", "PMC9")
     assert c.pmid is None and c.doi is None  # a bare number names nothing
+    assert d.id == "s2:5d10fa"
     index = build_index([a, {"title": "Falls on wards.", "pmid": "36000001", "journal": "BMJ"}])
     assert len(index) == 1 and index.get("pmid:36000001").journal == "BMJ"
 

@@ -209,6 +209,10 @@ MAX_ABSTRACT_CHARS = 1_000_000
 MAX_TITLE_CHARS = 10_000
 
 
+#: The prefixes of the ids readers give papers without a DOI or PubMed id (see :func:`~.record.paper_id`).
+_SOURCE_ID_PREFIXES = frozenset({"s2", "epmc", "scopus", "wos"})
+
+
 def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> Record:
     """Build a :class:`Record` from a JSON object in the seed's shape. Raises :class:`LoadError` on wrong types.
 
@@ -224,10 +228,11 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
     title = html_to_text(opt_str(obj, "title") or "")
     doi_text = _text(obj, "doi")
     doi = normalise_doi(doi_text) or normalise_doi(_text(obj, "DOIUrl"))
-    # Files in the seed's shape name a paper without a DOI by its id in "doi" ("pmid:123"): an id, not noise.
-    named = (doi_text or "").strip().lower()
-    pmid = normalise_pmid(obj.get("pmid")) or (normalise_pmid(named) if named.startswith("pmid:") else None)
-    pmcid = normalise_pmcid(obj.get("pmcid")) or (normalise_pmcid(named) if named.startswith("pmcid:") else None)
+    # Files in the seed's shape name a paper without a DOI by its id in "doi" ("pmid:123", "s2:<paperId>").
+    named = (doi_text or "").strip() if not doi else ""
+    kind = named.partition(":")[0].lower()
+    pmid = normalise_pmid(obj.get("pmid")) or (normalise_pmid(named) if kind == "pmid" else None)
+    pmcid = normalise_pmcid(obj.get("pmcid")) or (normalise_pmcid(named) if kind == "pmcid" else None)
     authors = _authors(obj.get("authors"), author_line)
     journal, volume, pages = _journal(obj)
     date, year = _date(obj)
@@ -236,7 +241,7 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
         if len(value) > limit:
             raise LoadError(f"the {name} is {len(value):,} characters long; searchlib reads up to {limit:,}")
     given = _given_sections(obj.get("sections"))
-    source_id = _source_id(obj)
+    source_id = _source_id(obj) or (named if kind in _SOURCE_ID_PREFIXES and named != kind + ":" else None)
     return new_record(
         sections=given,  # None: found by the parser
         named=bool(title or doi or pmid or pmcid or source_id),
