@@ -115,3 +115,21 @@ def test_a_field_of_the_wrong_type_is_named_with_what_it_holds(tmp_path):
     path.write_text('{"title": "T", "journal": {"name": "J", "volume": [12]}}\n')
     with pytest.raises(LoadError, match=r"'volume' should be a string, not a list"):
         load_records(path)
+
+
+def test_an_api_response_cut_short_is_one_error_at_its_end(tmp_path):
+    # A saved Crossref or Europe PMC response is one object over many lines; cut short, none of it is a record.
+    works = [{"DOI": f"10.1/w{i}", "title": [f"Work {i}"], "type": "journal-article"} for i in range(3)]
+    text = orjson.dumps({"status": "ok", "message": {"items": works}}, option=orjson.OPT_INDENT_2).decode()
+    path = tmp_path / "works.json"
+    path.write_text(text[: len(text) - 40])
+    with pytest.raises(LoadError) as info:
+        load_records(path)
+    assert info.value.line == text[: len(text) - 40].count("\n") + 1
+    with pytest.warns(UserWarning):
+        records = load_records(path, errors="skip")
+    assert len(records) == 0 and len(records.skipped) == 1
+    lines = tmp_path / "lines.jsonl"  # JSON Lines whose first line is cut keeps the lines after it
+    lines.write_text('{"title": "Cut\n{"title": "Whole", "doi": "10.1/whole"}\n')
+    with pytest.warns(UserWarning):
+        assert [r.doi for r in load_records(lines, errors="skip")] == ["10.1/whole"]

@@ -30,6 +30,8 @@ from .detect import json_source
 # An array of records opens with "[" then "{" or "]"; a seed file's first author line may open with "[" too
 # (PubMed's "[No authors listed]"), and is then read line by line like any other.
 _ARRAY_START = re.compile(rb"\s*\[\s*[{\]]")
+# The first line of a file that opens with "{", and the first character of the next line that is not blank.
+_TWO_LINES = re.compile(rb"\s*(\{[^\n]*)\n\s*(\S)")
 
 _CONVERTERS = {
     "crossref": crossref.record_from_work,
@@ -54,13 +56,26 @@ def read(data: bytes, name: str, source: str | None = None) -> Iterator[Record |
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            if _ARRAY_START.match(data):  # an array that does not parse has no records to salvage
+            if _ARRAY_START.match(data) or _spread_object(data):  # one document that does not parse: no records
                 yield LoadError(f"invalid JSON: {_json_reason(exc)}", name, exc.lineno)
                 return
         else:  # one document: an array, an envelope or a single record
             yield from _read_document(doc, data, name, source)
             return
     yield from read_lines(data.split(b"\n"), name, source)
+
+
+def _spread_object(data: bytes) -> bool:
+    """Whether ``data`` opens with an object spread over lines (an API response as saved), not a JSON Lines record:
+    its first line is not a whole object and the next holds its first key (or closes it)."""
+    m = _TWO_LINES.match(data)
+    if m is None or m.group(2) not in (b'"', b"}"):
+        return False
+    try:
+        orjson.loads(m.group(1))
+    except orjson.JSONDecodeError:
+        return True
+    return False
 
 
 def is_line_per_record(head: bytes) -> bool:
