@@ -133,3 +133,12 @@ def test_an_api_response_cut_short_is_one_error_at_its_end(tmp_path):
     lines.write_text('{"title": "Cut\n{"title": "Whole", "doi": "10.1/whole"}\n')
     with pytest.warns(UserWarning):
         assert [r.doi for r in load_records(lines, errors="skip")] == ["10.1/whole"]
+
+
+@pytest.mark.parametrize("fmt", ["crossref", "europepmc", "semanticscholar"])
+def test_records_given_as_another_json_source_are_refused_not_emptied(tmp_path, fmt):
+    path = tmp_path / "seed.jsonl"
+    path.write_text('{"title": "Falls on wards", "doi": "10.1/falls", "authors": ["Ann Lee"]}\n')
+    with pytest.raises(LoadError, match=r"seed\.jsonl:1: the object is not a .* record but, by its keys, one in"):
+        load_records(path, format=fmt)
+    assert load_records(path, format="json")[0].authors == ("Ann Lee",)

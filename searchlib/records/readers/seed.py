@@ -40,11 +40,21 @@ _CONVERTERS = {
 }
 
 
+_NAMES = {"crossref": "Crossref", "europepmc": "Europe PMC", "semanticscholar": "Semantic Scholar"}
+
+
 def record_from_object(
     obj: Mapping[str, Any], source: str | None = None, author_line: str | None = None
 ) -> Record:
     """One JSON object as a :class:`Record`, read as ``source`` (a format name) or as its keys show."""
-    source = source if source in _CONVERTERS else json_source(obj) if source in (None, "json") else "seed"
+    found = json_source(obj)
+    if source in _CONVERTERS and found != source:  # read as another source's, it would lose its DOI or authors
+        other = f"a {_NAMES[found]} one" if found in _NAMES else "one in the seed's shape"
+        raise LoadError(
+            f"the object is not a {_NAMES[source]} record but, by its keys, {other}; give the right format, "
+            "or leave it out to have each record told by its keys"
+        )
+    source = source if source in _CONVERTERS else found if source in (None, "json") else "seed"
     convert = _CONVERTERS.get(source)
     return convert(obj) if convert else record_from_dict(obj, author_line=author_line)
 
