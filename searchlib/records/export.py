@@ -218,7 +218,8 @@ _MONTH_MACROS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 
 
 def _latex(text: str) -> str:
-    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
+    """``text`` as BibTeX reads it back: specials escaped, and "--" kept two hyphens ("-{}-"), not an en dash."""
+    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text).replace("--", "-{}-").replace("--", "-{}-")
 
 
 def _bibtex_key(record: Record, used: set[str]) -> str:
@@ -279,7 +280,7 @@ def to_bibtex(records: Iterable[Record]) -> str:
             ("date", r.date if r.date and len(r.date) > 4 else None),
             ("volume", _latex(r.volume) if r.volume else None),
             ("number", _latex(r.issue) if r.issue else None),
-            ("pages", _latex("--".join(p for p in (first, last) if p)) if first else None),
+            ("pages", "--".join(_latex(p) for p in (first, last) if p) if first else None),
             ("eid", _latex(r.article_number) if r.article_number else None),
             ("issn", r.issn),
             ("type", _latex("; ".join(shown)) if shown else None),
