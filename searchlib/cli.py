@@ -523,9 +523,16 @@ def _write(text: str, output: str | None, fmt: str) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    target = Path(output)
+    # Into a file beside it, then moved over it: a full disk leaves the previous export whole, not half written.
+    temp = target if target.exists() and not target.is_file() else target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
-        Path(output).write_text(text, encoding="utf-8", newline="")
+        temp.write_text(text, encoding="utf-8", newline="")
+        if temp != target:
+            os.replace(temp, target)
     except OSError as exc:
+        if temp != target:
+            temp.unlink(missing_ok=True)
         raise SearchlibError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
