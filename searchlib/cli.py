@@ -525,7 +525,11 @@ def _write(text: str, output: str | None, fmt: str) -> None:
         return
     target = Path(output)
     # Into a file beside it, then moved over it: a full disk leaves the previous export whole, not half written.
-    temp = target if target.exists() and not target.is_file() else target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    temp = (
+        target
+        if target.exists() and not target.is_file()
+        else target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    )
     try:
         temp.write_text(text, encoding="utf-8", newline="")
         if temp != target:

@@ -134,3 +134,18 @@ def test_copies_listing_their_pages_in_another_order_merge():
     assert not index.duplicates()
     other_page = dict(zotero, pages="2020-2023")
     assert len(build_index([mendeley, other_page])) == 2  # a supplement's abstracts at other pages stay apart
+
+
+def test_a_csv_export_added_back_keeps_the_sections_own_labels(tmp_path):
+    # The CSV names each section by its category; read back and merged, it must not rename the paper's sections.
+    pubmed = {"pmid": "41", "title": "Taurine in spaniels", "authors": ["Ann Lee"], "year": 2021,
+              "abstract": "OBJECTIVES: To measure taurine. MATERIALS AND METHODS: A cohort. "
+                          "CLINICAL SIGNIFICANCE: Supplement it."}  # fmt: skip
+    index = build_index([pubmed])
+    labels = [(s.label, s.category) for s in index.get("pmid:41").sections]
+    assert labels == [("OBJECTIVES", "objective"), ("MATERIALS AND METHODS", "methods"),
+                      ("CLINICAL SIGNIFICANCE", "conclusions")]  # fmt: skip
+    exported = tmp_path / "screened.csv"
+    exported.write_text(searchlib.export_records(index, "csv"))
+    assert index.add(exported).merged == 1
+    assert [(s.label, s.category) for s in index.get("pmid:41").sections] == labels

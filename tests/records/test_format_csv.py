@@ -4,8 +4,8 @@ import pytest
 
 from searchlib import LoadError, export_records, load_records
 from searchlib.records.readers import detect_format
-from searchlib.records.readers.seed import record_from_dict
 from searchlib.records.readers.detect import csv_dialect, csv_header
+from searchlib.records.readers.seed import record_from_dict
 from tests.conftest import FIXTURES
 from tests.records.broken import load_skipping
 

@@ -76,7 +76,9 @@ def test_a_file_cut_between_two_records_is_reported_not_taken_for_whole(tmp_path
     whole = load_records(FORMATS / fixture)
     cut = tmp_path / fixture
     cut.write_text(text[: text.rindex(last, 0, text.rindex(last)) + len(last)] + "\n")  # the last record lost
-    with pytest.raises(LoadError, match=rf"{fixture}:\d+: the file ends without </\w+> after <\w+> \d+: is it cut"):
+    with pytest.raises(
+        LoadError, match=rf"{fixture}:\d+: the file ends without </\w+> after <\w+> \d+: is it cut"
+    ):
         load_records(cut)
     with pytest.warns(UserWarning, match="skipped 1"):
         kept = load_records(cut, errors="skip")
