@@ -46,7 +46,7 @@ from .index import Index
 from .indexes import build_index, open_index
 from .progress import ProgressBar, counted
 from .records.duplicates import find_duplicates
-from .records.export import EXPORT_FORMATS, export_records
+from .records.export import EXPORT_FORMATS, export_records, write_whole
 from .records.readers import FORMATS, bundled_records_path, load_records, read_bytes, read_records, records_only
 from .records.record import Record
 from .results import Results
@@ -523,20 +523,9 @@ def _write(text: str, output: str | None, fmt: str) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    target = Path(output)
-    # Into a file beside it, then moved over it: a full disk leaves the previous export whole, not half written.
-    temp = (
-        target
-        if target.exists() and not target.is_file()
-        else target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    )
     try:
-        temp.write_text(text, encoding="utf-8", newline="")
-        if temp != target:
-            os.replace(temp, target)
+        write_whole(Path(output), text)
     except OSError as exc:
-        if temp != target:
-            temp.unlink(missing_ok=True)
         raise SearchlibError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 

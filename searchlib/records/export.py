@@ -47,9 +47,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -74,6 +76,24 @@ def export_records(records: Iterable[Record], format: str) -> str:
             f"export_records takes a list of records (Record objects), not {type(records).__name__}"
         )
     return writers[format](_checked(records))
+
+
+def write_whole(target: Path, text: str) -> None:
+    """Write ``text`` beside ``target``, then move it over: a full disk leaves the previous file whole, not half
+    an export. A target that is no regular file (``/dev/stdout``, a pipe) is written as it is."""
+    temp = (
+        target
+        if target.exists() and not target.is_file()
+        else target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    )
+    try:
+        temp.write_text(text, encoding="utf-8", newline="")
+        if temp != target:
+            os.replace(temp, target)
+    except OSError:
+        if temp != target:
+            temp.unlink(missing_ok=True)
+        raise
 
 
 def _checked(records: Iterable[Record]) -> Iterator[Record]:
