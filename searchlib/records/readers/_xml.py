@@ -34,10 +34,10 @@ def read_elements(
         return  # the last element is unclosed: already reported
     opened = root.search(data, 0, starts[0].start() if starts else len(data))
     if opened and data.find(b"</" + opened.group(1) + b">", starts[-1].end() if starts else opened.end()) < 0:
-        after = f" after <{starts[-1].group(1).decode()}> {len(starts)}" if starts else ""
+        after = f" after <{starts[-1].group(1).decode()}> {len(starts)}" if starts else " before any record"
         yield LoadError(
-            f"the file ends without </{opened.group(1).decode()}>{after}: is it cut short? Records after it "
-            "are missing; download or export it again",
+            f"the file ends without </{opened.group(1).decode()}>{after}: is it cut short? Any records after "
+            "that are missing; download or export it again",
             name,
             data.count(b"\n", 0, len(data.rstrip())) + 1,
         )
