@@ -46,7 +46,7 @@ from .index import Index
 from .indexes import build_index, open_index
 from .progress import ProgressBar, counted
 from .records.duplicates import find_duplicates
-from .records.export import EXPORT_FORMATS, export_records
+from .records.export import EXPORT_FORMATS, export_records, write_whole
 from .records.readers import FORMATS, bundled_records_path, load_records, read_bytes, read_records, records_only
 from .records.record import Record
 from .results import Results
@@ -524,7 +524,7 @@ def _write(text: str, output: str | None, fmt: str) -> None:
         sys.stdout.write(text)
         return
     try:
-        Path(output).write_text(text, encoding="utf-8", newline="")
+        write_whole(Path(output), text)
     except OSError as exc:
         raise SearchlibError(f"cannot write {output}: {exc.strerror or exc}") from None
 

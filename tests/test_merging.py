@@ -120,3 +120,32 @@ def test_merged_papers_stay_merged_when_their_copies_come_again(tmp_path):
     with pytest.raises(searchlib.ArgumentError, match="timeout"):
         index.merge(group, timeout=-1)
     assert len(index) == 1
+
+
+def test_copies_listing_their_pages_in_another_order_merge():
+    # Mendeley writes "2001,2016-2019" where Zotero writes "2016-2019, 2001" for one JAVMA case report.
+    paper = {"doi": "10.2460/javma.2005.226.2016", "title": "E. coli in a dog", "authors": ["E B Breitschwerdt"]}
+    mendeley = dict(paper, pages="2001,2016-2019", pmid="15989184")
+    zotero = dict(paper, pages="2016-2019, 2001", authors=["E. B. Breitschwerdt"], journal="J Am Vet Med Assoc")
+    index = build_index([mendeley, zotero])
+    assert len(index) == 1
+    merged = index.get("10.2460/javma.2005.226.2016")
+    assert (merged.pmid, merged.journal, len(merged.sources)) == ("15989184", "J Am Vet Med Assoc", 2)
+    assert not index.duplicates()
+    other_page = dict(zotero, pages="2020-2023")
+    assert len(build_index([mendeley, other_page])) == 2  # a supplement's abstracts at other pages stay apart
+
+
+def test_a_csv_export_added_back_keeps_the_sections_own_labels(tmp_path):
+    # The CSV names each section by its category; read back and merged, it must not rename the paper's sections.
+    pubmed = {"pmid": "41", "title": "Taurine in spaniels", "authors": ["Ann Lee"], "year": 2021,
+              "abstract": "OBJECTIVES: To measure taurine. MATERIALS AND METHODS: A cohort. "
+                          "CLINICAL SIGNIFICANCE: Supplement it."}  # fmt: skip
+    index = build_index([pubmed])
+    labels = [(s.label, s.category) for s in index.get("pmid:41").sections]
+    assert labels == [("OBJECTIVES", "objective"), ("MATERIALS AND METHODS", "methods"),
+                      ("CLINICAL SIGNIFICANCE", "conclusions")]  # fmt: skip
+    exported = tmp_path / "screened.csv"
+    exported.write_text(searchlib.export_records(index, "csv"))
+    assert index.add(exported).merged == 1
+    assert [(s.label, s.category) for s in index.get("pmid:41").sections] == labels

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArgumentError
-from .likeness import Traits, contained, differ, journals_agree, similarity
+from .likeness import Traits, contained, differ, journals_agree, pages_differ, similarity
 from .merge import merge_records
 from .record import Record
 
@@ -387,7 +387,7 @@ def _clash(a: Traits, b: Traits) -> bool:
     DOIs (unless journal, volume and first page agree: one article's two DOIs, as publishers re-register them)."""
     ra, rb = a.record, b.record
     return bool(
-        (a.pages and b.pages and a.pages[0] != b.pages[0])
+        pages_differ(a, b)
         or (a.volume is not None and b.volume is not None and a.volume != b.volume)
         or (ra.year and rb.year and abs(ra.year - rb.year) > 1)
         or (a.doi and b.doi and a.doi != b.doi and not _same_place(a, b))

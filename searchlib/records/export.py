@@ -47,9 +47,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -74,6 +76,24 @@ def export_records(records: Iterable[Record], format: str) -> str:
             f"export_records takes a list of records (Record objects), not {type(records).__name__}"
         )
     return writers[format](_checked(records))
+
+
+def write_whole(target: Path, text: str) -> None:
+    """Write ``text`` beside ``target``, then move it over: a full disk leaves the previous file whole, not half
+    an export. A target that is no regular file (``/dev/stdout``, a pipe) is written as it is."""
+    temp = (
+        target
+        if target.exists() and not target.is_file()
+        else target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    )
+    try:
+        temp.write_text(text, encoding="utf-8", newline="")
+        if temp != target:
+            os.replace(temp, target)
+    except OSError:
+        if temp != target:
+            temp.unlink(missing_ok=True)
+        raise
 
 
 def _checked(records: Iterable[Record]) -> Iterator[Record]:
@@ -218,7 +238,8 @@ _MONTH_MACROS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 
 
 def _latex(text: str) -> str:
-    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text)
+    """``text`` as BibTeX reads it back: specials escaped, and "--" kept two hyphens ("-{}-"), not an en dash."""
+    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text).replace("--", "-{}-").replace("--", "-{}-")
 
 
 def _bibtex_key(record: Record, used: set[str]) -> str:
@@ -279,7 +300,7 @@ def to_bibtex(records: Iterable[Record]) -> str:
             ("date", r.date if r.date and len(r.date) > 4 else None),
             ("volume", _latex(r.volume) if r.volume else None),
             ("number", _latex(r.issue) if r.issue else None),
-            ("pages", _latex("--".join(p for p in (first, last) if p)) if first else None),
+            ("pages", "--".join(_latex(p) for p in (first, last) if p) if first else None),
             ("eid", _latex(r.article_number) if r.article_number else None),
             ("issn", r.issn),
             ("type", _latex("; ".join(shown)) if shown else None),

@@ -37,6 +37,7 @@ _WORD_RE = re.compile(r"[a-z0-9]+")
 _JOURNAL_FILLERS = frozenset("the of and for in on de la des du der die und fur et".split())
 _BRACKETS_RE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _NUMBER_RE = re.compile(r"\d+")
+_PAGE_LIST_RE = re.compile(r"[,;]")
 
 
 def words(text: str | None) -> list[str]:
@@ -144,6 +145,13 @@ class Traits:
         return page_range(self.record.pages)
 
     @cached_property
+    def first_pages(self) -> frozenset[int]:
+        """The first page of each range the pages list ("366-368, 351" as one source orders them, "351,366-368"
+        as another does)."""
+        ranges = (page_range(part) for part in _PAGE_LIST_RE.split(self.record.pages or ""))
+        return frozenset(r[0] for r in ranges if r)
+
+    @cached_property
     def volume(self) -> int | None:
         return first_number(self.record.volume)
 
@@ -159,6 +167,11 @@ class Traits:
     def abstract(self) -> tuple[str, ...]:
         """The abstract's first words, enough to tell two abstracts apart (compared word by word: quicker)."""
         return tuple(words(self.record.abstract[:600])[:60])
+
+
+def pages_differ(a: Traits, b: Traits) -> bool:
+    """Whether two records are at other pages: both give pages and no range starts at the same page in both."""
+    return bool(a.first_pages and b.first_pages and a.first_pages.isdisjoint(b.first_pages))
 
 
 def titles_agree(a: Traits, b: Traits, threshold: float = 0.9) -> bool:
@@ -189,7 +202,7 @@ def differ(a: Record, b: Record) -> str | None:
     ('different titles and first authors', None)
     """
     ta, tb = Traits(a), Traits(b)
-    if ta.pages and tb.pages and ta.pages[0] != tb.pages[0]:
+    if pages_differ(ta, tb):
         return "different first pages"
     if ta.title and tb.title and similarity(ta.title, tb.title) < 0.7 and not contained(ta, tb):
         if not (ta.surnames and tb.surnames and ta.surnames[0] == tb.surnames[0]):

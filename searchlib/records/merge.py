@@ -16,6 +16,8 @@ already made of (a file read again changes nothing but what a newer reader finds
 | ``date`` | any over none; the more precise ("2015-03-12" over "2015") |
 | any other | any over none; a longer list over a shorter one |
 
+Sections that come again only relabelled (a CSV export names them by category) keep the labels they had.
+
 ``id`` is the best of the copies' ids (a DOI, then a PMID, a PMCID, a source's id, a content hash), ``raw`` the
 first copy's, and ``sources`` every copy's (:class:`~searchlib.records.record.Origin`), each kept once: a record
 read again from the same source adds nothing.
@@ -81,7 +83,7 @@ def _absorb(paper: Record, later: Record) -> Record:
     }
     new, old = _abstract_rank(later), _abstract_rank(paper)
     if new == old:
-        take = _cut_short(paper, later) if again else not _cut_short(later, paper)
+        take = _cut_short(paper, later) if again else not (_cut_short(later, paper) or _relabelled(later, paper))
     else:
         take = new > old
     source = later if take else paper
@@ -107,6 +109,14 @@ def _id_rank(paper_id: str) -> int:
 def _abstract_rank(record: Record) -> tuple[int, int]:
     labelled = sum(1 for s in record.sections if s.category != "other")
     return labelled, 1 if record.abstract else 0
+
+
+def _relabelled(new: Record, old: Record) -> bool:
+    """Whether ``new``'s sections are ``old``'s under other labels only (a CSV export names them by category, so
+    "MATERIALS AND METHODS" comes back "Methods"): nothing corrected, the source's own labels lost."""
+    return [(s.category, s.text) for s in new.sections] == [(s.category, s.text) for s in old.sections] and any(
+        a.label != b.label for a, b in zip(new.sections, old.sections, strict=True)
+    )
 
 
 def _cut_short(new: Record, old: Record) -> bool:

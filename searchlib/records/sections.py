@@ -273,6 +273,8 @@ def _bare_hit(text: str, start: int, allow_unknown: bool = False) -> _Hit | None
         upper = _is_upper(label)
         if _is_upper(words[0].group()) and not upper:
             continue  # "RESULTS Patients" is not one label; MEDLINE labels are upper case all through
+        if k > 1 and words[k - 1].group().isdigit() and not _BARE_NEXT_RE.match(words[k].group()):
+            continue  # "METHODS 64 puppies were": the number opens the text ("CASE 1 A man" keeps it)
         if (upper or _BARE_NEXT_RE.match(words[k].group())) and lookup_label(label) is not None:
             return _Hit(start, words[k].start(), label, True)
     if not allow_unknown:

@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import csv
 import io
+import resource
+import signal
+import subprocess
+import sys
 import warnings
 
 import orjson
@@ -132,6 +136,29 @@ def test_cli_search_formats_and_export(tmp_path, capsys, seed_path):
     exported = tmp_path / "all.jsonl"
     exported.write_text(capsys.readouterr().out)
     assert {r.id for r in load_records(exported)} == {r.id for r in open_index(idx)}
+
+
+def _small_files_only() -> None:  # as a full disk or a quota would: writes past 4 KB fail (EFBIG)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+
+def test_an_export_that_cannot_be_written_whole_leaves_the_previous_file(tmp_path, seed_path):
+    idx = str(tmp_path / "ix")
+    assert main(["index", str(seed_path), "--index", idx]) == 0
+    previous = tmp_path / "review.ris"
+    previous.write_text("TY  - JOUR\nTI  - Last week's export\nER  - \n")
+    code = "import sys; from searchlib.cli import main; sys.exit(main(sys.argv[1:]))"
+    run = subprocess.run(
+        [sys.executable, "-c", code, "export", "--index", idx, "-o", str(previous)],
+        preexec_fn=_small_files_only,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1 and run.stderr.startswith(f"searchlib: error: cannot write {previous}")
+    assert previous.read_text() == "TY  - JOUR\nTI  - Last week's export\nER  - \n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_record_comes_back_equal_from_json_lines_and_from_an_index(tmp_path, seed_path):

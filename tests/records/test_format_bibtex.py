@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from searchlib import LoadError, load_records
+from searchlib import LoadError, export_records, load_records
 from searchlib.records.readers.bibtex import latex_to_text
+from searchlib.records.readers.seed import record_from_dict
 from tests.conftest import FIXTURES
 
 FORMATS = FIXTURES / "formats"
@@ -54,3 +55,12 @@ def test_broken_entries_are_reported_and_the_rest_read():
 )
 def test_latex_to_text(latex, text):
     assert latex_to_text(latex) == text
+
+
+def test_hyphens_run_together_survive_a_round_trip(tmp_path):
+    # MEDLINE titles join parts with "--", which BibTeX would read back as an en dash.
+    paper = {"title": "Chiari-like malformation--syringomyelia --- a review", "pages": "12-19", "doi": "10.1/c"}
+    path = tmp_path / "again.bib"
+    path.write_text(export_records([record_from_dict(paper)], "bibtex"))
+    [again] = load_records(path)
+    assert (again.title, again.pages) == (paper["title"], "12-19")

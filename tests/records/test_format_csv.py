@@ -5,6 +5,7 @@ import pytest
 from searchlib import LoadError, export_records, load_records
 from searchlib.records.readers import detect_format
 from searchlib.records.readers.detect import csv_dialect, csv_header
+from searchlib.records.readers.seed import record_from_dict
 from tests.conftest import FIXTURES
 from tests.records.broken import load_skipping
 
@@ -116,6 +117,10 @@ def test_semicolons_utf16_and_own_export_are_read(tmp_path):
         (r.id, r.title, r.authors, r.date) for r in records
     ]
     assert [s.category for s in back[0].sections] == ["background", "methods", "results"]
+    # MEDLINE's "Aymard C, Gerardo A" ends in an initial like a surname-first name, but is one author
+    pubmed = {"title": "Hyperdominance in Amazonian trees", "authors": ["Hans ter Steege", "Gerardo A Aymard C"]}
+    again.write_text(export_records([record_from_dict(pubmed)], "csv"))
+    assert load_records(again)[0].authors == ("Hans ter Steege", "Gerardo A Aymard C")
 
 
 def test_broken_rows_are_reported_with_their_lines():

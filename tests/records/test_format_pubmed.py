@@ -70,6 +70,22 @@ def test_damaged_and_truncated_articles_are_reported_by_line():
     assert "never closed" in str(records.skipped[1])
 
 
+@pytest.mark.parametrize(("fixture", "last"), [("pubmed.xml", "</PubmedArticle>"), ("endnote.xml", "</record>")])
+def test_a_file_cut_between_two_records_is_reported_not_taken_for_whole(tmp_path, fixture, last):
+    text = (FORMATS / fixture).read_text(encoding="utf-8")
+    whole = load_records(FORMATS / fixture)
+    cut = tmp_path / fixture
+    cut.write_text(text[: text.rindex(last, 0, text.rindex(last)) + len(last)] + "\n")  # the last record lost
+    with pytest.raises(
+        LoadError, match=rf"{fixture}:\d+: the file ends without </\w+> after <\w+> \d+: is it cut"
+    ):
+        load_records(cut)
+    with pytest.warns(UserWarning, match="skipped 1"):
+        kept = load_records(cut, errors="skip")
+    assert [r.id for r in kept] == [r.id for r in whole[:-1]]
+    assert kept.skipped[0].line == text[: text.rindex(last, 0, text.rindex(last))].count("\n") + 1
+
+
 def test_entities_declared_in_the_file_are_not_expanded(tmp_path):
     bomb = tmp_path / "bomb.xml"
     bomb.write_text(

@@ -5,7 +5,7 @@ import gzip
 import orjson
 import pytest
 
-from searchlib import ArgumentError, LoadError, load_records
+from searchlib import ArgumentError, LoadError, build_index, load_records
 from searchlib.records.readers import detect_format
 from tests.conftest import FIXTURES
 
@@ -23,6 +23,21 @@ def test_pmid_without_doi_is_the_id(tmp_path):
     path.write_text('{"title": "T", "pmid": "PMID: 123"}\n{"title": "T2", "pmcid": "pmc9"}\n')
     a, b = load_records(path)
     assert (a.id, a.pmid, b.id, b.pmcid) == ("pmid:123", "123", "pmcid:PMC9", "PMC9")
+
+
+def test_an_id_in_the_doi_field_is_kept_and_merges_with_the_pubmed_copy(tmp_path):
+    # Seed-shaped files name a paper without a DOI by "pmid:<PMID>" in "doi".
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        '{"title": "Falls on wards", "doi": "pmid:36000001"}\n{"title": "T2", "doi": "pmcid:PMC9"}\n'
+        '{"title": "T3", "doi": "12345"}\n{"title": "T4", "doi": "s2:5d10fa"}\n'
+    )
+    a, b, c, d = load_records(path)
+    assert (a.id, a.pmid, a.doi, b.id, b.pmcid) == ("pmid:36000001", "36000001", None, "pmcid:PMC9", "PMC9")
+    assert c.pmid is None and c.doi is None  # a bare number names nothing
+    assert d.id == "s2:5d10fa"
+    index = build_index([a, {"title": "Falls on wards.", "pmid": "36000001", "journal": "BMJ"}])
+    assert len(index) == 1 and index.get("pmid:36000001").journal == "BMJ"
 
 
 def test_content_hash_is_stable(tmp_path):
@@ -100,3 +115,30 @@ def test_a_field_of_the_wrong_type_is_named_with_what_it_holds(tmp_path):
     path.write_text('{"title": "T", "journal": {"name": "J", "volume": [12]}}\n')
     with pytest.raises(LoadError, match=r"'volume' should be a string, not a list"):
         load_records(path)
+
+
+def test_an_api_response_cut_short_is_one_error_at_its_end(tmp_path):
+    # A saved Crossref or Europe PMC response is one object over many lines; cut short, none of it is a record.
+    works = [{"DOI": f"10.1/w{i}", "title": [f"Work {i}"], "type": "journal-article"} for i in range(3)]
+    text = orjson.dumps({"status": "ok", "message": {"items": works}}, option=orjson.OPT_INDENT_2).decode()
+    path = tmp_path / "works.json"
+    path.write_text(text[: len(text) - 40])
+    with pytest.raises(LoadError) as info:
+        load_records(path)
+    assert info.value.line == text[: len(text) - 40].count("\n") + 1
+    with pytest.warns(UserWarning):
+        records = load_records(path, errors="skip")
+    assert len(records) == 0 and len(records.skipped) == 1
+    lines = tmp_path / "lines.jsonl"  # JSON Lines whose first line is cut keeps the lines after it
+    lines.write_text('{"title": "Cut\n{"title": "Whole", "doi": "10.1/whole"}\n')
+    with pytest.warns(UserWarning):
+        assert [r.doi for r in load_records(lines, errors="skip")] == ["10.1/whole"]
+
+
+@pytest.mark.parametrize("fmt", ["crossref", "europepmc", "semanticscholar"])
+def test_records_given_as_another_json_source_are_refused_not_emptied(tmp_path, fmt):
+    path = tmp_path / "seed.jsonl"
+    path.write_text('{"title": "Falls on wards", "doi": "10.1/falls", "authors": ["Ann Lee"]}\n')
+    with pytest.raises(LoadError, match=r"seed\.jsonl:1: the object is not a .* record but, by its keys, one in"):
+        load_records(path, format=fmt)
+    assert load_records(path, format="json")[0].authors == ("Ann Lee",)

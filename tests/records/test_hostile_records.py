@@ -190,6 +190,9 @@ def expected_units(data: bytes) -> int | None:
         except orjson.JSONDecodeError:
             if re.match(rb"\s*\[\s*[{\]]", data):
                 return 1  # an array that is not valid JSON: one error for it
+            first, _, rest = data.lstrip().partition(b"\n")
+            if first[:1] == b"{" and rest.lstrip()[:1] in (b'"', b"}") and not parses(first):
+                return 1  # so is an object spread over lines (a saved API response)
     lines = [line.strip() for line in data.split(b"\n") if line.strip()]
     authors = 0
     for line, following in zip(lines, lines[1:], strict=False):
@@ -200,6 +203,14 @@ def expected_units(data: bytes) -> int | None:
             except UnicodeDecodeError:
                 pass
     return len(lines) - authors
+
+
+def parses(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def write(data: bytes, folder: str, name: str = "export.txt") -> Path:

@@ -185,6 +185,17 @@ def test_medline_bare_labels_before_lower_case_text():
     assert labels(sections) == [("OBJECTIVES", "objective"), ("DESIGN", "methods"), ("RESULTS", "results")]
 
 
+def test_a_number_opening_a_sections_text_stays_in_the_text():
+    # Scopus's RIS: "METHODS 64 client-owned puppies were enrolled" (no colon after the label).
+    text = "OBJECTIVE To test it. METHODS 64 client-owned puppies were enrolled. CASE 1 A man of 54."
+    sections = parse_abstract(text)
+    assert [(s.label, s.text) for s in sections] == [
+        ("OBJECTIVE", "To test it."),
+        ("METHODS", "64 client-owned puppies were enrolled."),
+        ("CASE 1", "A man of 54."),
+    ]
+
+
 def test_heading_word_inside_a_sentence_does_not_start_a_section():
     text = "We report the results of this study. Results show that methods matter. Methods: None were used here."
     sections = parse_abstract("We report the results of this study and the methods used. Results show gains.")

@@ -19,11 +19,33 @@ from ._fields import clean
 
 
 def read_elements(
-    data: bytes, opener: re.Pattern[bytes], name: str, build: Callable[[ET.Element, str], Record]
+    data: bytes,
+    opener: re.Pattern[bytes],
+    name: str,
+    build: Callable[[ET.Element, str], Record],
+    root: re.Pattern[bytes] | None = None,
 ) -> Iterator[Record | LoadError]:
     """``build(element, its XML text)`` for each element ``opener`` finds (its group 1 is the tag), or a
-    :class:`LoadError` naming the line of each one that is not closed, not XML, or that ``build`` rejects."""
+    :class:`LoadError` naming the line of each one that is not closed, not XML, or that ``build`` rejects, and
+    of the file's end when the element ``root`` opens (its group 1 the tag) is not closed after the last one."""
     starts = list(opener.finditer(data))
+    yield from _elements(data, starts, name, build)
+    if root is None or (starts and data.find(b"</" + starts[-1].group(1) + b">", starts[-1].end()) < 0):
+        return  # the last element is unclosed: already reported
+    opened = root.search(data, 0, starts[0].start() if starts else len(data))
+    if opened and data.find(b"</" + opened.group(1) + b">", starts[-1].end() if starts else opened.end()) < 0:
+        after = f" after <{starts[-1].group(1).decode()}> {len(starts)}" if starts else " before any record"
+        yield LoadError(
+            f"the file ends without </{opened.group(1).decode()}>{after}: is it cut short? Any records after "
+            "that are missing; download or export it again",
+            name,
+            data.count(b"\n", 0, len(data.rstrip())) + 1,
+        )
+
+
+def _elements(
+    data: bytes, starts: list[re.Match[bytes]], name: str, build: Callable[[ET.Element, str], Record]
+) -> Iterator[Record | LoadError]:
     line, counted = 1, 0  # lines are counted onward from the previous element, not from the top each time
     for n, m in enumerate(starts, start=1):
         tag = m.group(1).decode()

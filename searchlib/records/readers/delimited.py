@@ -253,7 +253,10 @@ def _record(cells: Mapping[str, str], columns: _Columns, dialect: str) -> Record
 
     extra = get("extra") or ""
     from_extra = {key: m.group(1) for key, pattern in _EXTRA_RE.items() if (m := pattern.search(extra))}
-    authors = split_authors(get("authors") or "")
+    if dialect == "searchlib":  # written "Given Family" by this library, whatever the name's words look like
+        authors = [a.strip() for a in (get("authors") or "").split(";") if a.strip()]
+    else:
+        authors = split_authors(get("authors") or "")
     authors += [a.strip() for a in (get("group authors") or "").split(";") if a.strip()]
     pages = get("pages")
     if not pages and get("first page"):

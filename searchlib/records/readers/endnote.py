@@ -44,6 +44,7 @@ from ._xml import read_elements, text_of
 from .ris import labelled_parts
 
 _RECORD_RE = re.compile(rb"<(record)(?=[\s>/])")
+_ROOT_RE = re.compile(rb"<(records)(?=[\s>])")
 _ENCODING_RE = re.compile(rb"\s*<\?xml[^>]*\bencoding\s*=\s*[\"']([\w.:-]+)")
 _DOI_RE = re.compile(r"10\.\d[\d.]*/\S+")
 _PMCID_RE = re.compile(r"\bPMC\d+\b")
@@ -58,7 +59,7 @@ def read(data: bytes, name: str) -> Iterator[Record | LoadError]:
             data = data.decode(encoding).encode("utf-8")
         except (LookupError, UnicodeDecodeError) as exc:
             raise LoadError(f"cannot read the file as {encoding}, its declared encoding ({exc})", name) from None
-    return read_elements(data, _RECORD_RE, name, record_from_element)
+    return read_elements(data, _RECORD_RE, name, record_from_element, _ROOT_RE)
 
 
 def record_from_element(record: ET.Element, xml_text: str) -> Record:

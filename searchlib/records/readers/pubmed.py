@@ -38,12 +38,13 @@ ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
 _ARTICLE_RE = re.compile(rb"<(PubmedArticle|PubmedBookArticle)(?=[\s>/])")
 _CITATION_RE = re.compile(rb"<(MedlineCitation)(?=[\s>/])")
+_ROOT_RE = re.compile(rb"<(PubmedArticleSet|MedlineCitationSet)(?=[\s>])")
 
 
 def read(data: bytes, name: str) -> Iterator[Record | LoadError]:
     """Every article in a PubMed XML file, or a :class:`LoadError` naming the line of each unreadable one."""
     opener = _ARTICLE_RE if _ARTICLE_RE.search(data) else _CITATION_RE
-    return read_elements(data, opener, name, record_from_element)
+    return read_elements(data, opener, name, record_from_element, _ROOT_RE)
 
 
 def record_from_element(article: ET.Element, xml_text: str | None = None) -> Record:

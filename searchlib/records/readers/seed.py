@@ -30,6 +30,8 @@ from .detect import json_source
 # An array of records opens with "[" then "{" or "]"; a seed file's first author line may open with "[" too
 # (PubMed's "[No authors listed]"), and is then read line by line like any other.
 _ARRAY_START = re.compile(rb"\s*\[\s*[{\]]")
+# The first line of a file that opens with "{", and the first character of the next line that is not blank.
+_TWO_LINES = re.compile(rb"\s*(\{[^\n]*)\n\s*(\S)")
 
 _CONVERTERS = {
     "crossref": crossref.record_from_work,
@@ -38,11 +40,21 @@ _CONVERTERS = {
 }
 
 
+_NAMES = {"crossref": "Crossref", "europepmc": "Europe PMC", "semanticscholar": "Semantic Scholar"}
+
+
 def record_from_object(
     obj: Mapping[str, Any], source: str | None = None, author_line: str | None = None
 ) -> Record:
     """One JSON object as a :class:`Record`, read as ``source`` (a format name) or as its keys show."""
-    source = source if source in _CONVERTERS else json_source(obj) if source in (None, "json") else "seed"
+    found = json_source(obj)
+    if source in _CONVERTERS and found != source:  # read as another source's, it would lose its DOI or authors
+        other = f"a {_NAMES[found]} one" if found in _NAMES else "one in the seed's shape"
+        raise LoadError(
+            f"the object is not a {_NAMES[source]} record but, by its keys, {other}; give the right format, "
+            "or leave it out to have each record told by its keys"
+        )
+    source = source if source in _CONVERTERS else found if source in (None, "json") else "seed"
     convert = _CONVERTERS.get(source)
     return convert(obj) if convert else record_from_dict(obj, author_line=author_line)
 
@@ -54,13 +66,26 @@ def read(data: bytes, name: str, source: str | None = None) -> Iterator[Record |
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            if _ARRAY_START.match(data):  # an array that does not parse has no records to salvage
+            if _ARRAY_START.match(data) or _spread_object(data):  # one document that does not parse: no records
                 yield LoadError(f"invalid JSON: {_json_reason(exc)}", name, exc.lineno)
                 return
         else:  # one document: an array, an envelope or a single record
             yield from _read_document(doc, data, name, source)
             return
     yield from read_lines(data.split(b"\n"), name, source)
+
+
+def _spread_object(data: bytes) -> bool:
+    """Whether ``data`` opens with an object spread over lines (an API response as saved), not a JSON Lines record:
+    its first line is not a whole object and the next holds its first key (or closes it)."""
+    m = _TWO_LINES.match(data)
+    if m is None or m.group(2) not in (b'"', b"}"):
+        return False
+    try:
+        orjson.loads(m.group(1))
+    except orjson.JSONDecodeError:
+        return True
+    return False
 
 
 def is_line_per_record(head: bytes) -> bool:
@@ -209,6 +234,10 @@ MAX_ABSTRACT_CHARS = 1_000_000
 MAX_TITLE_CHARS = 10_000
 
 
+#: The prefixes of the ids readers give papers without a DOI or PubMed id (see :func:`~.record.paper_id`).
+_SOURCE_ID_PREFIXES = frozenset({"s2", "epmc", "scopus", "wos"})
+
+
 def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> Record:
     """Build a :class:`Record` from a JSON object in the seed's shape. Raises :class:`LoadError` on wrong types.
 
@@ -222,9 +251,13 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
     if not isinstance(obj, Mapping):
         raise LoadError(f"expected a JSON object, got {type_name(obj)}")
     title = html_to_text(opt_str(obj, "title") or "")
-    doi = normalise_doi(_text(obj, "doi")) or normalise_doi(_text(obj, "DOIUrl"))
-    pmid = normalise_pmid(obj.get("pmid"))
-    pmcid = normalise_pmcid(obj.get("pmcid"))
+    doi_text = _text(obj, "doi")
+    doi = normalise_doi(doi_text) or normalise_doi(_text(obj, "DOIUrl"))
+    # Files in the seed's shape name a paper without a DOI by its id in "doi" ("pmid:123", "s2:<paperId>").
+    named = (doi_text or "").strip() if not doi else ""
+    kind = named.partition(":")[0].lower()
+    pmid = normalise_pmid(obj.get("pmid")) or (normalise_pmid(named) if kind == "pmid" else None)
+    pmcid = normalise_pmcid(obj.get("pmcid")) or (normalise_pmcid(named) if kind == "pmcid" else None)
     authors = _authors(obj.get("authors"), author_line)
     journal, volume, pages = _journal(obj)
     date, year = _date(obj)
@@ -233,7 +266,7 @@ def record_from_dict(obj: Mapping[str, Any], author_line: str | None = None) -> 
         if len(value) > limit:
             raise LoadError(f"the {name} is {len(value):,} characters long; searchlib reads up to {limit:,}")
     given = _given_sections(obj.get("sections"))
-    source_id = _source_id(obj)
+    source_id = _source_id(obj) or (named if kind in _SOURCE_ID_PREFIXES and named != kind + ":" else None)
     return new_record(
         sections=given,  # None: found by the parser
         named=bool(title or doi or pmid or pmcid or source_id),
