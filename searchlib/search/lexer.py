@@ -131,7 +131,7 @@ def _word_tokens(raw: str, col: int) -> list[Token]:
     if raw[0] in "+-" and (raw[1].isalnum() or raw[1] in "*_"):
         sign, raw, col = raw[0], raw[1:], col + 1
     fm = _FIELD_PREFIX.match(raw)
-    if not fm or raw.lower().startswith(("http:", "https:", "doi:")):
+    if not fm or raw.lower().startswith(("http:", "https:")):
         tok = _word_token(raw, col)
         tok.sign = sign
         return [tok]

@@ -448,7 +448,9 @@ def _identifiers() -> list[tuple[str, Predicate]]:
         (f"{pmid}[uid]", by_pmid), (pmcid, by_pmcid), (pmcid.lower(), by_pmcid), (f"{pmcid}[pmcid]", by_pmcid),
         (doi, by_doi), (doi.upper(), by_doi), (f"https://doi.org/{doi}", by_doi),
         (f"http://dx.doi.org/{doi}", by_doi),
-        (f"doi:{doi}", by_doi), (f"{doi}[aid]", by_doi),
+        (f"doi:{doi}", by_doi), (f"{doi}[aid]", by_doi), (f'doi:"{doi}"', by_doi),
+        (f"doi:https://doi.org/{doi}", by_doi), (f"doi:({doi} OR 10.9999/none)", by_doi),
+        (f"doi:{doi[:-2]}*", lambda d: (d.doi or "").startswith(doi[:-2])),
     ]  # fmt: skip
 
 
@@ -491,6 +493,8 @@ REFUSED = [
     ("nosuch:word", r"unknown field 'nosuch' at column 1"),
     ("cancer AND", r"'AND' at column 8 needs a term on its right"),
     ('"lau dh"[au:~2]', r"\[au:~2\] at column 1"),
+    ("doi:", r"'doi:' at column 1 has nothing after it"),
+    ("cancer doi:nothing", r"'nothing' at column 12 is not a DOI"),
 ]
 
 
