@@ -163,9 +163,9 @@ class Matcher:
         if plan.field == "year":
             keep &= column != termwise.NO_YEAR
         low, high = plan.low, plan.high
-        if plan.field == "date":  # dates compare as text; a year or month covers its days
-            low = str(low) if low is not None else None
-            high = str(high) + ("-99" * (2 - str(high).count("-"))) if high is not None else None
+        if plan.field == "date":  # dates compare as text; a year or month covers its days, kept or left out whole
+            low = _date_end(low, after=not plan.include_low) if low is not None else None
+            high = _date_end(high, after=plan.include_high) if high is not None else None
         if low is not None:
             keep &= (column >= low) if plan.include_low else (column > low)
         if high is not None:
@@ -397,3 +397,9 @@ def _near(spans: list[list[tuple[int, int]]], distance: int, ordered: bool) -> i
                     seen.add(state)
                     frontier.append(state)
     return 0
+
+
+def _date_end(date: object, after: bool) -> str:
+    """``date`` as text that sorts after (``after``) or before every day of the year or month it names."""
+    text = str(date)
+    return text + "-99" * (2 - text.count("-")) if after else text

@@ -27,7 +27,7 @@ from ..errors import QueryError
 from ..records.vocabulary import issn
 from .lexer import Token, check_distance, clean_word
 from .plan import VALUE_FIELDS
-from .tree import And, Node, Or, Phrase, Range, Word, range_node
+from .tree import And, Node, Or, Phrase, Range, Word, range_node, real_date
 
 #: PubMed field tags and the fields each searches (``()``: the default fields).
 TAGS: dict[str, tuple[str, ...]] = {
@@ -162,8 +162,8 @@ def _dates(value: str, tok: Token) -> Range:
     start, end = ends[0], ends[-1]
     if not any(start[1:]) and not any(end[1:]):
         return range_node("year", int(start[0]), int(end[0]), True, True, tok)
-    lo = "-".join(f"{int(x):02d}" if i else x for i, x in enumerate(start) if x)
-    hi = "-".join(f"{int(x):02d}" if i else x for i, x in enumerate(end) if x)
+    lo = real_date("-".join(f"{int(x):02d}" if i else x for i, x in enumerate(start) if x), tok)
+    hi = real_date("-".join(f"{int(x):02d}" if i else x for i, x in enumerate(end) if x), tok)
     if not end[2]:  # an open month or year: up to its last day (dates compare as text)
         hi += "-31" if end[1] else "-12-31"
     return range_node("date", lo, hi, True, True, tok)

@@ -50,7 +50,7 @@ from ..records.vocabulary import issn
 from .lexer import MAX_QUERY_TERMS, MAX_WORD_CHARS, Token, claim_tags, clean_word, lex
 from .plan import VALUE_FIELDS
 from .pubmed_tags import tagged
-from .tree import And, AndMaybe, AndNot, Node, Or, Phrase, Query, Range, Word, range_node
+from .tree import And, AndMaybe, AndNot, Node, Or, Phrase, Query, Range, Word, range_node, real_date
 
 # -- what may be typed -------------------------------------------------------------------------------------------
 
@@ -280,7 +280,7 @@ class _Parser:
             return int(text)
         if not re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", text):
             raise QueryError(f"'{text}' at column {tok.column} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-        return text
+        return real_date(text, tok)
 
     def phrase(self, tok: Token, fields: tuple[str, ...]) -> Node | None:
         inner, distance = tok.value if isinstance(tok.value, tuple) else (tok.value, None)

@@ -427,6 +427,10 @@ RANGES = [
     ("2014/12[dp]", O.date_between("2014-12", "2014-12")),
     ("2024/12/13[dp]", O.date_between("2024-12-13", "2024-12-13")),
     ("date:2025-01-28", O.date_between("2025-01-28", "2025-01-28")),
+    ("date:{2014 TO *]", O.date_between("2015", "9999")), ("date:[* TO 2015}", O.date_between("0001", "2014")),
+    ("date:{2015-10 TO 2015-12]", O.date_between("2015-11", "2015-12")),
+    ("date:[2015-10 TO 2015-12}", O.date_between("2015-10", "2015-11")),
+    ("date:[2015-10-15 TO 2015-10]", O.date_between("2015-10-15", "2015-10")),
     ("cancer[ti] AND 2015[dp]", AND(O.bare("cancer", ("title",)), O.year_between(2015, 2015))),
 ]  # fmt: skip
 
@@ -495,6 +499,8 @@ REFUSED = [
     ('"lau dh"[au:~2]', r"\[au:~2\] at column 1"),
     ("doi:", r"'doi:' at column 1 has nothing after it"),
     ("cancer doi:nothing", r"'nothing' at column 12 is not a DOI"),
+    ("2015/13[dp]", r"the date 2015-13 at column 1 does not exist"),
+    ("cancer AND date:2015-02-30", r"the date 2015-02-30 at column 17 does not exist"),
 ]
 
 
