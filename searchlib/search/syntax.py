@@ -142,13 +142,16 @@ class _Parser:
                     raise QueryError(f"'{tok.text}' at column {tok.column} follows '{op.text}'")
                 op = tok
                 continue
-            if self.match == "any":
-                node, sign = self.group(fields), ""
-            else:
-                sign = tok.sign
-                node = self.clause(fields)
+            node, sign = self.group(fields) if self.match == "any" else (self.clause(fields), tok.sign)
             if node is None:
                 continue
+            if sign == "-" and op is not None:  # "a AND -b" is "a NOT b"; after OR or NOT it means nothing
+                if op.text != "AND":
+                    raise QueryError(
+                        f"'-' at column {tok.column - 1} follows '{op.text}'; '-' excludes papers from what "
+                        "comes before it: write a NOT b or a -b"
+                    )
+                op = None
             if op is None and sign == "-":
                 if result is None:
                     excluded.append(node)
@@ -170,9 +173,10 @@ class _Parser:
             )
         return result
 
-    def group(self, fields: tuple[str, ...]) -> Node | None:
+    def group(self, fields: tuple[str, ...]) -> tuple[Node | None, str]:
         """``match="any"``: clauses up to the next operator or parenthesis; ``+`` ones must match, ``-`` ones
-        must not, and papers matching any of the others are ranked by them."""
+        must not, and papers matching any of the others are ranked by them. A group of ``-`` clauses alone
+        comes back as what it excludes, signed ``-``, for the sequence to exclude (``a AND -b``)."""
         required: list[Node] = []
         optional: list[Node] = []
         excluded: list[Node] = []
@@ -182,12 +186,10 @@ class _Parser:
             if clause is not None:
                 {"-": excluded, "+": required}.get(sign, optional).append(clause)
         if not (required or optional or excluded):
-            return None
+            return None, ""
         if not (required or optional):
-            raise QueryError(
-                f"{self.text.strip()!r} only excludes papers; add a word to search for (cancer -breast)"
-            )
-        return _group(required, optional, excluded)
+            return (excluded[0] if len(excluded) == 1 else Or(tuple(excluded))), "-"
+        return _group(required, optional, excluded), ""
 
     def clause(self, fields: tuple[str, ...]) -> Node | None:
         tok = self.next()

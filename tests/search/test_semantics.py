@@ -349,6 +349,9 @@ BOOLEAN: list[tuple[str, Predicate, dict]] = [
     ("+cancer -lung patients", NOT(CANCER, LUNG), {"match": "any"}),
     ("cancer lung AND patients", AND(OR(CANCER, LUNG), PATIENTS), {"match": "any"}),
     ("cancer lung NOT breast", NOT(OR(CANCER, LUNG), BREAST), {"match": "any"}),
+    ("cancer AND -breast", NOT(CANCER, BREAST), {}),
+    ("patients AND cancer AND -(breast OR lung)", NOT(AND(PATIENTS, CANCER), OR(BREAST, LUNG)), {}),
+    ("cancer lung AND -breast", NOT(OR(CANCER, LUNG), BREAST), {"match": "any"}),
     (
         'title:cancer AND "non-small cell" AND year:2015',
         AND(O.bare("cancer", ("title",)), O.phrase("non-small cell"), O.year_between(2015, 2015)),
@@ -500,6 +503,8 @@ REFUSED = [
     ("doi:", r"'doi:' at column 1 has nothing after it"),
     ("cancer doi:nothing", r"'nothing' at column 12 is not a DOI"),
     ("2015/13[dp]", r"the date 2015-13 at column 1 does not exist"),
+    ("cancer OR -breast", r"'-' at column 11 follows 'OR'"),
+    ("cancer NOT -breast", r"'-' at column 12 follows 'NOT'"),
     ("cancer AND date:2015-02-30", r"the date 2015-02-30 at column 17 does not exist"),
 ]
 
