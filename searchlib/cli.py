@@ -96,6 +96,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a mistake in the arguments reported as one line like every other error."""
 
     def error(self, message: str) -> NoReturn:
+        unknown = message.removeprefix("unrecognized arguments: ").split() if "unrecognized" in message else []
+        if any(re.match(r"-\w", arg) for arg in unknown):  # "searchlib search cancer -breast": the shell split it
+            message += "; to exclude a word, quote the whole query ('cancer -breast') or put -- before it"
         self.exit(2, f"searchlib: error: {message} (see '{self.prog} --help')\n")
 
 

@@ -131,6 +131,16 @@ def test_plain_reads_query_syntax_as_words(three, capsys):
     assert set(_table_ids(capsys.readouterr().out).values()) == {"10.9/a", "pmid:123", "own-7"}
 
 
+def test_an_excluded_word_split_by_the_shell_says_how_to_pass_it(three, capsys):
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["search", "falls", "-older", "--index", three])
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "quote the whole query" in err and "put -- before it" in err
+    assert main(["search", "--index", three, "--", "falls", "-older"]) == 0  # as the message says
+    assert sorted(_table_ids(capsys.readouterr().out).values()) == ["own-7"]  # the paper without "older"
+
+
 # -- errors: one line, a non-zero exit ----------------------------------------------------------------------------
 
 
