@@ -413,6 +413,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
         publication_type=args.type,
         language=args.language,
     )
+    for message in results.warnings:  # "'or' was searched as a word": on standard error, whatever the format
+        _warn(message)
     fmt = "jsonl" if args.json else args.format
     if fmt != "table":
         writers = {"jsonl": lambda: results.to_jsonl(highlights=True), "ris": results.to_ris,

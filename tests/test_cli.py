@@ -131,6 +131,15 @@ def test_plain_reads_query_syntax_as_words(three, capsys):
     assert set(_table_ids(capsys.readouterr().out).values()) == {"10.9/a", "pmid:123", "own-7"}
 
 
+@pytest.mark.parametrize("fmt", ["table", "ris"])
+def test_a_lower_case_operator_is_warned_of(three, capsys, fmt):
+    capsys.readouterr()
+    assert main(["search", "falls or fractures", "--index", three, "--format", fmt]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["searchlib: warning: 'or' was searched as a word; did you mean OR?"]
+    assert "warning" not in out
+
+
 def test_an_excluded_word_split_by_the_shell_says_how_to_pass_it(three, capsys):
     capsys.readouterr()
     with pytest.raises(SystemExit):
