@@ -111,8 +111,8 @@ def tagged(parser: Any, tok: Token) -> Node | None:
             raise QueryError(f"PubMed tag {tok.text} at column {tok.column} has no journal words before it")
         # PubMed's abbreviations ("BMJ Qual Saf") begin the words of the full names stored.
         parts = tuple(Word(p + "*", ("journal",)) for p in prefixes)
-        for p in prefixes:
-            parser.count_pattern(p + "*", tok)
+        for p in prefixes:  # "J" in "N Engl J Med": the journal names' few words make one letter enough
+            parser.count_pattern(p + "*", tok, shortest=1)
         return parts[0] if len(parts) == 1 else And(parts, boost=tok.boost)
     if fields in (("doi",), ("pmid",), ("pmcid",)):
         nodes = [parser.word(Token("word", w, tok.column), fields) for w in words_raw]

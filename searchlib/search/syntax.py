@@ -367,12 +367,13 @@ class _Parser:
             self.count_pattern(word, tok)
         return Word(word, fields, boost=tok.boost)
 
-    def count_pattern(self, word: str, tok: Token) -> None:
+    def count_pattern(self, word: str, tok: Token, shortest: int = MIN_PATTERN_CHARS) -> None:
+        """Refuse a query with too many patterns, or with a pattern of fewer than ``shortest`` letters."""
         self.patterns += 1
         if self.patterns > MAX_PATTERNS:
             raise QueryError(f"more than {MAX_PATTERNS} words with * or ?; each one reads the whole vocabulary")
         letters = sum(ch.isalnum() for ch in word)
-        if letters < MIN_PATTERN_CHARS:
+        if letters < shortest:
             raise QueryError(
                 f"{word!r} at column {tok.column} matches too many words; "
                 f"give at least {MIN_PATTERN_CHARS} letters besides * and ?"

@@ -461,6 +461,16 @@ def _identifiers() -> list[tuple[str, Predicate]]:
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("abbreviation", ["Indian J Surg", "J Biol Chem", "J Cataract Refract Surg"])
+def test_journal_abbreviations_with_one_letter_words(index, abbreviation):
+    def abbreviates(journal: str | None) -> bool:
+        words = re.findall(r"[^\W_]+", (journal or "").lower())
+        return all(any(w.startswith(p) for w in words) for p in abbreviation.lower().split())
+
+    want = {r.id for r in RECORDS if abbreviates(r.journal)}
+    assert want and found(index, f"{abbreviation}[ta]") == want
+
+
 @pytest.mark.parametrize(("query", "predicate"), _identifiers(), ids=[q for q, _ in _identifiers()])
 def test_identifier(index, query, predicate):
     same(index, query, predicate)
