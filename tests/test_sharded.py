@@ -100,6 +100,16 @@ def test_every_kind_of_query_gives_one_index_s_hits_scores_order_totals_and_face
     assert a.total > 0, "a query that matches nothing compares nothing"
 
 
+def test_a_paper_named_by_its_identifier_is_kept_only_if_the_filters_keep_it(both, records):
+    paper = next(r for r in records if r.pmid and r.year and r.doi)
+    for index in both:
+        for query in (paper.pmid, paper.doi):
+            assert [h.id for h in index.search(query, year=paper.year)] == [paper.id]
+            left_out = index.search(query, year=(None, paper.year - 1))
+            assert (left_out.total, list(left_out), left_out.facets("year")) == (0, [], {})
+            assert index.search(query, journal="No Such Journal").total == 0
+
+
 def test_ties_rank_by_paper_id_in_both(both):
     one, many = both
     results = one.search("2015[dp]", limit=None)  # a year scores every match alike
