@@ -49,7 +49,7 @@ from .records.duplicates import find_duplicates
 from .records.export import EXPORT_FORMATS, export_records
 from .records.readers import FORMATS, bundled_records_path, load_records, read_bytes, read_records, records_only
 from .records.record import Record
-from .results import Results
+from .results import Results, terminal_text
 from .search import syntax
 from .search.facets import FACETS, SORTS, facet_name
 
@@ -442,9 +442,9 @@ def _print_hits(results: Results) -> None:
         # Section matches under the paper's own labels ("Patients and methods"), else the abstract's snippet.
         sections = hit.matched_sections()
         for section, snippet in sections:
-            print(f"{hit.rank:>3}  {section.label or section.category}: {snippet}")
+            print(terminal_text(f"{hit.rank:>3}  {section.label or section.category}: {snippet}"))
         if not sections and "abstract" in hit.highlights:
-            print(f"{hit.rank:>3}  abstract: {hit.highlights['abstract']}")
+            print(terminal_text(f"{hit.rank:>3}  abstract: {hit.highlights['abstract']}"))
 
 
 def _year_range(text: str) -> tuple[int | None, int | None]:
@@ -542,17 +542,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(orjson.dumps(record.to_dict()).decode() + "\n")
         return 0
-    print(record.title)
-    print(", ".join(record.authors) or "(no authors)")
     where = ", ".join(str(x) for x in (record.journal, record.year, record.volume, record.pages) if x)
-    print(where)
     ids = [("doi", record.doi or "-"), ("pmid", record.pmid), ("pmcid", record.pmcid), ("pdf", record.pdf_url)]
-    print("   ".join(f"{name}: {value}" for name, value in ids if value))
+    lines = [record.title, ", ".join(record.authors) or "(no authors)", where]
+    lines.append("   ".join(f"{name}: {value}" for name, value in ids if value))
     if len(record.sources) > 1:  # a paper merged from copies: which, so that the merge can be checked
-        print("merged from: " + "; ".join(origin.where() for origin in record.sources))
+        lines.append("merged from: " + "; ".join(origin.where() for origin in record.sources))
     for s in record.sections:
-        print()
-        print(f"{s.label}: {s.text}" if s.label else s.text)
+        lines += ["", f"{s.label}: {s.text}" if s.label else s.text]
+    print(terminal_text("\n".join(lines)))
     return 0
 
 

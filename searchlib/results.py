@@ -6,6 +6,7 @@ Highlights are made only when asked for (``hit.highlights``), since most hits on
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from typing import Any, overload
@@ -249,7 +250,7 @@ class Results(Sequence[Hit]):
                 f"{h.rank:>3}  {h.score:6.2f}  {h.year or '-':4}  {_clip(first, author_w):{author_w}}  "
                 f"{_clip(h.title, title_w):{title_w}}  {h.id}"
             )
-        return "\n".join(lines)
+        return terminal_text("\n".join(lines))
 
 
 def _matches_head(total: int, query: str) -> str:
@@ -291,3 +292,13 @@ def results_html(results: Results) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+#: Characters a terminal obeys rather than shows: controls (ESC starts sequences that clear the screen or retitle
+#: the window) and the bidirectional overrides that make text read other than it is stored.
+_UNSHOWN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as ``?``: records come from files of others."""
+    return _UNSHOWN.sub("?", text)

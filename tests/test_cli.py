@@ -140,6 +140,21 @@ def test_a_lower_case_operator_is_warned_of(three, capsys, fmt):
     assert "warning" not in out
 
 
+def test_control_characters_in_records_reach_no_terminal(in_tmp, capsys):
+    """A record can carry ESC sequences (clear the screen, retitle the window) or a right-to-left override."""
+    evil = {"doi": "10.9/evil", "title": "Falls \x1b[2J\x1b]0;owned\x07 on \u202edraw", "authors": ["Roe \x1b[31mJ"],
+            "abstract": "METHODS: Falls \x1b[31mcounted\x9b here."}  # fmt: skip
+    (in_tmp / "evil.jsonl").write_bytes(orjson.dumps(evil))
+    assert main(["index", "evil.jsonl", "--index", "ix"]) == 0
+    for argv in (["search", "falls"], ["show", "10.9/evil"], ["similar", "10.9/evil"]):
+        capsys.readouterr()
+        assert main([*argv, "--index", "ix"]) == 0
+        out = capsys.readouterr().out
+        assert not re.search("[\x1b\x07\x9b\u202e]", out), (argv, out)
+        assert "Falls" in out or "0 papers" in out
+    assert "\x1b" not in repr(open_index("ix").search("falls"))
+
+
 def test_an_excluded_word_split_by_the_shell_says_how_to_pass_it(three, capsys):
     capsys.readouterr()
     with pytest.raises(SystemExit):
