@@ -93,10 +93,14 @@ def three(in_tmp):
     return "ix"
 
 
+def _rows(out: str) -> list[list[str]]:
+    """The rows of a result table, split at spaces."""
+    return [line.split() for line in out.splitlines() if re.match(r" *\d+ +-?\d+\.\d\d ", line)]
+
+
 def _table_ids(out: str) -> dict[str, str]:
     """The last column of each row of a result table (the ids), by rank."""
-    rows = [line.split() for line in out.splitlines() if re.match(r" *\d+ +-?\d+\.\d\d ", line)]
-    return {row[0]: row[-1] for row in rows}
+    return {row[0]: row[-1] for row in _rows(out)}
 
 
 def test_the_table_shows_what_show_takes(three, capsys):
@@ -153,6 +157,17 @@ def test_control_characters_in_records_reach_no_terminal(in_tmp, capsys):
         assert not re.search("[\x1b\x07\x9b\u202e]", out), (argv, out)
         assert "Falls" in out or "0 papers" in out
     assert "\x1b" not in repr(open_index("ix").search("falls"))
+
+
+def test_explain_any_says_which_search_score_it_explains(three, capsys):
+    with pytest.raises(SystemExit):
+        main(["explain", "--help"])
+    assert "as search --any --no-feedback" in " ".join(capsys.readouterr().out.split())
+    assert main(["search", "--any", "--no-feedback", "hip falls", "--index", three]) == 0
+    score = next(row[1] for row in _rows(capsys.readouterr().out) if row[-1] == "own-7")
+    assert main(["explain", "--any", "hip falls", "own-7", "--index", three]) == 0
+    explained = re.search(r"own-7 scores (\d+\.\d+)", capsys.readouterr().out)
+    assert explained and f"{float(explained.group(1)):.2f}" == score
 
 
 def test_an_excluded_word_split_by_the_shell_says_how_to_pass_it(three, capsys):
