@@ -211,7 +211,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("query", nargs="+", metavar="QUERY", help="the query; its words need no quotes")
     sp.add_argument("doi", help="the paper's DOI or id")
     sp.add_argument(
-        "--any", action="store_true", help="as search --any --no-feedback (feedback's added words are not explained)"
+        "--any",
+        action="store_true",
+        help="as search --any --no-feedback (the words feedback adds are not explained)",
     )
     sp.add_argument("--plain", action="store_true", help="as search --plain")
     sp.set_defaults(func=_cmd_explain)

@@ -256,6 +256,7 @@ class Results(Sequence[Hit]):
 
 T = TypeVar("T")
 
+
 def _read(load: Callable[[], T]) -> T:
     """What ``load`` reads from the index (results read lazily), or a :class:`SearchlibError` saying the index
     was closed meanwhile."""

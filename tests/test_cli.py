@@ -146,8 +146,8 @@ def test_a_lower_case_operator_is_warned_of(three, capsys, fmt):
 
 def test_control_characters_in_records_reach_no_terminal(in_tmp, capsys):
     """A record can carry ESC sequences (clear the screen, retitle the window) or a right-to-left override."""
-    evil = {"doi": "10.9/evil", "title": "Falls \x1b[2J\x1b]0;owned\x07 on \u202edraw", "authors": ["Roe \x1b[31mJ"],
-            "abstract": "METHODS: Falls \x1b[31mcounted\x9b here."}  # fmt: skip
+    evil = {"doi": "10.9/evil", "title": "Falls \x1b[2J\x1b]0;owned\x07 on \u202edraw",
+            "authors": ["Roe \x1b[31mJ"], "abstract": "METHODS: Falls \x1b[31mcounted\x9b here."}  # fmt: skip
     (in_tmp / "evil.jsonl").write_bytes(orjson.dumps(evil))
     assert main(["index", "evil.jsonl", "--index", "ix"]) == 0
     for argv in (["search", "falls"], ["show", "10.9/evil"], ["similar", "10.9/evil"]):

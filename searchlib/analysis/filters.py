@@ -32,7 +32,7 @@ GREEK_LETTERS: dict[int, str] = {
 }
 #: Typographic ligatures, as text copied from PDFs keeps them ("eﬃcacy of ﬁsh oil"): their letters.
 LIGATURES: dict[int, str] = {
-    ord(lig): letters for lig, letters in zip("ﬀﬁﬂﬃﬄﬅﬆ", ("ff", "fi", "fl", "ffi", "ffl", "st", "st"))
+    ord(lig): letters for lig, letters in zip("ﬀﬁﬂﬃﬄﬅﬆ", ("ff", "fi", "fl", "ffi", "ffl", "st", "st"), strict=True)
 }
 #: Whoosh's accent folding with Greek letters spelled out, ligatures as their letters, and the micro sign as the
 #: letter mu ("µg" and "μg" are one word): the character map of titles and abstracts.

@@ -128,7 +128,7 @@ def range_node(name: str, low: object, high: object, include_low: bool, include_
 
 
 def real_date(text: str, tok: Any) -> str:
-    """``text`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), refused when no calendar has it: month 13 finds nothing."""
+    """``text`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), refused when no calendar has it (month 13)."""
     year, month, day = ([*map(int, text.split("-"))] + [1, 1])[:3]
     try:
         datetime.date(year, month, day)
