@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import QueryError
 from ..records.vocabulary import issn
-from .lexer import Token, check_distance, clean_word
+from .lexer import DATE_TAGS, Token, check_distance, clean_word
 from .plan import VALUE_FIELDS
 from .tree import And, Node, Or, Phrase, Range, Word, range_node, real_date
 
@@ -34,7 +34,7 @@ TAGS: dict[str, tuple[str, ...]] = {
     "au": ("authors",), "author": ("authors",), "fau": ("authors",),
     "1au": ("first_author",), "lastau": ("last_author",), "ti": ("title",), "title": ("title",),
     "tiab": ("title", "abstract"), "title/abstract": ("title", "abstract"), "ab": ("abstract",),
-    "ta": ("journal",), "jour": ("journal",), "journal": ("journal",), "dp": ("year",), "pdat": ("year",),
+    "ta": ("journal",), "jour": ("journal",), "journal": ("journal",), **dict.fromkeys(DATE_TAGS, ("year",)),
     "aid": ("doi",), "pmid": ("pmid",), "uid": ("pmid",), "pmcid": ("pmcid",), "all": (),
     "mh": ("mesh",), "mesh": ("mesh",), "mesh terms": ("mesh",), "majr": ("mesh_major",),
     "mesh major topic": ("mesh_major",), "sh": ("subheading",), "subheading": ("subheading",),

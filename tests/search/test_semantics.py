@@ -434,6 +434,12 @@ RANGES = [
     ("date:{2015-10 TO 2015-12]", O.date_between("2015-11", "2015-12")),
     ("date:[2015-10 TO 2015-12}", O.date_between("2015-10", "2015-11")),
     ("date:[2015-10-15 TO 2015-10]", O.date_between("2015-10-15", "2015-10")),
+    ("2014/01/01:2015/12/31[dp]", O.date_between("2014-01-01", "2015-12-31")),
+    ("date:[* TO 2015-01-31]", O.date_between("0001", "2015-01-31")),
+    ("date:[* TO 2015-02}", O.date_between("0001", "2015-01")),
+    ('"2015/10/01"[dp] : "2015/12/31"[dp]', O.date_between("2015-10-01", "2015-12-31")),
+    ('"2015/10/01":"2015/12/31"[dp]', O.date_between("2015-10-01", "2015-12-31")),
+    ('"2014/12/01"[Date - Publication] : "2015/01/31"[Date - Publication]', O.date_between("2014-12", "2015-01")),
     ("cancer[ti] AND 2015[dp]", AND(O.bare("cancer", ("title",)), O.year_between(2015, 2015))),
 ]  # fmt: skip
 
