@@ -41,6 +41,7 @@ Phrase((('atrial',), ('fibrillation',)), ('title', 'abstract'), distance=3, orde
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from typing import Literal, cast
 
@@ -77,7 +78,7 @@ def parse(text: str, match: Match = "all", plain: bool = False) -> Query:
     check_flag("plain", plain, error=QueryError)
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
-    text = _CONTROL.sub(" ", text)
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text)).translate(_CURLY_QUOTES)
     if not text.strip():
         raise QueryError("the query is empty")
     if plain:
@@ -90,6 +91,9 @@ def parse(text: str, match: Match = "all", plain: bool = False) -> Query:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: Quotes as word processors and web pages curl them: a phrase pasted from them is still a phrase. (NFC above:
+#: an accent typed as its own combining mark, as macOS keeps it, is one letter with the letter before it.)
+_CURLY_QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f", '"'))
 _YEAR_FORMS = re.compile(r"^(?:(\d{4})?(-|\.\.)(\d{4})?|(>=|<=|>|<|=)(\d{4})|(\d{4}))$")
 
 

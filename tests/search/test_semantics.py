@@ -493,6 +493,16 @@ def test_field_names_in_any_case(index, query, lower):
     assert found(index, query)
 
 
+@pytest.mark.parametrize(
+    ("query", "typed"),
+    [("\u201cbreast cancer\u201d", '"breast cancer"'), ("\u201enon-small cell\u201c", '"non-small cell"'),
+     ("nai\u0308ve", "naïve"), ('"antimu\u0308llerian"', '"antimüllerian"')],
+)  # fmt: skip
+def test_curly_quotes_and_combining_accents_read_as_typed_plainly(index, query, typed):
+    assert found(index, query) == found(index, typed)
+    assert found(index, query)
+
+
 # -- what is refused ----------------------------------------------------------------------------------------------
 
 REFUSED = [
