@@ -96,8 +96,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a mistake in the arguments reported as one line like every other error."""
 
     def error(self, message: str) -> NoReturn:
-        unknown = message.removeprefix("unrecognized arguments: ").split() if "unrecognized" in message else []
-        if any(re.match(r"-\w", arg) for arg in unknown):  # "searchlib search cancer -breast": the shell split it
+        if re.match(r"unrecognized arguments:.* -\w", message):  # "search cancer -breast": the shell split it
             message += "; to exclude a word, quote the whole query ('cancer -breast') or put -- before it"
         self.exit(2, f"searchlib: error: {message} (see '{self.prog} --help')\n")
 
@@ -210,11 +209,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = with_index(sub.add_parser("explain", help="how a paper's score for a query arose"))
     sp.add_argument("query", nargs="+", metavar="QUERY", help="the query; its words need no quotes")
     sp.add_argument("doi", help="the paper's DOI or id")
-    sp.add_argument(
-        "--any",
-        action="store_true",
-        help="as search --any --no-feedback (the words feedback adds are not explained)",
-    )
+    sp.add_argument("--any", action="store_true", help="as search --any --no-feedback: its scores are explained")
     sp.add_argument("--plain", action="store_true", help="as search --plain")
     sp.set_defaults(func=_cmd_explain)
 
@@ -550,10 +545,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     ids = [("doi", record.doi or "-"), ("pmid", record.pmid), ("pmcid", record.pmcid), ("pdf", record.pdf_url)]
     lines = [record.title, ", ".join(record.authors) or "(no authors)", where]
     lines.append("   ".join(f"{name}: {value}" for name, value in ids if value))
-    if len(record.sources) > 1:  # a paper merged from copies: which, so that the merge can be checked
-        lines.append("merged from: " + "; ".join(origin.where() for origin in record.sources))
-    for s in record.sections:
-        lines += ["", f"{s.label}: {s.text}" if s.label else s.text]
+    lines += ["merged from: " + "; ".join(o.where() for o in record.sources)] if len(record.sources) > 1 else []
+    lines += [line for s in record.sections for line in ("", f"{s.label}: {s.text}" if s.label else s.text)]
     print(terminal_text("\n".join(lines)))
     return 0
 
