@@ -49,7 +49,7 @@ from .records.duplicates import find_duplicates
 from .records.export import EXPORT_FORMATS, export_records, write_whole
 from .records.readers import FORMATS, bundled_records_path, load_records, read_bytes, read_records, records_only
 from .records.record import Record
-from .results import Results
+from .results import Results, terminal_text
 from .search import syntax
 from .search.facets import FACETS, SORTS, facet_name
 
@@ -96,6 +96,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a mistake in the arguments reported as one line like every other error."""
 
     def error(self, message: str) -> NoReturn:
+        if re.match(r"unrecognized arguments:.* -\w", message):  # "search cancer -breast": the shell split it
+            message += "; to exclude a word, quote the whole query ('cancer -breast') or put -- before it"
         self.exit(2, f"searchlib: error: {message} (see '{self.prog} --help')\n")
 
 
@@ -207,7 +209,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = with_index(sub.add_parser("explain", help="how a paper's score for a query arose"))
     sp.add_argument("query", nargs="+", metavar="QUERY", help="the query; its words need no quotes")
     sp.add_argument("doi", help="the paper's DOI or id")
-    sp.add_argument("--any", action="store_true", help="as search --any")
+    sp.add_argument("--any", action="store_true", help="as search --any --no-feedback: its scores are explained")
     sp.add_argument("--plain", action="store_true", help="as search --plain")
     sp.set_defaults(func=_cmd_explain)
 
@@ -410,6 +412,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
         publication_type=args.type,
         language=args.language,
     )
+    for message in results.warnings:  # "'or' was searched as a word": on standard error, whatever the format
+        _warn(message)
     fmt = "jsonl" if args.json else args.format
     if fmt != "table":
         writers = {"jsonl": lambda: results.to_jsonl(highlights=True), "ris": results.to_ris,
@@ -437,9 +441,9 @@ def _print_hits(results: Results) -> None:
         # Section matches under the paper's own labels ("Patients and methods"), else the abstract's snippet.
         sections = hit.matched_sections()
         for section, snippet in sections:
-            print(f"{hit.rank:>3}  {section.label or section.category}: {snippet}")
+            print(terminal_text(f"{hit.rank:>3}  {section.label or section.category}: {snippet}"))
         if not sections and "abstract" in hit.highlights:
-            print(f"{hit.rank:>3}  abstract: {hit.highlights['abstract']}")
+            print(terminal_text(f"{hit.rank:>3}  abstract: {hit.highlights['abstract']}"))
 
 
 def _year_range(text: str) -> tuple[int | None, int | None]:
@@ -537,17 +541,13 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(orjson.dumps(record.to_dict()).decode() + "\n")
         return 0
-    print(record.title)
-    print(", ".join(record.authors) or "(no authors)")
     where = ", ".join(str(x) for x in (record.journal, record.year, record.volume, record.pages) if x)
-    print(where)
     ids = [("doi", record.doi or "-"), ("pmid", record.pmid), ("pmcid", record.pmcid), ("pdf", record.pdf_url)]
-    print("   ".join(f"{name}: {value}" for name, value in ids if value))
-    if len(record.sources) > 1:  # a paper merged from copies: which, so that the merge can be checked
-        print("merged from: " + "; ".join(origin.where() for origin in record.sources))
-    for s in record.sections:
-        print()
-        print(f"{s.label}: {s.text}" if s.label else s.text)
+    lines = [record.title, ", ".join(record.authors) or "(no authors)", where]
+    lines.append("   ".join(f"{name}: {value}" for name, value in ids if value))
+    lines += ["merged from: " + "; ".join(o.where() for o in record.sources)] if len(record.sources) > 1 else []
+    lines += [line for s in record.sections for line in ("", f"{s.label}: {s.text}" if s.label else s.text)]
+    print(terminal_text("\n".join(lines)))
     return 0
 
 

@@ -184,6 +184,8 @@ class Index:
         sorting = facets.check_sort(sort)
         plan = Planner(searcher.schema, _in_papers(searcher)).plan(parsed, match)
         scores = self._identified(searcher, parsed.identifier) if parsed.identifier else None
+        if scores is not None and allowed is not None:  # the paper named, if the filters keep it
+            scores = scores * allowed
         asked = 1
         if scores is None:
             scores = matcher.scores(plan, allowed)

@@ -6,12 +6,14 @@ Highlights are made only when asked for (``hit.highlights``), since most hits on
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
 import orjson
+from whoosh.reading import ReaderClosed
 
 from .errors import QueryError, SearchlibError
 from .progress import counted
@@ -51,7 +53,7 @@ class Hit:
     def record(self) -> Record:
         """The paper; read from the index the first time it is asked for (``record`` may be a loader)."""
         if not isinstance(self._record, Record):
-            self._record = self._record()
+            self._record = _read(self._record)
         return self._record
 
     @property
@@ -104,7 +106,7 @@ class Hit:
     @cached_property
     def _marked(self) -> dict[str, str]:
         """Snippets with matches between :data:`MARK_START` and :data:`MARK_END`, never confused with text."""
-        return self._highlighter() if self._highlighter else {}
+        return _read(self._highlighter) if self._highlighter else {}
 
     def to_dict(self, highlights: bool = True) -> dict[str, Any]:
         """The hit as JSON-ready data: ``rank``, ``score``, the paper as :meth:`Record.to_dict` gives it (so
@@ -155,7 +157,7 @@ class Results(Sequence[Hit]):
     def total(self) -> int:
         """How many papers match, not only those returned."""
         if callable(self._total):
-            self._total = self._total()
+            self._total = _read(self._total)
         return self._total
 
     @total.setter
@@ -166,7 +168,7 @@ class Results(Sequence[Hit]):
     def suggestion(self) -> str | None:
         """A corrected query that finds more, when this one matched little because of a misspelling."""
         if callable(self._suggestion):
-            self._suggestion = self._suggestion()
+            self._suggestion = _read(self._suggestion)
         return self._suggestion
 
     @suggestion.setter
@@ -185,7 +187,7 @@ class Results(Sequence[Hit]):
         if name not in self._facets:
             if self._facet_counter is None:
                 raise SearchlibError("these results were not made by Index.search, so they carry no facets")
-            self._facets[name] = self._facet_counter(name)
+            self._facets[name] = _read(lambda: self._facet_counter(name))  # type: ignore[misc]  # checked above
         return self._facets[name]
 
     @overload
@@ -249,7 +251,22 @@ class Results(Sequence[Hit]):
                 f"{h.rank:>3}  {h.score:6.2f}  {h.year or '-':4}  {_clip(first, author_w):{author_w}}  "
                 f"{_clip(h.title, title_w):{title_w}}  {h.id}"
             )
-        return "\n".join(lines)
+        return terminal_text("\n".join(lines))
+
+
+T = TypeVar("T")
+
+
+def _read(load: Callable[[], T]) -> T:
+    """What ``load`` reads from the index (results read lazily), or a :class:`SearchlibError` saying the index
+    was closed meanwhile."""
+    try:
+        return load()
+    except ReaderClosed:
+        raise SearchlibError(
+            "the index these results came from was closed; read them before closing it (or leaving its with "
+            "block), or search again"
+        ) from None
 
 
 def _matches_head(total: int, query: str) -> str:
@@ -291,3 +308,13 @@ def results_html(results: Results) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+#: Characters a terminal obeys rather than shows: controls (ESC starts sequences that clear the screen or retitle
+#: the window) and the bidirectional overrides that make text read other than it is stored.
+_UNSHOWN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as ``?``: records come from files of others."""
+    return _UNSHOWN.sub("?", text)

@@ -65,7 +65,10 @@ class ShardServer:
     def _searcher(self, token: int) -> Searcher:
         found = self._views.get(token)
         if found is None:
-            raise SearchlibError(f"{self.name} has changed several times during this search; search again")
+            raise SearchlibError(
+                f"{self.name} has changed several times during this search, or the index these results came from "
+                "was closed (read them before closing it, or leaving its with block); search again"
+            )
         return found
 
     def _synced(self, sync: Sync) -> tuple[Searcher, shardwork.CollectionStats]:

@@ -234,9 +234,13 @@ class ShardedIndex(Index):
         if parsed.identifier and (found := self._identified_in(view, parsed.identifier)) is not None:
             shard, docnum = found
             record = self.executor.call(shard, "records", view.key[shard], [docnum])[0]
+            named = Terms((("id", record.id, 1.0),))
+            if any(f is not None for f in filters) and not self._top(view, named, filters, 1, "relevance")[1]:
+                counter = self._facet_counter(view, named, filters)  # the filters leave the paper out
+                return Results(query, render(plan), [], 0, facet_counter=counter, warnings=parsed.warnings)
             hit = Hit(1, 1.0, record, id=record.id)
             hit._highlighter = partial(self.executor.call, shard, "highlights", view.key[shard], plan, docnum)
-            counter = self._facet_counter(view, Terms((("id", record.id, 1.0),)), (None,) * 5)
+            counter = self._facet_counter(view, named, (None,) * 5)
             return Results(query, render(plan), [hit], 1, facet_counter=counter, warnings=parsed.warnings)
         asked = None
         if feedback if feedback is not None else match == "any" and sort == "relevance":

@@ -93,10 +93,14 @@ def three(in_tmp):
     return "ix"
 
 
+def _rows(out: str) -> list[list[str]]:
+    """The rows of a result table, split at spaces."""
+    return [line.split() for line in out.splitlines() if re.match(r" *\d+ +-?\d+\.\d\d ", line)]
+
+
 def _table_ids(out: str) -> dict[str, str]:
     """The last column of each row of a result table (the ids), by rank."""
-    rows = [line.split() for line in out.splitlines() if re.match(r" *\d+ +-?\d+\.\d\d ", line)]
-    return {row[0]: row[-1] for row in rows}
+    return {row[0]: row[-1] for row in _rows(out)}
 
 
 def test_the_table_shows_what_show_takes(three, capsys):
@@ -129,6 +133,51 @@ def test_plain_reads_query_syntax_as_words(three, capsys):
     assert ids == {"10.9/a"}  # the paper with both words in it
     assert main(["search", "--plain", "--any", "fractures OR wards", "--index", three]) == 0
     assert set(_table_ids(capsys.readouterr().out).values()) == {"10.9/a", "pmid:123", "own-7"}
+
+
+@pytest.mark.parametrize("fmt", ["table", "ris"])
+def test_a_lower_case_operator_is_warned_of(three, capsys, fmt):
+    capsys.readouterr()
+    assert main(["search", "falls or fractures", "--index", three, "--format", fmt]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["searchlib: warning: 'or' was searched as a word; did you mean OR?"]
+    assert "warning" not in out
+
+
+def test_control_characters_in_records_reach_no_terminal(in_tmp, capsys):
+    """A record can carry ESC sequences (clear the screen, retitle the window) or a right-to-left override."""
+    evil = {"doi": "10.9/evil", "title": "Falls \x1b[2J\x1b]0;owned\x07 on \u202edraw",
+            "authors": ["Roe \x1b[31mJ"], "abstract": "METHODS: Falls \x1b[31mcounted\x9b here."}  # fmt: skip
+    (in_tmp / "evil.jsonl").write_bytes(orjson.dumps(evil))
+    assert main(["index", "evil.jsonl", "--index", "ix"]) == 0
+    for argv in (["search", "falls"], ["show", "10.9/evil"], ["similar", "10.9/evil"]):
+        capsys.readouterr()
+        assert main([*argv, "--index", "ix"]) == 0
+        out = capsys.readouterr().out
+        assert not re.search("[\x1b\x07\x9b\u202e]", out), (argv, out)
+        assert "Falls" in out or "0 papers" in out
+    assert "\x1b" not in repr(open_index("ix").search("falls"))
+
+
+def test_explain_any_says_which_search_score_it_explains(three, capsys):
+    with pytest.raises(SystemExit):
+        main(["explain", "--help"])
+    assert "as search --any --no-feedback" in " ".join(capsys.readouterr().out.split())
+    assert main(["search", "--any", "--no-feedback", "hip falls", "--index", three]) == 0
+    score = next(row[1] for row in _rows(capsys.readouterr().out) if row[-1] == "own-7")
+    assert main(["explain", "--any", "hip falls", "own-7", "--index", three]) == 0
+    explained = re.search(r"own-7 scores (\d+\.\d+)", capsys.readouterr().out)
+    assert explained and f"{float(explained.group(1)):.2f}" == score
+
+
+def test_an_excluded_word_split_by_the_shell_says_how_to_pass_it(three, capsys):
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["search", "falls", "-older", "--index", three])
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "quote the whole query" in err and "put -- before it" in err
+    assert main(["search", "--index", three, "--", "falls", "-older"]) == 0  # as the message says
+    assert sorted(_table_ids(capsys.readouterr().out).values()) == ["own-7"]  # the paper without "older"
 
 
 # -- errors: one line, a non-zero exit ----------------------------------------------------------------------------

@@ -100,6 +100,26 @@ def test_every_kind_of_query_gives_one_index_s_hits_scores_order_totals_and_face
     assert a.total > 0, "a query that matches nothing compares nothing"
 
 
+def test_a_paper_named_by_its_identifier_is_kept_only_if_the_filters_keep_it(both, records):
+    paper = next(r for r in records if r.pmid and r.year and r.doi)
+    for index in both:
+        for query in (paper.pmid, paper.doi):
+            assert [h.id for h in index.search(query, year=paper.year)] == [paper.id]
+            left_out = index.search(query, year=(None, paper.year - 1))
+            assert (left_out.total, list(left_out), left_out.facets("year")) == (0, [], {})
+            assert index.search(query, journal="No Such Journal").total == 0
+
+
+@pytest.mark.parametrize("shards", [None, SHARDS])
+def test_results_read_after_their_index_is_closed_say_so(records, tmp_path, shards):
+    with searchlib.open_index(searchlib.build_index(records, tmp_path / "ix", shards=shards).path) as index:
+        results = index.search("cancer", limit=3)
+    for read in (lambda: results.facets("year"), lambda: results.suggestion):
+        with pytest.raises(SearchlibError, match="was closed.*read them before closing it"):
+            read()
+    assert searchlib.open_index(tmp_path / "ix").search("cancer").total == results.total  # searching again works
+
+
 def test_ties_rank_by_paper_id_in_both(both):
     one, many = both
     results = one.search("2015[dp]", limit=None)  # a year scores every match alike

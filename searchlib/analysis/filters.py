@@ -30,9 +30,13 @@ GREEK_LETTERS: dict[int, str] = {
         strict=True,
     )
 }
-#: Whoosh's accent folding with Greek letters spelled out, and the micro sign as the letter mu ("µg" and "μg"
-#: are one word): the character map of titles and abstracts.
-PAPER_CHARMAP: dict[int, str] = {**accent_map, **GREEK_LETTERS, ord("\u00b5"): "\u03bc"}
+#: Typographic ligatures, as text copied from PDFs keeps them ("eﬃcacy of ﬁsh oil"): their letters.
+LIGATURES: dict[int, str] = {
+    ord(lig): letters for lig, letters in zip("ﬀﬁﬂﬃﬄﬅﬆ", ("ff", "fi", "fl", "ffi", "ffl", "st", "st"), strict=True)
+}
+#: Whoosh's accent folding with Greek letters spelled out, ligatures as their letters, and the micro sign as the
+#: letter mu ("µg" and "μg" are one word): the character map of titles and abstracts.
+PAPER_CHARMAP: dict[int, str] = {**accent_map, **GREEK_LETTERS, **LIGATURES, ord("\u00b5"): "\u03bc"}
 
 #: Hyphens, and the en dash and minus sign the tokenizer also lets join words.
 _HYPHENS = re.compile(r"[-\u2010\u2011\u2013\u2212]")

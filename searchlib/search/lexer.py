@@ -131,7 +131,7 @@ def _word_tokens(raw: str, col: int) -> list[Token]:
     if raw[0] in "+-" and (raw[1].isalnum() or raw[1] in "*_"):
         sign, raw, col = raw[0], raw[1:], col + 1
     fm = _FIELD_PREFIX.match(raw)
-    if not fm or raw.lower().startswith(("http:", "https:", "doi:")):
+    if not fm or raw.lower().startswith(("http:", "https:")):
         tok = _word_token(raw, col)
         tok.sign = sign
         return [tok]
@@ -214,6 +214,10 @@ def check_distance(distance: int, what: str, column: int) -> int:
     return distance
 
 
+#: PubMed's publication date tags, whose dates may each be quoted and tagged: ``"2020/01"[dp] : "2020/06"[dp]``.
+DATE_TAGS = frozenset({"dp", "pdat", "date - publication", "publication date"})
+
+
 def claim_tags(tokens: list[Token]) -> list[Token]:
     """Each tag with the words (or phrase) it takes, as one ``tagged`` token."""
     out: list[Token] = []
@@ -224,6 +228,11 @@ def claim_tags(tokens: list[Token]) -> list[Token]:
         claimed: list[Token] = []
         if out and out[-1].kind == "phrase" and not out[-1].bound:
             claimed = [out.pop()]
+            if _date_range_start(out, tok):  # "2020/01"[dp] : "2020/06"[dp], or "2020/01":"2020/06"[dp]
+                out.pop()  # the ":"
+                start = out.pop()
+                column = (start.claimed[0] if start.kind == "tagged" else start).column
+                claimed = [Token("word", f"{_phrase_text(start)}:{_phrase_text(claimed[0])}", column)]
         else:
             while out and out[-1].kind == "word" and not out[-1].bound:
                 claimed.insert(0, out.pop())
@@ -241,6 +250,22 @@ def claim_tags(tokens: list[Token]) -> list[Token]:
         tagged.boost = claimed[-1].boost
         out.append(tagged)
     return out
+
+
+def _date_range_start(out: list[Token], tag: Token) -> bool:
+    """Whether ``out`` ends with the start of a quoted date range and its ``:``, for the date tag ``tag``."""
+    if " ".join(str(tag.value).lower().split()) not in DATE_TAGS or len(out) < 2 or out[-1].text != ":":
+        return False
+    start = out[-2]
+    if start.kind == "tagged":
+        return " ".join(str(start.value).lower().split()) in DATE_TAGS and start.claimed[0].kind == "phrase"
+    return start.kind == "phrase" and not start.bound
+
+
+def _phrase_text(tok: Token) -> str:
+    """The quoted text of a phrase token, or of the phrase a tagged token took."""
+    phrase = tok.claimed[0] if tok.kind == "tagged" else tok
+    return str(phrase.value[0] if isinstance(phrase.value, tuple) else phrase.value).strip()
 
 
 def clean_word(raw: str) -> str | None:

@@ -18,6 +18,7 @@ neighbours (in order, or in any order). A word with ``*`` or ``?`` stands for ev
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -163,13 +164,16 @@ class Matcher:
         if plan.field == "year":
             keep &= column != termwise.NO_YEAR
         low, high = plan.low, plan.high
-        if plan.field == "date":  # dates compare as text; a year or month covers its days
-            low = str(low) if low is not None else None
-            high = str(high) + ("-99" * (2 - str(high).count("-"))) if high is not None else None
+        if plan.field == "date":  # dates compare as text; a year or month covers its days, kept or left out whole
+            low = _date_end(low, after=not plan.include_low) if low is not None else None
+            high = _date_end(high, after=plan.include_high) if high is not None else None
         if low is not None:
             keep &= (column >= low) if plan.include_low else (column > low)
         if high is not None:
             keep &= (column <= high) if plan.include_high else (column < high)
+            if plan.field == "date":  # "2015" sorts before "2015-01-31", but the year runs on past it
+                for period in _unfinished(str(plan.high), plan.include_high):
+                    keep &= column != period
         return keep * plan.weight
 
     # -- words as written ---------------------------------------------------------------------------------------
@@ -397,3 +401,30 @@ def _near(spans: list[list[tuple[int, int]]], distance: int, ordered: bool) -> i
                     seen.add(state)
                     frontier.append(state)
     return 0
+
+
+def _unfinished(high: str, included: bool) -> list[str]:
+    """The year and month that ``high`` (a date range's end) lies inside of but does not reach the end of: papers
+    dated only so reach past the range."""
+    parts = high.split("-")
+    periods = ["-".join(parts[:n]) for n in range(1, len(parts))]
+    if not included:
+        return periods
+    year, month, day = (parts + ["", ""])[:3]  # a month's end may be written -31 whatever its length
+    month_ended = not day or int(day) >= calendar.monthrange(int(year), int(month))[1]
+    ended = {year: month == "12" and month_ended, f"{year}-{month}": month_ended}
+    return [period for period in periods if not ended[period]]
+
+
+def _date_end(date: object, after: bool) -> str:
+    """``date`` as text that sorts after (``after``) or before every day of the year or month it names.
+
+    Before: a first day or month is its month or year (``2014-01-01`` is ``2014``), which a paper dated only
+    ``2014`` or ``2014-01`` sorts after, as it lies wholly after that day.
+    """
+    text = str(date)
+    if after:
+        return text + "-99" * (2 - text.count("-"))
+    while text.endswith("-01"):
+        text = text[:-3]
+    return text

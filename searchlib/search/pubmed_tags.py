@@ -25,16 +25,16 @@ from typing import Any
 
 from ..errors import QueryError
 from ..records.vocabulary import issn
-from .lexer import Token, check_distance, clean_word
+from .lexer import DATE_TAGS, Token, check_distance, clean_word
 from .plan import VALUE_FIELDS
-from .tree import And, Node, Or, Phrase, Range, Word, range_node
+from .tree import And, Node, Or, Phrase, Range, Word, range_node, real_date
 
 #: PubMed field tags and the fields each searches (``()``: the default fields).
 TAGS: dict[str, tuple[str, ...]] = {
     "au": ("authors",), "author": ("authors",), "fau": ("authors",),
     "1au": ("first_author",), "lastau": ("last_author",), "ti": ("title",), "title": ("title",),
     "tiab": ("title", "abstract"), "title/abstract": ("title", "abstract"), "ab": ("abstract",),
-    "ta": ("journal",), "jour": ("journal",), "journal": ("journal",), "dp": ("year",), "pdat": ("year",),
+    "ta": ("journal",), "jour": ("journal",), "journal": ("journal",), **dict.fromkeys(DATE_TAGS, ("year",)),
     "aid": ("doi",), "pmid": ("pmid",), "uid": ("pmid",), "pmcid": ("pmcid",), "all": (),
     "mh": ("mesh",), "mesh": ("mesh",), "mesh terms": ("mesh",), "majr": ("mesh_major",),
     "mesh major topic": ("mesh_major",), "sh": ("subheading",), "subheading": ("subheading",),
@@ -111,8 +111,8 @@ def tagged(parser: Any, tok: Token) -> Node | None:
             raise QueryError(f"PubMed tag {tok.text} at column {tok.column} has no journal words before it")
         # PubMed's abbreviations ("BMJ Qual Saf") begin the words of the full names stored.
         parts = tuple(Word(p + "*", ("journal",)) for p in prefixes)
-        for p in prefixes:
-            parser.count_pattern(p + "*", tok)
+        for p in prefixes:  # "J" in "N Engl J Med": the journal names' few words make one letter enough
+            parser.count_pattern(p + "*", tok, shortest=1)
         return parts[0] if len(parts) == 1 else And(parts, boost=tok.boost)
     if fields in (("doi",), ("pmid",), ("pmcid",)):
         nodes = [parser.word(Token("word", w, tok.column), fields) for w in words_raw]
@@ -162,8 +162,8 @@ def _dates(value: str, tok: Token) -> Range:
     start, end = ends[0], ends[-1]
     if not any(start[1:]) and not any(end[1:]):
         return range_node("year", int(start[0]), int(end[0]), True, True, tok)
-    lo = "-".join(f"{int(x):02d}" if i else x for i, x in enumerate(start) if x)
-    hi = "-".join(f"{int(x):02d}" if i else x for i, x in enumerate(end) if x)
+    lo = real_date("-".join(f"{int(x):02d}" if i else x for i, x in enumerate(start) if x), tok)
+    hi = real_date("-".join(f"{int(x):02d}" if i else x for i, x in enumerate(end) if x), tok)
     if not end[2]:  # an open month or year: up to its last day (dates compare as text)
         hi += "-31" if end[1] else "-12-31"
     return range_node("date", lo, hi, True, True, tok)

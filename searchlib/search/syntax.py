@@ -41,6 +41,7 @@ Phrase((('atrial',), ('fibrillation',)), ('title', 'abstract'), distance=3, orde
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from typing import Literal, cast
 
@@ -50,7 +51,7 @@ from ..records.vocabulary import issn
 from .lexer import MAX_QUERY_TERMS, MAX_WORD_CHARS, Token, claim_tags, clean_word, lex
 from .plan import VALUE_FIELDS
 from .pubmed_tags import tagged
-from .tree import And, AndMaybe, AndNot, Node, Or, Phrase, Query, Range, Word, range_node
+from .tree import And, AndMaybe, AndNot, Node, Or, Phrase, Query, Range, Word, range_node, real_date
 
 # -- what may be typed -------------------------------------------------------------------------------------------
 
@@ -77,7 +78,7 @@ def parse(text: str, match: Match = "all", plain: bool = False) -> Query:
     check_flag("plain", plain, error=QueryError)
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
-    text = _CONTROL.sub(" ", text)
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text)).translate(_CURLY_QUOTES)
     if not text.strip():
         raise QueryError("the query is empty")
     if plain:
@@ -90,6 +91,9 @@ def parse(text: str, match: Match = "all", plain: bool = False) -> Query:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: Quotes as word processors and web pages curl them: a phrase pasted from them is still a phrase. (NFC above:
+#: an accent typed as its own combining mark, as macOS keeps it, is one letter with the letter before it.)
+_CURLY_QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f", '"'))
 _YEAR_FORMS = re.compile(r"^(?:(\d{4})?(-|\.\.)(\d{4})?|(>=|<=|>|<|=)(\d{4})|(\d{4}))$")
 
 
@@ -142,13 +146,16 @@ class _Parser:
                     raise QueryError(f"'{tok.text}' at column {tok.column} follows '{op.text}'")
                 op = tok
                 continue
-            if self.match == "any":
-                node, sign = self.group(fields), ""
-            else:
-                sign = tok.sign
-                node = self.clause(fields)
+            node, sign = self.group(fields) if self.match == "any" else (self.clause(fields), tok.sign)
             if node is None:
                 continue
+            if sign == "-" and op is not None:  # "a AND -b" is "a NOT b"; after OR or NOT it means nothing
+                if op.text != "AND":
+                    raise QueryError(
+                        f"'-' at column {tok.column - 1} follows '{op.text}'; '-' excludes papers from what "
+                        "comes before it: write a NOT b or a -b"
+                    )
+                op = None
             if op is None and sign == "-":
                 if result is None:
                     excluded.append(node)
@@ -170,9 +177,10 @@ class _Parser:
             )
         return result
 
-    def group(self, fields: tuple[str, ...]) -> Node | None:
+    def group(self, fields: tuple[str, ...]) -> tuple[Node | None, str]:
         """``match="any"``: clauses up to the next operator or parenthesis; ``+`` ones must match, ``-`` ones
-        must not, and papers matching any of the others are ranked by them."""
+        must not, and papers matching any of the others are ranked by them. A group of ``-`` clauses alone
+        comes back as what it excludes, signed ``-``, for the sequence to exclude (``a AND -b``)."""
         required: list[Node] = []
         optional: list[Node] = []
         excluded: list[Node] = []
@@ -182,12 +190,10 @@ class _Parser:
             if clause is not None:
                 {"-": excluded, "+": required}.get(sign, optional).append(clause)
         if not (required or optional or excluded):
-            return None
+            return None, ""
         if not (required or optional):
-            raise QueryError(
-                f"{self.text.strip()!r} only excludes papers; add a word to search for (cancer -breast)"
-            )
-        return _group(required, optional, excluded)
+            return (excluded[0] if len(excluded) == 1 else Or(tuple(excluded))), "-"
+        return _group(required, optional, excluded), ""
 
     def clause(self, fields: tuple[str, ...]) -> Node | None:
         tok = self.next()
@@ -280,7 +286,7 @@ class _Parser:
             return int(text)
         if not re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", text):
             raise QueryError(f"'{text}' at column {tok.column} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-        return text
+        return real_date(text, tok)
 
     def phrase(self, tok: Token, fields: tuple[str, ...]) -> Node | None:
         inner, distance = tok.value if isinstance(tok.value, tuple) else (tok.value, None)
@@ -365,12 +371,13 @@ class _Parser:
             self.count_pattern(word, tok)
         return Word(word, fields, boost=tok.boost)
 
-    def count_pattern(self, word: str, tok: Token) -> None:
+    def count_pattern(self, word: str, tok: Token, shortest: int = MIN_PATTERN_CHARS) -> None:
+        """Refuse a query with too many patterns, or with a pattern of fewer than ``shortest`` letters."""
         self.patterns += 1
         if self.patterns > MAX_PATTERNS:
             raise QueryError(f"more than {MAX_PATTERNS} words with * or ?; each one reads the whole vocabulary")
         letters = sum(ch.isalnum() for ch in word)
-        if letters < MIN_PATTERN_CHARS:
+        if letters < shortest:
             raise QueryError(
                 f"{word!r} at column {tok.column} matches too many words; "
                 f"give at least {MIN_PATTERN_CHARS} letters besides * and ?"

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, fields
 from typing import Any, Generic, Literal, TypeVar, Union
 
@@ -120,6 +121,19 @@ class Query:
 
 def range_node(name: str, low: object, high: object, include_low: bool, include_high: bool, tok: Any) -> Range:
     """A range, checked to end after it starts (``tok``: the query token it came from, for the message)."""
-    if low is not None and high is not None and low > high:  # type: ignore[operator]  # both years or both dates
+    last = f"{high}-99-99" if name == "date" else high  # a date range's end covers the days of its month or year
+    if low is not None and high is not None and low > last:  # type: ignore[operator]  # both years or both dates
         raise QueryError(f"the {name} range at column {tok.column} ends ({high}) before it starts ({low})")
     return Range(name, low, high, include_low, include_high, tok.boost)  # type: ignore[arg-type]  # as above
+
+
+def real_date(text: str, tok: Any) -> str:
+    """``text`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), refused when no calendar has it (month 13)."""
+    year, month, day = ([*map(int, text.split("-"))] + [1, 1])[:3]
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        raise QueryError(
+            f"the date {text} at column {tok.column} does not exist; months run 01 to 12, days to the month's end"
+        ) from None
+    return text

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from searchlib import build_index
 from searchlib.analysis import american, author_analyzer, name_forms, paper_analyzer, split_name
 
 
@@ -74,6 +75,12 @@ def test_greek_letters_are_spelled_out():
     assert terms("TGF-β1") == terms("TGF-beta1") == ["tgfbeta1", "tgf", "beta1"]
     assert terms("Δ") == terms("delta") and terms("μM") != terms("mum")  # mu is a unit's prefix
     assert terms("µg") == terms("μg")  # the micro sign is the letter mu
+
+
+def test_ligatures_from_pdfs_are_their_letters():
+    index = build_index([{"doi": "10.9/lig", "title": "Eﬃcacy of ﬁsh oil", "abstract": "A ﬁrst ﬂuid study."}])
+    for query in ("efficacy", '"fish oil"', "first", "fluid*", "eﬃcacy"):
+        assert [hit.doi for hit in index.search(query)] == ["10.9/lig"], query
 
 
 def test_en_dash_and_minus_join_words_as_a_hyphen_does():

@@ -72,6 +72,9 @@ def test_dp_year_range(seed_index):
     assert len(in_2024) == 6 and len(in_2025) == 4 and HYBRID in in_2025
     assert len(seed_index.search("2020:2024[dp]", limit=None)) == 6
     assert len(seed_index.search("2024:2025[dp]", limit=None)) == 10
+    assert dois(seed_index.search("2025[publication date]", limit=None)) == in_2025
+    pubmed_form = '"2025/01/01"[Date - Publication] : "2025/12/31"[date - publication]'
+    assert dois(seed_index.search(pubmed_form)) == in_2025
 
 
 def test_dp_dates(seed_index):

@@ -349,6 +349,9 @@ BOOLEAN: list[tuple[str, Predicate, dict]] = [
     ("+cancer -lung patients", NOT(CANCER, LUNG), {"match": "any"}),
     ("cancer lung AND patients", AND(OR(CANCER, LUNG), PATIENTS), {"match": "any"}),
     ("cancer lung NOT breast", NOT(OR(CANCER, LUNG), BREAST), {"match": "any"}),
+    ("cancer AND -breast", NOT(CANCER, BREAST), {}),
+    ("patients AND cancer AND -(breast OR lung)", NOT(AND(PATIENTS, CANCER), OR(BREAST, LUNG)), {}),
+    ("cancer lung AND -breast", NOT(OR(CANCER, LUNG), BREAST), {"match": "any"}),
     (
         'title:cancer AND "non-small cell" AND year:2015',
         AND(O.bare("cancer", ("title",)), O.phrase("non-small cell"), O.year_between(2015, 2015)),
@@ -427,6 +430,16 @@ RANGES = [
     ("2014/12[dp]", O.date_between("2014-12", "2014-12")),
     ("2024/12/13[dp]", O.date_between("2024-12-13", "2024-12-13")),
     ("date:2025-01-28", O.date_between("2025-01-28", "2025-01-28")),
+    ("date:{2014 TO *]", O.date_between("2015", "9999")), ("date:[* TO 2015}", O.date_between("0001", "2014")),
+    ("date:{2015-10 TO 2015-12]", O.date_between("2015-11", "2015-12")),
+    ("date:[2015-10 TO 2015-12}", O.date_between("2015-10", "2015-11")),
+    ("date:[2015-10-15 TO 2015-10]", O.date_between("2015-10-15", "2015-10")),
+    ("2014/01/01:2015/12/31[dp]", O.date_between("2014-01-01", "2015-12-31")),
+    ("date:[* TO 2015-01-31]", O.date_between("0001", "2015-01-31")),
+    ("date:[* TO 2015-02}", O.date_between("0001", "2015-01")),
+    ('"2015/10/01"[dp] : "2015/12/31"[dp]', O.date_between("2015-10-01", "2015-12-31")),
+    ('"2015/10/01":"2015/12/31"[dp]', O.date_between("2015-10-01", "2015-12-31")),
+    ('"2014/12/01"[Date - Publication] : "2015/01/31"[Date - Publication]', O.date_between("2014-12", "2015-01")),
     ("cancer[ti] AND 2015[dp]", AND(O.bare("cancer", ("title",)), O.year_between(2015, 2015))),
 ]  # fmt: skip
 
@@ -448,8 +461,20 @@ def _identifiers() -> list[tuple[str, Predicate]]:
         (f"{pmid}[uid]", by_pmid), (pmcid, by_pmcid), (pmcid.lower(), by_pmcid), (f"{pmcid}[pmcid]", by_pmcid),
         (doi, by_doi), (doi.upper(), by_doi), (f"https://doi.org/{doi}", by_doi),
         (f"http://dx.doi.org/{doi}", by_doi),
-        (f"doi:{doi}", by_doi), (f"{doi}[aid]", by_doi),
+        (f"doi:{doi}", by_doi), (f"{doi}[aid]", by_doi), (f'doi:"{doi}"', by_doi),
+        (f"doi:https://doi.org/{doi}", by_doi), (f"doi:({doi} OR 10.9999/none)", by_doi),
+        (f"doi:{doi[:-2]}*", lambda d: (d.doi or "").startswith(doi[:-2])),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("abbreviation", ["Indian J Surg", "J Biol Chem", "J Cataract Refract Surg"])
+def test_journal_abbreviations_with_one_letter_words(index, abbreviation):
+    def abbreviates(journal: str | None) -> bool:
+        words = re.findall(r"[^\W_]+", (journal or "").lower())
+        return all(any(w.startswith(p) for w in words) for p in abbreviation.lower().split())
+
+    want = {r.id for r in RECORDS if abbreviates(r.journal)}
+    assert want and found(index, f"{abbreviation}[ta]") == want
 
 
 @pytest.mark.parametrize(("query", "predicate"), _identifiers(), ids=[q for q, _ in _identifiers()])
@@ -465,6 +490,16 @@ def test_identifier(index, query, predicate):
 )  # fmt: skip
 def test_field_names_in_any_case(index, query, lower):
     assert found(index, query) == found(index, lower)
+    assert found(index, query)
+
+
+@pytest.mark.parametrize(
+    ("query", "typed"),
+    [("\u201cbreast cancer\u201d", '"breast cancer"'), ("\u201enon-small cell\u201c", '"non-small cell"'),
+     ("nai\u0308ve", "naïve"), ('"antimu\u0308llerian"', '"antimüllerian"')],
+)  # fmt: skip
+def test_curly_quotes_and_combining_accents_read_as_typed_plainly(index, query, typed):
+    assert found(index, query) == found(index, typed)
     assert found(index, query)
 
 
@@ -491,6 +526,12 @@ REFUSED = [
     ("nosuch:word", r"unknown field 'nosuch' at column 1"),
     ("cancer AND", r"'AND' at column 8 needs a term on its right"),
     ('"lau dh"[au:~2]', r"\[au:~2\] at column 1"),
+    ("doi:", r"'doi:' at column 1 has nothing after it"),
+    ("cancer doi:nothing", r"'nothing' at column 12 is not a DOI"),
+    ("2015/13[dp]", r"the date 2015-13 at column 1 does not exist"),
+    ("cancer OR -breast", r"'-' at column 11 follows 'OR'"),
+    ("cancer NOT -breast", r"'-' at column 12 follows 'NOT'"),
+    ("cancer AND date:2015-02-30", r"the date 2015-02-30 at column 17 does not exist"),
 ]
 
 
