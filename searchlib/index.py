@@ -60,7 +60,7 @@ from .progress import Progress
 from .records.duplicates import Duplicates, find_duplicates
 from .records.merge import merge_records
 from .records.record import Record, normalise_doi, normalise_pmcid, normalise_pmid
-from .results import Hit, Results
+from .results import Hit, Results, read_again_if_closed
 from .search import facets, highlight, syntax, termwise
 from .search.explain import Explanation, explain_doc
 from .search.feedback import expand, feedback_papers
@@ -110,6 +110,7 @@ class Index:
     def __contains__(self, id_or_doi: object) -> bool:
         return isinstance(id_or_doi, str) and self.get(id_or_doi) is not None
 
+    @read_again_if_closed
     def get(self, id_or_doi: str) -> Record | None:
         """The paper with this DOI (any case, with or without ``https://doi.org/``), PMID (``pmid:123``),
         PMCID (``PMC123``) or id; None if absent."""
@@ -137,6 +138,7 @@ class Index:
         """Every paper in the index, in index order."""
         yield from stored_records(self._current_searcher())
 
+    @read_again_if_closed
     def search(
         self,
         query: str,
@@ -239,6 +241,7 @@ class Index:
         hit._highlighter = lambda: highlight.marked(hit.record, plan, matcher)
         return hit
 
+    @read_again_if_closed
     def similar(self, id_or_doi: str, limit: int | None = 10) -> Results:
         """Papers most like this one (its title and abstract's most telling words), the paper itself left out.
 
@@ -268,6 +271,7 @@ class Index:
             facet_counter=lambda name: facets.facet_counts(searcher, scores > 0, name),
         )
 
+    @read_again_if_closed
     def explain(
         self, query: str, id_or_doi: str, *, match: Literal["all", "any"] = "all", plain: bool = False
     ) -> Explanation:

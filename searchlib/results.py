@@ -5,11 +5,12 @@ Highlights are made only when asked for (``hit.highlights``), since most hits on
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 from urllib.parse import quote
 
 import orjson
@@ -267,6 +268,30 @@ def _read(load: Callable[[], T]) -> T:
             "the index these results came from was closed; read them before closing it (or leaving its with "
             "block), or search again"
         ) from None
+
+
+M = TypeVar("M", bound=Callable[..., Any])
+
+
+def read_again_if_closed(method: M) -> M:
+    """``method`` of an index run once more when another thread's ``close()`` closed the searcher it was reading
+    (the index opens a new one; a closed index is still usable), and a :class:`SearchlibError` if it happens again.
+    """
+
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except ReaderClosed:
+            pass
+        try:
+            return method(*args, **kwargs)
+        except ReaderClosed:
+            raise SearchlibError(
+                "the index was closed twice while this search read it; search again once nothing is closing it"
+            ) from None
+
+    return cast(M, run)
 
 
 def _matches_head(total: int, query: str) -> str:

@@ -109,3 +109,30 @@ def test_results_kept_from_before_a_commit_keep_working(tmp_path, seed_path, see
     assert kept[1].record == fresh.get(kept[1].id)
     assert "**" in "".join(kept[1].highlights.values())
     assert misspelled.suggestion == "randomised trial"
+
+
+def test_a_search_whose_searcher_another_thread_closes_is_answered_from_a_new_one(monkeypatch):
+    # Another thread calls close() just as this search has taken the open searcher: Whoosh's reads then fail.
+    from searchlib.index import Index
+
+    index = searchlib.build_index(searchlib.bundled_records_path())
+    expected = {q: [(h.id, h.score) for h in index.search(q, **o)] for q, o in QUERIES}
+    opened = Index._current_searcher
+    closings: list[int] = []
+
+    def closed_under_it(self, every_time: bool = False):
+        searcher = opened(self)
+        if every_time or not closings:
+            closings.append(1)
+            self.close()
+        return searcher
+
+    monkeypatch.setattr(Index, "_current_searcher", closed_under_it)
+    for query, options in QUERIES:
+        closings.clear()
+        assert [(h.id, h.score) for h in index.search(query, **options)] == expected[query]
+        assert closings == [1]
+    assert index.explain("interviews", expected["methods:interviews"][0][0]).matched
+    monkeypatch.setattr(Index, "_current_searcher", lambda self: closed_under_it(self, every_time=True))
+    with pytest.raises(searchlib.SearchlibError, match="closed twice while this search read it"):
+        index.search("patient safety culture", match="any")

@@ -17,7 +17,7 @@ from typing import Any
 from whoosh.codec import whoosh3
 from whoosh.filedb import filetables
 from whoosh.matching import FilterMatcher
-from whoosh.reading import IndexReader, TermInfo, TermNotFound
+from whoosh.reading import IndexReader, ReaderClosed, TermInfo, TermNotFound
 from whoosh.util.numeric import length_to_byte
 
 from .termtable import POINTER, ROW_LENGTHS, key_hash
@@ -40,7 +40,12 @@ def read_postings(reader: IndexReader, field: str, btext: bytes, info: TermInfo)
         return list(inlined[0]), list(inlined[1])
     postfile = postings_file(reader)
     if postfile is not None:
-        found = _read_blocks(postfile, info.extent()[0])
+        try:
+            found = _read_blocks(postfile, info.extent()[0])
+        except ValueError:  # its file closed under it: the reader was closed, as Whoosh's own reads say it
+            if getattr(reader, "is_closed", False):
+                raise ReaderClosed from None
+            raise
         if found is not None:
             return found
     try:
