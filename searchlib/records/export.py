@@ -283,15 +283,14 @@ def to_bibtex(records: Iterable[Record]) -> str:
             shown = other_types if kind == "article" else list(r.publication_types)
         else:
             shown = []
+        # A book's, thesis's or report's container (a proceedings, a series) as its booktitle, which the BibTeX
+        # reader takes back as the journal: nothing the record holds is dropped.
         container = "journal" if kind in ("article", "misc") else "booktitle"
         first, last = page_range(r.pages)
         fields: list[tuple[str, str | None]] = [
             ("title", _latex(_one_line(r.title))),
             ("author", " and ".join(_latex(family_given(a)) for a in r.authors) or None),
-            (
-                container,
-                _latex(r.journal) if r.journal and kind not in ("book", "phdthesis", "techreport") else None,
-            ),
+            (container, _latex(r.journal) if r.journal else None),
             ("year", str(r.year) if r.year else None),
         ]
         month = int(r.date[5:7]) if r.date and len(r.date) >= 7 else None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import resource
 import signal
@@ -11,7 +12,7 @@ import warnings
 import orjson
 import pytest
 
-from searchlib import build_index, export_records, load_records, open_index
+from searchlib import Record, build_index, export_records, load_records, open_index
 from searchlib._engine.schema import to_document
 from searchlib.cli import main
 from searchlib.records.export import page_range
@@ -67,6 +68,18 @@ def test_bibtex_round_trip_keeps_identity_and_text(tmp_path, seed_path):
     assert [r.title for r in again] == [r.title for r in records]
     assert [r.authors for r in again] == [r.authors for r in records]
     assert [r.sections for r in again] == [r.sections for r in records]
+
+
+@pytest.mark.parametrize("kind", ["Book", "Thesis", "Report"])
+def test_bibtex_keeps_the_container_of_a_book_thesis_or_report(tmp_path, kind):
+    # Semantic Scholar types some proceedings papers as books; their proceedings name must survive the export.
+    venue = "Proceedings of the 31st ACM International Conference on Multimedia"
+    paper = Record("10.1145/3581783.3613764", "10.1145/3581783.3613764", "A paper", ("Ann Roe",), journal=venue)
+    paper = dataclasses.replace(paper, publication_types=(kind,))
+    path = tmp_path / "out.bib"
+    path.write_text(export_records([paper], "bibtex"), encoding="utf-8")
+    assert "booktitle = {" in path.read_text(encoding="utf-8")
+    assert [r.journal for r in load_records(path)] == [venue]
 
 
 def test_ris_has_what_zotero_and_endnote_expect(seed_records):
