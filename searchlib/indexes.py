@@ -94,7 +94,8 @@ def build_sharded(
         del placement
         calls: list[tuple[Any, ...]]
         if in_memory:
-            calls = [(source, str(staged / name), i, where.tobytes(), errors) for i, name in enumerate(names)]
+            placed = where.tobytes()
+            calls = [(source, str(staged / name), i, placed, errors) for i, name in enumerate(names)]
         else:
             splits = [
                 (str(path), where[start:end].tobytes(), count)

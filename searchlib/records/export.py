@@ -239,7 +239,11 @@ _MONTH_MACROS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 
 def _latex(text: str) -> str:
     """``text`` as BibTeX reads it back: specials escaped, and "--" kept two hyphens ("-{}-"), not an en dash."""
-    return _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text).replace("--", "-{}-").replace("--", "-{}-")
+    return _RUN_HYPHEN.sub("-{}", _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group(0)], text))
+
+
+#: A hyphen that another follows: BibTeX reads "--" as an en dash, "-{}-" as two hyphens.
+_RUN_HYPHEN = re.compile(r"-(?=-)")
 
 
 def _bibtex_key(record: Record, used: set[str]) -> str:

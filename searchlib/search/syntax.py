@@ -380,7 +380,7 @@ class _Parser:
         if letters < shortest:
             raise QueryError(
                 f"{word!r} at column {tok.column} matches too many words; "
-                f"give at least {MIN_PATTERN_CHARS} letters besides * and ?"
+                f"give at least {shortest} letter{'s' if shortest > 1 else ''} besides * and ?"
             )
 
 

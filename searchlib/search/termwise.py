@@ -294,7 +294,9 @@ class _SearcherCache:
         """A term's BM25F scores over title and abstract: in each paper, the fields' counts weighted
         (:data:`~.ranking.TIAB_FIELDS`) and summed (the title's first), scored by BM25 with the paper's weighted
         length (:meth:`tiab_norms`) and the idf of the papers holding the term in either field."""
-        parts = self._raw.pop(btext, None) or self._tiab_counts(searcher, btext)
+        parts = self._raw.pop(btext, None)
+        if parts is None:  # not counted for a sharded index's statistics first (a term in no paper counts too)
+            parts = self._tiab_counts(searcher, btext)
         if not parts:
             return None
         leaves = searcher.leaf_searchers()
