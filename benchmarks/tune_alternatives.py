@@ -41,8 +41,8 @@ from scipy import sparse
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tune_fields  # noqa: E402
-from common import DATA, load_collection, title_only_papers  # noqa: E402
-from tune import Collection, _scores  # noqa: E402
+from common import DATA  # noqa: E402
+from tune import _scores  # noqa: E402
 
 from searchlib.analysis.analyzers import stem as snowball  # noqa: E402
 
@@ -77,31 +77,9 @@ def saturated(terms: Counter) -> Counter:
 def feedback_parts(v: tune_fields.Variant, terms: Counter, in_papers: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The first search's scores and the added words' scores (``Variant.feedback_rank`` in two parts), the added
     words drawn only from those in at least ``in_papers`` of the feedback papers."""
-    if not hasattr(v, "_rows"):
-        v._rows = (v.tf["title"] + v.tf["abstract"]).tocsr()
-        v._cf = np.asarray(v._rows.sum(axis=0)).ravel()
-        v._len = v.dl["title"] + v.dl["abstract"]
-        v._terms = {j: t for t, j in v.vocab.items()}
-    first_scores = v.model_scores(terms, MODEL)
-    first, scores = v._top_scored(first_scores, FEEDBACK["docs"])
-    nothing = np.zeros_like(first_scores)
-    if not len(first):
-        return first_scores, nothing
-    paper = (scores / scores[0]) ** FEEDBACK["sharpness"]
-    paper *= len(first) / paper.sum()
-    paper *= v._len.mean() / np.maximum(v._len[first], 1)
-    rows = v._rows[first]
-    in_top = np.asarray(rows.multiply(paper[:, None]).sum(axis=0)).ravel()
-    papers = np.asarray((rows > 0).sum(axis=0)).ravel()
-    cols = np.nonzero((in_top > 0) & (papers >= min(in_papers, len(first))))[0]
-    if not len(cols):
-        return first_scores, nothing
-    f = v._cf[cols] / len(v.ids)
-    bo1 = in_top[cols] * np.log2((1 + f) / f) + np.log2(1 + f)
-    best = np.argsort(-bo1, kind="stable")[: FEEDBACK["terms"]]
-    mass = FEEDBACK["weight"] * sum(terms.values()) / bo1[best].sum()
-    added = Counter({v._terms[cols[i]]: mass * bo1[i] for i in best})
-    return first_scores, v.model_scores(added, MODEL)
+    first = v.model_scores(terms, MODEL)
+    added = v.added_words(terms, MODEL, {"count": "length", **FEEDBACK, "in_papers": in_papers})
+    return first, v.model_scores(added, MODEL) if added else np.zeros_like(first)
 
 
 def reciprocal_rank_fusion(*runs: np.ndarray, k: int = 60) -> np.ndarray:
@@ -145,33 +123,8 @@ def _line(name: str, per_fold: dict) -> str:
     return f"  {name}: {means} | {cells}"
 
 
-def _variants(stem) -> tuple[dict, dict, dict, dict]:
-    """``tune_fields.load``'s sets, variants, folds and query words, under any stemmer (not cached)."""
-    sets = {
-        "scifact-train": load_collection(DATA / "scifact", "train"),
-        "cranfield": load_collection(DATA / "cranfield"),
-        "cisi": load_collection(DATA / "cisi"),
-    }
-    variants, named, terms = {}, {}, {}
-    for name, (corpus, queries, qrels) in sets.items():
-        base = Collection(corpus, stem)
-        words = {q: base.query_terms(t) for q, t in queries.items()}
-        for share in tune_fields.SHARES:
-            label = f"{name}@{share:.0%}"
-            variants[label] = tune_fields.Variant(base, np.array(title_only_papers(len(corpus), share), dtype=int))
-            named[label], terms[label] = (corpus, queries, qrels), words
-    folds = {
-        fold: {
-            label: [q for q in queries if label.startswith("scifact") or int(q) % 2 == parity]
-            for label, (_, queries, _) in named.items()
-        }
-        for fold, parity in (("A", 1), ("B", 0))
-    }
-    return variants, named, folds, terms
-
-
 def _stemmer_lines(name: str) -> list[str]:
-    variants, named, folds, terms = _variants(STEMMERS[name])
+    variants, named, folds, terms = tune_fields.load(DATA, stem=STEMMERS[name])
     lines = []
     for fb in (None, {"count": "length", **FEEDBACK}):
         runs = {

@@ -172,9 +172,15 @@ class Variant(Collection):
         return self._top(self.model_scores(terms, config), depth)
 
     def feedback_rank(self, terms: Counter, config: dict, fb: dict, depth: int = 100) -> list[str]:
-        """search/feedback.py on ``config``'s model: the top ``docs`` papers' words, each paper's counted by its
-        score and, with ``count`` ``length`` (or ``sqrt``), divided by the paper's length (or its square root)
-        and multiplied by the average's, scored by Bo1; the ``terms`` best added."""
+        """search/feedback.py on ``config``'s model: ``terms`` and the words :meth:`added_words` gives."""
+        added = self.added_words(terms, config, fb)
+        return [] if added is None else self.rank(terms + added, config, depth)
+
+    def added_words(self, terms: Counter, config: dict, fb: dict) -> Counter | None:
+        """The words feedback adds to ``terms``, weighed (None when no paper matches): the top ``docs`` papers'
+        words, each paper's counted by its score and, with ``count`` ``length`` (or ``sqrt``), divided by the
+        paper's length (or its square root) and multiplied by the average's, scored by Bo1; the ``terms`` best,
+        of those in at least ``in_papers`` of the papers (1 unless given)."""
         if not hasattr(self, "_rows"):
             self._rows = (self.tf["title"] + self.tf["abstract"]).tocsr()
             self._cf = np.asarray(self._rows.sum(axis=0)).ravel()
@@ -182,7 +188,7 @@ class Variant(Collection):
             self._terms = {j: t for t, j in self.vocab.items()}
         first, scores = self._top_scored(self.model_scores(terms, config), fb.get("docs", 3))
         if not len(first):
-            return []
+            return None
         paper = (scores / scores[0]) ** fb["sharpness"]
         paper *= len(first) / paper.sum()
         lengths = np.maximum(self._len[first], 1)
@@ -190,16 +196,19 @@ class Variant(Collection):
             paper *= self._len.mean() / lengths
         elif fb["count"] == "sqrt":
             paper *= np.sqrt(self._len.mean() / lengths)
-        in_top = np.asarray(self._rows[first].multiply(paper[:, None]).sum(axis=0)).ravel()
-        cols = np.nonzero(in_top)[0]
+        rows = self._rows[first]
+        in_top = np.asarray(rows.multiply(paper[:, None]).sum(axis=0)).ravel()
+        held = in_top > 0
+        if fb.get("in_papers", 1) > 1:
+            held &= np.asarray((rows > 0).sum(axis=0)).ravel() >= min(fb["in_papers"], len(first))
+        cols = np.nonzero(held)[0]
+        if not len(cols):
+            return Counter()
         f = self._cf[cols] / len(self.ids)
         bo1 = in_top[cols] * np.log2((1 + f) / f) + np.log2(1 + f)
         best = np.argsort(-bo1, kind="stable")[: fb.get("terms", 40)]
-        expanded = Counter(terms)
         mass = fb["weight"] * sum(terms.values()) / bo1[best].sum()
-        for i in best:
-            expanded[self._terms[cols[i]]] += mass * bo1[i]
-        return self.rank(expanded, config, depth)
+        return Counter({self._terms[cols[i]]: mass * bo1[i] for i in best})
 
 
 def planned(an, text: str, vocab: dict) -> Counter:
@@ -220,9 +229,10 @@ def planned(an, text: str, vocab: dict) -> Counter:
     return terms
 
 
-def load(data: Path, parts: bool = False) -> tuple[dict, dict, dict]:
+def load(data: Path, parts: bool = False, stem=snowball) -> tuple[dict, dict, dict]:
     """The training sets, their variants (analysed once, cached beside the system's temporary files) and the
-    folds; with ``parts``, the questions' words as searchlib plans them (:func:`planned`: already saturated)."""
+    folds; with ``parts``, the questions' words as searchlib plans them (:func:`planned`: already saturated).
+    Another ``stem`` than searchlib's analyses them anew, uncached."""
     sets = {
         "scifact-train": load_collection(data / "scifact", "train"),
         "cranfield": load_collection(data / "cranfield"),
@@ -231,14 +241,15 @@ def load(data: Path, parts: bool = False) -> tuple[dict, dict, dict]:
     # Named by the analyzer's source, so that a changed analyzer is not read from an older cache.
     source = b"".join(f.read_bytes() for f in sorted(Path(analysis.__file__).parent.glob("*.py")))
     cache = Path(f"/tmp/searchlib-tune-fields-{hashlib.sha256(source).hexdigest()[:12]}.pickle")
-    if cache.exists():
+    if stem is snowball and cache.exists():
         bases = pickle.loads(cache.read_bytes())
     else:
-        bases = {name: Collection(corpus, snowball) for name, (corpus, _, _) in sets.items()}
+        bases = {name: Collection(corpus, stem) for name, (corpus, _, _) in sets.items()}
         for c in bases.values():
             c.an = None
-        cache.write_bytes(pickle.dumps(bases))
-    an = Collection([], snowball).an
+        if stem is snowball:
+            cache.write_bytes(pickle.dumps(bases))
+    an = Collection([], stem).an
     variants, named = {}, {}
     for name, (corpus, queries, qrels) in sets.items():
         for share in SHARES:
