@@ -1,7 +1,7 @@
 """The ``searchlib`` command: a thin layer over the library, one subcommand per library call.
 
     searchlib index FILE... [--index DIR] [--overwrite] [--skip-errors] [--from FORMAT] [--wait SECONDS]
-                    [--procs N]
+                    [--procs N] [--meaning]
     searchlib search QUERY... [--index DIR] [--limit N] [--any] [--plain] [--json]
                      [--format table|jsonl|ris|bibtex|csv]
                      [--year 2020-2024] [--journal NAME] [--type TYPE] [--language LANG]
@@ -148,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="processes for a new index, used past 2,000 records (default on Linux: the CPUs, at most 2)",
     )
+    sp.add_argument("--meaning", action="store_true", help="also rank by meaning (a language model; see the docs)")
     sp.add_argument(
         "--shards",
         type=_positive,
@@ -319,9 +320,8 @@ def _cmd_index(args: argparse.Namespace) -> int:
         overwrite = True
     try:
         if overwrite or not exists:
-            index = build_index(
-                records(), path, overwrite=overwrite, progress=progress, procs=args.procs, shards=args.shards
-            )
+            kwargs = {"procs": args.procs, "shards": args.shards, "meaning": args.meaning}
+            index = build_index(records(), path, overwrite=overwrite, progress=progress, **kwargs)
             verb = "built"
         else:
             index = open_index(path)

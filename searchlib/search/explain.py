@@ -59,7 +59,7 @@ class TermScore:
     field: str
     term: str
     score: float
-    kind: str = "term"  # term, phrase, pattern, range or exact
+    kind: str = "term"  # term, phrase, pattern, range, exact or meaning
     tf: float | None = None
     df: int | None = None
     papers: int | None = None
@@ -74,6 +74,13 @@ class TermScore:
     def describe(self) -> str:
         """The score of this term, in words and numbers."""
         head = f"{self.field}: {self.term!r} adds {self.score:.3f}"
+        if self.kind == "meaning":
+            similarity = float(self.term)
+            best = self.score / (self.boost * similarity) if similarity > 0 else 0.0
+            return (
+                f"meaning adds {self.score:.3f}: the cosine of its vector and the query's is {self.term};\n"
+                f"    weight {self.boost:g} × the best word score {best:.3f} × {self.term} = {self.score:.3f}"
+            )
         if self.kind != "term" or self.tf is None:
             what = {
                 "pattern": "words as written fitting a pattern: every match adds its weight",
