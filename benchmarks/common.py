@@ -12,8 +12,11 @@ import platform
 import random
 import statistics
 import subprocess
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -95,6 +98,31 @@ def percentile(values: list[float], p: float) -> float:
         return float("nan")
     idx = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
     return values[idx]
+
+
+def alternating_latency(
+    search: Callable[[str, Any], object], texts: list[str], settings: dict[str, Any], repeat: int = 1
+) -> dict[str, tuple[float, float]]:
+    """p50 and p95 milliseconds of ``search(text, setting)`` for each named setting, the settings taking turns
+    text by text so that all see the same machine load."""
+    times: dict[str, list[float]] = {name: [] for name in settings}
+    for _ in range(repeat):
+        for text in texts:
+            for name, setting in settings.items():
+                t = time.perf_counter()
+                search(text, setting)
+                times[name].append(time.perf_counter() - t)
+    return {name: (percentile(ts, 50) * 1000, percentile(ts, 95) * 1000) for name, ts in times.items()}
+
+
+def print_latency(rows: dict[str, tuple[float, float]], label: str, note: str) -> None:
+    """The table of :func:`alternating_latency`, and the second setting's times over the first's."""
+    print(f"\n{label:10} {'p50 ms':>8} {'p95 ms':>8}   ({note})")
+    for name, (p50, p95) in rows.items():
+        print(f"{name:10} {p50:8.1f} {p95:8.1f}")
+    (a50, a95), (b50, b95) = list(rows.values())[:2]
+    names = list(rows)
+    print(f"{'ratio':10} {b50 / a50:7.2f}x {b95 / a95:7.2f}x   ({names[1]} / {names[0]})")
 
 
 def median(values: list[float]) -> float:

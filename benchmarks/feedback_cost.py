@@ -13,12 +13,11 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DATA, machine, percentile, read_jsonl  # noqa: E402
+from common import DATA, alternating_latency, machine, print_latency, read_jsonl  # noqa: E402
 
 import searchlib  # noqa: E402
 from searchlib.records.readers.seed import record_from_dict  # noqa: E402
@@ -35,22 +34,15 @@ def main() -> None:
     print(f"SciFact: {len(corpus)} documents, {len(texts)} claims; {machine()}")
     with tempfile.TemporaryDirectory(prefix="bench-feedback-") as tmp:
         ix = searchlib.build_index([record_from_dict(d) for d in corpus], Path(tmp) / "ix")
-        times: dict[str, list[float]] = {"without": [], "with": []}
         for text in texts[:20]:  # warm up: caches, stems of the claims' words
             ix.search(text, match="any", plain=True)
-        for _ in range(args.repeat):
-            for text in texts:
-                for name, feedback in (("without", False), ("with", None)):
-                    t = time.perf_counter()
-                    [hit.id for hit in ix.search(text, limit=10, match="any", plain=True, feedback=feedback)]
-                    times[name].append(time.perf_counter() - t)
+
+        def search(text, feedback):
+            return [hit.id for hit in ix.search(text, limit=10, match="any", plain=True, feedback=feedback)]
+
+        rows = alternating_latency(search, texts, {"without": False, "with": None}, args.repeat)
         ix.close()
-    rows = {name: (percentile(ts, 50) * 1000, percentile(ts, 95) * 1000) for name, ts in times.items()}
-    print(f"\n{'feedback':10} {'p50 ms':>8} {'p95 ms':>8}   ({args.repeat} rounds, alternating)")
-    for name, (p50, p95) in rows.items():
-        print(f"{name:10} {p50:8.1f} {p95:8.1f}")
-    (w50, w95), (f50, f95) = rows["without"], rows["with"]
-    print(f"{'ratio':10} {f50 / w50:7.2f}x {f95 / w95:7.2f}x   (with / without)")
+    print_latency(rows, "feedback", f"{args.repeat} rounds, alternating")
 
 
 if __name__ == "__main__":

