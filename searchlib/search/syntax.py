@@ -78,7 +78,7 @@ def parse(text: str, match: Match = "all", plain: bool = False) -> Query:
     check_flag("plain", plain, error=QueryError)
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
-    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text)).translate(_CURLY_QUOTES)
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text)).translate(_CURLY_QUOTES).translate(_FULL_WIDTH)
     if not text.strip():
         raise QueryError("the query is empty")
     if plain:
@@ -94,6 +94,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 #: Quotes as word processors and web pages curl them: a phrase pasted from them is still a phrase. (NFC above:
 #: an accent typed as its own combining mark, as macOS keeps it, is one letter with the letter before it.)
 _CURLY_QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f", '"'))
+#: Full-width forms, as Chinese and Japanese keyboards type them: ``title:（care OR safety）`` groups as typed in
+#: ASCII (the ideographic space is a space).
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _YEAR_FORMS = re.compile(r"^(?:(\d{4})?(-|\.\.)(\d{4})?|(>=|<=|>|<|=)(\d{4})|(\d{4}))$")
 
 

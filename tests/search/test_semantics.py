@@ -496,7 +496,10 @@ def test_field_names_in_any_case(index, query, lower):
 @pytest.mark.parametrize(
     ("query", "typed"),
     [("\u201cbreast cancer\u201d", '"breast cancer"'), ("\u201enon-small cell\u201c", '"non-small cell"'),
-     ("nai\u0308ve", "naïve"), ('"antimu\u0308llerian"', '"antimüllerian"')],
+     ("nai\u0308ve", "naïve"), ('"antimu\u0308llerian"', '"antimüllerian"'),
+     ("title:\uff08cancer OR breast\uff09", "title:(cancer OR breast)"),
+     ("title:\uff08cancer OR breast\uff09\u3000lung", "title:(cancer OR breast) lung"),
+     ("\uff02breast cancer\uff02 \uff0dlung", '"breast cancer" -lung')],
 )  # fmt: skip
 def test_curly_quotes_and_combining_accents_read_as_typed_plainly(index, query, typed):
     assert found(index, query) == found(index, typed)
