@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Callable
 
 # Tags whose boundaries separate words. Everything else (i, b, sup, sub, span, ...) is inline.
@@ -100,12 +101,14 @@ def _math_to_text(math: str) -> str:
 
 
 def html_to_text(text: str) -> str:
-    """Return the plain text of an HTML or XML fragment, white space collapsed."""
+    """Return the plain text of an HTML or XML fragment, white space collapsed, in Unicode's composed form (NFC:
+    an accent kept as a combining mark, as macOS writes ``Mu\u0308ller``, joined to its letter, or it would
+    split the word)."""
     if not text:
         return ""
     if "&" not in text and "\u200b" not in text and not _has_tags(text):
         # Plain text (most calls, and "p < 0.05"): str.split splits where _SPACE_RE does, but at U+200B.
-        return " ".join(text.split())
+        return unicodedata.normalize("NFC", " ".join(text.split()))
     # Entities escaped twice (``&amp;lt;i&amp;gt;``) are common in scraped exports: unescape until stable,
     # at most a few rounds, stripping tags after each round so decoded tags are removed too.
     for _ in range(3):
@@ -121,4 +124,4 @@ def html_to_text(text: str) -> str:
         if decoded == text:
             break
         text = decoded
-    return _SPACE_RE.sub(" ", text).strip()
+    return unicodedata.normalize("NFC", _SPACE_RE.sub(" ", text).strip())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -211,6 +212,12 @@ def clean(value: object) -> str | None:
     return value or None
 
 
+def name_text(name: str) -> str:
+    """An author's name with white space collapsed, in Unicode's composed form (NFC), as
+    :func:`~searchlib.records.markup.html_to_text` gives text."""
+    return unicodedata.normalize("NFC", " ".join(name.split()))
+
+
 def build_record(
     *,
     raw: Mapping[str, Any],
@@ -242,7 +249,7 @@ def build_record(
     lists without repeats, the first well-formed ISSN of those given.
     """
     title_text = html_to_text(title or "")
-    names = tuple(n for n in (" ".join(a.split()) for a in authors) if n)
+    names = tuple(n for n in (name_text(a) for a in authors) if n)
     doi_n, pmid_n, pmcid_n = normalise_doi(doi), normalise_pmid(pmid), normalise_pmcid(pmcid)
     sections, abstract_html = sections_from_parts(parts)
     iso, year = date

@@ -24,7 +24,7 @@ from ..markup import html_to_text
 from ..record import Record, new_record, normalise_doi, normalise_pmcid, normalise_pmid, paper_id, subject_fields
 from ..sections import CATEGORIES, Section, label_category
 from . import crossref, europepmc, semanticscholar
-from ._fields import clean, opt_str, type_name
+from ._fields import clean, name_text, opt_str, type_name
 from .detect import json_source
 
 # An array of records opens with "[" then "{" or "]"; a seed file's first author line may open with "[" too
@@ -337,7 +337,7 @@ def _authors(value: object, author_line: str | None) -> tuple[str, ...]:
         raise LoadError(f"'authors' should be a string or a list of names, not {type_name(value)}")
     if not names and author_line:
         names = author_line.split(",")
-    return tuple(n for n in (" ".join(name.split()) for name in names) if n)
+    return tuple(n for n in (name_text(name) for name in names) if n)
 
 
 def _journal(obj: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
