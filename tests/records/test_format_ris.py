@@ -62,3 +62,12 @@ def test_windows_1252_export_is_read(tmp_path):
     path.write_bytes("TY  - JOUR\r\nTI  - Caf\xe9 culture\r\nAU  - H\xf8ie, Bent\r\nER  - \r\n".encode("cp1252"))
     [r] = load_records(path)
     assert (r.title, r.authors) == ("Café culture", ("Bent Høie",))
+
+
+def test_a_utf8_export_with_one_bad_byte_keeps_its_accents(tmp_path):
+    path = tmp_path / "export.ris"
+    good = "TY  - JOUR\nTI  - Café culture in Tromsø\nAU  - Høie, Bent\nAU  - Müller, Jörg\nER  - \n"
+    path.write_bytes(good.encode() + b"TY  - JOUR\nTI  - Caf\xe9 society\nER  - \n")
+    first, second = load_records(path)
+    assert (first.title, first.authors) == ("Café culture in Tromsø", ("Bent Høie", "Jörg Müller"))
+    assert second.title == "Caf\ufffd society"  # the one byte that is not UTF-8, marked where it was

@@ -349,10 +349,18 @@ def decode_text(data: bytes) -> str:
     """Text of a text format (RIS, MEDLINE, BibTeX): UTF-8, or Windows-1252 for files that are not UTF-8.
 
     Older EndNote and Reference Manager exports are Windows-1252; reading them as such keeps every accented
-    name instead of rejecting the file. Line ends are normalised to ``\\n``.
+    name instead of rejecting the file. A UTF-8 file with a few bytes that are not (more letters beyond ASCII
+    read right as UTF-8 than bytes that fail) is still UTF-8, each bad byte read as U+FFFD, rather than every
+    accent garbled. Line ends are normalised to ``\\n``.
+
+    >>> decode_text("Müller, Jörg ".encode() + b"\\xe9"), decode_text("Müller".encode("cp1252"))
+    ('Müller, Jörg \ufffd', 'Müller')
     """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+        loose = data.decode("utf-8", errors="replace")
+        failed = loose.count("\ufffd")
+        read = sum(1 for c in loose if c > "\x7f") - failed
+        text = loose if read > failed else data.decode("cp1252", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n")
