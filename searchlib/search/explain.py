@@ -12,7 +12,9 @@ says how rare the term is (``N`` papers, ``df`` of them with it, in title or abs
 ``boost`` is the query's weight of the term (a ``^``; a word said n times, :func:`~.ranking.mentions`). An ``AND``
 or ``OR`` adds up the scores of the parts that match, so the parts' scores sum to the paper's score. A phrase, a
 quoted word or a proximity search scores by BM25 of how often it occurs in the words as written; a word with ``*``
-or ``?`` and a range give every match the same score (their weight).
+or ``?`` and a range give every match the same score (their weight). In an index built with ``meaning=True``, a
+paper among the search's best by words also has a ``meaning`` part (:mod:`.meaning`): what the cosine of its
+vector and the query's added.
 
 >>> from searchlib import build_index, bundled_records_path
 >>> index = build_index(bundled_records_path())
@@ -149,7 +151,8 @@ class Explanation:
             return f"{self.id} does not match {self.query!r} (read as {self.parsed})"
         lines = [
             f"{self.id} scores {self.score:.3f} for {self.query!r} (read as {self.parsed}),",
-            "the sum of its matching terms' scores (BM25F):",
+            "the sum of its matching terms' scores (BM25F)"
+            + (" and what meaning adds:" if any(p.kind == "meaning" for p in self.parts) else ":"),
             "by field: " + ", ".join(f"{f} {s:.3f}" for f, s in self.by_field().items()),
         ]
         lines += [p.describe() for p in sorted(self.parts, key=lambda p: -p.score)]

@@ -227,6 +227,7 @@ def test_filters_and_dates_keep_their_papers(indexes):
 def test_added_papers_get_their_vectors(tiny, seed_records, tmp_path):
     index = searchlib.build_index(seed_records[:5], tmp_path / "ix", meaning=True)
     index.add(seed_records[5:])
+    index.optimize()  # the segments merged into one, vectors with them
     index.close()
     index = searchlib.open_index(tmp_path / "ix")
     searcher = index._current_searcher()
