@@ -347,10 +347,9 @@ class Index:
     def stats(self) -> dict[str, Any]:
         """What a user checks: papers, fields, papers with each section, vocabulary, size on disk, last change.
 
-        ``vocabulary`` counts the distinct title and abstract words as written (the words "Did you mean"
-        suggests from); ``abstract_vocabulary`` the distinct indexed (stemmed) abstract terms; ``segments``
-        how many parts the index is in (:meth:`optimize` merges them into one).
-        """
+        ``vocabulary`` counts the distinct title and abstract words as written (the words "Did you mean" suggests
+        from); ``abstract_vocabulary`` the distinct indexed (stemmed) abstract terms; ``segments`` how many parts
+        the index is in (:meth:`optimize` merges them); ``meaning`` if it was built with ``meaning=True``."""
         reader = self._current_searcher().reader()
         live = [n for n in range(reader.doc_count_all()) if not reader.is_deleted(n)]
         sections = {name: sum(1 for n in live if reader.doc_field_length(n, name, 0)) for name in SECTION_FIELDS}
@@ -369,6 +368,7 @@ class Index:
             "segments": 0 if isinstance(reader, EmptyReader) else len(list(reader.leaf_readers())),
             "size_bytes": sum(f.stat().st_size for f in self.path.iterdir()) if self.path else None,
             "last_change": manifest.get("last_change"),
+            "meaning": "meaning" in schema,
         }
 
     # -- writing -------------------------------------------------------------------------------------------

@@ -457,6 +457,7 @@ class ShardedIndex(Index):
             "segments": sum(p["segments"] for p in parts),
             "size_bytes": sum(p["size_bytes"] or 0 for p in parts),
             "last_change": max((p["last_change"] or "" for p in parts), default="") or None,
+            "meaning": all(p["meaning"] for p in parts),
             "shards": {name: p["papers"] for name, p in zip(self._names, parts, strict=True)},
         }
 

@@ -275,6 +275,7 @@ def test_a_sharded_index_ranks_by_meaning_as_one_index_does(tiny, indexes, seed_
     one, _ = indexes
     many = searchlib.build_index(seed_records[:7], tmp_path / "shards", shards=3, meaning=True)
     many.add(seed_records[7:])  # the papers added get their vectors too
+    assert many.stats()["meaning"] and one.stats()["meaning"]
     for query, match in QUERIES:
         a, b = one.search(query, limit=limit, match=match), many.search(query, limit=limit, match=match)
         assert [h.id for h in b] == [h.id for h in a]
@@ -290,7 +291,8 @@ def test_a_sharded_index_ranks_by_meaning_as_one_index_does(tiny, indexes, seed_
 def test_arguments(seed_index):
     with pytest.raises(searchlib.QueryError, match="meaning"):
         seed_index.search("safety", meaning="yes")
-    # An index built without meaning ranks as it always did.
+    # An index built without meaning says so, and ranks as it always did.
+    assert seed_index.stats()["meaning"] is False
     plain = seed_index.search("safety", meaning=False)
     assert [h.id for h in seed_index.search("safety")] == [h.id for h in plain]
 
