@@ -208,15 +208,15 @@ def build_shard(
     ``where=None``, all of ``source``: the :class:`Spilled` records :func:`split` wrote for this shard alone.
     ``meaning`` keeps each paper's vector, as :func:`searchlib.build_index` does. Returns its
     :class:`~searchlib.AddReport`'s figures."""
-    if meaning:
-        one_blas_thread()  # shards are built side by side, each running the language model
     records = stream_records(source, errors)
     if where is None:
         mine: Iterable[Record] = records
     else:
         placed = array("H", where)
         mine = (r for r, shard in zip(records, placed, strict=True) if shard == number)
-    with sections_deferred():  # records of other shards, read and passed over, have no sections split
+    # Shards are built side by side, each running the language model; the limit ends with the build, as a shard
+    # built in this process (one shard, or no fork) leaves the searches after it their threads.
+    with sections_deferred(), one_blas_thread(meaning):  # records of other shards are passed over unsplit
         index = build_one(mine, target, procs=1, meaning=meaning)
     try:
         return tally(index.report)

@@ -40,7 +40,8 @@ import signal
 import sys
 import traceback
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..analysis import stemtable
@@ -83,21 +84,18 @@ def default_procs() -> int:
     return max(1, min(2, cpus))
 
 
-_BLAS_LIMITS: list[Any] = []
-
-
-def one_blas_thread() -> None:
-    """Run matrix products on one thread in this process. With meaning, every process of a build runs the
-    language model; each with the two threads of NumPy's BLAS, two processes on two cores ran five times slower
-    than with one thread each (threadpoolctl sets the BLAS library's own thread count)."""
+@contextmanager
+def one_blas_thread(wanted: bool = True) -> Iterator[None]:
+    """Run matrix products on one thread in this process while inside (if ``wanted``). With meaning, every process
+    of a build runs the language model; each with the two threads of NumPy's BLAS, two processes on two cores ran
+    five times slower than with one thread each (threadpoolctl sets the BLAS library's own thread count)."""
+    if not wanted:
+        yield
+        return
     from threadpoolctl import threadpool_limits
 
-    _BLAS_LIMITS.append(threadpool_limits(1, user_api="blas"))
-
-
-def blas_threads_restored() -> None:
-    while _BLAS_LIMITS:
-        _BLAS_LIMITS.pop().restore_original_limits()
+    with threadpool_limits(1, user_api="blas"):
+        yield
 
 
 def _can_fork() -> bool:
@@ -117,37 +115,34 @@ def write_records(ix: Any, records: Iterable[Record], feed: Grouping, procs: int
     writer = FastSegmentWriter(ix, spill_postings=spill)
     large = size >= LARGE_SOURCE or feed.total >= PARALLEL_AFTER
     build = _Build(ix, writer, feed, helpers, spill, EARLY if large else PARALLEL_AFTER)
-    if helpers and "meaning" in ix.schema:
-        one_blas_thread()  # this process's own, until the build ends
-    try:
-        with sections_deferred():  # the sections of records sent to a helper are found there
-            build.run(iter(records))  # ends by telling the helpers to write their segments
-        feed.forget_identifiers()  # every record is placed: let them go now, while the helpers are still busy
-        if writer.has_documents:
-            final = [writer.finish_segment()]
-        else:
-            final = []
-            writer.close_segment()
-        # While the helpers finish their segments: count this process's words, and let the cyclic collector
-        # look once at what the build made while it was paused (mostly analysis cache entries, which it then
-        # stops tracking), rather than when the build turns it back on, in the serial step after.
-        words = Counter(indexed_words(writer.schema))
-        if build.helpers:
-            gc.collect(0)
-        segments = build.finish()
-        by_slot = {0: final[0]} if final else {}
-        by_slot.update(enumerate(segments, start=1))  # the n-th helper's segment: slot n
-        merged = _merge_copies(ix, feed, by_slot, spill, words)
-        feed.finish()
-        for helper in build.helpers:
-            words.update(helper.words)  # adds the counts
-        writer.commit_segments(final + segments + merged)
-    except BaseException:
-        build.stop()
-        abandon(writer)
-        raise
-    finally:
-        blas_threads_restored()
+    with one_blas_thread(bool(helpers) and "meaning" in ix.schema):  # each process its own
+        try:
+            with sections_deferred():  # the sections of records sent to a helper are found there
+                build.run(iter(records))  # ends by telling the helpers to write their segments
+            feed.forget_identifiers()  # every record is placed: let them go now, while the helpers are still busy
+            if writer.has_documents:
+                final = [writer.finish_segment()]
+            else:
+                final = []
+                writer.close_segment()
+            # While the helpers finish their segments: count this process's words, and let the cyclic collector
+            # look once at what the build made while it was paused (mostly analysis cache entries, which it then
+            # stops tracking), rather than when the build turns it back on, in the serial step after.
+            words = Counter(indexed_words(writer.schema))
+            if build.helpers:
+                gc.collect(0)
+            segments = build.finish()
+            by_slot = {0: final[0]} if final else {}
+            by_slot.update(enumerate(segments, start=1))  # the n-th helper's segment: slot n
+            merged = _merge_copies(ix, feed, by_slot, spill, words)
+            feed.finish()
+            for helper in build.helpers:
+                words.update(helper.words)  # adds the counts
+            writer.commit_segments(final + segments + merged)
+        except BaseException:
+            build.stop()
+            abandon(writer)
+            raise
     return words
 
 
@@ -339,27 +334,26 @@ def _helper_main(
     from .storage import SafeFileStorage
 
     inherited = stemtable.known_count()  # stems this process knew when it was forked: the build's own already
-    if "meaning" in parent.schema:
-        one_blas_thread()
-    try:
-        ix = SafeFileStorage(folder).open_index(indexname, schema=parent.schema)
-        writer = FastSegmentWriter(ix, lock=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
-        while True:
-            records = _next_job(jobs, build_pid)
-            if records is None:
-                break
-            for record in records:
-                writer.add_document(**to_document(record, "meaning" in writer.schema))
-        # The stems and words this helper found (not those this process knew when it was forked), sent before
-        # the segment is written: the build's process takes them in while this one writes.
-        results.put(("words", (stemtable.known(inherited), indexed_words(writer.schema))))
-        segment = writer.finish_segment()
-        writer.scratch.destroy()
-        results.put(("ok", segment))
-    except OSError as exc:
-        results.put(("oserror", exc))
-    except BaseException:
-        results.put(("error", traceback.format_exc()))
+    with one_blas_thread("meaning" in parent.schema):
+        try:
+            ix = SafeFileStorage(folder).open_index(indexname, schema=parent.schema)
+            writer = FastSegmentWriter(ix, lock=False, spill_postings=spill, tempname=f"{indexname}-{number}.tmp")
+            while True:
+                records = _next_job(jobs, build_pid)
+                if records is None:
+                    break
+                for record in records:
+                    writer.add_document(**to_document(record, "meaning" in writer.schema))
+            # The stems and words this helper found (not those this process knew when it was forked), sent before
+            # the segment is written: the build's process takes them in while this one writes.
+            results.put(("words", (stemtable.known(inherited), indexed_words(writer.schema))))
+            segment = writer.finish_segment()
+            writer.scratch.destroy()
+            results.put(("ok", segment))
+        except OSError as exc:
+            results.put(("oserror", exc))
+        except BaseException:
+            results.put(("error", traceback.format_exc()))
 
 
 #: Seconds a helper waits for work before it checks that the build's process still runs (where the kernel does

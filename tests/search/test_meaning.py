@@ -319,3 +319,16 @@ def test_the_command_builds_with_meaning(tiny, seed_path, tmp_path, capsys):
     index.close()
     assert main(["explain", "patient safety", "10.1136/bmjqs-2024-017746", "--index", str(tmp_path / "ix")]) == 0
     assert "meaning adds" in capsys.readouterr().out
+
+
+def test_a_build_leaves_this_process_its_blas_threads(tiny, seed_records, tmp_path):
+    # Builders run the model on one BLAS thread each; a shard built in this process must give the threads back.
+    from threadpoolctl import threadpool_info
+
+    def threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = threads()
+    searchlib.build_index(seed_records, tmp_path / "one", shards=1, meaning=True).close()
+    searchlib.build_index(seed_records, tmp_path / "ix", meaning=True).close()
+    assert threads() == before
