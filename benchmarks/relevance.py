@@ -32,6 +32,7 @@ import re
 import sqlite3
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -148,15 +149,8 @@ def run_tantivy(corpus, queries, workdir: Path) -> dict[str, list[str]]:
     return runs
 
 
-def run_searchlib(corpus, queries, workdir: Path) -> dict[str, list[str]]:
-    ix = searchlib.build_index([record_from_dict(d) for d in corpus], workdir / "searchlib")
-    runs = {q: [h.id for h in ix.search(t, limit=DEPTH, match="any", plain=True)] for q, t in queries.items()}
-    ix.close()
-    return runs
-
-
-def run_searchlib_with_meaning(corpus, queries, workdir: Path) -> dict[str, list[str]]:
-    ix = searchlib.build_index([record_from_dict(d) for d in corpus], workdir / "searchlib", meaning=True)
+def run_searchlib(corpus, queries, workdir: Path, meaning: bool = False) -> dict[str, list[str]]:
+    ix = searchlib.build_index([record_from_dict(d) for d in corpus], workdir / "searchlib", meaning=meaning)
     runs = {q: [h.id for h in ix.search(t, limit=DEPTH, match="any", plain=True)] for q, t in queries.items()}
     ix.close()
     return runs
@@ -178,7 +172,7 @@ ENGINES = {
     "bm25s": run_bm25s,
     "tantivy": run_tantivy,
     "searchlib": run_searchlib,
-    "meaning": run_searchlib_with_meaning,
+    "meaning": partial(run_searchlib, meaning=True),
     "no-feedback": run_searchlib_without_feedback,
 }
 

@@ -289,14 +289,17 @@ class ShardedIndex(Index):
 
     def _vectors(self, view: _View, entries: list[tuple[int, shardwork.Entry]]) -> np.ndarray:
         """The vectors of the papers of ``entries``, one row each, in their order."""
-        shards = sorted({s for s, _ in entries})
-        calls = [(s, (view.key[s], [e.docnum for t, e in entries if t == s])) for s in shards]
+        docnums: dict[int, list[int]] = {}
+        for shard, entry in entries:
+            docnums.setdefault(shard, []).append(entry.docnum)
+        calls = [(shard, (view.key[shard], wanted)) for shard, wanted in docnums.items()]
+        answers = self.executor.call_each("vectors", calls)
         rows = {
-            (s, e.docnum): v
-            for s, got in zip(shards, self.executor.call_each("vectors", calls), strict=True)
-            for (t, e), v in zip([(t, e) for t, e in entries if t == s], got, strict=True)
+            (shard, docnum): vector
+            for (shard, wanted), got in zip(docnums.items(), answers, strict=True)
+            for docnum, vector in zip(wanted, got, strict=True)
         }
-        return np.array([rows[(s, e.docnum)] for s, e in entries])
+        return np.array([rows[(shard, entry.docnum)] for shard, entry in entries])
 
     def _planner(self, view: _View) -> Planner:
         def known(term: str) -> bool:

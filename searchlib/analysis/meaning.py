@@ -59,9 +59,9 @@ def model_folder() -> Path:
 
 
 @functools.cache
-def paper_encoder(folder: str | None = None) -> Encoder:
-    """The encoder of the model in ``folder`` (default :func:`model_folder`), read once per process."""
-    return Encoder(Path(folder) if folder else model_folder())
+def paper_encoder() -> Encoder:
+    """The encoder of the model in :func:`model_folder`, read once per process."""
+    return Encoder(model_folder())
 
 
 def paper_text(title: str, abstract: str) -> str:

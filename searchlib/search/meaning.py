@@ -23,6 +23,7 @@ from whoosh.searching import Searcher
 from ..analysis.meaning import from_bytes, paper_encoder
 from ..errors import SearchlibError
 from .explain import TermScore
+from .highlight import TEXT_FIELDS
 from .termwise import rank
 from .tree import And, AndMaybe, AndNot, Node, Or, Phrase, Query, Word
 
@@ -31,9 +32,7 @@ WEIGHT = 1.5
 #: How many of the best papers by words are reordered.
 DEPTH = 1000
 #: Fields whose words say what a paper is about; words searched only elsewhere (authors, journal) are not meaning.
-_TEXT_FIELDS = frozenset(
-    ("title", "abstract", "tiab", "background", "objective", "methods", "results", "conclusions", "other")
-)
+_TEXT_FIELDS = frozenset((*TEXT_FIELDS, "tiab"))
 
 
 def has_meaning(searcher: Searcher) -> bool:
@@ -93,10 +92,8 @@ class Meaning:
     def part(self, docnum: int) -> list[TermScore]:
         """What paper ``docnum`` gains, as a part of its explanation (none when it is not reordered or gains 0)."""
         found = np.flatnonzero(self.docnums == docnum)
-        if not len(found) or self.added()[found[0]] <= 0:
-            return []
-        i = int(found[0])
-        return [meaning_part(float(self.similarity[i]), float(self.added()[i]))]
+        gain = float(self.added()[found[0]]) if len(found) else 0.0
+        return [meaning_part(float(self.similarity[found[0]]), gain)] if gain > 0 else []
 
 
 def gains(best: float, similarity: np.ndarray) -> np.ndarray:
